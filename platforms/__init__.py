@@ -1,0 +1,41 @@
+"""Network adapters, one module per kind, imported only when a column of that kind is used."""
+
+from __future__ import annotations
+
+import importlib
+
+from platforms.base import Adapter
+
+# kind -> the module under platforms/ whose ``PLATFORM`` is its Adapter subclass.
+KINDS: dict[str, str] = {
+    "log": "platforms.log",
+    "drafts": "platforms.drafts",
+    "webhook": "platforms.webhook",
+    "telegram": "platforms.telegram",
+    "vk": "platforms.vk",
+    "facebook": "platforms.facebook",
+    "instagram": "platforms.instagram",
+    "x": "platforms.x",
+    "youtube": "platforms.youtube",
+    "mastodon": "platforms.mastodon",
+    "bluesky": "platforms.bluesky",
+}
+
+
+class UnknownKind(ValueError):
+    """No adapter for this platform kind."""
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    """The adapter class for ``kind``; its module is imported on first use."""
+    module_name = KINDS.get(kind)
+    if module_name is None:
+        raise UnknownKind(f"unknown platform kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            raise UnknownKind(f"platform kind {kind!r} is not available in this build") from exc
+        raise
+    cls: type[Adapter] = module.PLATFORM
+    return cls

@@ -1,0 +1,159 @@
+"""The one small interface every network adapter implements, and its typed errors.
+
+The poster calls ``publish`` and decides what to do from the exception type alone:
+
+- ``Transient``: nothing was published (a connection refused, a 5xx); retry with backoff.
+- ``RateLimited``: the network asked us to wait ``retry_after`` seconds; does not count as a try.
+- ``AuthRejected``: the column's credentials are refused; the column stops.
+- ``Rejected``: the network refused this card (too long, bad media); the card fails.
+- ``OutcomeUnknown``: the request may have been published (a timeout after it left, a
+  "duplicate" answer); never retried blindly: reconciled, else ``needs_check``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+
+class PlatformError(Exception):
+    """The network did not publish the card."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.__doc__ or type(self).__name__)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class Transient(PlatformError):
+    """A temporary failure; nothing was published, it is safe to try again."""
+
+
+class RateLimited(PlatformError):
+    """The network asked us to slow down."""
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        super().__init__(message or f"rate limited: retry after {retry_after:g} s")
+        self.retry_after = max(0.0, float(retry_after))
+
+
+class AuthRejected(PlatformError):
+    """The network refused the column's credentials."""
+
+
+class Rejected(PlatformError):
+    """The network refused this card."""
+
+
+class OutcomeUnknown(PlatformError):
+    """The request may or may not have been published."""
+
+
+class InvalidSettings(ValueError):
+    """A column's settings or secrets are not usable."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image or a video attached to a card, stored once (local disk or S3)."""
+
+    kind: str  # "image" | "video"
+    content_type: str
+    filename: str
+    size: int
+    # Where a network that fetches media by URL can get it (S3 or the app's public URL).
+    public_url: str | None = None
+    # A local file with the bytes, for networks that want an upload.
+    path: Path | None = None
+
+    def read(self) -> bytes:
+        if self.path is None:
+            raise Rejected(f"media {self.filename} has no local copy to upload")
+        return self.path.read_bytes()
+
+
+@dataclass(frozen=True)
+class Post:
+    """What goes out: everything an adapter needs, already resolved from the card."""
+
+    snippet_id: int
+    platform_id: int
+    body: str
+    url: str | None  # the material link, UTM-tagged where the column wants it
+    text: str  # the final status text: the body with the tagged link
+    title: str | None = None  # the material's title, for link cards
+    description: str | None = None  # the material's lead
+    media: tuple[Media, ...] = ()
+    # Stable for one card and one editor's attempt: automatic retries reuse it, so networks
+    # that honour an idempotency key (Mastodon, Bluesky record keys) never post twice.
+    idempotency_key: str = ""
+
+    @property
+    def image(self) -> Media | None:
+        return next((m for m in self.media if m.kind == "image"), None)
+
+    @property
+    def video(self) -> Media | None:
+        return next((m for m in self.media if m.kind == "video"), None)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    remote_id: str
+    remote_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column as its adapter sees it: its own row, its own decrypted secrets."""
+
+    id: int
+    kind: str
+    name: str
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, str]
+
+
+class Adapter(abc.ABC):
+    """One network account. Built from one column's row; holds only that column's secrets."""
+
+    kind: ClassVar[str]
+    # Characters a post may hold on this network (the board shows a counter).
+    text_limit: ClassVar[int | None] = None
+    # Setting keys whose values are public; everything in secrets stays server-side.
+    setting_keys: ClassVar[tuple[str, ...]] = ()
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
+        self.column = column
+        self.http = http
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
+        """Raise InvalidSettings naming the first unusable field."""
+
+    @abc.abstractmethod
+    async def publish(self, post: Post) -> Receipt:
+        """Publish the post or raise a PlatformError subclass."""
+
+    async def reconcile(self, post: Post) -> Receipt | None:
+        """After an unknown outcome: the receipt if the post is found on the network.
+
+        None means the network cannot tell us; the card goes to an editor (needs_check).
+        """
+        return None
+
+    async def aclose(self) -> None:
+        """Release what the adapter holds (sessions, connections)."""
