@@ -1,0 +1,125 @@
+"""A local VK API: ``/method/<name>`` answering like api.vk.com, plus the upload servers.
+
+Every request is recorded (method name, form fields, uploaded files) so tests assert on what
+was sent. ``fail(method, kind)`` makes the next call of ``method`` answer with VK's real error
+shape (HTTP 200 with ``{"error": …}``) or never answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# kind -> (error_code, error_msg) as VK sends them.
+ERRORS = {
+    "rate_limit": (6, "Too many requests per second"),
+    "flood": (9, "Flood control"),
+    "auth": (5, "User authorization failed: invalid access_token (4)."),
+    "rejected": (214, "Access to adding post denied"),
+    "internal": (10, "Internal server error"),
+}
+
+
+@dataclass
+class Call:
+    path: str
+    form: dict[str, str]
+    files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return self.path.removeprefix("/method/")
+
+
+class FakeVK:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.base = ""  # set by the test once served
+        self.failures: dict[str, str] = {}
+        self.released = asyncio.Event()
+        self.ids = itertools.count(101)
+        self.app = Starlette(routes=[
+            Route("/method/{name}", self.method, methods=["POST"]),
+            Route("/upload/{kind}", self.upload_server, methods=["POST"]),
+        ])
+
+    def fail(self, method: str, kind: str) -> None:
+        """Make the next call of ``method`` fail: an ERRORS key, or "hang" (never answer)."""
+        self.failures[method] = kind
+
+    def release(self) -> None:
+        """Let hanging requests end so the server can shut down."""
+        self.released.set()
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def record(self, request: Request) -> Call:
+        form = await request.form()
+        fields: dict[str, str] = {}
+        files: dict[str, tuple[str, str, bytes]] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                files[key] = (value.filename or "", value.content_type or "", await value.read())
+            else:
+                fields[key] = value
+        call = Call(request.url.path, fields, files)
+        self.calls.append(call)
+        return call
+
+    async def hang(self, request: Request) -> Response:
+        """Never answer: wait until the client gives up (disconnects) or the test releases us."""
+        while not await request.is_disconnected():
+            try:
+                await asyncio.wait_for(self.released.wait(), 0.05)
+                break
+            except TimeoutError:
+                continue
+        return Response(status_code=504)
+
+    async def method(self, request: Request) -> Response:
+        call = await self.record(request)
+        kind = self.failures.pop(call.method, None)
+        if kind == "hang":
+            return await self.hang(request)
+        if kind is not None:
+            code, msg = ERRORS[kind]
+            params = [{"key": "method", "value": call.method}]  # VK echoes params, never the token
+            return JSONResponse({"error": {"error_code": code, "error_msg": msg, "request_params": params}})
+        if call.form.get("access_token") in (None, "", "bad-token"):
+            return JSONResponse({"error": {"error_code": 5, "error_msg": "User authorization failed"}})
+        return JSONResponse({"response": self.answer(call)})
+
+    def answer(self, call: Call) -> Any:
+        gid = call.form.get("group_id", "")
+        if call.method == "photos.getWallUploadServer":
+            return {"upload_url": f"{self.base}/upload/photo", "album_id": -14, "user_id": 1}
+        if call.method == "photos.saveWallPhoto":
+            return [{"id": next(self.ids), "owner_id": -int(gid), "album_id": -14, "text": ""}]
+        if call.method == "video.save":
+            return {"upload_url": f"{self.base}/upload/video", "video_id": next(self.ids),
+                    "owner_id": -int(gid), "title": call.form.get("name"), "access_key": "k"}
+        if call.method == "wall.post":
+            return {"post_id": next(self.ids)}
+        return 1
+
+    async def upload_server(self, request: Request) -> Response:
+        call = await self.record(request)
+        if self.failures.pop("upload", None) == "hang":
+            return await self.hang(request)
+        if request.path_params["kind"] == "photo":
+            photo = call.files.get("photo")
+            listing = json.dumps([{"photo": "abc", "sizes": []}]) if photo else "[]"
+            return JSONResponse({"server": 777, "photo": listing, "hash": "h4sh"})
+        if "video_file" not in call.files:
+            return JSONResponse({"error": "no file"})
+        return JSONResponse({"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1})
