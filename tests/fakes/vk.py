@@ -64,33 +64,15 @@ class FakeVK:
         return [c for c in self.calls if c.method == method]
 
     async def record(self, request: Request) -> Call:
-        form = await request.form()
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, str, bytes]] = {}
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files[key] = (value.filename or "", value.content_type or "", await value.read())
-            else:
-                fields[key] = value
-        call = Call(request.url.path, fields, files)
+        call = Call(request.url.path, *await read_form(request))
         self.calls.append(call)
         return call
-
-    async def hang(self, request: Request) -> Response:
-        """Never answer: wait until the client gives up (disconnects) or the test releases us."""
-        while not await request.is_disconnected():
-            try:
-                await asyncio.wait_for(self.released.wait(), 0.05)
-                break
-            except TimeoutError:
-                continue
-        return Response(status_code=504)
 
     async def method(self, request: Request) -> Response:
         call = await self.record(request)
         kind = self.failures.pop(call.method, None)
         if kind == "hang":
-            return await self.hang(request)
+            return await hang(request, self.released)
         if kind is not None:
             code, msg = ERRORS[kind]
             params = [{"key": "method", "value": call.method}]  # VK echoes params, never the token
@@ -115,7 +97,7 @@ class FakeVK:
     async def upload_server(self, request: Request) -> Response:
         call = await self.record(request)
         if self.failures.pop("upload", None) == "hang":
-            return await self.hang(request)
+            return await hang(request, self.released)
         if request.path_params["kind"] == "photo":
             photo = call.files.get("photo")
             listing = json.dumps([{"photo": "abc", "sizes": []}]) if photo else "[]"
@@ -123,3 +105,27 @@ class FakeVK:
         if "video_file" not in call.files:
             return JSONResponse({"error": "no file"})
         return JSONResponse({"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1})
+
+
+# The two helpers below serve every fake network (the Graph, X and YouTube fakes import them).
+async def read_form(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """The fields and files (filename, content type, bytes) of a form-encoded or multipart body."""
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for key, value in (await request.form()).multi_items():
+        if isinstance(value, UploadFile):
+            files[key] = (value.filename or "", value.content_type or "", await value.read())
+        else:
+            fields[key] = value
+    return fields, files
+
+
+async def hang(request: Request, released: asyncio.Event) -> Response:
+    """Never answer: wait until the client gives up (disconnects) or the test releases the fake."""
+    while not await request.is_disconnected():
+        try:
+            await asyncio.wait_for(released.wait(), 0.05)
+            break
+        except TimeoutError:
+            continue
+    return Response(status_code=504)
