@@ -1,0 +1,1 @@
+"""The domain: tables, the schedule walk, ord arithmetic and the editors' commands."""

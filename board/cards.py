@@ -1,0 +1,223 @@
+"""Commands on cards: create, update, move, delete, restore, and interval markers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, text, update
+
+from board import ordering, rows
+from board.args import Args
+from board.context import Ctx
+from board.errors import BadRequest, Conflict, NotFound
+from board.tables import materials, snippets, users
+
+_TOP = object()
+_END = object()
+
+# A card's text: longer than any network takes, short enough to keep frames small.
+MAX_BODY = 10_000
+
+
+def _anchor(args: Args) -> Any:
+    """Where a new or moved card goes: _TOP, _END, ("after", id) or ("before", id)."""
+    if args.has("after_id"):
+        after = args.int("after_id", nullable=True)
+        return _TOP if after is None else ("after", after)
+    if args.has("before_id"):
+        before = args.int("before_id", nullable=True)
+        return _END if before is None else ("before", before)
+    return _END
+
+
+async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any) -> float:
+    """An ord for the slot ``anchor`` in the column's queue, renumbering it when needed."""
+    queue = [(r.id, r.ord) for r in await rows.queue(ctx.conn, platform_id) if r.id != moving_id]
+    kwargs: dict[str, Any] = {"top": anchor is _TOP}
+    if isinstance(anchor, tuple):
+        kwargs[f"{anchor[0]}_id"] = anchor[1]
+    try:
+        before, after = ordering.neighbours(queue, **kwargs)
+    except KeyError as exc:
+        raise NotFound(
+            f"card {exc.args[0]} is not in the pending queue of column {platform_id}"
+        ) from None
+    try:
+        return ordering.between(before, after)
+    except ordering.NeedsRenumber:
+        pass
+    new_ords = ordering.renumbered(len(queue))
+    await ctx.conn.execute(
+        text(
+            "UPDATE snippets AS s SET ord = v.ord FROM "
+            "unnest(CAST(:ids AS integer[]), CAST(:ords AS float8[])) AS v(id, ord) WHERE s.id = v.id"
+        ),
+        {"ids": [q[0] for q in queue], "ords": new_ords},
+    )
+    for (snippet_id, old_ord), new_ord in zip(queue, new_ords, strict=True):
+        if old_ord != new_ord:
+            ctx.patch.change_fields("snippets", snippet_id, {"ord": old_ord}, {"ord": new_ord})
+    renumbered = [(q[0], o) for q, o in zip(queue, new_ords, strict=True)]
+    before, after = ordering.neighbours(renumbered, **kwargs)
+    return ordering.between(before, after)
+
+
+async def _material(ctx: Ctx, material_id: int) -> Any:
+    row = (await ctx.conn.execute(select(materials).where(materials.c.id == material_id))).first()
+    if row is None:
+        raise NotFound(f"no material with id {material_id}")
+    return row
+
+
+async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("platform_id")
+    await rows.lock_platforms(ctx.conn, [platform_id])
+    body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
+    url = args.url("url")
+    material_id = args.int("material_id", required=False, nullable=True)
+    if material_id is not None:
+        material = await _material(ctx, material_id)
+        if body is None:
+            body = material.social_text or material.title
+        if url is None and not args.has("url"):
+            url = material.url
+    if body is None or not (body.strip() or url):
+        raise BadRequest(f"{args.op}: a card needs a body or a url")
+    ord_ = await _place(ctx, platform_id, None, _anchor(args))
+    new_id = await ctx.conn.scalar(
+        snippets.insert()
+        .values(platform_id=platform_id, ord=ord_, kind="post", body=body, url=url,
+                material_id=material_id, user_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now)
+        .returning(snippets.c.id)
+    )
+    await ctx.snippets_changed({}, [new_id])
+    await ctx.reschedule(platform_id)
+    return {"id": new_id}
+
+
+async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("platform_id")
+    interval_s = args.int("interval_s")
+    if interval_s < ctx.config.min_interval_s:
+        raise BadRequest(
+            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {interval_s}"
+        )
+    await rows.lock_platforms(ctx.conn, [platform_id])
+    ord_ = await _place(ctx, platform_id, None, _anchor(args))
+    new_id = await ctx.conn.scalar(
+        snippets.insert()
+        .values(platform_id=platform_id, ord=ord_, kind="interval", interval_s=interval_s, body="",
+                user_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now)
+        .returning(snippets.c.id)
+    )
+    await ctx.snippets_changed({}, [new_id])
+    await ctx.reschedule(platform_id)
+    return {"id": new_id}
+
+
+async def _locked_card(ctx: Ctx, args: Args, *extra_platforms: int) -> Any:
+    """The card named by args.id, its column(s) locked first (always in the same order)."""
+    snippet_id = args.int("id")
+    for _ in range(3):
+        first = await rows.snippet_row(ctx.conn, snippet_id)
+        await rows.lock_platforms(ctx.conn, [first.platform_id, *extra_platforms])
+        card = await rows.snippet_row(ctx.conn, snippet_id, lock=True)
+        if card.platform_id == first.platform_id:
+            return card
+    raise Conflict(f"{args.op}: card {snippet_id} keeps moving; try again")
+
+
+def _editable(args: Args, card: Any, allowed: tuple[str, ...] = ("pending",)) -> None:
+    if card.status == "sending":
+        raise Conflict(f"{args.op}: card {card.id} is being published right now")
+    if card.status not in allowed:
+        raise Conflict(f"{args.op}: card {card.id} is {card.status}, not {' or '.join(allowed)}")
+
+
+async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> None:
+    version = args.int("version", required=required)
+    if version is None or version == card.version:
+        return
+    editor = await ctx.conn.scalar(select(users.c.email).where(users.c.id == card.user_id))
+    raise Conflict(
+        f"{args.op}: card {card.id} was changed by {editor or 'someone'} "
+        f"(version {card.version}, you had {version})",
+        version=card.version, user_email=editor, body=card.body, url=card.url,
+    )
+
+
+def _bump(ctx: Ctx, **values: Any) -> dict[str, Any]:
+    return {**values, "version": snippets.c.version + 1, "updated_at": ctx.now, "user_id": ctx.actor.id}
+
+
+async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _locked_card(ctx, args)
+    _editable(args, card, ("pending", "failed", "needs_check"))
+    await _check_version(ctx, args, card, required=True)
+    values: dict[str, Any] = {}
+    if args.has("body"):
+        values["body"] = args.str("body", max_len=MAX_BODY)
+    if args.has("url"):
+        values["url"] = args.url("url")
+    if card.kind == "interval" and args.has("interval_s"):
+        interval_s = args.int("interval_s")
+        if interval_s < ctx.config.min_interval_s:
+            raise BadRequest(f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s")
+        values["interval_s"] = interval_s
+    if not values:
+        raise BadRequest(f"{args.op}: nothing to change: give body or url")
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
+    await ctx.snippets_changed(old)
+    if "interval_s" in values:
+        await ctx.reschedule(card.platform_id)
+    new_version = card.version + 1
+    return {"id": card.id, "version": new_version}
+
+
+async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
+    target = args.int("platform_id", required=False)
+    card = await _locked_card(ctx, args, *([target] if target is not None else []))
+    target = card.platform_id if target is None else target
+    _editable(args, card)
+    await _check_version(ctx, args, card, required=False)
+    if args.has("ord"):
+        new_ord = args.number("ord")
+    else:
+        anchor = _anchor(args)
+        if isinstance(anchor, tuple) and anchor[1] == card.id:
+            raise BadRequest(f"{args.op}: a card cannot be placed next to itself")
+        new_ord = await _place(ctx, target, card.id, anchor)
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    values: dict[str, Any] = {"ord": new_ord, "platform_id": target}
+    await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
+    await ctx.snippets_changed(old)
+    await ctx.reschedule(card.platform_id, target)
+    return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1}
+
+
+async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _locked_card(ctx, args)
+    if card.status == "deleted":
+        return {"id": card.id}
+    _editable(args, card, ("pending", "failed", "needs_check"))
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(**_bump(ctx, status="deleted", deleted_from=card.status, eta=None))
+    )
+    ctx.patch.change("snippets", card.id, {"id": card.id}, None)
+    await ctx.reschedule(card.platform_id)
+    return {"id": card.id}
+
+
+async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _locked_card(ctx, args)
+    if card.status != "deleted":
+        return {"id": card.id}
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(**_bump(ctx, status=card.deleted_from or "pending", deleted_from=None))
+    )
+    await ctx.snippets_changed({}, [card.id])
+    await ctx.reschedule(card.platform_id)
+    return {"id": card.id}

@@ -1,0 +1,193 @@
+"""Commands on columns: create, update, pause, resume, clear, restore, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from board import rows
+from board.args import Args
+from board.context import Ctx
+from board.errors import BadRequest, Conflict, Forbidden
+from board.tables import platforms, snippets
+
+
+def _check_settings(op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    from platforms import UnknownKind, adapter_class
+    from platforms.base import InvalidSettings
+
+    utm = settings.get("utm", True)
+    if not (isinstance(utm, bool) or isinstance(utm, dict)):
+        raise BadRequest(f"{op}: expected settings.utm to be false, true or an object like "
+                         '{"campaign": "night"}')
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
+        raise BadRequest(f"{op}: expected secrets to map names to strings")
+    try:
+        adapter_class(kind).validate(settings, secrets)
+    except UnknownKind as exc:
+        raise BadRequest(f"{op}: {exc}") from None
+    except InvalidSettings as exc:
+        raise BadRequest(f"{op}: {exc}") from None
+
+
+def _interval(ctx: Ctx, args: Args, required: bool) -> int | None:
+    value = args.int("interval_s", required=required)
+    if value is not None and value < ctx.config.min_interval_s:
+        raise BadRequest(
+            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {value}"
+        )
+    return value
+
+
+async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    kind = args.str("kind", max_len=32)
+    name = args.str("name", max_len=200, allow_empty=False).strip()
+    interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
+    settings = args.obj("settings", required=False) or {}
+    secrets = args.obj("secrets", required=False) or {}
+    _check_settings(args.op, kind, settings, secrets)
+    position = args.int("position", required=False)
+    if position is None:
+        last = await ctx.conn.scalar(
+            select(func.max(platforms.c.position)).where(platforms.c.deleted_at.is_(None))
+        )
+        position = (last or 0) + 1
+    new_id = await ctx.conn.scalar(
+        platforms.insert()
+        .values(
+            kind=kind, name=name, interval_s=interval_s, settings=settings, position=position,
+            secrets=ctx.config.box.seal(secrets) if secrets else None,
+        )
+        .returning(platforms.c.id)
+    )
+    await ctx.platform_changed(None, new_id)
+    return {"id": new_id}
+
+
+# Fields an editor may change; the rest of a column (its account) is the admin's.
+EDITOR_FIELDS = {"interval_s", "position", "id", "version"}
+
+
+async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("id")
+    old = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    if ctx.actor.role != "admin" and set(args.raw) - EDITOR_FIELDS:
+        raise Forbidden(f"{args.op}: only an admin may change a column's name, settings or secrets")
+    version = args.int("version", required=False)
+    if version is not None and version != old.version:
+        raise Conflict(f"{args.op}: column {platform_id} is at version {old.version}, not {version}")
+    values: dict[str, Any] = {}
+    if args.has("name"):
+        values["name"] = args.str("name", max_len=200, allow_empty=False).strip()
+    if args.has("interval_s"):
+        values["interval_s"] = _interval(ctx, args, required=True)
+    if args.has("position"):
+        values["position"] = args.int("position")
+    settings = dict(old.settings)
+    secrets = ctx.config.box.open(old.secrets)
+    if args.has("settings"):
+        settings = args.obj("settings") or {}
+        values["settings"] = settings
+    if args.has("secrets"):
+        # Secrets merge key by key: the browser never has the old values to send back.
+        given = args.obj("secrets") or {}
+        secrets = {**secrets, **{k: v for k, v in given.items() if v is not None}}
+        secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
+        values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
+    if "settings" in values or "secrets" in values:
+        _check_settings(args.op, old.kind, settings, secrets)
+        if old.status == "auth_rejected":
+            # New credentials: give the column another chance.
+            values.update(status="ok", status_message=None)
+    if not values:
+        raise BadRequest(f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position")
+    await ctx.conn.execute(
+        update(platforms).where(platforms.c.id == platform_id)
+        .values(**values, version=platforms.c.version + 1, updated_at=ctx.now)
+    )
+    await ctx.platform_changed(old, platform_id)
+    await ctx.reschedule(platform_id)
+    return {"id": platform_id}
+
+
+async def _set_paused(ctx: Ctx, args: Args, paused: bool) -> dict[str, Any]:
+    platform_id = args.int("id")
+    old = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    if old.paused != paused:
+        await ctx.conn.execute(
+            update(platforms).where(platforms.c.id == platform_id)
+            .values(paused=paused, version=platforms.c.version + 1, updated_at=ctx.now)
+        )
+        await ctx.platform_changed(old, platform_id)
+        await ctx.reschedule(platform_id)
+    return {"id": platform_id, "paused": paused}
+
+
+async def pause(ctx: Ctx, args: Args) -> dict[str, Any]:
+    return await _set_paused(ctx, args, True)
+
+
+async def resume(ctx: Ctx, args: Args) -> dict[str, Any]:
+    return await _set_paused(ctx, args, False)
+
+
+async def clear(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("id")
+    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    cleared = list(
+        await ctx.conn.scalars(
+            update(snippets)
+            .where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
+            .values(status="deleted", deleted_from="pending", eta=None,
+                    version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id)
+            .returning(snippets.c.id)
+        )
+    )
+    cleared.sort()
+    for snippet_id in cleared:
+        ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
+    ctx.wake.add(platform_id)
+    return {"cleared": cleared}
+
+
+async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("id")
+    ids = args.int_list("ids")
+    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    restored = list(
+        await ctx.conn.scalars(
+            update(snippets)
+            .where(snippets.c.platform_id == platform_id, snippets.c.id.in_(ids),
+                   snippets.c.status == "deleted")
+            .values(status=snippets.c.deleted_from, deleted_from=None,
+                    version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id)
+            .returning(snippets.c.id)
+        )
+    )
+    restored.sort()
+    await ctx.snippets_changed({}, restored)
+    await ctx.reschedule(platform_id)
+    return {"restored": restored}
+
+
+async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("id")
+    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    if await ctx.conn.scalar(
+        select(func.count()).select_from(snippets)
+        .where(snippets.c.platform_id == platform_id, snippets.c.status == "sending")
+    ):
+        raise Conflict(f"{args.op}: column {platform_id} is publishing a card right now; try again")
+    await ctx.conn.execute(
+        update(platforms).where(platforms.c.id == platform_id).values(deleted_at=ctx.now)
+    )
+    gone = list(await ctx.conn.scalars(
+        select(snippets.c.id).where(snippets.c.platform_id == platform_id,
+                                    snippets.c.status.in_(rows.VISIBLE))
+    ))
+    for snippet_id in gone:
+        ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
+    ctx.patch.change("platforms", platform_id, {"id": platform_id}, None)
+    ctx.wake.add(platform_id)
+    return {"id": platform_id}

@@ -1,0 +1,134 @@
+"""The command table and the one way a command runs: one transaction, recorded, announced."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from board import cards, columns
+from board.args import Args
+from board.context import Actor, BoardConfig, Ctx
+from board.errors import BadRequest, CommandError, Forbidden, Unavailable
+from board.tables import changes, events
+
+Handler = Callable[[Ctx, Args], Awaitable[dict[str, Any]]]
+
+# The NOTIFY channel every instance listens on.
+CHANNEL = "metronome_changes"
+# NOTIFY payloads must stay under 8000 bytes; bigger patches go through the changes table.
+MAX_NOTIFY = 7900
+
+ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+
+
+@dataclass(frozen=True)
+class Op:
+    handler: Handler
+    role: str  # the least role allowed
+
+
+OPS: dict[str, Op] = {
+    "platform.create": Op(columns.create, "admin"),
+    "platform.update": Op(columns.update_, "editor"),  # name/settings/secrets: admin (columns.py)
+    "platform.delete": Op(columns.delete, "admin"),
+    "platform.pause": Op(columns.pause, "editor"),
+    "platform.resume": Op(columns.resume, "editor"),
+    "platform.clear": Op(columns.clear, "editor"),
+    "platform.restore": Op(columns.restore, "editor"),
+    "snippet.create": Op(cards.create, "editor"),
+    "snippet.update": Op(cards.update_, "editor"),
+    "snippet.move": Op(cards.move, "editor"),
+    "snippet.delete": Op(cards.delete, "editor"),
+    "snippet.restore": Op(cards.restore, "editor"),
+    "marker.create": Op(cards.create_marker, "editor"),
+}
+
+
+def register(name: str, handler: Handler, role: str) -> None:
+    """Add an op from another part (the posters' publishing ops, materials search)."""
+    OPS[name] = Op(handler, role)
+
+
+def redact(args: Any) -> Any:
+    """Arguments as recorded in events: secret values never reach the table."""
+    if isinstance(args, dict) and isinstance(args.get("secrets"), dict):
+        return {**args, "secrets": {k: "***" for k in args["secrets"]}}
+    return args
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: dict[str, Any]
+    patch: dict[str, Any]
+    wake: frozenset[int]
+
+
+async def announce(conn: AsyncConnection, patch: dict[str, Any], wake: set[int] | frozenset[int]) -> None:
+    """NOTIFY every instance of a change; delivered only if and when the transaction commits.
+
+    PostgreSQL delivers notifications in commit order, so every instance (this one included,
+    it listens like the others) applies patches in the order the database applied them.
+    """
+    if not patch and not wake:
+        return
+    payload = orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
+    if len(payload.encode()) > MAX_NOTIFY:
+        # Every instance reads a change within moments; an hour is plenty for a slow one.
+        await conn.execute(text("DELETE FROM changes WHERE created_at < now() - interval '1 hour'"))
+        change_id = await conn.scalar(changes.insert().values(payload=payload).returning(changes.c.id))
+        payload = f"#{change_id}"
+    await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+
+
+async def execute(
+    engine: AsyncEngine, config: BoardConfig, actor: Actor, op: str, raw_args: Any, now: datetime
+) -> Outcome:
+    """Run one command in one transaction; raises CommandError (nothing changed) on refusal."""
+    spec = OPS.get(op)
+    try:
+        if spec is None:
+            raise BadRequest(f"unknown op {op!r}")
+        if ROLE_RANK.get(actor.role, -1) < ROLE_RANK[spec.role]:
+            raise Forbidden(f"{op}: needs the {spec.role} role, you are {actor.role}")
+        args = Args(raw_args, op)
+        async with engine.begin() as conn:
+            ctx = Ctx(conn=conn, actor=actor, now=now, config=config)
+            result = await spec.handler(ctx, args)
+            patch = ctx.patch.build()
+            await conn.execute(
+                events.insert().values(user_id=actor.id, op=op, args=redact(raw_args), ok=True, created_at=now)
+            )
+            await announce(conn, patch, ctx.wake)
+        return Outcome(result, patch, frozenset(ctx.wake))
+    except CommandError as exc:
+        await _record_refusal(engine, actor, op, raw_args, exc, now)
+        raise
+    except (OSError, TimeoutError, sa_exc.TimeoutError, OperationalError, InterfaceError) as exc:
+        raise Unavailable() from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise Unavailable() from exc
+        raise
+
+
+async def _record_refusal(
+    engine: AsyncEngine, actor: Actor, op: str, raw_args: Any, exc: CommandError, now: datetime
+) -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                events.insert().values(
+                    user_id=actor.id, op=op[:64], args=redact(raw_args if isinstance(raw_args, dict) else {"args": raw_args}),
+                    ok=False, error=exc.code, created_at=now,
+                )
+            )
+    except (OSError, TimeoutError, sa_exc.SQLAlchemyError):
+        pass  # The refusal itself already answers the client; the log is best effort.

@@ -1,0 +1,95 @@
+"""What every command runs with: its transaction, who asked, when, and what it changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from board import rows, schedule
+from board.patch import PatchBuilder
+from board.secretbox import SecretBox
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    min_interval_s: int
+    min_lead: timedelta
+    box: SecretBox
+
+
+@dataclass
+class Ctx:
+    conn: AsyncConnection
+    actor: Actor
+    now: datetime
+    config: BoardConfig
+    patch: PatchBuilder = field(default_factory=PatchBuilder)
+    # Columns whose poster must look at its queue again.
+    wake: set[int] = field(default_factory=set)
+
+    async def platform_changed(self, old: Any, platform_id: int) -> Any:
+        """Re-read a column and record its change in the patch; returns the new row."""
+        new = await rows.platform_row(self.conn, platform_id)
+        self.patch.change(
+            "platforms", platform_id,
+            rows.platform_state(old) if old is not None else None, rows.platform_state(new),
+        )
+        self.wake.add(platform_id)
+        return new
+
+    async def snippets_changed(self, old: dict[int, Any], ids: list[int] | None = None) -> None:
+        """Re-read cards and record their changes; ``old`` holds rows read before the change."""
+        ids = ids if ids is not None else list(old)
+        new = await rows.snippet_rows(self.conn, ids)
+        for snippet_id in ids:
+            before = old.get(snippet_id)
+            self.patch.change(
+                "snippets", snippet_id,
+                rows.snippet_state(before) if before is not None else None,
+                rows.snippet_state(new[snippet_id]) if snippet_id in new else None,
+            )
+
+    async def reschedule(self, *platform_ids: int) -> None:
+        """Walk each column's queue again; store and patch every eta that moved."""
+        for platform_id in sorted(set(platform_ids)):
+            self.wake.add(platform_id)
+            column = await rows.platform_row(self.conn, platform_id)
+            queue = await rows.queue(self.conn, platform_id)
+            clock = schedule.ColumnClock(
+                interval_s=column.interval_s,
+                last_sent_at=column.last_sent_at,
+                running=is_running(column),
+            )
+            cards = [schedule.QueuedCard(r.id, r.kind, r.interval_s) for r in queue]
+            etas = schedule.walk(clock, cards, self.now, self.config.min_lead)
+            moved = [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
+            if not moved:
+                continue
+            await self.conn.execute(
+                text(
+                    "UPDATE snippets AS s SET eta = v.eta FROM "
+                    "unnest(CAST(:ids AS integer[]), CAST(:etas AS timestamptz[])) AS v(id, eta) "
+                    "WHERE s.id = v.id"
+                ),
+                {"ids": [m[0] for m in moved], "etas": [m[2] for m in moved]},
+            )
+            for snippet_id, before, after in moved:
+                self.patch.change_fields(
+                    "snippets", snippet_id, {"eta": rows.iso(before)}, {"eta": rows.iso(after)}
+                )
+
+
+def is_running(column: Any) -> bool:
+    """Whether a column's timer runs: not paused, not stopped, not an inbox."""
+    return bool(not column.paused and column.status in ("ok",) and column.kind != "drafts")

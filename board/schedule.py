@@ -1,0 +1,59 @@
+"""The schedule walk of CONTRACT §4: when each pending card of a column goes out.
+
+Pure: plain values in, plain values out, no clock of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class QueuedCard:
+    id: int
+    kind: str  # "post" | "interval"
+    interval_s: int | None = None
+
+
+@dataclass(frozen=True)
+class ColumnClock:
+    interval_s: int
+    last_sent_at: datetime | None
+    # False for a paused column, a stopped one (credentials rejected) and a drafts inbox.
+    running: bool = True
+
+
+def walk(
+    column: ColumnClock,
+    cards: Sequence[QueuedCard],
+    now: datetime,
+    min_lead: timedelta = timedelta(0),
+) -> dict[int, datetime | None]:
+    """Each card's eta, in queue order.
+
+    A post goes out at max(prev + I, now + lead) (no prev: now + lead) and becomes prev.
+    An interval card changes I from there on; its eta is the moment it takes effect.
+    A column that isn't running has no etas.
+    """
+    if not column.running:
+        return {card.id: None for card in cards}
+    interval = timedelta(seconds=column.interval_s)
+    prev = column.last_sent_at
+    earliest = now + min_lead
+    etas: dict[int, datetime | None] = {}
+    for card in cards:
+        if card.kind == "interval":
+            interval = timedelta(seconds=card.interval_s or column.interval_s)
+            etas[card.id] = max(prev, earliest) if prev is not None else earliest
+            continue
+        eta = earliest if prev is None else max(prev + interval, earliest)
+        etas[card.id] = eta
+        prev = eta
+    return etas
+
+
+def next_post(cards: Iterable[QueuedCard]) -> QueuedCard | None:
+    """The first post card of a queue (interval cards before it are applied on the way)."""
+    return next((card for card in cards if card.kind == "post"), None)

@@ -1,0 +1,152 @@
+"""The schema as SQLAlchemy Core tables. Alembic migrations are the only way it changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+ROLES = ("admin", "editor", "viewer")
+SNIPPET_KINDS = ("post", "interval")
+SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "deleted")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("role in ('admin', 'editor', 'viewer')", name="users_role"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # sha256 of the cookie value: a leaked table does not leak live sessions.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+platforms = Table(
+    "platforms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("position", Integer, nullable=False, server_default=text("0")),
+    Column("interval_s", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("last_sent_at", DateTime(timezone=True)),
+    Column("status", String(32), nullable=False, server_default=text("'ok'")),
+    Column("status_message", Text),
+    Column("settings", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # Fernet token of the JSON secrets; never leaves the server.
+    Column("secrets", LargeBinary),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
+materials = Table(
+    "materials",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("external_id", String(200), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=text("''")),
+    Column("lead", Text),
+    Column("social_text", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+snippets = Table(
+    "snippets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform_id", Integer, ForeignKey("platforms.id"), nullable=False),
+    Column("ord", Float, nullable=False),
+    Column("kind", String(16), nullable=False, server_default=text("'post'")),
+    Column("interval_s", Integer),
+    Column("status", String(16), nullable=False, server_default=text("'pending'")),
+    Column("body", Text, nullable=False, server_default=text("''")),
+    Column("url", Text),
+    Column("material_id", Integer, ForeignKey("materials.id")),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    # Derived from the schedule walk and kept in step by every command, so a patch can say
+    # exactly which publish times moved.
+    Column("eta", DateTime(timezone=True)),
+    Column("meta", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    # The status before a delete or a clear, so restore puts the card back as it was.
+    Column("deleted_from", String(16)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
+    CheckConstraint(
+        "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted')",
+        name="snippets_status",
+    ),
+    CheckConstraint("kind = 'post' or interval_s > 0", name="snippets_interval"),
+    Index("snippets_queue", "platform_id", "ord", postgresql_where=text("status = 'pending'")),
+    Index("snippets_history", "platform_id", "finished_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("op", String(64), nullable=False),
+    Column("args", JSONB, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", String(32)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Patches too large for a NOTIFY payload (8000 bytes) wait here; the notification names the row.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

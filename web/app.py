@@ -1,0 +1,144 @@
+"""The app factory: one lifespan builds every part from settings and tears it down in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from board.clock import Clock
+from board.context import Actor, BoardConfig
+from board.secretbox import SecretBox
+from board.state import full_state
+from web import auth, routes
+from web.database import asyncpg_dsn, create_engine
+from web.metrics import Metrics
+from web.settings import Settings
+from ws.endpoint import BoardSocket, SocketDeps
+from ws.hub import Hub
+from ws.listener import Listener
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    metrics: Metrics
+    hub: Hub
+    listener: Listener
+    config: BoardConfig
+    login_throttle: routes.LoginThrottle
+    # Called with the ids of columns a change touched (the posters subscribe here).
+    on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
+    socket: BoardSocket | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def load_state(self, actor: Actor) -> dict[str, Any]:
+        async with self.engine.connect() as conn:
+            return await full_state(conn, actor)
+
+
+async def supervise(name: str, run: Callable[[], Any]) -> None:
+    """Run a background loop; if it ever dies, log it and start it again after a pause."""
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s died; restarting", name, extra={"action": "task.restart"})
+            await asyncio.sleep(1.0)
+
+
+def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
+    clock = clock or Clock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(database_url)
+        metrics = Metrics()
+        hub = Hub(on_fanout=metrics.on_fanout)
+        services: Services
+
+        def on_change(patch: dict[str, Any], wake: list[int]) -> None:
+            hub.publish(patch)
+            for subscriber in services.on_wake:
+                subscriber(wake)
+
+        async def on_resync() -> None:
+            metrics.listen_reconnects.inc()
+            async with engine.connect() as conn:
+                state = await full_state(conn, Actor(0, "", "viewer"))
+            state.pop("me", None)
+            hub.resync(state)
+            for subscriber in services.on_wake:
+                subscriber([])
+
+        listener = Listener(asyncpg_dsn(database_url), on_change, on_resync)
+        services = Services(
+            settings=settings, engine=engine, clock=clock, metrics=metrics, hub=hub, listener=listener,
+            config=BoardConfig(
+                min_interval_s=settings.min_interval_s,
+                min_lead=timedelta(seconds=settings.min_lead_s),
+                box=SecretBox(settings.secret_key),
+            ),
+            login_throttle=routes.LoginThrottle(),
+        )
+        services.socket = BoardSocket(SocketDeps(
+            engine=engine, hub=hub, config=services.config, clock=clock, rate=settings.ws_rate,
+            authorize=authorize, origin_ok=origin_ok, load_state=services.load_state, metrics=metrics,
+        ))
+        app.state.services = services
+        listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
+        try:
+            await asyncio.wait_for(listener.connected.wait(), 15)
+            yield
+        finally:
+            await hub.close_all()
+            listen_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listen_task
+            await engine.dispose()
+
+    async def authorize(websocket: WebSocket) -> Actor | None:
+        services = websocket.app.state.services
+        return await auth.resolve(services.engine, websocket.headers, websocket.cookies, services.clock.now())
+
+    def origin_ok(websocket: WebSocket) -> bool:
+        return auth.origin_allowed(
+            websocket.headers.get("origin"), settings.allowed_origins, websocket.url.scheme,
+            websocket.headers.get("host"),
+        )
+
+    async def board_socket(websocket: WebSocket) -> None:
+        await websocket.app.state.services.socket.handle(websocket)
+
+    return Starlette(
+        routes=[
+            Route("/", routes.board_page),
+            Route("/login", routes.login_page),
+            Route("/favicon.ico", routes.favicon),
+            Route("/api/login", routes.login, methods=["POST"]),
+            Route("/api/logout", routes.logout, methods=["POST"]),
+            Route("/api/health", routes.health),
+            Route("/metrics", routes.metrics),
+            Route("/api/state", routes.state),
+            WebSocketRoute("/ws", board_socket),
+            Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
+        ],
+        lifespan=lifespan,
+    )

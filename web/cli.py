@@ -1,0 +1,185 @@
+"""The `metronome` command: serve, migrate, user create|list, token create."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from board import accounts
+from web import settings as settings_mod
+from web.database import check_reachable, create_engine, migrate
+from web.settings import SettingError, Settings
+
+T = TypeVar("T")
+
+
+class Fatal(Exception):
+    """An error to print as one line before exiting non-zero."""
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        asyncio.run(check_reachable(settings.database_url))
+        return settings.database_url
+    from web import embedded
+
+    try:
+        return embedded.start(settings.data_dir)
+    except embedded.EmbeddedError as exc:
+        raise SettingError("METRONOME_DATA_DIR", str(exc)) from None
+
+
+def with_db(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def ensure_admin(url: str, settings: Settings) -> None:
+    """First start with no users: create the admin and print its credentials once."""
+
+    async def work(conn: AsyncConnection) -> tuple[str, str] | None:
+        if await accounts.count_users(conn):
+            return None
+        email = settings.admin_email or "admin@example.org"
+        password = settings.admin_password or secrets.token_urlsafe(12)
+        await accounts.create_user(conn, email, password, "admin")
+        return email, password
+
+    created = with_db(url, work)
+    if created:
+        email, password = created
+        shown = password if not settings.admin_password else "(from METRONOME_ADMIN_PASSWORD)"
+        print(f"Created the admin user: {email} password: {shown}", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    url = database_url(settings)
+    migrate(url)
+    ensure_admin(url, settings)
+    app = create_app(settings, url)
+    print(f"Metronome on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        # Our frames are ~100 bytes: compression costs CPU and ~40 KB per connection for nothing.
+        ws_per_message_deflate=False,
+        # Oversized frames get a clear error reply from the app (64 KiB limit there); only
+        # frames beyond this hard cap make the server close the connection.
+        ws_max_size=1024 * 1024,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(database_url(settings))
+    print("migrations applied")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise Fatal("expected the password on standard input (one line)")
+    url = database_url(settings)
+    migrate(url)
+
+    async def work(conn: AsyncConnection) -> int:
+        return await accounts.create_user(conn, args.email, password, args.role)
+
+    try:
+        user_id = with_db(url, work)
+    except accounts.AccountError as exc:
+        raise Fatal(str(exc)) from None
+    print(f"created user {user_id}: {args.email} ({args.role})")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    migrate(url)
+
+    async def work(conn: AsyncConnection) -> list[Any]:
+        return await accounts.list_users(conn)
+
+    for row in with_db(url, work):
+        state = " (disabled)" if row.disabled else ""
+        print(f"{row.id}\t{row.email}\t{row.role}{state}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    migrate(url)
+
+    async def work(conn: AsyncConnection) -> str:
+        return await accounts.create_token(conn, args.email, args.name)
+
+    try:
+        print(with_db(url, work))
+    except accounts.AccountError as exc:
+        raise Fatal(str(exc)) from None
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="metronome", description="A realtime queue board for social publishing.")
+    sub = top.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the board: HTTP, WebSocket and posters")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(run=cmd_migrate)
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user; the password is read from stdin")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
+    create.set_defaults(run=cmd_user_create)
+    user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token_create = token.add_parser("create", help="print a new API token for a user")
+    token_create.add_argument("--email", required=True)
+    token_create.add_argument("--name", default="api")
+    token_create.set_defaults(run=cmd_token_create)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, getattr(args, "log_level", "info").upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = settings_mod.load()
+        return int(args.run(args, settings))
+    except (SettingError, Fatal) as exc:
+        print(f"metronome: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

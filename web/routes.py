@@ -1,0 +1,159 @@
+"""HTTP routes of CONTRACT §2: the pages, login, health, metrics and state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from board import accounts
+from board.context import Actor
+from web import auth
+
+STATIC = Path(__file__).parent / "static"
+
+# Failed logins allowed per client address in LOGIN_WINDOW seconds, against password guessing.
+LOGIN_FAILURES = 10
+LOGIN_WINDOW = 60.0
+
+
+def json_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def current_actor(request: Request) -> Actor | None:
+    services = request.app.state.services
+    return await auth.resolve(services.engine, request.headers, request.cookies, services.clock.now())
+
+
+def origin_ok(request: Request) -> bool:
+    services = request.app.state.services
+    return auth.origin_allowed(
+        request.headers.get("origin"), services.settings.allowed_origins, request.url.scheme,
+        request.headers.get("host"),
+    )
+
+
+async def board_page(request: Request) -> Response:
+    if await current_actor(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+async def login_page(request: Request) -> Response:
+    return FileResponse(STATIC / "login.html", headers={"Cache-Control": "no-store"})
+
+
+async def favicon(request: Request) -> Response:
+    return FileResponse(STATIC / "favicon.ico", headers={"Cache-Control": "max-age=86400"})
+
+
+class LoginThrottle:
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, key: str) -> bool:
+        window = self._failures[key]
+        now = time.monotonic()
+        while window and window[0] < now - LOGIN_WINDOW:
+            window.popleft()
+        if not window:
+            del self._failures[key]
+            return False
+        return len(window) >= LOGIN_FAILURES
+
+    def failed(self, key: str) -> None:
+        self._failures[key].append(time.monotonic())
+
+
+async def _credentials(request: Request) -> tuple[str, str, bool]:
+    """(email, password, is_form) from a JSON body or a posted form."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        return str(form.get("email") or ""), str(form.get("password") or ""), True
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise ValueError("expected a JSON body {\"email\": …, \"password\": …}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not isinstance(body.get("password"), str):
+        raise ValueError("expected a JSON body {\"email\": …, \"password\": …} with string values")
+    return body["email"], body["password"], False
+
+
+async def login(request: Request) -> Response:
+    services = request.app.state.services
+    if not origin_ok(request):
+        return json_error(403, "forbidden", "this origin may not sign in here")
+    client = request.client.host if request.client else "?"
+    if services.login_throttle.blocked(client):
+        return json_error(429, "rate_limited", "too many failed sign-ins; wait a minute")
+    try:
+        email, password, is_form = await _credentials(request)
+    except ValueError as exc:
+        return json_error(400, "bad_request", str(exc))
+    now = services.clock.now()
+    async with services.engine.begin() as conn:
+        actor = await accounts.authenticate(conn, email, password)
+        token = await accounts.start_session(conn, actor.id, now) if actor else None
+    if actor is None or token is None:
+        services.login_throttle.failed(client)
+        if is_form:
+            return RedirectResponse("/login?error=1", status_code=303)
+        return json_error(401, "unauthorized", "wrong e-mail or password")
+    response: Response
+    if is_form:
+        response = RedirectResponse("/", status_code=303)
+    else:
+        response = JSONResponse({"ok": True, "me": {"id": actor.id, "email": actor.email, "role": actor.role}})
+    response.set_cookie(
+        auth.COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()), httponly=True,
+        samesite="lax", secure=request.url.scheme == "https", path="/",
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    services = request.app.state.services
+    if not origin_ok(request):
+        return json_error(403, "forbidden", "cross-origin request refused")
+    token = request.cookies.get(auth.COOKIE)
+    if token:
+        async with services.engine.begin() as conn:
+            await accounts.end_session(conn, token, services.clock.now())
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(auth.COOKIE, path="/")
+    return response
+
+
+async def health(request: Request) -> Response:
+    services = request.app.state.services
+    body: dict[str, Any] = {"status": "ok", "db": "ok"}
+    try:
+        async with asyncio.timeout(3):
+            async with services.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure here is the answer, not an error of ours
+        body = {"status": "error", "db": f"unreachable: {type(exc).__name__}"}
+    body["listen"] = "ok" if services.listener.connected.is_set() else "reconnecting"
+    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+
+async def metrics(request: Request) -> Response:
+    services = request.app.state.services
+    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+async def state(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor is None:
+        return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    services = request.app.state.services
+    return Response(orjson.dumps(await services.load_state(actor)), media_type="application/json")
