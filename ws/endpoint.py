@@ -1,0 +1,125 @@
+"""GET /ws: authenticate, send the full state, then run commands and stream patches."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from board.commands import execute
+from board.context import Actor, BoardConfig
+from board.errors import CommandError
+from ws import protocol
+from ws.hub import Connection, Hub
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class SocketDeps:
+    engine: Any
+    hub: Hub
+    config: BoardConfig
+    clock: Any
+    rate: float
+    authorize: Callable[[WebSocket], Awaitable[Actor | None]]
+    origin_ok: Callable[[WebSocket], bool]
+    load_state: Callable[[Actor], Awaitable[dict[str, Any]]]
+    metrics: Any
+
+
+class BoardSocket:
+    def __init__(self, deps: SocketDeps) -> None:
+        self.deps = deps
+
+    async def handle(self, websocket: WebSocket) -> None:
+        deps = self.deps
+        if not deps.origin_ok(websocket):
+            await websocket.close(code=CLOSE_FORBIDDEN)
+            return
+        actor = await deps.authorize(websocket)
+        if actor is None:
+            await websocket.close(code=CLOSE_UNAUTHORIZED)
+            return
+        await websocket.accept()
+        conn = Connection(websocket.send_text, self._closer(websocket), f"{actor.id}-{next(_ids)}")
+        deps.hub.join(conn)
+        deps.metrics.connections.inc()
+        try:
+            state = await deps.load_state(actor)
+            conn.ready(orjson.dumps(state).decode())
+            await self._serve(websocket, conn, actor)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            deps.metrics.connections.dec()
+            await deps.hub.leave(conn)
+
+    @staticmethod
+    def _closer(websocket: WebSocket) -> Callable[[int, str], Awaitable[None]]:
+        async def close(code: int, reason: str) -> None:
+            try:
+                await websocket.close(code=code, reason=reason)
+            except RuntimeError:
+                pass  # already closed
+
+        return close
+
+    async def _serve(self, websocket: WebSocket, conn: Connection, actor: Actor) -> None:
+        deps = self.deps
+        bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            command = protocol.parse(data)
+            if isinstance(command, protocol.FrameError):
+                conn.push(protocol.reply_error(command.id, command.code, command.message))
+                continue
+            if not bucket.take(time.monotonic()):
+                deps.metrics.commands.labels("any", "rate_limited").inc()
+                conn.push(protocol.reply_error(
+                    command.id, "rate_limited",
+                    f"more than {deps.rate:g} commands a second: this one was not run",
+                ))
+                continue
+            conn.push(await self._run(actor, command))
+
+    async def _run(self, actor: Actor, command: protocol.Command) -> str:
+        deps = self.deps
+        started = time.perf_counter()
+        op_label = command.op if command.op in _known_ops() else "unknown"
+        try:
+            outcome = await execute(deps.engine, deps.config, actor, command.op, command.args, deps.clock.now())
+        except CommandError as exc:
+            deps.metrics.commands.labels(op_label, exc.code).inc()
+            details = getattr(exc, "details", None)
+            return protocol.reply_error(command.id, exc.code, exc.message, details)
+        except Exception:
+            log.exception("command %s failed", command.op, extra={"action": "ws.command"})
+            deps.metrics.commands.labels(op_label, "internal").inc()
+            return protocol.reply_error(command.id, "internal", "the server failed to run this command; nothing was changed")
+        finally:
+            deps.metrics.command_seconds.observe(time.perf_counter() - started)
+        deps.metrics.commands.labels(op_label, "ok").inc()
+        return protocol.reply_ok(command.id, outcome.result)
+
+
+def _known_ops() -> dict[str, Any]:
+    from board.commands import OPS
+
+    return OPS

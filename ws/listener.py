@@ -1,0 +1,109 @@
+"""The LISTEN connection: every instance learns of every committed change, in commit order.
+
+NOTIFY carries the patch (or, when too big, the id of a row in ``changes``). The connection
+is probed; when it drops, we reconnect with backoff and every client resyncs from a fresh
+full state, since notifications sent meanwhile are lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import orjson
+
+from board.commands import CHANNEL
+
+log = logging.getLogger(__name__)
+
+# How often the connection is probed, and how long a probe may take before we call it lost.
+PROBE_EVERY = 5.0
+PROBE_TIMEOUT = 5.0
+MAX_BACKOFF = 10.0
+
+OnChange = Callable[[dict[str, Any], list[int]], None]
+OnResync = Callable[[], Awaitable[None]]
+
+
+class Listener:
+    def __init__(self, dsn: str, on_change: OnChange, on_resync: OnResync) -> None:
+        self._dsn = dsn
+        self._on_change = on_change
+        self._on_resync = on_resync
+        self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+        self._conn: asyncpg.Connection | None = None
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self._inbox.put_nowait(payload)
+
+    def _terminated(self, _conn: Any) -> None:
+        self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
+
+    async def _connect(self) -> asyncpg.Connection:
+        conn = await asyncpg.connect(self._dsn, server_settings={"application_name": "metronome-listen"})
+        await conn.add_listener(CHANNEL, self._notified)
+        conn.add_termination_listener(self._terminated)
+        return conn
+
+    async def run(self) -> None:
+        """Listen until cancelled; reconnects forever."""
+        backoff = 0.2
+        first = True
+        while True:
+            try:
+                self._conn = await self._connect()
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+                log.warning("LISTEN connection failed: %s; retrying in %.1f s", exc, backoff,
+                            extra={"action": "listen.retry"})
+                await asyncio.sleep(backoff * (1 + random.random() / 2))
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = 0.2
+            self.connected.set()
+            if not first:
+                self.reconnects += 1
+                log.warning("LISTEN connection restored; resyncing clients", extra={"action": "listen.resync"})
+                await self._on_resync()
+            first = False
+            try:
+                await self._serve(self._conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+                log.warning("LISTEN connection lost: %r", exc, extra={"action": "listen.lost"})
+            finally:
+                self.connected.clear()
+                conn, self._conn = self._conn, None
+                if conn is not None:
+                    conn.terminate()
+
+    async def _serve(self, conn: asyncpg.Connection) -> None:
+        while True:
+            try:
+                payload = await asyncio.wait_for(self._inbox.get(), PROBE_EVERY)
+            except asyncio.TimeoutError:
+                payload = None
+            if payload is None:
+                if conn.is_closed():
+                    raise asyncpg.InterfaceError("LISTEN connection closed")
+                await asyncio.wait_for(conn.execute("SELECT 1"), PROBE_TIMEOUT)
+                continue
+            await self._deliver(conn, payload)
+
+    async def _deliver(self, conn: asyncpg.Connection, payload: str) -> None:
+        if payload.startswith("#"):
+            text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", int(payload[1:]))
+            if text is None:
+                log.error("change %s is gone; resyncing", payload, extra={"action": "listen.missing"})
+                await self._on_resync()
+                return
+            payload = text
+        message = orjson.loads(payload)
+        try:
+            self._on_change(message.get("patch") or {}, list(message.get("wake") or ()))
+        except Exception:
+            log.exception("a change handler failed", extra={"action": "listen.handler"})
