@@ -1,0 +1,52 @@
+"""Shared fixtures: a migrated template database, a fresh clone per test, app instances."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import db
+
+# The suite must prove the real thing in CI: a missing database there is a failure.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server DSN (asyncpg form) with rights to create databases."""
+    dsn = db.server_dsn()
+    if asyncio.run(db.reachable(dsn)):
+        yield dsn
+        return
+    if IN_CI or os.environ.get("METRONOME_TEST_PG"):
+        pytest.fail(f"PostgreSQL is not reachable at {dsn} (set METRONOME_TEST_PG)")
+    # A developer machine without a server: the embedded one, as `metronome serve` uses.
+    from web import embedded
+
+    url = embedded.start(Path(tmp_path_factory.mktemp("pg")))
+    yield url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server: str) -> Iterator[str]:
+    """A database migrated once with alembic; every test clones it."""
+    from web.database import migrate
+
+    name = db.unique_name("metronome_tpl")
+    asyncio.run(db.create_database(pg_server, name))
+    migrate(db.asyncpg_url(db.with_database(pg_server, name)))
+    yield name
+    asyncio.run(db.drop_database(pg_server, name))
+
+
+@pytest.fixture
+async def database_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
+    """A fresh database for this test only (asyncpg SQLAlchemy URL)."""
+    name = db.unique_name("metronome_t")
+    await db.create_database(pg_server, name, template=template_db)
+    yield db.asyncpg_url(db.with_database(pg_server, name))
+    await db.drop_database(pg_server, name)

@@ -1,0 +1,57 @@
+"""Real PostgreSQL for tests: one migrated template, one fresh clone per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import asyncpg
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def server_dsn() -> str:
+    return os.environ.get("METRONOME_TEST_PG", DEFAULT_SERVER)
+
+
+def with_database(dsn: str, name: str) -> str:
+    base, _, _ = dsn.rpartition("/")
+    query = ""
+    if "?" in dsn.rsplit("/", 1)[1]:
+        query = "?" + dsn.rsplit("/", 1)[1].split("?", 1)[1]
+    return f"{base}/{name}{query}"
+
+
+def asyncpg_url(dsn: str) -> str:
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def reachable(dsn: str) -> bool:
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(dsn), 5)
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+async def create_database(dsn: str, name: str, template: str | None = None) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        clause = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{clause}')
+    finally:
+        await conn.close()
+
+
+async def drop_database(dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"

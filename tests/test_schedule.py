@@ -1,0 +1,49 @@
+"""The schedule walk of CONTRACT §4 over plain datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from board.schedule import ColumnClock, QueuedCard, walk
+
+T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+
+def post(i: int) -> QueuedCard:
+    return QueuedCard(i, "post")
+
+
+def marker(i: int, minutes: int) -> QueuedCard:
+    return QueuedCard(i, "interval", minutes * 60)
+
+
+@pytest.mark.parametrize(
+    ("column", "cards", "now", "lead", "expected"),
+    [
+        pytest.param(ColumnClock(1800, T0), [post(1), post(2)], T0 + 5 * MIN, 0,
+                     {1: T0 + 30 * MIN, 2: T0 + 60 * MIN}, id="steady"),
+        pytest.param(ColumnClock(1800, None), [post(1), post(2)], T0, 0,
+                     {1: T0, 2: T0 + 30 * MIN}, id="never-sent: the head goes now"),
+        pytest.param(ColumnClock(1800, T0 - 120 * MIN), [post(1), post(2)], T0, 0,
+                     {1: T0, 2: T0 + 30 * MIN}, id="overdue: one now, then the rhythm"),
+        pytest.param(ColumnClock(1800, T0), [post(1), marker(2, 60), post(3), post(4)], T0, 0,
+                     {1: T0 + 30 * MIN, 2: T0 + 30 * MIN, 3: T0 + 90 * MIN, 4: T0 + 150 * MIN},
+                     id="interval card changes the rhythm from there"),
+        pytest.param(ColumnClock(1800, T0), [marker(1, 10), post(2), post(3)], T0 + MIN, 0,
+                     {1: T0 + MIN, 2: T0 + 10 * MIN, 3: T0 + 20 * MIN}, id="interval card at the head"),
+        pytest.param(ColumnClock(1800, T0, running=False), [post(1), post(2)], T0, 0,
+                     {1: None, 2: None}, id="paused: no etas"),
+        pytest.param(ColumnClock(1800, T0), [], T0, 0, {}, id="empty"),
+        pytest.param(ColumnClock(60, T0), [post(1), post(2)], T0, 300,
+                     {1: T0 + 5 * MIN, 2: T0 + 6 * MIN}, id="minimum lead pushes the head"),
+        pytest.param(ColumnClock(600, T0), [post(1)], T0 + 2 * MIN, 60,
+                     {1: T0 + 10 * MIN}, id="lead smaller than the interval changes nothing"),
+    ],
+)
+def test_walk(column: ColumnClock, cards: list[QueuedCard], now: datetime, lead: int,
+              expected: dict[int, datetime | None]) -> None:
+    """Each case gets exactly the etas the contract's rule gives."""
+    assert walk(column, cards, now, timedelta(seconds=lead)) == expected
