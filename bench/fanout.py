@@ -1,0 +1,432 @@
+"""Fanout bench: Metronome's WebSocket against a bare Starlette broadcast server (the ceiling).
+
+For each client count it measures, on the same machine in the same run, for both servers:
+the highest command rate whose patches keep reaching every client, the latency from a
+command leaving one client to its patch reaching the last one at 20 commands/s, and the
+server's memory per connection; then prints Metronome as a ratio to the ceiling.
+
+    python bench/fanout.py                       # 100 and 1,000 clients, a few minutes
+    python bench/fanout.py --quick --clients 100
+
+The server runs on core 0 and this process (the load generator) on core 1. See
+bench/README.md for what the figures mean and how the maximum rate is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import math
+import os
+import resource
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+from _loadgen import BenchError, Driver, Hub, Sender, percentile
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+SERVER_CORE = 0
+LOADGEN_CORE = 1
+RATE = 20.0  # commands/s of the latency figure (issue 2)
+GROW = 1.25  # ladder step up; two bisections then narrow the maximum to ~6 %
+TARGETS = {"throughput": 0.6, "p99": 1.5, "memory_kib": 40.0}
+
+
+@dataclass
+class Figures:
+    server: str
+    clients: int
+    p50: float = math.nan
+    p99: float = math.nan
+    throughput: float = math.nan
+    capped: bool = False
+    mem_per_conn: float = math.nan  # bytes
+    cpu_per_delivery: float = math.nan  # seconds
+    frame_bytes: float = math.nan
+    deflate: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Target:
+    """A server under test, up and logged in."""
+
+    name: str
+    port: int
+    process: psutil.Process
+    headers: dict[str, str]  # what every WebSocket client sends: session cookie, Origin
+    max_rate: float  # the ladder's ceiling: Metronome refuses floods beyond METRONOME_WS_RATE
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_call(
+    port: int, method: str, path: str, body: bytes | None = None
+) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+def wait_healthy(
+    port: int, process: subprocess.Popen[bytes], seconds: float, log_path: Path
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise BenchError(
+                f"expected the server to start, it exited {process.returncode}:\n{tail}"
+            )
+        try:
+            if http_call(port, "GET", "/api/health").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"expected GET /api/health = 200 within {seconds:g} s, got none")
+
+
+def login(port: int, email: str, password: str) -> str:
+    body = f'{{"email": "{email}", "password": "{password}"}}'.encode()
+    response = http_call(port, "POST", "/api/login", body)
+    for name, value in response.getheaders():
+        if name.lower() == "set-cookie" and value.startswith("metronome_session="):
+            return value.split(";", 1)[0]
+    raise BenchError(f"POST /api/login: expected a metronome_session cookie, got {response.status}")
+
+
+@contextmanager
+def running(
+    name: str, argv: list[str], env: dict[str, str], core: int, max_rate: float, start_s: float
+) -> Iterator[Target]:
+    """Start a server pinned to `core`, log in, and stop it (and its sockets) after."""
+    port = free_port()
+    email, password = "bench@metronome.invalid", secrets.token_urlsafe(12)
+    env = {
+        **os.environ,
+        **env,
+        "METRONOME_ADMIN_EMAIL": email,
+        "METRONOME_ADMIN_PASSWORD": password,
+    }
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        log_path = Path(tmp) / "server.log"
+        env["METRONOME_DATA_DIR"] = tmp
+        with open(log_path, "wb") as out:
+            process = subprocess.Popen(
+                [*argv, "--host", "127.0.0.1", "--port", str(port)],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                # Pinned before exec, so every thread the server starts stays on its core.
+                preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+            )
+        try:
+            wait_healthy(port, process, start_s, log_path)
+            cookie = login(port, email, password)
+            headers = {"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"}
+            yield Target(name, port, psutil.Process(process.pid), headers, max_rate)
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def ceiling_server(core: int, pg: str) -> Iterator[Target]:
+    with running(
+        "ceiling", [sys.executable, str(HERE / "ceiling.py")], {}, core, 5000.0, 20.0
+    ) as target:
+        yield target
+
+
+def metronome_available() -> bool:
+    return (REPO / "web" / "cli.py").is_file() and (REPO / "web" / "app.py").is_file()
+
+
+async def _admin_sql(dsn: str, sql: str) -> None:
+    import asyncpg  # only the Metronome side needs it
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+WS_RATE = 1000.0  # METRONOME_WS_RATE for the bench: the sender alone sends all commands
+
+
+@contextmanager
+def metronome_server(core: int, pg: str) -> Iterator[Target]:
+    """`metronome serve` on a database of its own, created here and dropped after."""
+    database = f"metronome_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_admin_sql(pg, f'CREATE DATABASE "{database}"'))
+    base = pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    env = {
+        "DATABASE_URL": f"{base}/{database}",
+        "METRONOME_SECRET_KEY": secrets.token_urlsafe(32),
+        "METRONOME_MIN_INTERVAL_S": "1",
+        "METRONOME_WS_RATE": f"{WS_RATE:g}",
+    }
+    # The module, not the console script: the checkout being benched, installed or not.
+    argv = [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())", "serve"]
+    try:
+        with running("metronome", argv, env, core, 0.9 * WS_RATE, 90.0) as target:
+            yield target
+    finally:
+        asyncio.run(_admin_sql(pg, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def find_max(
+    driver: Driver, start: float, cap: float, opts: argparse.Namespace, p50_limit: float
+) -> tuple[float, bool]:
+    """Step the offered rate up by GROW until a step is not sustained, then bisect twice.
+
+    Returns the highest sustained rate and whether it was capped (never failed)."""
+    best, fail, steps = 0.0, math.inf, opts.steps
+
+    def attempt(rate: float) -> bool:
+        nonlocal best, fail, steps
+        steps -= 1
+        step = driver.run(rate, opts.step)
+        failure = step.failure(p50_limit)
+        done = step.delivered
+        log(
+            f"    {rate:7.1f}/s: p50 {percentile(done, 50) * 1e3:6.1f} ms,"
+            f" p99 {percentile(done, 99) * 1e3:6.1f} ms, load generator"
+            f" {step.loadgen_busy:4.0%} busy: {failure or 'sustained'}"
+        )
+        if failure is None:
+            best = max(best, rate)
+        else:
+            fail = min(fail, rate)
+        return failure is None
+
+    rate = min(start, cap)
+    while steps > 0 and attempt(rate) and rate < cap:
+        rate = min(rate * GROW, cap)
+    while steps > 0 and best == 0 and rate > 1:
+        rate /= 2
+        attempt(rate)
+    for _ in range(2):
+        if steps > 0 and best and fail < math.inf:
+            attempt(math.sqrt(best * fail))
+    return best, fail == math.inf
+
+
+def connect_all(hub: Hub, clients: int) -> None:
+    for n in range(clients):
+        hub.connect()
+        if n % 50 == 49:
+            hub.poll(0)  # read the state frames as we go, as a browser would
+    if not hub.pump_until(lambda: all(c.frames for c in hub.conns.values()), 30.0):
+        raise BenchError("expected the full state on every connection within 30 s")
+
+
+def core_busy(core: int) -> float:
+    """CPU seconds the core has spent on anything but idling."""
+    times = psutil.cpu_times(percpu=True)[core]
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
+    figures = Figures(server=target.name, clients=clients)
+    hub = Hub("127.0.0.1", target.port, target.headers)
+    try:
+        sender = hub.connect(sender=True)
+        assert isinstance(sender, Sender)
+        if not hub.pump_until(lambda: sender.frames > 0, 10.0):
+            raise BenchError("expected the full state as the first frame, got nothing")
+        figures.deflate = sender.deflate
+        driver = Driver(hub, sender, target.process)
+        driver.setup()
+        driver.run(RATE, 1.0)  # warm the server's code paths before the memory baseline
+        hub.pump(0.5)
+        rss = target.process.memory_info().rss
+        connect_all(hub, clients - 1)
+        driver.run(RATE, 1.0)
+        sender.patch_bytes.clear()
+        wall, busy = time.monotonic(), core_busy(SERVER_CORE)
+        step = driver.run(RATE, opts.duration)
+        wall, busy = time.monotonic() - wall, core_busy(SERVER_CORE) - busy
+        # Taken after traffic, not just after the handshakes: send buffers count too.
+        figures.mem_per_conn = (target.process.memory_info().rss - rss) / (clients - 1)
+        done = step.delivered
+        figures.p50, figures.p99 = percentile(done, 50), percentile(done, 99)
+        figures.cpu_per_delivery = step.server_cpu / max(1, step.sent * clients)
+        figures.frame_bytes = sum(sender.patch_bytes) / max(1, len(sender.patch_bytes))
+        other = (busy - step.server_cpu) / wall
+        failure = step.failure(math.inf)
+        if failure:
+            figures.notes.append(f"at {RATE:g}/s: {failure}")
+        if other > 0.1:
+            figures.notes.append(f"other processes took {other:.0%} of the server's core")
+        log(
+            f"  {target.name}, {clients} clients: p50 {figures.p50 * 1e3:.1f} ms,"
+            f" p99 {figures.p99 * 1e3:.1f} ms, {figures.mem_per_conn / 1024:.1f} KiB/conn,"
+            f" {figures.cpu_per_delivery * 1e6:.1f} µs CPU/delivery, other load on its core"
+            f" {other:.0%}; the maximum rate:"
+        )
+        # Start the ladder below what the CPU per command at 20/s predicts it can do.
+        per_command = step.server_cpu / max(1, step.sent)
+        start = max(5.0, 0.7 / per_command if per_command > 0 else 100.0)
+        # Latency within a few times its low-rate value; past that it is queueing.
+        p50_limit = max(4 * figures.p50, figures.p50 + 0.05)
+        figures.throughput, figures.capped = find_max(
+            driver, start, target.max_rate, opts, p50_limit
+        )
+    finally:
+        hub.close()
+    return figures
+
+
+def ratio(metronome: float, ceiling: float) -> float:
+    return metronome / ceiling if ceiling and not math.isnan(ceiling) else math.nan
+
+
+Row = tuple[str, float, float, str, str, bool | None]
+
+
+def figure_rows(c: Figures, m: Figures) -> list[Row]:
+    """(figure, ceiling, metronome, format, target, met?) for one client count."""
+    measured = not math.isnan(m.p99)
+    throughput_ok = measured and ratio(m.throughput, c.throughput) >= TARGETS["throughput"]
+    p99_ok = measured and ratio(m.p99, c.p99) <= TARGETS["p99"]
+    memory_ok = measured and m.mem_per_conn / 1024 <= TARGETS["memory_kib"]
+    ms, us, kib = 1e3, 1e6, 1 / 1024
+    rows: list[Row] = [
+        ("max commands/s", c.throughput, m.throughput, ".1f", ">= 0.6x", throughput_ok),
+        ("p50 latency ms", c.p50 * ms, m.p50 * ms, ".2f", "", None),
+        ("p99 latency ms", c.p99 * ms, m.p99 * ms, ".2f", "<= 1.5x", p99_ok),
+        ("memory KiB/conn", c.mem_per_conn * kib, m.mem_per_conn * kib, ".1f", "<= 40", memory_ok),
+        ("CPU us/delivery", c.cpu_per_delivery * us, m.cpu_per_delivery * us, ".1f", "", None),
+        ("patch frame bytes", c.frame_bytes, m.frame_bytes, ".0f", "", None),
+    ]
+    # Nothing to judge without Metronome's figures.
+    return rows if measured else [(*row[:5], None) for row in rows]
+
+
+def table(results: dict[tuple[str, int], Figures], clients: list[int]) -> tuple[str, bool]:
+    """The figures, Metronome's ratio to the ceiling and whether each target is met."""
+    rows = [("clients", "figure", "ceiling", "metronome", "ratio", "target", "ok?")]
+    missed = False
+    for n in clients:
+        c = results.get(("ceiling", n), Figures("ceiling", n))
+        m = results.get(("metronome", n), Figures("metronome", n))
+        for name, cv, mv, fmt, target, ok in figure_rows(c, m):
+            r = ratio(mv, cv)
+            missed = missed or ok is False
+            cells = [format(x, fmt) if not math.isnan(x) else "n/a" for x in (cv, mv)]
+            verdict = "-" if ok is None else ("ok" if ok else "MISSED")
+            rows.append(
+                (str(n), name, *cells, "-" if math.isnan(r) else f"{r:.2f}x", target, verdict)
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines), missed
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add = parser.add_argument
+    add("--clients", default="100,1000", help="comma list (default 100,1000)")
+    add("--servers", default="ceiling,metronome", help="comma list (default both)")
+    add(
+        "--duration",
+        type=float,
+        default=10.0,
+        help="seconds at 20 commands/s for the latency figure (default 10)",
+    )
+    add(
+        "--step",
+        type=float,
+        default=3.0,
+        help="seconds per rate step when finding the maximum (default 3)",
+    )
+    add("--steps", type=int, default=8, help="rate steps at most (default 8)")
+    add("--quick", action="store_true", help="a rough look: --duration 4 --step 1.5 --steps 6")
+    add(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL database to create and drop Metronome's from",
+    )
+    opts = parser.parse_args(argv)
+    if opts.quick:
+        opts.duration, opts.step, opts.steps = 4.0, 1.5, 6
+    opts.clients = [int(x) for x in opts.clients.split(",") if x]
+    opts.servers = [x for x in opts.servers.split(",") if x]
+    return opts
+
+
+def pin_self() -> None:
+    """The load generator gets its own core, so its work never steals the server's."""
+    if len(os.sched_getaffinity(0)) >= 2:
+        os.sched_setaffinity(0, {LOADGEN_CORE})
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 sockets each side
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_args(argv)
+    pin_self()
+    if "metronome" in opts.servers and not metronome_available():
+        log("metronome: web/app.py or web/cli.py is not there yet; measuring the ceiling only")
+        opts.servers.remove("metronome")
+    log(f"load average {os.getloadavg()[0]:.2f}: other work on this machine skews the figures")
+    results: dict[tuple[str, int], Figures] = {}
+    for clients in opts.clients:
+        for server in opts.servers:
+            launch = ceiling_server if server == "ceiling" else metronome_server
+            with launch(SERVER_CORE, opts.pg) as target:
+                results[(server, clients)] = measure(target, clients, opts)
+    text, missed = table(results, opts.clients)
+    print(text)
+    for figures in results.values():
+        notes = list(figures.notes)
+        if figures.deflate:
+            notes.append("permessage-deflate was negotiated (a browser would get it too)")
+        if figures.capped:
+            notes.append("the rate cap was reached: the maximum is at least that")
+        for note in notes:
+            print(f"note: {figures.server}, {figures.clients} clients: {note}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
