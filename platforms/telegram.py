@@ -1,0 +1,233 @@
+"""Telegram channel or group through a bot: ``sendMessage`` with a link preview, ``sendPhoto``,
+``sendVideo``, via aiogram (its ``AiohttpSession`` pointed at ``api_base``).
+
+The Bot API puts the token in every URL (``/bot<token>/<method>``), so nothing from aiogram or
+aiohttp reaches a log line or an exception message without going through ``scrub``; the typed
+errors are raised ``from None`` so a logged traceback cannot carry the original URL either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import aiohttp
+import httpx
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import FSInputFile, LinkPreviewOptions, Message
+from aiogram.utils.token import TokenValidationError
+
+from platforms.base import (
+    Adapter,
+    AuthRejected,
+    Column,
+    InvalidSettings,
+    Media,
+    OutcomeUnknown,
+    PlatformError,
+    Post,
+    RateLimited,
+    Receipt,
+    Rejected,
+    Transient,
+)
+from platforms.limits import SlidingWindow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+DEFAULT_TIMEOUT_S = 30.0
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+# Telegram's bot FAQ: no more than 20 messages a minute to one group or channel.
+MESSAGES_PER_MINUTE = 20
+
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+CHAT_USERNAME_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
+# Anything shaped like a bot token, wherever it shows up (a URL in an aiohttp error...).
+TOKEN_ANYWHERE_RE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+# 400s that no card can fix: the chat id or the bot's rights are wrong, so the column must
+# stop (AuthRejected) instead of failing every card in turn.
+COLUMN_PROBLEM_RE = re.compile(
+    r"chat not found|not enough rights|need administrator rights|have no rights|"
+    r"CHAT_WRITE_FORBIDDEN|CHAT_ADMIN_REQUIRED|PEER_ID_INVALID|bot is not a member|bot was kicked",
+    re.IGNORECASE,
+)
+
+
+class ColumnSession(AiohttpSession):
+    """aiogram's session without the fixed 250 ms sleep in ``close()``.
+
+    That sleep lets SSL transports finish before the interpreter exits; a column's adapter
+    closes while the service's loop keeps running, so they finish on their own.
+    """
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """``text`` without the given secrets and without anything shaped like a bot token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<token>")
+    return TOKEN_ANYWHERE_RE.sub("<token>", text)
+
+
+def check_timeout(settings: Mapping[str, Any]) -> None:
+    """The optional ``timeout_s`` setting shared by the adapters: seconds above 0."""
+    timeout = settings.get("timeout_s")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+        raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
+
+
+def check_base_url(field: str, value: Any, example: str) -> None:
+    """An http(s) base URL with a host, as every adapter's API base must be."""
+    try:
+        url = httpx.URL(value) if isinstance(value, str) else None
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise InvalidSettings(field, f"expected an http(s) URL such as {example}, got {value!r}")
+
+
+def parse_chat_id(value: Any) -> int | str:
+    """``@channel`` stays a string; a numeric id (int or digits) becomes an int."""
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+class TelegramAdapter(Adapter):
+    kind: ClassVar[str] = "telegram"
+    text_limit: ClassVar[int | None] = TEXT_LIMIT
+    setting_keys: ClassVar[tuple[str, ...]] = ("chat_id", "api_base", "timeout_s")
+    secret_keys: ClassVar[tuple[str, ...]] = ("bot_token",)
+
+    def __init__(
+        self, column: Column, http: httpx.AsyncClient, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(column, http)  # unused: aiogram brings its own aiohttp session
+        self.chat_id = parse_chat_id(column.settings.get("chat_id", ""))
+        self.api_base = str(column.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
+        self.timeout = float(column.settings.get("timeout_s") or DEFAULT_TIMEOUT_S)
+        self.window = SlidingWindow(MESSAGES_PER_MINUTE, 60.0, clock=clock)
+        self.log = log.getChild(str(column.id))
+        self._token = column.secrets.get("bot_token", "")
+        self._bot: Bot | None = None
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
+        chat = parse_chat_id(settings.get("chat_id", ""))
+        if isinstance(chat, str) and not CHAT_USERNAME_RE.match(chat):
+            raise InvalidSettings(
+                "chat_id", f"expected @channelname or a numeric chat id such as -1001234567890, got {chat!r}"
+            )
+        check_base_url("api_base", settings.get("api_base") or DEFAULT_API_BASE, DEFAULT_API_BASE)
+        check_timeout(settings)
+        token = secrets.get("bot_token") or ""
+        if not token:
+            raise InvalidSettings("bot_token", "required: the token @BotFather gave the bot")
+        if not TOKEN_RE.match(token):
+            # Never echo the value: it is (nearly) a secret.
+            raise InvalidSettings("bot_token", "malformed: expected <digits>:<35 letters, digits, _ or ->, as @BotFather shows it")
+
+    def bot(self) -> Bot:
+        """The column's one Bot, built on first use (a malformed token fails the column, not the import)."""
+        if self._bot is None:
+            session = ColumnSession(api=TelegramAPIServer.from_base(self.api_base), timeout=self.timeout)
+            try:
+                self._bot = Bot(self._token, session=session)
+            except TokenValidationError:
+                raise AuthRejected("bot_token is malformed; paste it again from @BotFather") from None
+        return self._bot
+
+    async def publish(self, post: Post) -> Receipt:
+        media = post.video or post.image
+        limit = CAPTION_LIMIT if media else TEXT_LIMIT
+        if len(post.text) > limit:
+            what = f"a {media.kind} caption" if media else "a message"
+            raise Rejected(f"text is {len(post.text)} characters; Telegram allows {limit} in {what}")
+        bot = self.bot()
+        self.window.check("messages a minute to one channel")
+        self.window.record()
+        try:
+            message = await self.send(bot, post, media)
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            raise self.error(exc) from None
+        remote_url = message.get_url()
+        self.log.info("published message %s", message.message_id, extra={"action": "published"})
+        return Receipt(remote_id=str(message.message_id), remote_url=remote_url)
+
+    async def send(self, bot: Bot, post: Post, media: Media | None) -> Message:
+        if media is None:
+            preview = LinkPreviewOptions(url=post.url, prefer_large_media=True) if post.url else None
+            return await bot.send_message(chat_id=self.chat_id, text=post.text, link_preview_options=preview)
+        file = input_file(media)
+        if media.kind == "video":
+            return await bot.send_video(chat_id=self.chat_id, video=file, caption=post.text, supports_streaming=True)
+        return await bot.send_photo(chat_id=self.chat_id, photo=file, caption=post.text)
+
+    def error(self, exc: Exception) -> PlatformError:
+        """Map an aiogram error onto the typed errors; every message is scrubbed of the token."""
+        message = "Telegram: " + scrub(str(exc), self._token)
+        if isinstance(exc, TelegramRetryAfter):
+            return RateLimited(exc.retry_after, message)
+        if isinstance(exc, TelegramUnauthorizedError | TelegramForbiddenError | TelegramNotFound | TelegramMigrateToChat):
+            return AuthRejected(message)
+        if isinstance(exc, TelegramBadRequest):
+            if COLUMN_PROBLEM_RE.search(exc.message):
+                return AuthRejected(f"{message} (check chat_id and that the bot is an admin allowed to post)")
+            return Rejected(message)
+        if isinstance(exc, TelegramEntityTooLarge):  # a TelegramNetworkError subclass: before it
+            return Rejected(message)
+        if isinstance(exc, TelegramServerError):
+            return Transient(message)
+        if isinstance(exc, TelegramNetworkError):
+            if isinstance(exc.__cause__, aiohttp.InvalidURL):
+                return AuthRejected(f"{message} (api_base is not a usable URL)")
+            if isinstance(exc.__cause__, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+                return Transient(message)
+            # A timeout or a dropped connection after the request left: it may be posted.
+            return OutcomeUnknown(message)
+        if isinstance(exc, ClientDecodeError):
+            # Not the Bot API's JSON (a proxy's error page): we cannot tell what happened.
+            return OutcomeUnknown("Telegram: the answer was not Bot API JSON")
+        return Rejected(message)
+
+    async def aclose(self) -> None:
+        if self._bot is not None:
+            await self._bot.session.close()
+            self._bot = None
+
+
+def input_file(media: Media) -> FSInputFile | str:
+    """Upload the local copy (multipart); else let Telegram fetch the public URL."""
+    if media.path is not None:
+        if not media.path.is_file():
+            raise Rejected(f"media {media.filename} has no local file to upload")
+        return FSInputFile(media.path, filename=media.filename)
+    if media.public_url:
+        return media.public_url
+    raise Rejected(f"media {media.filename} has neither a local file nor a public URL")
+
+
+PLATFORM = TelegramAdapter
