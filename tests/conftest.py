@@ -50,3 +50,43 @@ async def database_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
     await db.create_database(pg_server, name, template=template_db)
     yield db.asyncpg_url(db.with_database(pg_server, name))
     await db.drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def server(database_url: str) -> AsyncIterator[object]:
+    """A running app on this test's database."""
+    from tests.support import running_app
+
+    # A high command rate: tests drive thousands of commands; the flood test sets its own.
+    async with running_app(database_url, METRONOME_WS_RATE="100000") as running:
+        yield running
+
+
+async def _client(server: object, role: str) -> AsyncIterator[object]:
+    from tests.support import Client, login, make_user
+
+    email = await make_user(server.database_url, role)  # type: ignore[attr-defined]
+    cookie = await login(server.url, email)  # type: ignore[attr-defined]
+    async with Client.connect(server, cookie=cookie) as client:  # type: ignore[arg-type]
+        yield client
+
+
+@pytest.fixture
+async def admin(server: object) -> AsyncIterator[object]:
+    """A WebSocket client signed in as an admin."""
+    async for client in _client(server, "admin"):
+        yield client
+
+
+@pytest.fixture
+async def editor(server: object) -> AsyncIterator[object]:
+    """A WebSocket client signed in as an editor."""
+    async for client in _client(server, "editor"):
+        yield client
+
+
+@pytest.fixture
+async def viewer(server: object) -> AsyncIterator[object]:
+    """A WebSocket client signed in as a viewer."""
+    async for client in _client(server, "viewer"):
+        yield client
