@@ -1,0 +1,211 @@
+"""YouTube: ``videos.insert`` with a resumable upload, through google-api-python-client.
+
+The client is synchronous, so an upload runs in a thread. Credentials are an OAuth 2.0 refresh
+token with the app's client id and secret (refreshed at ``token_uri``), or a bare access token.
+YouTube creates the video only when the last byte arrives: a timeout before that is safe to
+retry; only a final chunk without an answer leaves the outcome unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import google.auth.exceptions
+import google_auth_httplib2
+import httplib2
+import httpx
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import MediaFileUpload
+
+from platforms.base import (
+    Adapter,
+    AuthRejected,
+    Column,
+    InvalidSettings,
+    Media,
+    OutcomeUnknown,
+    PlatformError,
+    Post,
+    RateLimited,
+    Receipt,
+    Rejected,
+    Transient,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://youtube.googleapis.com"
+DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+SCOPES = ["https://www.googleapis.com/auth/youtube.upload"]
+PRIVACY = ("public", "unlisted", "private")
+DEFAULT_CATEGORY = "25"  # News & Politics
+CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
+DEFAULT_CHUNK = 32 * CHUNK_UNIT
+DEFAULT_TIMEOUT_S = 60.0
+TITLE_LIMIT = 100
+DESCRIPTION_BYTES = 5000
+# The daily quota resets at midnight Pacific time; short "slow down" errors get a minute.
+QUOTA_ZONE = "America/Los_Angeles"
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+SLOW_DOWN_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+SLOW_DOWN_WAIT_S = 60.0
+# uploadLimitExceeded: the channel's own daily upload cap; YouTube says try again in 24 hours.
+UPLOAD_LIMIT_WAIT_S = 86400.0
+
+
+def until_quota_reset(now: dt.datetime | None = None) -> float:
+    """Seconds until the next midnight in Pacific time, when YouTube resets the daily quota."""
+    zone = ZoneInfo(QUOTA_ZONE)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return (midnight - now).total_seconds()
+
+
+def youtube_error(exc: HttpError) -> PlatformError:
+    """Map an HttpError (Google's ``{"error": {"errors": [{"reason"}]}}``) onto a typed error."""
+    status = exc.resp.status
+    try:
+        error = json.loads(exc.content).get("error", {})
+    except (ValueError, AttributeError):
+        error = {}
+    details = error.get("errors") or [{}]
+    reason = str(details[0].get("reason", ""))
+    message = f"YouTube {status} {reason}: {str(error.get('message', ''))[:300]}".replace(" :", ":")
+    if status == 401:
+        return AuthRejected(message)
+    if reason in QUOTA_REASONS:
+        return RateLimited(until_quota_reset(), message)
+    if reason in SLOW_DOWN_REASONS or status == 429:
+        return RateLimited(SLOW_DOWN_WAIT_S, message)
+    if reason == "uploadLimitExceeded":
+        return RateLimited(UPLOAD_LIMIT_WAIT_S, message)
+    if status == 403:
+        return AuthRejected(message)  # forbidden, insufficientPermissions: the account cannot upload
+    if status >= 500:
+        return Transient(message)
+    return Rejected(message)
+
+
+def clean(text: str) -> str:
+    """YouTube refuses titles and descriptions with angle brackets."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
+class YouTubeAdapter(Adapter):
+    kind: ClassVar[str] = "youtube"
+    text_limit: ClassVar[int | None] = DESCRIPTION_BYTES
+    setting_keys: ClassVar[tuple[str, ...]] = (
+        "api_base", "token_uri", "privacy_status", "publish_delay_s", "category_id", "timeout_s", "chunk_size")
+    secret_keys: ClassVar[tuple[str, ...]] = ("refresh_token", "client_id", "client_secret", "access_token")
+
+    def __init__(self, column: Column, http: httpx.AsyncClient, *, ca_certs: str | None = None) -> None:
+        super().__init__(column, http)
+        settings, secrets = column.settings, column.secrets
+        self.api_base = str(settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
+        self.privacy = str(settings.get("privacy_status") or "public")
+        self.publish_delay = float(settings.get("publish_delay_s") or 0)
+        self.category = str(settings.get("category_id") or DEFAULT_CATEGORY)
+        self.timeout = float(settings.get("timeout_s") or DEFAULT_TIMEOUT_S)
+        self.chunk_size = int(settings.get("chunk_size") or DEFAULT_CHUNK)
+        self.ca_certs = ca_certs  # a private CA bundle (tests, proxies); None: the system's
+        self.credentials = Credentials(
+            token=secrets.get("access_token") or None, refresh_token=secrets.get("refresh_token") or None,
+            client_id=secrets.get("client_id") or None, client_secret=secrets.get("client_secret") or None,
+            token_uri=str(settings.get("token_uri") or DEFAULT_TOKEN_URI), scopes=SCOPES)
+        self.log = log.getChild(str(column.id))
+
+    @classmethod
+    def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
+        for key, default in (("api_base", DEFAULT_API_BASE), ("token_uri", DEFAULT_TOKEN_URI)):
+            value = str(settings.get(key) or default)
+            if not value.startswith(("http://", "https://")):
+                raise InvalidSettings(key, f"expected an http(s) URL such as {default}, got {value!r}")
+        privacy = settings.get("privacy_status") or "public"
+        if privacy not in PRIVACY:
+            raise InvalidSettings("privacy_status", f"expected one of {', '.join(PRIVACY)}, got {privacy!r}")
+        if settings.get("publish_delay_s") and privacy != "private":
+            raise InvalidSettings("publish_delay_s", "works only with privacy_status private: YouTube makes the video public at that time")
+        if not str(settings.get("category_id") or DEFAULT_CATEGORY).isdigit():
+            raise InvalidSettings("category_id", f"expected a numeric video category such as {DEFAULT_CATEGORY} (News & Politics)")
+        for key in ("publish_delay_s", "timeout_s"):
+            seconds = settings.get(key)
+            if seconds is not None and (not isinstance(seconds, int | float) or seconds <= 0):
+                raise InvalidSettings(key, f"expected a number of seconds above 0, got {seconds!r}")
+        chunk = settings.get("chunk_size")
+        if chunk is not None and (not isinstance(chunk, int) or chunk <= 0 or chunk % CHUNK_UNIT):
+            raise InvalidSettings("chunk_size", f"expected a multiple of {CHUNK_UNIT} bytes (256 KiB), got {chunk!r}")
+        if secrets.get("access_token"):
+            return
+        for key in ("refresh_token", "client_id", "client_secret"):
+            if not secrets.get(key):
+                raise InvalidSettings(key, "required: an OAuth 2.0 refresh token with the OAuth client's id and secret (or an access_token)")
+
+    def body(self, post: Post) -> dict[str, Any]:
+        source = (post.title or post.body).strip()
+        title = clean(source.splitlines()[0]) if source else "Video"
+        status: dict[str, Any] = {"privacyStatus": self.privacy, "selfDeclaredMadeForKids": False}
+        if self.publish_delay and self.privacy == "private":
+            when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.publish_delay)
+            status["publishAt"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"snippet": {"title": title[:TITLE_LIMIT], "description": clean(post.text), "categoryId": self.category},
+                "status": status}
+
+    def upload(self, post: Post, video: Media) -> dict[str, Any]:
+        """The blocking upload, run in a thread; returns the video resource."""
+        transport = httplib2.Http(timeout=self.timeout, ca_certs=self.ca_certs)
+        # 308 means "resume incomplete" here, not a redirect (as googleapiclient's build_http does).
+        transport.redirect_codes = transport.redirect_codes - {308}
+        authed = google_auth_httplib2.AuthorizedHttp(self.credentials, http=transport)
+        try:
+            return self.insert(authed, post, video)
+        finally:
+            transport.close()  # one upload a card: keep no idle sockets between publishes
+
+    def insert(self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media) -> dict[str, Any]:
+        service = build("youtube", "v3", static_discovery=True, cache_discovery=False, http=authed,
+                        client_options={"api_endpoint": self.api_base})
+        media = MediaFileUpload(str(video.path), mimetype=video.content_type, chunksize=self.chunk_size, resumable=True)
+        request = service.videos().insert(part="snippet,status", body=self.body(post), media_body=media)
+        response = None
+        while response is None:
+            try:
+                _, response = request.next_chunk()
+            except TimeoutError as exc:
+                # No session URI yet: the session start timed out. Else a chunk did; progress is
+                # where that chunk began, so we know whether it held the last byte.
+                started = request.resumable_uri is not None
+                if started and request.resumable_progress + self.chunk_size >= media.size():
+                    raise OutcomeUnknown(f"YouTube gave no answer to the last chunk within {self.timeout:g} s") from exc
+                raise Transient(f"YouTube gave no answer within {self.timeout:g} s before the upload completed") from exc
+        return dict(response)
+
+    async def publish(self, post: Post) -> Receipt:
+        video = post.video
+        if video is None or video.path is None:
+            raise Rejected("YouTube takes videos only; this card has no video file to upload")
+        if len(post.text.encode()) > DESCRIPTION_BYTES:
+            raise Rejected(f"the text is {len(post.text.encode())} bytes; a YouTube description holds {DESCRIPTION_BYTES}")
+        try:
+            resource = await asyncio.to_thread(self.upload, post, video)
+        except HttpError as exc:
+            raise youtube_error(exc) from exc
+        except google.auth.exceptions.RefreshError as exc:
+            code = exc.args[1].get("error") if len(exc.args) > 1 and isinstance(exc.args[1], dict) else "refused"
+            raise AuthRejected(f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again") from exc
+        except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, OSError) as exc:
+            # Connection refused, DNS, TLS: nothing reached YouTube.
+            raise Transient(f"could not reach YouTube: {type(exc).__name__}") from exc
+        video_id = str(resource["id"])
+        self.log.info("published video %s", video_id, extra={"action": "published"})
+        return Receipt(remote_id=video_id, remote_url=f"https://www.youtube.com/watch?v={video_id}")
+
+
+PLATFORM = YouTubeAdapter

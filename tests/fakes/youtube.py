@@ -1,0 +1,145 @@
+"""A local YouTube Data API v3 for ``videos.insert`` with Google's resumable upload protocol,
+plus an OAuth 2.0 token endpoint. Run it over TLS (``self_signed_cert``): the client library keeps
+https:// for media uploads whatever the endpoint says.
+
+Resumable protocol: ``POST /upload/youtube/v3/videos?uploadType=resumable`` with the video
+resource as JSON answers 200 with a ``Location`` session URL; ``PUT`` chunks with
+``Content-Range: bytes a-b/total`` answer ``308`` + ``Range`` until the last, which answers the
+video resource. ``fail(stage, kind)`` (stage "start" or "upload") injects Google's errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.fakes.vk import hang, read_form
+
+ACCESS_TOKEN = "ya29.fake-access-token"
+REFRESH_TOKEN = "1//fake-refresh-token"
+
+# kind -> (status, reason, message) as Google sends them.
+ERRORS = {
+    "quota": (403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."),
+    "rate_limit": (403, "rateLimitExceeded", "The request cannot be completed because you have exceeded your rate limit."),
+    "upload_limit": (400, "uploadLimitExceeded", "The user has exceeded the number of videos they may upload."),
+    "auth": (401, "authError", "Invalid Credentials"),
+    "rejected": (400, "invalidTitle", "The request metadata specifies an invalid video title."),
+    "server_error": (503, "backendError", "Backend Error"),
+}
+RECORDED_HEADERS = ("authorization", "content-type", "content-range", "x-upload-content-type", "x-upload-content-length")
+
+
+def self_signed_cert(directory: Path) -> tuple[str, str]:
+    """A certificate for IP 127.0.0.1 and its key, written to ``directory``; returns (cert, key) paths."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = b""
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class FakeYouTube:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.base = ""  # set by the test once served
+        self.failures: dict[str, str] = {}
+        self.released = asyncio.Event()
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.ids = itertools.count(1)
+        self.app = Starlette(routes=[
+            Route("/token", self.token, methods=["POST"]),
+            Route("/upload/youtube/v3/videos", self.videos, methods=["POST", "PUT"]),
+        ])
+
+    def fail(self, stage: str, kind: str) -> None:
+        """Make the next "start" (session) or "upload" (chunk) request fail: an ERRORS key, or "hang"."""
+        self.failures[stage] = kind
+
+    def release(self) -> None:
+        self.released.set()
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and c.path != "/token"]
+
+    async def token(self, request: Request) -> Response:
+        form, _ = await read_form(request)
+        self.calls.append(Call("POST", "/token", {}, {}, form=form))
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != REFRESH_TOKEN:
+            return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+                                status_code=400)
+        return JSONResponse({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer",
+                             "scope": "https://www.googleapis.com/auth/youtube.upload"})
+
+    async def videos(self, request: Request) -> Response:
+        headers = {k: v for k, v in request.headers.items() if k in RECORDED_HEADERS}
+        call = Call(request.method, request.url.path, dict(request.query_params), headers, await request.body())
+        self.calls.append(call)
+        kind = self.failures.pop("start" if request.method == "POST" else "upload", None)
+        if kind == "hang":
+            return await hang(request, self.released)
+        if kind is None and request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
+            kind = "auth"
+        if kind is not None:
+            status, reason, message = ERRORS[kind]
+            return JSONResponse({"error": {"code": status, "message": message, "errors": [
+                {"message": message, "domain": "youtube.video", "reason": reason}]}}, status_code=status)
+        return self.start(call) if request.method == "POST" else self.chunk(call)
+
+    def start(self, call: Call) -> Response:
+        upload_id = f"ADPycd{next(self.ids)}"
+        self.sessions[upload_id] = {"resource": call.json, "total": int(call.headers["x-upload-content-length"]),
+                                    "received": b""}
+        location = f"{self.base}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+        return Response(status_code=200, headers={"Location": location})
+
+    def chunk(self, call: Call) -> Response:
+        session = self.sessions[call.query["upload_id"]]
+        first, _, total = call.headers["content-range"].removeprefix("bytes ").replace("/", "-").split("-")
+        if int(first) != len(session["received"]):
+            return Response(status_code=400)
+        session["received"] += call.body
+        if len(session["received"]) < int(total):
+            return Response(status_code=308, headers={"Range": f"bytes=0-{len(session['received']) - 1}"})
+        video_id = f"vid{next(self.ids):08d}"
+        resource = {"kind": "youtube#video", "id": video_id, **session["resource"]}
+        resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
+        return JSONResponse(resource)
