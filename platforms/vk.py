@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -43,6 +44,10 @@ AUTH_ERRORS = {5, 15, 17, 27, 28}
 # 29: the method's daily limit. VK sends no retry-after, so these are our waits.
 RATE_LIMIT_WAIT_S = {6: 1.0, 9: 3600.0, 29: 3600.0}
 TRANSIENT_ERRORS = {1, 10}
+# Reconciling looks for the card's text among the wall's latest posts of the last hours; older
+# twins are someone else's post, not this attempt.
+RECONCILE_POSTS = 20
+RECONCILE_WINDOW_S = 6 * 3600
 
 
 def vk_error(error: Mapping[str, Any]) -> PlatformError:
@@ -147,13 +152,25 @@ class VKAdapter(Adapter):
             raise Transient(f"VK media upload got no answer: {exc.message}") from exc
         if post.url:
             attachments.append(post.url)
-        response = await self.call(
-            "wall.post", owner_id=f"-{self.group_id}", from_group=1,
-            message=post.body if post.url else post.text, attachments=",".join(attachments),
-        )
+        params: dict[str, Any] = {"owner_id": f"-{self.group_id}", "from_group": 1,
+                                  "message": post.body if post.url else post.text}
+        if attachments:
+            params["attachments"] = ",".join(attachments)
+        response = await self.call("wall.post", **params)
         post_id = str(response["post_id"])
         self.log.info("published wall post %s", post_id, extra={"action": "published"})
         return Receipt(remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}")
+
+    async def reconcile(self, post: Post) -> Receipt | None:
+        """After an unanswered wall.post: find it among the wall's latest posts by its exact text."""
+        message = post.body if post.url else post.text
+        answer = await self.call("wall.get", owner_id=f"-{self.group_id}", count=RECONCILE_POSTS, filter="owner")
+        since = time.time() - RECONCILE_WINDOW_S
+        for item in answer.get("items", []):
+            if item.get("text") == message and item.get("date", 0) >= since:
+                post_id = str(item["id"])
+                return Receipt(remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}")
+        return None
 
 
 def _json(response: httpx.Response) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,7 @@ async def test_text_only_post_keeps_the_text(fake: FakeVK, client: httpx.AsyncCl
     """Without a link the message is the whole text and nothing is attached."""
     await adapter(fake.base, client).publish(post(url=None))
     assert fake.called("wall.post")[0].form["message"] == "Big news"
-    assert fake.called("wall.post")[0].form["attachments"] == ""
+    assert "attachments" not in fake.called("wall.post")[0].form
 
 
 async def test_photo_post_uploads_then_attaches(fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path) -> None:
@@ -125,6 +126,24 @@ async def test_timeout_on_wall_post_is_outcome_unknown(fake: FakeVK, client: htt
     with pytest.raises(OutcomeUnknown) as caught:
         await adapter(fake.base, client, timeout_s=0.3).publish(post())
     assert TOKEN not in caught.value.message
+
+
+async def test_reconcile_finds_the_post_after_a_timeout(fake: FakeVK, client: httpx.AsyncClient) -> None:
+    """After an unanswered wall.post, reconcile finds the post on the wall by its text."""
+    vk = adapter(fake.base, client, timeout_s=0.3)
+    fake.fail("wall.post", "hang")
+    with pytest.raises(OutcomeUnknown):
+        await vk.publish(post())
+    receipt = await vk.reconcile(post())
+    assert receipt is not None and receipt.remote_url == f"https://vk.com/wall-123_{receipt.remote_id}"
+    assert fake.called("wall.get")[0].form["owner_id"] == "-123"
+
+
+async def test_reconcile_without_the_post_is_none(fake: FakeVK, client: httpx.AsyncClient) -> None:
+    """A wall without the card's text means the editor decides (needs_check)."""
+    vk = adapter(fake.base, client)
+    await vk.publish(dataclasses.replace(post(), body="Other news"))
+    assert await vk.reconcile(post()) is None
 
 
 async def test_timeout_on_upload_is_transient(fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ class FakeVK:
         self.failures: dict[str, str] = {}
         self.released = asyncio.Event()
         self.ids = itertools.count(101)
+        self.wall: list[dict[str, Any]] = []  # newest first, as wall.get lists them
         self.app = Starlette(routes=[
             Route("/method/{name}", self.method, methods=["POST"]),
             Route("/upload/{kind}", self.upload_server, methods=["POST"]),
@@ -71,6 +73,8 @@ class FakeVK:
     async def method(self, request: Request) -> Response:
         call = await self.record(request)
         kind = self.failures.pop(call.method, None)
+        if kind == "hang" and call.method == "wall.post":
+            self.answer(call)  # the post goes out; only its answer is lost
         if kind == "hang":
             return await hang(request, self.released)
         if kind is not None:
@@ -91,7 +95,13 @@ class FakeVK:
             return {"upload_url": f"{self.base}/upload/video", "video_id": next(self.ids),
                     "owner_id": -int(gid), "title": call.form.get("name"), "access_key": "k"}
         if call.method == "wall.post":
-            return {"post_id": next(self.ids)}
+            post_id = next(self.ids)
+            self.wall.insert(0, {"id": post_id, "owner_id": -int(call.form["owner_id"].lstrip("-")), "date": int(time.time()),
+                                 "text": call.form.get("message", ""), "post_type": "post"})
+            return {"post_id": post_id}
+        if call.method == "wall.get":
+            items = self.wall[: int(call.form.get("count", 20))]
+            return {"count": len(self.wall), "items": items}
         return 1
 
     async def upload_server(self, request: Request) -> Response:
