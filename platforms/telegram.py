@@ -50,6 +50,7 @@ from platforms.base import (
     Transient,
 )
 from platforms.limits import SlidingWindow
+from platforms.mastodon import check_base_url, check_timeout
 
 log = logging.getLogger(__name__)
 
@@ -91,23 +92,6 @@ def scrub(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "<token>")
     return TOKEN_ANYWHERE_RE.sub("<token>", text)
-
-
-def check_timeout(settings: Mapping[str, Any]) -> None:
-    """The optional ``timeout_s`` setting shared by the adapters: seconds above 0."""
-    timeout = settings.get("timeout_s")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
-        raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
-
-
-def check_base_url(field: str, value: Any, example: str) -> None:
-    """An http(s) base URL with a host, as every adapter's API base must be."""
-    try:
-        url = httpx.URL(value) if isinstance(value, str) else None
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        raise InvalidSettings(field, f"expected an http(s) URL such as {example}, got {value!r}")
 
 
 def parse_chat_id(value: Any) -> int | str:

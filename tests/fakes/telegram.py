@@ -54,6 +54,7 @@ class FakeNetwork:
     app: Starlette
 
     def __init__(self) -> None:
+        self.base_url = ""  # set by the test once the server runs
         self.requests: list[Seen] = []
         self._faults: deque[Response | str] = deque()
         self._released = asyncio.Event()
@@ -140,7 +141,6 @@ class FakeTelegram(FakeNetwork):
         self.chats = chats
         self.messages: list[dict[str, Any]] = []
         self._next_id = 100
-        self.base_url = ""
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])])
 
     def reset(self) -> None:
