@@ -2,7 +2,7 @@
 
 The hub never awaits a client: it appends a frame to each connection's queue in a plain
 loop, and each connection's sender task writes at that client's pace. A client whose queue
-grows past MAX_BACKLOG is closed (4008): it must reconnect and resync from a full state.
+holds more than MAX_BACKLOG bytes is closed (4008): it must reconnect and resync.
 """
 
 from __future__ import annotations
@@ -20,10 +20,13 @@ from ws.protocol import patch_frame
 
 log = logging.getLogger(__name__)
 
-# Frames a client may fall behind before it is dropped: far above any burst an editor causes
-# (a clear of a long column is one frame), far below what would hold much memory.
-MAX_BACKLOG = 500
+# Bytes a client may fall behind (beyond what the kernel buffers) before it is dropped: far
+# above any burst editors cause (a clear of a long column is one ~20 KB frame), and a hard
+# bound on the memory one stuck tab can hold.
+MAX_BACKLOG = 1024 * 1024
 CLOSE_TOO_SLOW = 4008
+# A close frame a client does not take within this time is given up on.
+CLOSE_TIMEOUT = 5.0
 CLOSE_RESYNC_FAILED = 1011
 
 Send = Callable[[str], Awaitable[None]]
@@ -39,11 +42,15 @@ class Connection:
         self.name = name
         self.seq = 0
         self._queue: collections.deque[str] = collections.deque()
+        self.backlog = 0  # bytes (characters) queued
         self._wakeup = asyncio.Event()
         self._ready = False  # until the full state is queued, patches wait in _pending
         self._pending: list[str] = []
         self.closed = False
         self.task: asyncio.Task[None] | None = None
+        # Set by the hub: a dropped connection leaves the fanout at once, even if its
+        # socket takes long to close (a stuck client may never read our close frame).
+        self.on_drop: Callable[[Connection], None] | None = None
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"ws-sender-{self.name}")
@@ -53,7 +60,8 @@ class Connection:
         if self.closed:
             return
         self._queue.append(frame)
-        if len(self._queue) > MAX_BACKLOG:
+        self.backlog += len(frame)
+        if self.backlog > MAX_BACKLOG:
             self.drop(CLOSE_TOO_SLOW, "too far behind: reconnect to resync")
             return
         self._wakeup.set()
@@ -82,9 +90,15 @@ class Connection:
             return
         self.closed = True
         self._queue.clear()
+        self.backlog = 0
         self._wakeup.set()
+        if self.on_drop is not None:
+            self.on_drop(self)
         log.info("closing connection %s: %s", self.name, reason, extra={"action": "ws.drop"})
-        asyncio.get_running_loop().create_task(self._close(code, reason), name=f"ws-close-{self.name}")
+        self._closing = asyncio.get_running_loop().create_task(
+            asyncio.wait_for(self._close(code, reason), CLOSE_TIMEOUT), name=f"ws-close-{self.name}"
+        )
+        self._closing.add_done_callback(_ignore_result)
 
     async def _run(self) -> None:
         queue = self._queue
@@ -94,6 +108,7 @@ class Connection:
                 await self._wakeup.wait()
                 continue
             frame = queue.popleft()
+            self.backlog -= len(frame)
             try:
                 await self._send(frame)
             except Exception:  # the client went away; the endpoint cleans up
@@ -111,6 +126,11 @@ class Connection:
                 pass
 
 
+def _ignore_result(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # a close that timed out or failed: the client is gone either way
+
+
 class Hub:
     """All connections of this instance."""
 
@@ -119,6 +139,7 @@ class Hub:
         self._on_fanout = on_fanout
 
     def join(self, conn: Connection) -> None:
+        conn.on_drop = self.connections.discard
         self.connections.add(conn)
         conn.start()
 

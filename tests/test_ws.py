@@ -1,0 +1,152 @@
+"""The WebSocket's edges: who may connect, bad frames, floods, slow clients."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import time
+
+import pytest
+import websockets
+
+from tests.support import Client, Running, login, make_token, make_user, running_app
+
+
+async def refused(running: Running, headers: dict[str, str]) -> int:
+    """The HTTP status (or close code) the upgrade was refused with."""
+    try:
+        async with websockets.connect(running.ws_url, additional_headers=headers) as ws:
+            await ws.recv()
+    except websockets.InvalidStatus as exc:
+        return int(exc.response.status_code)
+    except websockets.ConnectionClosedError as exc:
+        assert exc.rcvd is not None
+        return int(exc.rcvd.code)
+    raise AssertionError("the connection was accepted and sent a frame")
+
+
+async def test_refuses_without_session(server: Running) -> None:
+    """No cookie, a bad cookie or a bad token: refused before any state is sent."""
+    assert await refused(server, {"Origin": server.url}) in (403, 4401)
+    assert await refused(server, {"Origin": server.url, "Cookie": "metronome_session=nope"}) in (403, 4401)
+    assert await refused(server, {"Authorization": "Bearer mtr_nope"}) in (403, 4401)
+
+
+@pytest.mark.parametrize("origin_suffix", ["", ".evil.example", "/"])
+async def test_refuses_foreign_origin(server: Running, origin_suffix: str) -> None:
+    """A foreign origin and a look-alike of the served one are refused; the served one is not."""
+    cookie = await login(server.url, await make_user(server.database_url, "editor"))
+    headers = {"Cookie": f"metronome_session={cookie}"}
+    assert await refused(server, {**headers, "Origin": "http://evil.example"}) in (403, 4403)
+    assert await refused(server, {**headers, "Origin": server.url + ".evil.example"}) in (403, 4403)
+    assert await refused(server, {**headers, "Origin": server.url.replace("127.0.0.1", "127.0.0.1.evil.example")}) in (403, 4403)
+    origin = server.url + origin_suffix
+    if origin_suffix == ".evil.example":
+        return
+    async with Client.connect(server, cookie=cookie, origin=origin) as client:
+        assert client.state["me"]["role"] == "editor"
+
+
+async def test_allowlist_is_exact(database_url: str) -> None:
+    """With METRONOME_ALLOWED_ORIGINS set, only those exact origins may connect."""
+    async with running_app(database_url, METRONOME_ALLOWED_ORIGINS="https://board.example.org") as running:
+        cookie = await login(running.url, await make_user(database_url, "editor"))
+        headers = {"Cookie": f"metronome_session={cookie}"}
+        assert await refused(running, {**headers, "Origin": "https://board.example.org.evil.example"}) in (403, 4403)
+        assert await refused(running, {**headers, "Origin": running.url}) in (403, 4403)
+        async with Client.connect(running, cookie=cookie, origin="https://board.example.org") as client:
+            assert client.seq == 1
+
+
+async def test_token_auth(server: Running) -> None:
+    """A machine connects with an API token and no Origin header."""
+    email = await make_user(server.database_url, "editor")
+    token = await make_token(server.database_url, email)
+    async with Client.connect(server, token=token, origin=None) as client:
+        assert client.state["me"]["email"] == email
+
+
+async def test_first_frame_is_full_state(admin: Client) -> None:
+    """The first frame is a patch holding me, platforms and snippets."""
+    first = admin.frames[0]
+    assert first["type"] == "patch" and first["seq"] == 1
+    assert set(first["patch"]) == {"me", "platforms", "snippets"}
+
+
+async def test_bad_frames_keep_the_connection(admin: Client) -> None:
+    """Non-JSON, a non-object, a missing op, bad args and an oversized frame each get an error; the connection stays usable."""
+    await admin.send_raw("this is not json")
+    await admin.send_raw("[1, 2]")
+    await admin.send_raw('{"id": "x1"}')
+    await admin.send_raw("{" + " " * (70 * 1024) + "}")
+    await asyncio.sleep(0.3)
+    codes = [e["error"]["code"] for e in admin.errors]
+    assert codes == ["bad_request", "bad_request", "bad_request"], admin.errors
+    assert "64" in admin.errors[-1]["error"]["message"] or "limit" in admin.errors[-1]["error"]["message"]
+    reply = next(f for f in admin.frames if f.get("id") == "x1")
+    assert reply["ok"] is False and reply["error"]["code"] == "bad_request"
+    assert await admin.fails("snippet.create", {"platform_id": 1, "body": 5}) in ("bad_request", "not_found")
+    assert await admin.fails("snippet.create", "not an object") == "bad_request"  # type: ignore[arg-type]
+    result = await admin.ok("platform.create", {"kind": "log", "name": "still here", "interval_s": 60})
+    assert result["id"]
+
+
+async def test_flood_is_refused(database_url: str) -> None:
+    """Commands beyond the per-connection rate are refused unprocessed; the connection survives."""
+    async with running_app(database_url, METRONOME_WS_RATE="5") as running:
+        cookie = await login(running.url, await make_user(database_url, "admin"))
+        async with Client.connect(running, cookie=cookie) as client:
+            replies = await asyncio.gather(*[
+                client.command("platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60})
+                for i in range(40)
+            ])
+            limited = [r for r in replies if not r["ok"] and r["error"]["code"] == "rate_limited"]
+            created = [r for r in replies if r["ok"]]
+            assert limited and created and len(created) <= 12
+            await client.wait_for(lambda s: len(s["platforms"]) == len(created))
+            await asyncio.sleep(1.0)
+            assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))["ok"]
+
+
+async def raw_ws_connect(running: Running, cookie: str) -> socket.socket:
+    """A WebSocket that completes the handshake and then never reads (a stuck browser tab)."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setblocking(False)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    port = int(running.url.rsplit(":", 1)[1])
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    await loop.sock_sendall(
+        sock,
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {running.url}\r\n"
+        f"Cookie: metronome_session={cookie}\r\n\r\n".encode()
+    )
+    assert b"101" in await loop.sock_recv(sock, 12)
+    return sock
+
+
+async def test_slow_client_does_not_delay_others(server: Running, admin: Client) -> None:
+    """A client that never reads neither delays the others nor grows without bound: it is dropped."""
+    cookie = await login(server.url, await make_user(server.database_url, "viewer"))
+    stuck = await raw_ws_connect(server, cookie)
+    try:
+        pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60}))["id"]
+        sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "x"}))["id"]
+        version = 1
+        worst = 0.0
+        for i in range(700):
+            body = f"{i:05d}" + "y" * 9000
+            started = time.perf_counter()
+            version = (await admin.ok("snippet.update", {"id": sid, "version": version, "body": body}))["version"]
+            await admin.wait_for(lambda s, body=body: s["snippets"][str(sid)]["body"] == body)
+            worst = max(worst, time.perf_counter() - started)
+        assert worst < 1.0, f"a patch took {worst:.2f} s to reach a reading client"
+        hub = server.services.hub
+        assert all(c.backlog <= 1024 * 1024 for c in hub.connections)
+        assert len(hub.connections) == 1, "the stuck client should have been dropped"
+    finally:
+        stuck.close()
