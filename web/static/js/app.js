@@ -1,0 +1,86 @@
+// The board page: wires the connection, the store, the board and the top bar together.
+
+import { createActions } from "./actions.js";
+import { Board } from "./board.js";
+import { setText } from "./dom.js";
+import { Connection } from "./socket.js";
+import { Store } from "./store.js";
+import { everyHalfMinute } from "./time.js";
+import { showShortcuts } from "./shortcuts.js";
+
+const store = new Store();
+const banner = document.getElementById("connection-banner");
+const bannerText = document.getElementById("connection-text");
+const live = document.getElementById("live-indicator");
+let countdown = null;
+
+function goToLogin() {
+  location.assign("/login");
+}
+
+function showStatus({ state, retryInMs }) {
+  clearInterval(countdown);
+  live.dataset.state = state;
+  setText(live, { open: "Live", connecting: "Connecting…", lost: "Offline" }[state]);
+  document.body.classList.toggle("is-offline", state === "lost");
+  if (state !== "lost") {
+    banner.hidden = true;
+    return;
+  }
+  banner.hidden = false;
+  const until = Date.now() + retryInMs;
+  const paint = () => {
+    const seconds = Math.ceil((until - Date.now()) / 1000);
+    setText(bannerText, seconds > 0
+      ? `Connection lost. Reconnecting in ${seconds} s…`
+      : "Connection lost. Reconnecting…");
+  };
+  paint();
+  if (retryInMs > 0) countdown = setInterval(paint, 1000);
+}
+
+let board = null;
+const conn = new Connection({
+  onState: (full) => {
+    store.reset(full);
+    showMe();
+    board.render();
+  },
+  onPatch: (patch) => {
+    store.apply(patch);
+    if (patch.me) showMe();
+    board.render();
+  },
+  onStatus: showStatus,
+  onAuthLost: goToLogin,
+});
+const actions = createActions({ conn, store, render: () => board.render() });
+board = new Board(document.getElementById("board"), { store, actions });
+
+function showMe() {
+  const { email = "", role = "" } = store.me;
+  setText(document.getElementById("me-email"), email);
+  setText(document.getElementById("me-role"), role);
+  document.body.dataset.role = role;
+}
+
+document.getElementById("reconnect").addEventListener("click", () => conn.retryNow());
+document.getElementById("shortcuts").addEventListener("click", showShortcuts);
+document.getElementById("logout").addEventListener("click", async () => {
+  conn.stop();
+  try {
+    await fetch("/api/logout", { method: "POST" });
+  } finally {
+    goToLogin();
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "?" && !event.target.closest("input, textarea, select, [contenteditable]")) {
+    showShortcuts();
+  }
+});
+
+everyHalfMinute(() => board.tick());
+conn.start();
+// Exposed for debugging from the console (and one browser test that holds patches back).
+window.metronome = { store, conn };

@@ -1,0 +1,257 @@
+// One card of a column, kept across patches: post cards and interval dividers.
+
+import { h, icon, iconButton, setAttr, setText } from "./dom.js";
+import { InPlaceEditor } from "./editor.js";
+import { isInbox } from "./networks.js";
+import { clock, fullTime, interval, relative } from "./time.js";
+
+const STATUS_LABEL = {
+  pending: "Queued",
+  sending: "Sending…",
+  sent: "Sent",
+  failed: "Failed",
+  needs_check: "Did it go out?",
+};
+
+function initials(email) {
+  const name = (email ?? "").split("@")[0];
+  const parts = name.split(/[._-]+/).filter(Boolean);
+  const letters = parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 2);
+  return letters.toUpperCase() || "?";
+}
+
+function hue(text) {
+  let n = 0;
+  for (const ch of text ?? "") n = (n * 31 + ch.charCodeAt(0)) % 360;
+  return n;
+}
+
+function linkLabel(snippet) {
+  if (snippet.material?.title) return snippet.material.title;
+  try {
+    const url = new URL(snippet.url);
+    return url.host.replace(/^www\./, "") + (url.pathname === "/" ? "" : url.pathname);
+  } catch {
+    return snippet.url;
+  }
+}
+
+function duplicateText(duplicate) {
+  if (typeof duplicate === "string") return duplicate;
+  if (duplicate && typeof duplicate === "object") {
+    return duplicate.message ?? "This link is already on the board";
+  }
+  return "This link is already on the board";
+}
+
+/** Sets an element's relative-time text and keeps its timestamp for the 30 s refresh. */
+export function setRelative(el, iso) {
+  setAttr(el, "data-time", iso || null);
+  setText(el, iso ? relative(iso) : "");
+}
+
+/** A post card. `ctx` = {actions, canEdit()}. */
+export class CardView {
+  constructor(id, ctx) {
+    this.id = id;
+    this.ctx = ctx;
+    this.signature = "";
+    this.editor = null;
+    this.snippet = null;
+    this.platform = null;
+    this.body = h("p", { class: "card-body" });
+    this.link = h("a", { class: "card-link", target: "_blank", rel: "noopener noreferrer", draggable: "false" });
+    this.notes = h("div", { class: "card-notes" });
+    this.clock = h("time", { class: "card-clock" });
+    this.rel = h("span", { class: "card-rel rel" });
+    this.state = h("span", { class: "card-state" });
+    this.avatar = h("span", { class: "avatar", "aria-hidden": "true" });
+    this.editorLabel = h("span", { class: "visually-hidden" });
+    this.actions = h("div", { class: "card-actions" });
+    this.view = h("div", { class: "card-view" },
+      this.body, this.link, this.notes,
+      h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
+        this.editorLabel, this.avatar),
+      this.actions);
+    this.el = h("article", { class: "card", tabindex: "0" }, this.view);
+    this.el.addEventListener("dblclick", (event) => {
+      if (event.target.closest("a, button")) return;
+      this.startEdit();
+    });
+  }
+
+  update(snippet, platform) {
+    this.snippet = snippet;
+    this.platform = platform;
+    const editable = this.ctx.canEdit();
+    if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
+    const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    const { status } = snippet;
+    const queued = status === "pending";
+    const el = this.el;
+    // Only queued cards carry data-snippet-id (CONTRACT §6); the rest are history.
+    setAttr(el, "data-snippet-id", queued ? snippet.id : null);
+    setAttr(el, "data-history-id", queued ? null : snippet.id);
+    setAttr(el, "data-status", status);
+    setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
+    el.classList.toggle("is-paused", queued && !!platform.paused);
+
+    setText(this.body, snippet.body ?? "");
+    this.body.hidden = !snippet.body;
+    if (snippet.url) {
+      setAttr(this.link, "href", snippet.url);
+      setAttr(this.link, "title", snippet.url);
+      setText(this.link, linkLabel(snippet));
+      this.link.hidden = false;
+    } else {
+      this.link.hidden = true;
+    }
+    this.renderNotes(snippet);
+    this.renderMeta(snippet, platform);
+    this.renderActions(snippet, platform, editable);
+    setAttr(el, "aria-label", `${STATUS_LABEL[status] ?? status} card: ${(snippet.body ?? snippet.url ?? "").slice(0, 80)}`);
+  }
+
+  renderNotes(snippet) {
+    const meta = snippet.meta ?? {};
+    const notes = [];
+    if (snippet.status === "sent" && meta.remote_url) {
+      notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
+        icon("external"), "View the post"));
+    }
+    if ((snippet.status === "failed" || snippet.status === "needs_check") && meta.error) {
+      notes.push(h("p", { class: "note note-error" }, icon("warning"), String(meta.error)));
+    }
+    if (snippet.status === "needs_check") {
+      notes.push(h("p", { class: "note note-warn" },
+        "The network did not confirm this post. Check the channel, then tell Metronome."));
+    }
+    if (meta.duplicate && snippet.status === "pending") {
+      notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
+        duplicateText(meta.duplicate)));
+    }
+    this.notes.replaceChildren(...notes);
+    this.notes.hidden = notes.length === 0;
+  }
+
+  renderMeta(snippet, platform) {
+    const { status } = snippet;
+    let when = null;
+    let label = "";
+    if (status === "pending") {
+      if (isInbox(platform)) label = "Draft";
+      else if (platform.paused) label = "Paused";
+      else if (snippet.eta) when = snippet.eta;
+      else label = "Not scheduled";
+    } else {
+      label = STATUS_LABEL[status] ?? status;
+      when = status === "sending" ? null : snippet.updated_at ?? null;
+    }
+    setText(this.state, label);
+    this.state.hidden = !label;
+    setText(this.clock, when ? clock(when) : "");
+    setAttr(this.clock, "datetime", when);
+    setAttr(this.clock, "title", when ? fullTime(when) : null);
+    setRelative(this.rel, when);
+    const email = snippet.user_email ?? "";
+    setText(this.avatar, email ? initials(email) : "");
+    this.avatar.hidden = !email;
+    this.avatar.style.setProperty("--avatar-hue", hue(email));
+    const edited = snippet.updated_at ? ` at ${clock(snippet.updated_at)}` : "";
+    setAttr(this.avatar, "title", email ? `Last edited by ${email}${edited}` : null);
+    setText(this.editorLabel, email ? `Last edited by ${email}` : "");
+  }
+
+  renderActions(snippet, platform, editable) {
+    // Rebuild the buttons only when the set changes, so a focused button survives patches.
+    const key = `${snippet.status}:${editable}:${isInbox(platform)}`;
+    if (key === this.actionsKey) return;
+    this.actionsKey = key;
+    const a = this.ctx.actions;
+    const id = snippet.id;
+    const buttons = [];
+    if (editable && snippet.status === "pending") {
+      buttons.push(iconButton("edit", "Edit (Enter)", () => this.startEdit()));
+      if (!isInbox(platform)) {
+        buttons.push(iconButton("send", "Send now", () => a.sendNow(id)));
+        buttons.push(iconButton("clock", "Interval from here", () => a.intervalFromHere(id)));
+      }
+      buttons.push(iconButton("trash", "Delete (Del)", () => a.deleteCard(id)));
+    } else if (editable && snippet.status === "failed") {
+      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
+        icon("retry"), "Retry"));
+    } else if (editable && snippet.status === "needs_check") {
+      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
+        icon("check"), "It went out"));
+      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
+        icon("retry"), "Send again"));
+    }
+    const kind = snippet.status === "pending" ? "card-actions is-overlay" : "card-actions is-row";
+    if (this.actions.className !== kind) this.actions.className = kind;
+    this.actions.replaceChildren(...buttons);
+    this.actions.hidden = buttons.length === 0;
+  }
+
+  startEdit() {
+    if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canEdit()) return;
+    const finish = () => this.stopEdit();
+    this.editor = new InPlaceEditor(this.snippet, {
+      limit: this.platform.text_limit ?? null,
+      save: (values, version) => this.ctx.actions.updateCard(this.id, version, values),
+      done: finish,
+    });
+    this.el.classList.add("is-editing");
+    this.el.removeAttribute("draggable");
+    this.view.hidden = true;
+    this.el.append(this.editor.el);
+    this.editor.focus();
+  }
+
+  stopEdit() {
+    if (!this.editor) return;
+    this.editor.el.remove();
+    this.editor = null;
+    this.view.hidden = false;
+    this.el.classList.remove("is-editing");
+    this.signature = "";
+    this.update(this.snippet, this.platform);
+    this.el.focus();
+  }
+}
+
+/** An interval card: a divider across the column, "from here: every 60 min". */
+export class MarkerView {
+  constructor(id, ctx) {
+    this.id = id;
+    this.ctx = ctx;
+    this.signature = "";
+    this.label = h("span", { class: "marker-label" });
+    this.when = h("time", { class: "marker-when" });
+    this.remove = iconButton("close", "Remove this interval change", () => ctx.actions.deleteCard(id),
+      "icon-btn marker-remove");
+    this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
+      h("span", { class: "marker-rule" }), icon("clock"), this.label, this.when, this.remove,
+      h("span", { class: "marker-rule" }));
+  }
+
+  update(snippet, platform) {
+    const editable = this.ctx.canEdit();
+    const signature = JSON.stringify([snippet, platform.paused, editable]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    this.snippet = snippet;
+    setAttr(this.el, "data-snippet-id", snippet.id);
+    setAttr(this.el, "data-status", snippet.status);
+    setAttr(this.el, "draggable", editable ? "true" : null);
+    const text = `from here: every ${interval(snippet.interval_s)}`;
+    setText(this.label, text);
+    setAttr(this.el, "aria-label", `Interval change, ${text}`);
+    const eta = platform.paused ? null : snippet.eta;
+    setAttr(this.when, "datetime", eta);
+    setAttr(this.when, "title", eta ? `Takes effect ${fullTime(eta)}` : null);
+    setText(this.when, eta ? clock(eta) : "");
+    this.remove.hidden = !editable;
+  }
+}

@@ -1,0 +1,170 @@
+// The card form (new card and edit in place) and the conflict notice of an edit.
+
+import { h } from "./dom.js";
+import { relative } from "./time.js";
+
+function length(text) {
+  return [...text].length;
+}
+
+/**
+ * A text + link form with a counter against the column's text limit.
+ * onSubmit({body, url}, button) may return a promise; the form is busy until it settles.
+ */
+export function cardForm({ limit = null, body = "", url = "", submitLabel, extraSubmit = null,
+  onSubmit, onCancel, label }) {
+  const textarea = h("textarea", {
+    name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
+    "aria-label": `${label}: text`,
+  });
+  textarea.value = body;
+  const link = h("input", {
+    name: "url", type: "url", class: "input", placeholder: "https://link (optional)",
+    "aria-label": `${label}: link`,
+  });
+  link.value = url ?? "";
+  const counter = h("span", { class: "counter", "aria-live": "polite" });
+  const notice = h("div", { class: "form-notice", hidden: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-small" }, submitLabel);
+  const extra = extraSubmit && h("button", {
+    type: "submit", class: "btn btn-small", value: "extra", title: extraSubmit.title,
+  }, extraSubmit.label);
+  const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
+    "Cancel");
+  const form = h("form", { class: "card-form", novalidate: true },
+    textarea, link, notice,
+    h("div", { class: "form-footer" }, counter, h("span", { class: "spacer" }), cancel, extra, submit));
+  let currentLimit = limit;
+  let busy = false;
+
+  const refresh = () => {
+    const n = length(textarea.value);
+    counter.textContent = currentLimit ? `${n} / ${currentLimit}` : `${n}`;
+    const over = currentLimit !== null && n > currentLimit;
+    counter.classList.toggle("over", over);
+    counter.title = over ? `${n - currentLimit} characters over this network's limit` : "Characters";
+    const empty = !textarea.value.trim() && !link.value.trim();
+    submit.disabled = busy || over || empty;
+    if (extra) extra.disabled = submit.disabled;
+  };
+  textarea.addEventListener("input", refresh);
+  link.addEventListener("input", refresh);
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      event.stopPropagation();
+      onCancel();
+    } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit(submit);
+    }
+    // Keep the board's card shortcuts (Alt+arrows, Delete) away from the text fields.
+    event.stopPropagation();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (submit.disabled) return;
+    if (link.value.trim() && !link.checkValidity()) {
+      link.reportValidity();
+      return;
+    }
+    busy = true;
+    refresh();
+    try {
+      await onSubmit({ body: textarea.value.trim(), url: link.value.trim() || null },
+        event.submitter?.value === "extra" ? "extra" : "submit");
+    } finally {
+      busy = false;
+      refresh();
+    }
+  });
+  refresh();
+  return {
+    el: form,
+    focus: () => {
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    },
+    setValues: ({ body: newBody, url: newUrl }) => {
+      textarea.value = newBody ?? "";
+      link.value = newUrl ?? "";
+      refresh();
+    },
+    setLimit: (newLimit) => {
+      if (newLimit === currentLimit) return;
+      currentLimit = newLimit;
+      refresh();
+    },
+    setNotice: (content) => {
+      notice.replaceChildren(...(content ? [content].flat() : []));
+      notice.hidden = !content;
+    },
+  };
+}
+
+/**
+ * Edit in place: holds the version the edit started from. When the card changes under the
+ * editor (a patch, or a `conflict` reply) it says who changed it and offers their text.
+ */
+export class InPlaceEditor {
+  constructor(snippet, { limit, save, done }) {
+    this.version = snippet.version;
+    this.latest = snippet;
+    this.conflicted = false;
+    this.form = cardForm({
+      limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: "Save", label: "Edit card",
+      onCancel: done,
+      onSubmit: async (values) => {
+        const saved = await save(values, this.version);
+        if (saved === "conflict") {
+          this.conflicted = true;
+          this.showNotice();
+        } else if (saved) {
+          done();
+        }
+      },
+    });
+    this.el = this.form.el;
+  }
+
+  focus() {
+    this.form.focus();
+  }
+
+  /** The card as the server has it now; called on every patch while editing. */
+  seen(snippet, limit) {
+    this.latest = snippet;
+    this.form.setLimit(limit);
+    if (snippet.version !== this.version) this.showNotice();
+  }
+
+  showNotice() {
+    const who = this.latest.user_email || "Someone";
+    const changed = this.latest.version !== this.version;
+    const when = changed && this.latest.updated_at ? ` ${relative(this.latest.updated_at)}` : "";
+    const text = changed
+      ? `${who} changed this card${when} while you were editing.`
+      : "This card was changed while you were editing.";
+    this.form.setNotice([
+      h("span", {}, text),
+      h("span", { class: "notice-buttons" },
+        h("button", { type: "button", class: "btn btn-small", disabled: !changed, onclick: () => this.loadTheirs() },
+          "Load their text"),
+        h("button", { type: "button", class: "btn btn-small btn-quiet", disabled: !changed, onclick: () => this.keepMine() },
+          "Keep mine")),
+    ]);
+  }
+
+  loadTheirs() {
+    this.form.setValues({ body: this.latest.body, url: this.latest.url });
+    this.keepMine();
+    this.form.focus();
+  }
+
+  /** Save over their change: the next save carries the version we have now seen. */
+  keepMine() {
+    this.version = this.latest.version;
+    this.conflicted = false;
+    this.form.setNotice(null);
+  }
+}

@@ -1,0 +1,81 @@
+// Formatting times for people: clock times, "in 12 min", intervals. Never schedules anything.
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayClockFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short", hour: "2-digit", minute: "2-digit",
+});
+const dateClockFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+});
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+export function parseTime(iso) {
+  if (!iso) return null;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function sameDay(a, b) {
+  const x = new Date(a);
+  const y = new Date(b);
+  return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth()
+    && x.getDate() === y.getDate();
+}
+
+/** "10:30" today, "Tue 10:30" within a week, "23 Nov 10:30" further away. */
+export function clock(iso, now = Date.now()) {
+  const ms = parseTime(iso);
+  if (ms === null) return "";
+  if (sameDay(ms, now)) return clockFormat.format(ms);
+  if (Math.abs(ms - now) < 6 * DAY) return dayClockFormat.format(ms);
+  return dateClockFormat.format(ms);
+}
+
+/** The full local date and time, for tooltips. */
+export function fullTime(iso) {
+  const ms = parseTime(iso);
+  return ms === null ? "" : fullFormat.format(ms);
+}
+
+function span(ms) {
+  if (ms < HOUR) return `${Math.max(1, Math.round(ms / MINUTE))} min`;
+  if (ms < DAY) {
+    const hours = Math.floor(ms / HOUR);
+    const minutes = Math.round((ms - hours * HOUR) / MINUTE);
+    if (minutes === 60) return `${hours + 1} h`;
+    return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+  }
+  const days = Math.round(ms / DAY);
+  return days === 1 ? "1 day" : `${days} days`;
+}
+
+/** "in 12 min", "in 1 h 5 min", "now", "3 min ago". */
+export function relative(iso, now = Date.now()) {
+  const ms = parseTime(iso);
+  if (ms === null) return "";
+  const delta = ms - now;
+  if (Math.abs(delta) < 45_000) return "now";
+  return delta > 0 ? `in ${span(delta)}` : `${span(-delta)} ago`;
+}
+
+/** 3600 → "60 min", 7200 → "2 h", 5400 → "90 min", 45 → "45 s". */
+export function interval(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  if (seconds < 60 || seconds % 60) return `${seconds} s`;
+  const minutes = seconds / 60;
+  if (minutes <= 90 || minutes % 60) return `${minutes} min`;
+  return `${minutes / 60} h`;
+}
+
+/** Calls `fn` every 30 s, on the half minute, so relative times move together. */
+export function everyHalfMinute(fn) {
+  const first = 30_000 - (Date.now() % 30_000);
+  setTimeout(() => {
+    fn();
+    setInterval(fn, 30_000);
+  }, first);
+}
