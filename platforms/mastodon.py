@@ -83,7 +83,10 @@ async def media_bytes(http: httpx.AsyncClient, media: Media, fetch_timeout: http
     if media.path is not None or not media.public_url:
         return media.read()
     url = media.public_url
-    response = await nethttp.send(lambda: http.get(url, timeout=fetch_timeout, follow_redirects=True))
+    try:
+        response = await nethttp.send(lambda: http.get(url, timeout=fetch_timeout, follow_redirects=True))
+    except OutcomeUnknown as exc:  # a download publishes nothing
+        raise Transient(f"could not fetch {media.filename} from its public URL: {exc.message}") from exc
     if response.status_code != 200:
         raise Transient(f"could not fetch {media.filename} from its public URL: HTTP {response.status_code}")
     return response.content

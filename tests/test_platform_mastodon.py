@@ -23,27 +23,18 @@ from platforms.base import (
 )
 from platforms.mastodon import IDEMPOTENCY_TRUST_S, MastodonAdapter
 from tests.fakes.mastodon import FakeMastodon, mastodon_error, rate_limited
-from tests.fakes.server import free_port, serve
+from tests.fakes.server import free_port
+from tests.fakes.telegram import Clock, media_file
 
 TOKEN = "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0"
 URL = "https://example.org/news/1?utm_source=mastodon&utm_medium=social"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeMastodon]:
     fake = FakeMastodon(TOKEN)
-    async with serve(fake) as base:
-        fake.base_url = base
+    async with fake.running():
         yield fake
-        fake.release()
 
 
 @pytest.fixture
@@ -60,13 +51,6 @@ async def make(fake: FakeMastodon) -> AsyncIterator[Callable[..., MastodonAdapte
 
 def make_post(text: str = f"Big news {URL}", media: tuple[Media, ...] = (), key: str = "card-17-try-1") -> Post:
     return Post(snippet_id=17, platform_id=5, body="Big news", url=URL, text=text, media=media, idempotency_key=key)
-
-
-def media_file(tmp_path: Path, kind: str = "image", content_type: str | None = None) -> Media:
-    name, default_type, data = ("photo.jpg", "image/jpeg", b"\xff\xd8\xffjpeg") if kind == "image" else ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42")
-    path = tmp_path / name
-    path.write_bytes(data)
-    return Media(kind=kind, content_type=content_type or default_type, filename=name, size=len(data), path=path)
 
 
 async def test_text_with_link_is_one_status(fake: FakeMastodon, make: Callable[..., MastodonAdapter]) -> None:

@@ -25,21 +25,13 @@ from platforms.base import (
     Transient,
 )
 from platforms.telegram import TelegramAdapter
-from tests.fakes.server import free_port, serve
-from tests.fakes.telegram import FakeTelegram, api_error
+from tests.fakes.server import free_port
+from tests.fakes.telegram import Clock, FakeTelegram, api_error, media_file
 
 TOKEN = "123456789:AAHfakeTOKENfor-tests_0123456789abcd"
 CHANNEL = {"id": -1001234567890, "type": "channel", "title": "News", "username": "newsroom"}
 PRIVATE = {"id": -1009876543210, "type": "channel", "title": "Private desk"}
 URL = "https://example.org/news/1?utm_source=telegram&utm_medium=social"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # One server for the module (aiogram makes this file the slow one); ``fake`` resets it per test.
@@ -49,10 +41,8 @@ on_module_loop = pytest.mark.asyncio(loop_scope="module")
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server() -> AsyncIterator[FakeTelegram]:
     fake = FakeTelegram(TOKEN, [CHANNEL, PRIVATE])
-    async with serve(fake) as base:
-        fake.base_url = base
+    async with fake.running():
         yield fake
-        fake.release()
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -82,13 +72,6 @@ async def make(fake: FakeTelegram) -> AsyncIterator[Callable[..., TelegramAdapte
 
 def make_post(text: str = f"Big news {URL}", url: str | None = URL, media: tuple[Media, ...] = ()) -> Post:
     return Post(snippet_id=17, platform_id=3, body="Big news", url=url, text=text, media=media, idempotency_key="k17")
-
-
-def media_file(tmp_path: Path, kind: str = "image") -> Media:
-    name, content_type, data = ("photo.jpg", "image/jpeg", b"\xff\xd8\xffjpeg") if kind == "image" else ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42")
-    path = tmp_path / name
-    path.write_bytes(data)
-    return Media(kind=kind, content_type=content_type, filename=name, size=len(data), path=path)
 
 
 @on_module_loop

@@ -61,7 +61,7 @@ class FakeMastodon(FakeNetwork):
     async def begin(self, request: Request) -> tuple[Seen, Response | None]:
         """Record, apply a scripted fault, then check the bearer token as Doorkeeper does."""
         seen = await self.record(request)
-        if (fault := await self.fault()) is not None:
+        if (fault := await self.fault(request)) is not None:
             return seen, fault
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return seen, mastodon_error(401, "The access token is invalid")

@@ -2,19 +2,23 @@
 parameters, answering ``{"ok": true, "result": …}`` or ``{"ok": false, "error_code", "description",
 "parameters"?}`` as https://core.telegram.org/bots/api#making-requests describes.
 
-``FakeNetwork`` (recording, scripted faults, hanging) is shared by the three fakes of this folder;
-it would sit in tests/fakes/server.py, which is not ours to edit.
+``FakeNetwork`` (recording, scripted faults, hanging), ``Clock`` and ``media_file`` are shared by
+the telegram, mastodon and bluesky fakes and tests; they would sit in tests/fakes/server.py,
+which is not ours to edit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,7 +28,30 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from platforms.base import Media
+from tests.fakes.server import serve
+
 HANG = "hang"
+
+
+class Clock:
+    """A monotonic clock that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def media_file(tmp_path: Path, kind: str = "image", content_type: str | None = None) -> Media:
+    """A small image (7 bytes of "JPEG") or video on disk, as the poster hands media over."""
+    name, default_type, data = (
+        ("photo.jpg", "image/jpeg", b"\xff\xd8\xffjpeg") if kind == "image" else ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42")
+    )
+    path = tmp_path / name
+    path.write_bytes(data)
+    return Media(kind=kind, content_type=content_type or default_type, filename=name, size=len(data), path=path)
 
 
 @dataclass(frozen=True)
@@ -56,19 +83,30 @@ class FakeNetwork:
     def __init__(self) -> None:
         self.base_url = ""  # set by the test once the server runs
         self.requests: list[Seen] = []
-        self._faults: deque[Response | str] = deque()
+        # (path suffix or "" for any request, the scripted answer or HANG)
+        self._faults: deque[tuple[str, Response | str]] = deque()
         self._released = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
-    def fail_next(self, response: Response, times: int = 1) -> None:
-        """Answer the next ``times`` requests with ``response`` instead of handling them."""
-        self._faults.extend([response] * times)
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        """Serve on 127.0.0.1 for the block; yields (and keeps in ``base_url``) the base URL."""
+        async with serve(self) as base:
+            self.base_url = base
+            try:
+                yield base
+            finally:
+                self.release()  # a hanging handler would keep the server from stopping
 
-    def hang_next(self) -> None:
-        """Never answer the next request (until ``release``): the client's timeout fires."""
-        self._faults.append(HANG)
+    def fail_next(self, response: Response, times: int = 1, path: str = "") -> None:
+        """Answer the next ``times`` requests (to a path ending in ``path``) with ``response``."""
+        self._faults.extend([(path, response)] * times)
+
+    def hang_next(self, path: str = "") -> None:
+        """Never answer the next request (to ``path``) until ``release``: the client times out."""
+        self._faults.append((path, HANG))
 
     def release(self) -> None:
         """Let hanging requests finish, so the server can shut down."""
@@ -103,10 +141,13 @@ class FakeNetwork:
         self.requests.append(seen)
         return seen
 
-    async def fault(self) -> Response | None:
-        if not self._faults:
+    async def fault(self, request: Request) -> Response | None:
+        """The scripted answer for this request, if one is due (hanging first if so told)."""
+        due = next((f for f in self._faults if request.url.path.endswith(f[0])), None)
+        if due is None:
             return None
-        fault = self._faults.popleft()
+        self._faults.remove(due)
+        fault = due[1]
         if fault == HANG:
             await self._released.wait()
             return Response(status_code=504)
@@ -156,7 +197,7 @@ class FakeTelegram(FakeNetwork):
 
     async def handle(self, request: Request) -> Response:
         seen = await self.record(request)
-        if (fault := await self.fault()) is not None:
+        if (fault := await self.fault(request)) is not None:
             return fault
         if request.path_params["token"] != self.token:
             return api_error(401, "Unauthorized")
