@@ -90,3 +90,7 @@ async def viewer(server: object) -> AsyncIterator[object]:
     """A WebSocket client signed in as a viewer."""
     async for client in _client(server, "viewer"):
         yield client
+
+
+# `metronome serve` subprocess fixture for browser and process tests.
+from tests.live import live_server  # noqa: E402,F401
