@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -20,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 metadata = MetaData()
 
@@ -84,6 +85,14 @@ platforms = Table(
     Column("deleted_at", DateTime(timezone=True)),
 )
 
+# Kept verbatim in step with migrations/versions/0002_materials.py.
+_DOC = (
+    "translate(coalesce(title, '') || ' ' || coalesce(lead, '') || ' ' || "
+    "coalesce(social_text, '') || ' ' || coalesce(section, '') || ' ' || "
+    "metronome_words(tags), 'ёЁ', 'еЕ')"
+)
+MATERIALS_SEARCH_EXPR = f"to_tsvector('russian', {_DOC}) || to_tsvector('simple', {_DOC})"
+
 materials = Table(
     "materials",
     metadata,
@@ -95,6 +104,22 @@ materials = Table(
     Column("social_text", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("section", Text),
+    Column("tags", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("image_url", Text),
+    Column("video_url", Text),
+    Column("published_at", DateTime(timezone=True)),
+    # The feed an item came from (null: the CMS).
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),
+    # "Newest first": the CMS's publish time, else when we first saw it.
+    Column("sort_at", DateTime(timezone=True), Computed("coalesce(published_at, created_at)"),
+           nullable=False),
+    # Stemmed (russian, which stems Latin words as English) plus whole words (simple, for
+    # prefixes of half-typed words); the expression lives in migration 0002.
+    Column("search", TSVECTOR, Computed(MATERIALS_SEARCH_EXPR)),
+    Index("materials_search", "search", postgresql_using="gin"),
+    Index("materials_recent", text("sort_at DESC"), text("id DESC")),
+    Index("materials_url", "url", postgresql_using="hash"),
 )
 
 snippets = Table(
@@ -128,6 +153,7 @@ snippets = Table(
     CheckConstraint("kind = 'post' or interval_s > 0", name="snippets_interval"),
     Index("snippets_queue", "platform_id", "ord", postgresql_where=text("status = 'pending'")),
     Index("snippets_history", "platform_id", "finished_at"),
+    Index("snippets_url", "url", postgresql_using="hash"),
 )
 
 events = Table(
@@ -149,4 +175,31 @@ changes = Table(
     Column("id", BigInteger, primary_key=True),
     Column("payload", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# RSS/Atom sources (board/feeds.py). Each is polled on its own schedule: next_poll_at.
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text),
+    Column("interval_s", Integer, nullable=False),
+    Column("section", Text),
+    # New items also land as cards in this drafts column, when set.
+    Column("drafts_platform_id", Integer, ForeignKey("platforms.id", ondelete="SET NULL")),
+    # Validators of the last 200 answer, sent back for a conditional GET.
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("status", String(16), nullable=False, server_default=text("'new'")),
+    Column("error", Text),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("last_polled_at", DateTime(timezone=True)),
+    Column("last_ok_at", DateTime(timezone=True)),
+    Column("next_poll_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("interval_s > 0", name="feeds_interval"),
+    CheckConstraint("status in ('new', 'ok', 'failing')", name="feeds_status"),
+    Index("feeds_due", "next_poll_at"),
 )
