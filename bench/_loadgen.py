@@ -410,6 +410,7 @@ class Driver:
         self.sender = sender
         self.server = server
         self.cards: list[Card] = []
+        self.before_step: Callable[[], object] | None = None
         self._ids = 0
 
     def _command(self, op: str, args: dict[str, object]) -> str:
@@ -442,6 +443,8 @@ class Driver:
 
     def run(self, rate: float, seconds: float) -> Step:
         """Offer `rate` commands/s for `seconds`, then wait DRAIN_S for the patches."""
+        if self.before_step is not None:
+            self.before_step()
         step = Step(rate=rate, count=max(1, round(rate * seconds)))
         free = list(self.cards)
         in_flight: dict[str, Card] = {}
