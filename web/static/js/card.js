@@ -232,8 +232,7 @@ export class MarkerView {
     this.remove = iconButton("close", "Remove this interval change", () => ctx.actions.deleteCard(id),
       "icon-btn marker-remove");
     this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
-      h("span", { class: "marker-rule" }), icon("clock"), this.label, this.when, this.remove,
-      h("span", { class: "marker-rule" }));
+      icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove);
   }
 
   update(snippet, platform) {

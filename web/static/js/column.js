@@ -39,7 +39,6 @@ export class ColumnView {
       class: "input interval-select", "aria-label": "Publishing interval", title: "One post every…",
     });
     this.interval.addEventListener("change", () => this.intervalChosen());
-    this.intervalLabel = h("span", { class: "interval-label", "aria-hidden": "true" }, "Every");
     this.pause = iconButton("pause", "Pause publishing", () => this.togglePause());
     this.add = iconButton("plus", "New card", () => this.openComposer());
     this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
@@ -47,7 +46,7 @@ export class ColumnView {
       h("div", { class: "column-title" }, this.icon, this.name, this.badge),
       h("div", { class: "column-next" }, this.next, this.nextClock, this.nextRel),
       this.message,
-      h("div", { class: "column-tools" }, this.intervalLabel, this.interval, this.pause, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add));
 
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
@@ -114,7 +113,7 @@ export class ColumnView {
     setText(this.message, platform.status_message ?? "");
     this.message.hidden = !platform.status_message || status === "ok";
 
-    if (inbox) setText(this.next, "Inbox: nothing goes out from here");
+    if (inbox) setText(this.next, "Inbox: nothing goes out");
     else if (platform.paused) setText(this.next, "Paused: nothing goes out");
     else if (next) setText(this.next, "Next");
     else setText(this.next, queue.length ? "Nothing scheduled" : "Queue empty");
@@ -125,7 +124,6 @@ export class ColumnView {
 
     this.renderInterval(platform.interval_s);
     this.interval.hidden = inbox;
-    this.intervalLabel.hidden = inbox;
     this.pause.hidden = inbox;
     this.interval.disabled = !editable;
     this.pause.disabled = !editable;
@@ -187,7 +185,7 @@ export class ColumnView {
     const form = cardForm({
       limit: this.platform.text_limit ?? null,
       submitLabel: "Add",
-      extraSubmit: { label: "Add on top", title: "Put the card at the top of the queue" },
+      extraSubmit: { label: "On top", title: "Add the card at the top of the queue" },
       label: `New card for ${this.platform.name}`,
       onCancel: close,
       onSubmit: async (values, which) => {

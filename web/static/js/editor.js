@@ -32,8 +32,8 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
   const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
     "Cancel");
   const form = h("form", { class: "card-form", novalidate: true },
-    textarea, link, notice,
-    h("div", { class: "form-footer" }, counter, h("span", { class: "spacer" }), cancel, extra, submit));
+    h("div", { class: "text-box" }, textarea, counter), link, notice,
+    h("div", { class: "form-footer" }, cancel, extra, submit));
   let currentLimit = limit;
   let busy = false;
 

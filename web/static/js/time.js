@@ -46,14 +46,14 @@ function span(ms) {
   if (ms < DAY) {
     const hours = Math.floor(ms / HOUR);
     const minutes = Math.round((ms - hours * HOUR) / MINUTE);
-    if (minutes === 60) return `${hours + 1} h`;
-    return minutes ? `${hours} h ${minutes} min` : `${hours} h`;
+    if (minutes === 60) return `${hours + 1}h`;
+    return minutes ? `${hours}h ${minutes}m` : `${hours}h`;
   }
   const days = Math.round(ms / DAY);
   return days === 1 ? "1 day" : `${days} days`;
 }
 
-/** "in 12 min", "in 1 h 5 min", "now", "3 min ago". */
+/** "in 12 min", "in 1h 5m", "now", "3 min ago": short enough for a 200 px column. */
 export function relative(iso, now = Date.now()) {
   const ms = parseTime(iso);
   if (ms === null) return "";
