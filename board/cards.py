@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
-from board import ordering, rows
+from board import duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.errors import BadRequest, Conflict, NotFound
@@ -62,6 +62,11 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
     return ordering.between(before, after)
 
 
+async def top_ord(ctx: Ctx, platform_id: int, moving_id: int | None) -> float:
+    """An ord above every pending card of the column."""
+    return await _place(ctx, platform_id, moving_id, _TOP)
+
+
 async def _material(ctx: Ctx, material_id: int) -> Any:
     row = (await ctx.conn.execute(select(materials).where(materials.c.id == material_id))).first()
     if row is None:
@@ -90,9 +95,10 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
                 material_id=material_id, user_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now)
         .returning(snippets.c.id)
     )
+    warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
-    return {"id": new_id}
+    return {"id": new_id, **warning}
 
 
 async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
@@ -191,9 +197,10 @@ async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
     old = await rows.snippet_rows(ctx.conn, [card.id])
     values: dict[str, Any] = {"ord": new_ord, "platform_id": target}
     await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
+    warning = await duplicates.check(ctx, card.id) if target != card.platform_id else {}
     await ctx.snippets_changed(old)
     await ctx.reschedule(card.platform_id, target)
-    return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1}
+    return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1, **warning}
 
 
 async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:

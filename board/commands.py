@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from board import cards, columns
+from board import cards, columns, publishing
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx
 from board.errors import BadRequest, CommandError, Forbidden, Unavailable
@@ -49,6 +49,9 @@ OPS: dict[str, Op] = {
     "snippet.delete": Op(cards.delete, "editor"),
     "snippet.restore": Op(cards.restore, "editor"),
     "marker.create": Op(cards.create_marker, "editor"),
+    "snippet.send_now": Op(publishing.send_now, "editor"),
+    "snippet.retry": Op(publishing.retry, "editor"),
+    "snippet.mark_sent": Op(publishing.mark_sent, "editor"),
 }
 
 

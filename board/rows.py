@@ -118,7 +118,10 @@ async def snippet_row(conn: AsyncConnection, snippet_id: int, *, lock: bool = Fa
 async def queue(conn: AsyncConnection, platform_id: int) -> list[Row[Any]]:
     """The pending cards of a column in queue order."""
     query = (
-        select(snippets.c.id, snippets.c.ord, snippets.c.kind, snippets.c.interval_s, snippets.c.eta)
+        select(
+            snippets.c.id, snippets.c.ord, snippets.c.kind, snippets.c.interval_s, snippets.c.eta,
+            snippets.c.meta["send_now"].as_boolean().label("urgent"),
+        )
         .where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
         .order_by(snippets.c.ord, snippets.c.id)
     )

@@ -15,6 +15,8 @@ class QueuedCard:
     id: int
     kind: str  # "post" | "interval"
     interval_s: int | None = None
+    # An editor's "send now": goes at once, even in a paused column, out of the rhythm.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,18 @@ def walk(
     An interval card changes I from there on; its eta is the moment it takes effect.
     A column that isn't running has no etas.
     """
-    if not column.running:
-        return {card.id: None for card in cards}
     interval = timedelta(seconds=column.interval_s)
     prev = column.last_sent_at
     earliest = now + min_lead
     etas: dict[int, datetime | None] = {}
     for card in cards:
+        if card.urgent and card.kind == "post":
+            etas[card.id] = now
+            prev = now
+            continue
+        if not column.running:
+            etas[card.id] = None
+            continue
         if card.kind == "interval":
             interval = timedelta(seconds=card.interval_s or column.interval_s)
             etas[card.id] = max(prev, earliest) if prev is not None else earliest

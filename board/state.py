@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from board import rows
+from board import feeds, materials, rows
 from board.context import Actor
 from board.tables import platforms, snippets
 
@@ -51,4 +51,7 @@ async def full_state(conn: AsyncConnection, actor: Actor) -> dict[str, Any]:
         "me": {"id": actor.id, "email": actor.email, "role": actor.role},
         "platforms": state_platforms,
         "snippets": state_snippets,
+        # Extra keys (board/materials.py, board/feeds.py): the newest materials and the feeds.
+        "materials": await materials.recent_state(conn),
+        "feeds": await feeds.feeds_state(conn),
     }

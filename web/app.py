@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from board.clock import Clock
+from board.commands import register
 from board.context import Actor, BoardConfig
 from board.secretbox import SecretBox
 from board.state import full_state
@@ -24,6 +25,10 @@ from web import auth, routes
 from web.database import asyncpg_dsn, create_engine
 from web.metrics import Metrics
 from web.settings import Settings
+from poster.registry import Registry
+from web import materials_api  # registers the materials and feed ops
+from web.feeds_task import FeedPoller
+from web.suggest import Drafter
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
@@ -44,6 +49,7 @@ class Services:
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
+    registry: Registry | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def load_state(self, actor: Actor) -> dict[str, Any]:
@@ -103,11 +109,28 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             authorize=authorize, origin_ok=origin_ok, load_state=services.load_state, metrics=metrics,
         ))
         app.state.services = services
+        # Materials (issue 6): AI drafts configured from settings, and the feed poller.
+        register("snippet.suggest", Drafter(settings.extra).suggest, "editor")
+        feeds_task = asyncio.create_task(
+            supervise("feeds", FeedPoller(engine, services.config, clock).run), name="feeds"
+        )
+        registry = Registry(database_url, engine, services.config, clock, metrics)
+        services.registry = registry
+        services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
+        poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         try:
             await asyncio.wait_for(listener.connected.wait(), 15)
             yield
         finally:
+            feeds_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeds_task
+            await registry.shutdown()
+            try:
+                await asyncio.wait_for(poster_task, 15)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                log.warning("posters did not stop in time", extra={"action": "shutdown"})
             await hub.close_all()
             listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -137,6 +160,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/api/health", routes.health),
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
+            Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],

@@ -1,0 +1,281 @@
+"""Materials from the CMS and feeds: checking a payload, upserting, and what follows a change.
+
+A change to a material reaches every board as a patch of the state's ``materials`` key, and
+pending cards that still carry the material's old link follow it to the new one (their text
+is the editor's and stays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Row, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from board import duplicates, ordering, rows
+from board.context import Ctx
+from board.errors import BadRequest
+from board.search import COLUMNS
+from board.tables import materials, snippets
+
+# Generous bounds: a CMS sends articles' metadata, never their full text.
+LIMITS = {"external_id": 200, "title": 1000, "lead": 5000, "social_text": 10_000, "section": 200}
+MAX_TAGS = 50
+MAX_TAG = 100
+MAX_URL = 4096
+TEXT_FIELDS = ("title", "lead", "social_text", "section")
+URL_FIELDS = ("url", "image_url", "video_url")
+FIELDS = {"external_id", *TEXT_FIELDS, *URL_FIELDS, "tags", "published_at", "drafts_platform_id"}
+# The materials the full state carries: the panel's list before anything is typed.
+RECENT = 30
+
+
+class Invalid(ValueError):
+    """A material payload field is not what the API expects."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class MaterialInput:
+    external_id: str
+    values: dict[str, Any]  # only the fields the payload named
+    drafts_platform_id: int | None = None
+
+
+def _url(name: str, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise Invalid(name, f"expected an http(s) URL of at most {MAX_URL} characters")
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise Invalid(name, f"expected an http(s) URL, got {value[:80]!r}")
+    return value
+
+
+def _time(name: str, value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise Invalid(name, "expected an ISO-8601 time with a zone, like 2026-11-22T10:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise Invalid(name, f"expected an ISO-8601 time, got {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        raise Invalid(name, f"expected a time with a zone (Z or +03:00), got {value[:40]!r}")
+    return parsed
+
+
+def parse(payload: Any, *, partial: bool = True) -> MaterialInput:
+    """Check one payload; ``partial``: url and title may be left out (checked on insert)."""
+    if not isinstance(payload, Mapping):
+        raise Invalid("body", "expected a JSON object")
+    unknown = sorted(set(payload) - FIELDS)
+    if unknown:
+        raise Invalid(unknown[0], f"unknown field (expected some of {', '.join(sorted(FIELDS))})")
+    external_id = payload.get("external_id")
+    if isinstance(external_id, int) and not isinstance(external_id, bool):
+        external_id = str(external_id)
+    if not isinstance(external_id, str) or not external_id.strip():
+        raise Invalid("external_id", "expected a non-empty string (the CMS's id)")
+    if len(external_id) > LIMITS["external_id"]:
+        raise Invalid("external_id", f"longer than {LIMITS['external_id']} characters")
+    values: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name not in payload:
+            continue
+        value = payload[name]
+        if value is None and name != "title":
+            values[name] = None
+            continue
+        if not isinstance(value, str):
+            raise Invalid(name, "expected a string" + ("" if name == "title" else " or null"))
+        if len(value) > LIMITS[name]:
+            raise Invalid(name, f"longer than {LIMITS[name]} characters")
+        if name == "title" and not value.strip():
+            raise Invalid(name, "must not be empty")
+        values[name] = value.strip() or None
+    for name in URL_FIELDS:
+        if name in payload:
+            value = payload[name]
+            if value is None and name != "url":
+                values[name] = None
+            else:
+                values[name] = _url(name, value)
+    if "tags" in payload:
+        tags = payload["tags"]
+        if tags is None:
+            tags = []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise Invalid("tags", "expected a list of strings")
+        if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
+            raise Invalid("tags", f"expected at most {MAX_TAGS} tags of {MAX_TAG} characters")
+        values["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    if "published_at" in payload:
+        raw = payload["published_at"]
+        values["published_at"] = None if raw is None else _time("published_at", raw)
+    drafts = payload.get("drafts_platform_id")
+    if drafts is not None and (isinstance(drafts, bool) or not isinstance(drafts, int)):
+        raise Invalid("drafts_platform_id", "expected the id of a drafts column, or null")
+    item = MaterialInput(external_id.strip(), values, drafts)
+    if not partial:
+        require_new(item)
+    return item
+
+
+def require_new(item: MaterialInput) -> None:
+    """A new material needs a link and a title; an update may name only what changed."""
+    for name in ("url", "title"):
+        if not item.values.get(name):
+            raise Invalid(name, "required for a new material")
+
+
+def material_state(row: Row[Any] | Any) -> dict[str, Any]:
+    """A material as the state and search results show it."""
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "external_id": m["external_id"],
+        "url": m["url"],
+        "title": m["title"],
+        "lead": m["lead"],
+        "social_text": m["social_text"],
+        "section": m["section"],
+        "tags": list(m["tags"] or []),
+        "image_url": m["image_url"],
+        "video_url": m["video_url"],
+        "published_at": rows.iso(m["published_at"]),
+        "feed_id": m["feed_id"],
+        "updated_at": rows.iso(m["updated_at"]),
+    }
+
+
+def compact(item: dict[str, Any]) -> dict[str, Any]:
+    """Absent means null in the state (CONTRACT §3)."""
+    return {k: v for k, v in item.items() if v is not None}
+
+
+async def recent_state(conn: AsyncConnection) -> dict[str, Any]:
+    """The newest materials, keyed by id, for the full state."""
+    result = await conn.execute(
+        text(f"SELECT {COLUMNS} FROM materials ORDER BY sort_at DESC, id DESC LIMIT :n"),
+        {"n": RECENT},
+    )
+    return {str(r.id): compact(material_state(r)) for r in result}
+
+
+@dataclass(frozen=True)
+class Upserted:
+    id: int
+    created: bool
+    changed: list[str]  # the fields that changed (all given ones for a new material)
+    followed: list[int]  # cards that moved to the material's new link
+
+
+async def upsert(ctx: Ctx, item: MaterialInput, *, feed_id: int | None = None) -> Upserted:
+    """Insert or update by external_id; records the patch and moves linked cards' links."""
+    conn = ctx.conn
+    for _ in range(3):
+        old = (
+            await conn.execute(
+                select(materials).where(materials.c.external_id == item.external_id).with_for_update()
+            )
+        ).first()
+        if old is not None:
+            return await _update(ctx, old, item)
+        require_new(item)
+        values = {**item.values, "external_id": item.external_id, "feed_id": feed_id,
+                  "created_at": ctx.now, "updated_at": ctx.now}
+        # Two CMS calls for one new material may race: the loser reads the winner's row.
+        statement = insert(materials).values(**values).on_conflict_do_nothing(
+            index_elements=["external_id"]
+        )
+        new_id = await conn.scalar(statement.returning(materials.c.id))
+        if new_id is not None:
+            new = await _row(conn, new_id)
+            ctx.patch.change("materials", new_id, None, compact(material_state(new)))
+            return Upserted(new_id, True, sorted(item.values), [])
+    raise BadRequest(f"material {item.external_id!r} keeps changing; try again")
+
+
+async def _row(conn: AsyncConnection, material_id: int) -> Row[Any]:
+    return (await conn.execute(select(materials).where(materials.c.id == material_id))).one()
+
+
+async def _update(ctx: Ctx, old: Row[Any], item: MaterialInput) -> Upserted:
+    changes = {k: v for k, v in item.values.items() if getattr(old, k) != v}
+    if not changes:
+        return Upserted(old.id, False, [], [])
+    await ctx.conn.execute(
+        update(materials).where(materials.c.id == old.id).values(**changes, updated_at=ctx.now)
+    )
+    new = await _row(ctx.conn, old.id)
+    ctx.patch.change("materials", old.id, compact(material_state(old)), compact(material_state(new)))
+    followed: list[int] = []
+    if "url" in changes:
+        followed = await _follow_url(ctx, old.id, old.url, new.url)
+    return Upserted(old.id, False, sorted(changes), followed)
+
+
+async def _follow_url(ctx: Ctx, material_id: int, old_url: str, new_url: str) -> list[int]:
+    """Pending cards still carrying the material's old link take the new one.
+
+    A card whose link an editor changed by hand keeps it: that link is the editor's choice.
+    """
+    ids = list(
+        await ctx.conn.scalars(
+            select(snippets.c.id)
+            .where(snippets.c.material_id == material_id, snippets.c.status == "pending",
+                   snippets.c.url == old_url)
+            .with_for_update()
+        )
+    )
+    if not ids:
+        return []
+    before = await rows.snippet_rows(ctx.conn, ids)
+    # The version moves, so an editor saving a stale copy hears that the card changed.
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id.in_(ids))
+        .values(url=new_url, version=snippets.c.version + 1, updated_at=ctx.now)
+    )
+    await ctx.snippets_changed(before)
+    return ids
+
+
+async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[int]) -> list[int]:
+    """New cards for these materials on top of a drafts column, the last one topmost."""
+    if not material_ids:
+        return []
+    column = (await rows.lock_platforms(ctx.conn, [platform_id]))[platform_id]
+    if column.kind != "drafts":
+        raise BadRequest(f"column {platform_id} is a {column.kind} column, not a drafts inbox")
+    queue = await rows.queue(ctx.conn, platform_id)
+    top = queue[0].ord if queue else None
+    found = {
+        r.id: r for r in await ctx.conn.execute(select(materials).where(materials.c.id.in_(list(material_ids))))
+    }
+    new_ids = []
+    for material_id in material_ids:
+        material = found.get(material_id)
+        if material is None:
+            continue
+        top = ordering.between(None, top)
+        new_id = await ctx.conn.scalar(
+            snippets.insert()
+            .values(platform_id=platform_id, ord=top, kind="post",
+                    body=material.social_text or material.title, url=material.url,
+                    material_id=material_id, created_at=ctx.now, updated_at=ctx.now)
+            .returning(snippets.c.id)
+        )
+        await duplicates.check(ctx, new_id)
+        new_ids.append(new_id)
+    await ctx.snippets_changed({}, new_ids)
+    await ctx.reschedule(platform_id)
+    return new_ids

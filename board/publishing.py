@@ -1,0 +1,259 @@
+"""The publishing side of the board: the poster's transitions and the editors' publishing ops.
+
+Every transition is one transaction that locks the column row first (as editors' commands
+do), so a poster and an editor never act on a stale view of the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
+
+from board import rows
+from board.args import Args
+from board.context import Ctx, is_running
+from board.errors import Conflict
+from board.tables import materials, platforms, snippets
+
+# Keys of meta an outcome replaces: a retried card does not keep its old error.
+OUTCOME_KEYS = ("error", "remote_id", "remote_url", "send_now")
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a poster needs to decide when to act next."""
+
+    platform_id: int
+    running: bool
+    urgent: bool
+    snippet_id: int | None
+    kind: str | None
+    eta: datetime | None
+    status: str
+
+
+async def head(conn: Any, platform_id: int) -> Head | None:
+    """The column's first pending card (None: the column is gone)."""
+    return (await heads(conn, [platform_id])).get(platform_id)
+
+
+def _meta_update(**values: Any) -> Any:
+    """meta without the previous outcome's keys, plus ``values``."""
+    cleaned = snippets.c.meta
+    for key in OUTCOME_KEYS:
+        cleaned = cleaned.op("-")(key)
+    return cleaned.op("||")(func.jsonb_build_object(*[x for kv in values.items() for x in kv]))
+
+
+async def take(ctx: Ctx, platform_id: int, snippet_id: int) -> Any | None:
+    """Apply interval cards at the head, then mark the head post `sending` if it is due.
+
+    Returns the card's row (with its material) when taken, else None (not due, moved,
+    paused): the caller plans again.
+    """
+    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    while True:
+        card = (await ctx.conn.execute(
+            select(snippets).where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
+            .order_by(snippets.c.ord, snippets.c.id).limit(1).with_for_update()
+        )).first()
+        if card is None:
+            return None
+        urgent = bool((card.meta or {}).get("send_now"))
+        if not (is_running(column) or (urgent and column.status == "ok")):
+            return None
+        if card.kind == "interval":
+            await apply_marker(ctx, column, card)
+            column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+            continue
+        if card.id != snippet_id or (not urgent and (card.eta is None or card.eta > ctx.now)):
+            return None
+        break
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    attempt = int((card.meta or {}).get("attempt", 1))
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(status="sending", version=snippets.c.version + 1, updated_at=ctx.now,
+                meta=snippets.c.meta.op("||")(func.jsonb_build_object("attempt", attempt)))
+    )
+    await ctx.snippets_changed(old)
+    return (await ctx.conn.execute(
+        select(snippets, materials.c.title.label("material_title"), materials.c.lead.label("material_lead"))
+        .select_from(snippets.outerjoin(materials, materials.c.id == snippets.c.material_id))
+        .where(snippets.c.id == card.id)
+    )).first()
+
+
+async def apply_marker(ctx: Ctx, column: Any, card: Any) -> None:
+    """An interval card reached the head: the column takes its interval; the card is done."""
+    old_column = column
+    await ctx.conn.execute(
+        update(platforms).where(platforms.c.id == column.id)
+        .values(interval_s=card.interval_s, version=platforms.c.version + 1, updated_at=ctx.now)
+    )
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(status="sent", finished_at=ctx.now, eta=None, version=snippets.c.version + 1, updated_at=ctx.now)
+    )
+    await ctx.snippets_changed(old)
+    await ctx.platform_changed(old_column, column.id)
+    await ctx.reschedule(column.id)
+
+
+async def finish(
+    ctx: Ctx, platform_id: int, snippet_id: int, status: str, *, meta: dict[str, Any],
+    column_status: tuple[str, str | None] | None = None, count_as_send: bool = True,
+) -> bool:
+    """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
+    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    old = await rows.snippet_rows(ctx.conn, [snippet_id])
+    values: dict[str, Any] = {"status": status, "version": snippets.c.version + 1, "updated_at": ctx.now,
+                              "meta": _meta_update(**meta)}
+    if status in ("sent", "failed", "needs_check"):
+        values["finished_at"] = ctx.now
+        values["eta"] = None
+    done = await ctx.conn.scalar(
+        update(snippets).where(snippets.c.id == snippet_id, snippets.c.status == "sending")
+        .values(**values).returning(snippets.c.id)
+    )
+    if done is None:
+        return False
+    column_values: dict[str, Any] = {}
+    if count_as_send:
+        column_values["last_sent_at"] = ctx.now
+    if column_status is not None:
+        column_values.update(status=column_status[0], status_message=column_status[1])
+    if column_values:
+        await ctx.conn.execute(
+            update(platforms).where(platforms.c.id == platform_id)
+            .values(**column_values, version=platforms.c.version + 1)
+        )
+        await ctx.platform_changed(column, platform_id)
+    await ctx.snippets_changed(old)
+    await ctx.reschedule(platform_id)
+    return True
+
+
+async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> None:
+    """A line under the column's name (a rate limit being waited out); not a status change."""
+    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    if column.status_message == message:
+        return
+    await ctx.conn.execute(
+        update(platforms).where(platforms.c.id == platform_id)
+        .values(status_message=message, version=platforms.c.version + 1)
+    )
+    await ctx.platform_changed(column, platform_id)
+
+
+async def stuck_sending(conn: Any, platform_id: int) -> list[Any]:
+    """Cards left `sending` by a poster that died mid-publish."""
+    return list(await conn.execute(
+        select(snippets, materials.c.title.label("material_title"), materials.c.lead.label("material_lead"))
+        .select_from(snippets.outerjoin(materials, materials.c.id == snippets.c.material_id))
+        .where(snippets.c.platform_id == platform_id, snippets.c.status == "sending")
+    ))
+
+
+# --- the editors' publishing ops ------------------------------------------------------
+
+
+async def _card(ctx: Ctx, args: Args) -> Any:
+    snippet_id = args.int("id")
+    first = await rows.snippet_row(ctx.conn, snippet_id)
+    await rows.lock_platforms(ctx.conn, [first.platform_id])
+    return await rows.snippet_row(ctx.conn, snippet_id, lock=True)
+
+
+async def _to_top(ctx: Ctx, card: Any, **values: Any) -> None:
+    from board.cards import top_ord
+
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    ord_ = await top_ord(ctx, card.platform_id, card.id)
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(ord=ord_, version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id, **values)
+    )
+    await ctx.snippets_changed(old)
+    await ctx.reschedule(card.platform_id)
+
+
+async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _card(ctx, args)
+    if card.status != "pending" or card.kind != "post":
+        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now")
+    await _to_top(ctx, card, meta=snippets.c.meta.op("||")(func.jsonb_build_object("send_now", True)))
+    return {"id": card.id}
+
+
+async def retry(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _card(ctx, args)
+    if card.status not in ("failed", "needs_check"):
+        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried")
+    attempt = int((card.meta or {}).get("attempt", 1)) + 1
+    # A new attempt number: an editor's deliberate resend gets a fresh idempotency key.
+    await _to_top(ctx, card, status="pending", finished_at=None, meta=_meta_update(attempt=attempt))
+    return {"id": card.id}
+
+
+async def mark_sent(ctx: Ctx, args: Args) -> dict[str, Any]:
+    card = await _card(ctx, args)
+    if card.status != "needs_check":
+        raise Conflict(f"{args.op}: card {card.id} is {card.status}, not needs_check")
+    remote_url = args.url("remote_url")
+    extra: dict[str, Any] = {"checked_by": ctx.actor.email}
+    if remote_url:
+        extra["remote_url"] = remote_url
+    old = await rows.snippet_rows(ctx.conn, [card.id])
+    await ctx.conn.execute(
+        update(snippets).where(snippets.c.id == card.id)
+        .values(status="sent", version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id,
+                meta=snippets.c.meta.op("-")("error").op("||")(func.jsonb_build_object(*[x for kv in extra.items() for x in kv])))
+    )
+    await ctx.snippets_changed(old)
+    return {"id": card.id}
+
+
+async def heads(conn: Any, platform_ids: list[int]) -> dict[int, Head]:
+    """Head of many columns in two queries: how a restart arms thousands of posters quickly."""
+    if not platform_ids:
+        return {}
+    columns = {r.id: r for r in await conn.execute(
+        select(platforms).where(platforms.c.id.in_(platform_ids), platforms.c.deleted_at.is_(None))
+    )}
+    firsts = {r.platform_id: r for r in await conn.execute(
+        select(snippets.c.platform_id, snippets.c.id, snippets.c.kind, snippets.c.eta,
+               snippets.c.meta["send_now"].as_boolean().label("urgent"))
+        .ext(distinct_on(snippets.c.platform_id))
+        .where(snippets.c.platform_id.in_(list(columns)), snippets.c.status == "pending")
+        .order_by(snippets.c.platform_id, snippets.c.ord, snippets.c.id)
+    )}
+    result = {}
+    for pid, column in columns.items():
+        card = firsts.get(pid)
+        result[pid] = Head(
+            platform_id=pid, running=is_running(column), status=column.status,
+            urgent=bool(card and card.urgent), snippet_id=card.id if card else None,
+            kind=card.kind if card else None, eta=card.eta if card else None,
+        )
+    return result
+
+
+async def columns_with_sending(conn: Any, platform_ids: list[int]) -> set[int]:
+    return set(await conn.scalars(
+        select(snippets.c.platform_id).distinct()
+        .where(snippets.c.platform_id.in_(platform_ids), snippets.c.status == "sending")
+    ))
+
+
+async def publishable_columns(conn: Any) -> list[int]:
+    """Columns that have a poster: every live column but the drafts inboxes."""
+    return list(await conn.scalars(
+        select(platforms.c.id).where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
+        .order_by(platforms.c.id)
+    ))

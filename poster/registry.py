@@ -1,0 +1,220 @@
+"""The posters of this instance: one task per column it leads, supervised, woken by changes.
+
+The registry is an object in the app state. Its supervisor loop holds the leadership
+connection, takes every column no other instance holds, starts a poster for each (starting
+one that runs returns the running one), restarts a poster that dies (with backoff), and stops
+them all the moment the leadership connection is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from board import publishing
+from platforms import adapter_class
+from platforms.base import Adapter, Column
+from poster.leadership import Leadership, LeadershipLost
+from poster.worker import Poster, PosterDeps
+
+log = logging.getLogger(__name__)
+
+# How often unowned columns are looked for (a column another instance dropped, a new one).
+SCAN_EVERY = 2.0
+# Posters created per loop turn at start: thousands of tasks at once would stall the loop.
+START_BATCH = 500
+# A poster that died is restarted after this, doubling up to MAX_RESTART_DELAY.
+RESTART_DELAY = 0.5
+MAX_RESTART_DELAY = 30.0
+# On shutdown, an in-flight publish gets this long to finish before it is recorded as unknown.
+DRAIN_TIMEOUT = 10.0
+
+
+class Registry:
+    def __init__(self, database_url: str, engine: Any, config: Any, clock: Any, metrics: Any) -> None:
+        self.leadership = Leadership(database_url)
+        self.engine = engine
+        self.http = httpx.AsyncClient(follow_redirects=False)
+        self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
+                               adapter_for=self.adapter_for, metrics=metrics)
+        self.posters: dict[int, Poster] = {}
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+        self._restarts: dict[int, tuple[int, float]] = {}
+        self._adapters: dict[int, tuple[int, Adapter, str, dict[str, Any]]] = {}
+        self._scan = asyncio.Event()
+        self._stopping = False
+        self.armed = asyncio.Event()
+        self._stopped = asyncio.Event()
+
+    # --- the outside: wake, ensure --------------------------------------------------
+
+    def wake(self, platform_ids: Iterable[int]) -> None:
+        """Columns changed (any instance): their posters plan again; unknown ones get scanned."""
+        ids = list(platform_ids)
+        if not ids:  # a resync: everything may have changed
+            for poster in self.posters.values():
+                poster.wake()
+            self._scan.set()
+            return
+        for platform_id in ids:
+            poster = self.posters.get(platform_id)
+            if poster is not None:
+                poster.wake()
+            else:
+                self._scan.set()
+
+    def ensure(self, platform_id: int, first: Any = None, recover: bool = True) -> Poster:
+        """The column's running poster, started if it is not running."""
+        poster = self.posters.get(platform_id)
+        task = self.tasks.get(platform_id)
+        if poster is not None and task is not None and not task.done():
+            return poster
+        poster = Poster(platform_id, self.deps)
+        self.posters[platform_id] = poster
+        self.tasks[platform_id] = asyncio.create_task(
+            poster.run(first, recover), name=f"poster-{platform_id}"
+        )
+        return poster
+
+    async def adapter_for(self, platform_id: int) -> tuple[Adapter, str, dict[str, Any]]:
+        """The column's adapter, built from its own row (its own secrets) and rebuilt on change."""
+        async with self.engine.connect() as conn:
+            from board.rows import platform_row
+
+            row = await platform_row(conn, platform_id)
+        cached = self._adapters.get(platform_id)
+        if cached is not None and cached[0] == row.version:
+            return cached[1], cached[2], cached[3]
+        if cached is not None:
+            await cached[1].aclose()
+        secrets = self.deps.config.box.open(row.secrets)
+        column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
+        adapter = adapter_class(row.kind)(column, self.http)
+        self._adapters[platform_id] = (row.version, adapter, row.kind, dict(row.settings))
+        return adapter, row.kind, dict(row.settings)
+
+    # --- the supervisor ----------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            self._stopped.set()
+
+    async def _run(self) -> None:
+        delay = RESTART_DELAY
+        while not self._stopping:
+            try:
+                await self.leadership.connect()
+                delay = RESTART_DELAY
+                await self._lead()
+            except (LeadershipLost, OSError, asyncio.TimeoutError) as exc:
+                log.warning("leadership connection lost (%s): stopping this instance's posters", exc,
+                            extra={"action": "poster.leadership_lost"})
+            except Exception as exc:
+                if not _connection_failure(exc):
+                    raise
+                log.warning("leadership connection failed: %r", exc, extra={"action": "poster.leadership_lost"})
+            finally:
+                await self._stop_all()
+                await self.leadership.close()
+            if self._stopping:
+                return
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._scan.wait(), delay)
+            delay = min(MAX_RESTART_DELAY, delay * 2)
+
+    async def _lead(self) -> None:
+        while not self._stopping:
+            await self._claim()
+            self.armed.set()
+            self._supervise()
+            self._scan.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._scan.wait(), SCAN_EVERY)
+            await self.leadership.probe()
+
+    async def _claim(self) -> None:
+        async with self.engine.connect() as conn:
+            live = await publishing.publishable_columns(conn)
+        live_set = set(live)
+        for platform_id in [p for p in self.posters if p not in live_set]:
+            await self._stop(platform_id)
+            await self.leadership.release(platform_id)
+        got = await self.leadership.acquire([p for p in live if p not in self.posters])
+        if not got:
+            return
+        started = time.perf_counter()
+        async with self.engine.connect() as conn:
+            heads = await publishing.heads(conn, got)
+            stuck = await publishing.columns_with_sending(conn, got)
+        for n, platform_id in enumerate(got):
+            self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
+            if n % START_BATCH == START_BATCH - 1:
+                await asyncio.sleep(0)
+        log.info("took %d columns in %.3f s", len(got), time.perf_counter() - started,
+                 extra={"action": "poster.claim"})
+
+    def _supervise(self) -> None:
+        now = time.monotonic()
+        for platform_id, task in list(self.tasks.items()):
+            if not task.done() or self._stopping:
+                continue
+            exc = None if task.cancelled() else task.exception()
+            if exc is not None and isinstance(exc, LeadershipLost):
+                raise exc
+            count, not_before = self._restarts.get(platform_id, (0, 0.0))
+            if now < not_before:
+                continue
+            if exc is not None:
+                log.error("poster %s died: %r; restarting", platform_id, exc, exc_info=exc,
+                          extra={"action": "poster.restart"})
+            self._restarts[platform_id] = (count + 1, now + min(MAX_RESTART_DELAY, RESTART_DELAY * 2 ** count))
+            self.ensure(platform_id)
+
+    async def _stop(self, platform_id: int) -> None:
+        self.posters.pop(platform_id, None)
+        task = self.tasks.pop(platform_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        cached = self._adapters.pop(platform_id, None)
+        if cached is not None:
+            await cached[1].aclose()
+
+    async def _stop_all(self) -> None:
+        self.armed.clear()
+        for platform_id in list(self.tasks):
+            await self._stop(platform_id)
+
+    async def shutdown(self) -> None:
+        """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""
+        for poster in self.posters.values():
+            poster.stop_taking()
+        busy = [self.tasks[p] for p, poster in self.posters.items() if poster.publishing and p in self.tasks]
+        if busy:
+            await asyncio.wait(busy, timeout=DRAIN_TIMEOUT)
+        unfinished = [p for p, poster in self.posters.items() if poster.publishing]
+        self._stopping = True
+        self._scan.set()
+        # The supervisor loop stops the posters and closes the leadership connection.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), DRAIN_TIMEOUT)
+        for platform_id in unfinished:
+            await Poster(platform_id, self.deps).abandon_in_flight()
+        await self.http.aclose()
+
+
+def _connection_failure(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    return isinstance(exc, (InterfaceError, OperationalError)) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    )

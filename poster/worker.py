@@ -1,0 +1,254 @@
+"""One column's poster: sleeps until the head card's eta, publishes it, records the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from board import publishing
+from board.context import Actor, BoardConfig, Ctx
+from board.commands import announce
+from platforms.base import (
+    Adapter,
+    AuthRejected,
+    OutcomeUnknown,
+    PlatformError,
+    RateLimited,
+    Rejected,
+    Receipt,
+    Transient,
+)
+from poster.compose import compose
+from poster.leadership import Leadership
+
+log = logging.getLogger(__name__)
+
+# The poster acts as this actor in events and on cards it touches.
+POSTER = Actor(id=0, email="poster", role="admin")
+# Transient failures retried per card before it is marked failed, and their backoff.
+MAX_TRANSIENT = 3
+BACKOFF_BASE = 1.0
+# A publish that takes longer than this is abandoned as an unknown outcome.
+PUBLISH_TIMEOUT = 60.0
+# A rate limit longer than this puts the card back in the queue and holds the column.
+HOLD_IN_PLACE = 30.0
+
+
+@dataclass
+class PosterDeps:
+    engine: Any
+    leadership: Leadership
+    config: BoardConfig
+    clock: Any
+    adapter_for: Any  # async (platform_id) -> (Adapter, kind, settings)
+    metrics: Any
+
+
+class Poster:
+    def __init__(self, platform_id: int, deps: PosterDeps) -> None:
+        self.platform_id = platform_id
+        self.deps = deps
+        self.log = log.getChild(str(platform_id))
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self.publishing = False
+        self.hold_until: float = 0.0
+        self.kind = "?"
+        self.task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop_taking(self) -> None:
+        """No new cards from now on; an in-flight publish finishes."""
+        self._stopping = True
+        self._wake.set()
+
+    # --- the loop ---------------------------------------------------------------------
+
+    async def run(self, first: Any = None, recover: bool = True) -> None:
+        """Publish until stopped. ``first``: the head, already read in bulk by the registry."""
+        if recover:
+            await self.recover()
+        while not self._stopping:
+            self._wake.clear()
+            delay = await self._next_delay(first)
+            first = None
+            if delay is None:
+                await self._wake.wait()
+                continue
+            if delay > 0:
+                # Woken: something changed, plan again. Timed out: plan again too, since
+                # timers may wake a millisecond early and a card must never go out early.
+                await self.deps.clock.wait(self._wake, delay)
+                continue
+            if self._stopping:
+                break
+            await self._publish_head()
+
+    async def _next_delay(self, head: Any = None) -> float | None:
+        """Seconds until the head is due; None when there is nothing to wait for."""
+        clock = self.deps.clock
+        hold = self.hold_until - clock.monotonic()
+        if hold > 0:
+            return hold
+        if head is None:
+            async with self.deps.engine.connect() as conn:
+                head = await publishing.head(conn, self.platform_id)
+        if head is None or head.snippet_id is None:
+            return None
+        if head.kind == "interval":
+            return 0.0 if head.running else None
+        if head.urgent and head.status == "ok":
+            return 0.0
+        if not head.running or head.eta is None:
+            return None
+        return max(0.0, (head.eta - clock.now()).total_seconds())
+
+    # --- one publish ------------------------------------------------------------------
+
+    def _ctx(self, conn: Any) -> Ctx:
+        return Ctx(conn=conn, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+
+    async def _publish_head(self) -> None:
+        async with self.deps.engine.connect() as conn:
+            head = await publishing.head(conn, self.platform_id)
+        if head is None or head.snippet_id is None:
+            return
+        async with self.deps.leadership.transaction(self.platform_id) as conn:
+            ctx = self._ctx(conn)
+            card = await publishing.take(ctx, self.platform_id, head.snippet_id)
+            await announce(conn, ctx.patch.build(), ctx.wake)
+        if card is None:
+            return
+        self.publishing = True
+        try:
+            await self._deliver(card)
+        finally:
+            self.publishing = False
+
+    async def _deliver(self, card: Any) -> None:
+        adapter, kind, settings = await self.deps.adapter_for(self.platform_id)
+        self.kind = kind
+        post = compose(card, kind, settings)
+        transient = 0
+        while True:
+            try:
+                receipt = await asyncio.wait_for(adapter.publish(post), PUBLISH_TIMEOUT)
+            except asyncio.TimeoutError:
+                await self._unknown(adapter, post, card, f"no answer within {PUBLISH_TIMEOUT:g} s")
+                return
+            except RateLimited as exc:
+                self.deps.metrics.publishes.labels(kind, "rate_limited").inc()
+                if exc.retry_after <= HOLD_IN_PLACE and not self._stopping:
+                    self.log.info("rate limited for %.1f s; waiting", exc.retry_after, extra={"action": "poster.rate_limited"})
+                    await self.deps.clock.sleep(exc.retry_after)
+                    continue
+                await self._hold(card, exc)
+                return
+            except Transient as exc:
+                transient += 1
+                self.deps.metrics.publishes.labels(kind, "transient").inc()
+                if self._stopping:  # nothing went out: back to the queue for the next start
+                    await self._finish(card, "pending", {}, count_as_send=False)
+                    return
+                if transient > MAX_TRANSIENT:
+                    await self._finish(card, "failed", {"error": f"{exc.message} (after {transient} tries)"})
+                    return
+                delay = BACKOFF_BASE * 2 ** (transient - 1) * (1 + random.random() / 2)
+                self.log.info("transient failure (%s); retry %d in %.1f s", exc.message, transient, delay,
+                              extra={"action": "poster.retry"})
+                await self.deps.clock.sleep(delay)
+                continue
+            except AuthRejected as exc:
+                self.deps.metrics.publishes.labels(kind, "auth_rejected").inc()
+                self.log.warning("credentials rejected: %s", exc.message, extra={"action": "poster.auth"})
+                await self._finish(card, "pending", {"error": exc.message},
+                                   column_status=("auth_rejected", f"credentials rejected: {exc.message}"))
+                return
+            except Rejected as exc:
+                self.deps.metrics.publishes.labels(kind, "rejected").inc()
+                await self._finish(card, "failed", {"error": exc.message})
+                return
+            except OutcomeUnknown as exc:
+                await self._unknown(adapter, post, card, exc.message)
+                return
+            except PlatformError as exc:
+                await self._unknown(adapter, post, card, exc.message)
+                return
+            except Exception as exc:  # an adapter bug: the request may have left
+                self.log.exception("adapter failed", extra={"action": "poster.adapter_bug"})
+                await self._unknown(adapter, post, card, f"{type(exc).__name__}: {exc}")
+                return
+            self.deps.metrics.publishes.labels(kind, "sent").inc()
+            await self._sent(card, receipt)
+            return
+
+    async def _sent(self, card: Any, receipt: Receipt) -> None:
+        meta = {"remote_id": receipt.remote_id}
+        if receipt.remote_url:
+            meta["remote_url"] = receipt.remote_url
+        await self._finish(card, "sent", meta)
+
+    async def _unknown(self, adapter: Adapter, post: Any, card: Any, reason: str) -> None:
+        """Never resend blindly: ask the network, else let an editor decide."""
+        self.log.warning("outcome unknown (%s); reconciling", reason, extra={"action": "poster.unknown"})
+        try:
+            receipt = await asyncio.wait_for(adapter.reconcile(post), PUBLISH_TIMEOUT)
+        except Exception as exc:
+            self.log.warning("reconcile failed: %r", exc, extra={"action": "poster.reconcile"})
+            receipt = None
+        if receipt is not None:
+            await self._sent(card, receipt)
+            return
+        self.deps.metrics.publishes.labels(self.kind, "needs_check").inc()
+        await self._finish(card, "needs_check", {"error": f"outcome unknown: {reason}"})
+
+    async def _hold(self, card: Any, exc: RateLimited) -> None:
+        """A long rate limit: the card goes back (nothing went out) and the column waits."""
+        self.hold_until = self.deps.clock.monotonic() + exc.retry_after
+        until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
+        note = f"rate limited by the network until {until:%H:%M:%S} UTC"
+        async with self.deps.engine.begin() as conn:
+            ctx = self._ctx(conn)
+            await publishing.finish(ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False)
+            await publishing.set_column_note(ctx, self.platform_id, note)
+            await announce(conn, ctx.patch.build(), ctx.wake)
+
+    async def _finish(self, card: Any, status: str, meta: dict[str, Any],
+                      column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
+        async with self.deps.engine.begin() as conn:
+            ctx = self._ctx(conn)
+            done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
+                                           column_status=column_status, count_as_send=count_as_send)
+            if done and status == "sent":
+                await publishing.set_column_note(ctx, self.platform_id, None)
+            await announce(conn, ctx.patch.build(), ctx.wake)
+        if not done:
+            self.log.warning("card %s was resolved elsewhere while publishing", card.id,
+                             extra={"action": "poster.lost_card"})
+
+    # --- after a crash ------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Cards left `sending` by a dead poster: reconciled, else needs_check. Never resent."""
+        async with self.deps.engine.connect() as conn:
+            stuck = await publishing.stuck_sending(conn, self.platform_id)
+        if not stuck:
+            return
+        adapter, kind, settings = await self.deps.adapter_for(self.platform_id)
+        for card in stuck:
+            post = compose(card, kind, settings)
+            await self._unknown(adapter, post, card, "the server stopped while publishing")
+
+    async def abandon_in_flight(self) -> None:
+        """Shutdown ran out of time: what is still `sending` becomes needs_check."""
+        async with self.deps.engine.connect() as conn:
+            stuck = await publishing.stuck_sending(conn, self.platform_id)
+        for card in stuck:
+            await self._finish(card, "needs_check", {"error": "outcome unknown: the server stopped while publishing"})
+
