@@ -1,0 +1,138 @@
+"""Materials over HTTP (CONTRACT §2, §5) and the materials and feed ops of the WebSocket.
+
+POST /api/materials upserts one material (a JSON object) or many (a JSON array) from the
+CMS; a bad payload is a 422 that names the field. GET /api/materials?q= searches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from board import feeds, materials, search
+from board.args import Args
+from board.commands import announce, register
+from board.context import Ctx
+from board.errors import BadRequest, NotFound
+from web.routes import current_actor, json_error, origin_ok
+
+# A CMS pushes one material, or a batch when it catches up; more than this is a bulk import.
+MAX_BATCH = 500
+MAX_BODY = 8 * 1024 * 1024
+WRITERS = ("editor", "admin")
+
+
+def invalid(field: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": "bad_request", "field": field, "message": f"{field}: {message}"}},
+        status_code=422,
+    )
+
+
+async def _payload(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise materials.Invalid("body", f"larger than {MAX_BODY // 1024 // 1024} MB")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise materials.Invalid("body", f"larger than {MAX_BODY // 1024 // 1024} MB")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise materials.Invalid("body", "expected JSON: a material object or an array of them") from None
+
+
+async def _upsert_one(ctx: Ctx, item: materials.MaterialInput) -> dict[str, Any]:
+    done = await materials.upsert(ctx, item)
+    result: dict[str, Any] = {"id": done.id, "external_id": item.external_id, "created": done.created,
+                              "changed": done.changed, "cards": done.followed}
+    if done.created and item.drafts_platform_id is not None:
+        try:
+            result["drafts"] = await materials.drop_into_drafts(ctx, item.drafts_platform_id, [done.id])
+        except (NotFound, BadRequest) as exc:
+            raise materials.Invalid("drafts_platform_id", exc.message) from None
+    return result
+
+
+async def post_materials(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor is None:
+        return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    if actor.role not in WRITERS:
+        return json_error(403, "forbidden", f"adding materials needs the editor role, you are {actor.role}")
+    if not origin_ok(request):
+        return json_error(403, "forbidden", "cross-origin request refused")
+    services = request.app.state.services
+    try:
+        body = await _payload(request)
+        batch = isinstance(body, list)
+        if batch and len(body) > MAX_BATCH:
+            raise materials.Invalid("body", f"more than {MAX_BATCH} materials in one request")
+        payloads = body if batch else [body]
+        items = []
+        for i, payload in enumerate(payloads):
+            try:
+                items.append(materials.parse(payload))
+            except materials.Invalid as exc:
+                raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
+                                        exc.reason) from None
+        async with services.engine.begin() as conn:
+            ctx = Ctx(conn=conn, actor=actor, now=services.clock.now(), config=services.config)
+            results = []
+            for i, item in enumerate(items):
+                try:
+                    results.append(await _upsert_one(ctx, item))
+                except materials.Invalid as exc:
+                    raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
+                                            exc.reason) from None
+            await announce(conn, ctx.patch.build(), ctx.wake)
+    except materials.Invalid as exc:
+        return invalid(exc.field, exc.reason)
+    if batch:
+        return JSONResponse({"items": results})
+    return JSONResponse(results[0], status_code=201 if results[0]["created"] else 200)
+
+
+async def endpoint(request: Request) -> Response:
+    """/api/materials: GET searches, POST upserts."""
+    if request.method == "POST":
+        return await post_materials(request)
+    return await get_materials(request)
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+async def get_materials(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor is None:
+        return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    services = request.app.state.services
+    params = request.query_params
+    async with services.engine.begin() as conn:
+        found = await search.search(
+            conn, params.get("q", ""), limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
+            offset=_int(params.get("offset"), 0), section=params.get("section") or None,
+        )
+    items = [materials.compact(materials.material_state(r)) for r in found]
+    return Response(orjson.dumps({"items": items}), media_type="application/json")
+
+
+async def search_op(ctx: Ctx, args: Args) -> dict[str, Any]:
+    q = args.str("q", required=False, nullable=True, max_len=500) or ""
+    limit = args.int("limit", required=False, minimum=1) or search.DEFAULT_LIMIT
+    offset = args.int("offset", required=False, minimum=0) or 0
+    section = args.str("section", required=False, nullable=True, max_len=200)
+    found = await search.search(ctx.conn, q, limit=limit, offset=offset, section=section)
+    return {"items": [materials.compact(materials.material_state(r)) for r in found]}
+
+
+register("materials.search", search_op, "viewer")
+register("feed.create", feeds.create, "admin")
+register("feed.update", feeds.update_, "admin")
+register("feed.delete", feeds.delete_, "admin")
+register("feed.poll", feeds.poll_now, "editor")
