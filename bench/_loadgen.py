@@ -312,13 +312,23 @@ class Hub:
         del self.conns[fd]
         conn.sock.close()
 
-    def poll(self, timeout: float) -> None:
+    def poll(self, timeout: float) -> int:
         """Read whatever arrives within `timeout` seconds (returns after one batch)."""
         conns = self.conns
-        for fd, _ in self._epoll.poll(max(timeout, 0.0)):
+        events = self._epoll.poll(max(timeout, 0.0))
+        for fd, _ in events:
             conn = conns.get(fd)
             if conn is not None:
                 conn.readable()
+        return len(events)
+
+    def pump_quiet(self, quiet: float, seconds: float) -> bool:
+        """Read until nothing has arrived for `quiet` seconds: the server is idle again."""
+        deadline = time.monotonic() + seconds
+        while (now := time.monotonic()) < deadline:
+            if not self.poll(min(quiet, deadline - now)):
+                return True
+        return False
 
     def pump(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -363,6 +373,9 @@ class Step:
     errors: int = 0
     lost: int = 0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0
+    server_busy: float = 0.0  # of one core, over the step and its drain
+    other_busy: float = 0.0  # the rest of the server's core: other processes, interrupts
     loadgen_busy: float = 0.0
 
     @property
@@ -391,6 +404,13 @@ class Step:
         return None
 
 
+def core_busy(core: int) -> float:
+    """CPU seconds the core has spent on anything but idling."""
+    times = psutil.cpu_times(percpu=True)[core]
+    # guest time is already in user time; steal is the hypervisor's, not this machine's.
+    return times.user + times.nice + times.system + times.irq + times.softirq
+
+
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default)."""
     if not values:
@@ -405,12 +425,14 @@ def percentile(values: list[float], q: float) -> float:
 class Driver:
     """The sender's side of the bench: set-up commands, then snippet.update at a fixed rate."""
 
-    def __init__(self, hub: Hub, sender: Sender, server: psutil.Process) -> None:
+    def __init__(self, hub: Hub, sender: Sender, server: psutil.Process, core: int) -> None:
         self.hub = hub
         self.sender = sender
         self.server = server
+        self.core = core  # the server's
         self.cards: list[Card] = []
-        self.before_step: Callable[[], object] | None = None
+        # CPU seconds so far of the database serving the server, when there is one.
+        self.database_cpu: Callable[[], float] = lambda: 0.0
         self._ids = 0
 
     def _command(self, op: str, args: dict[str, object]) -> str:
@@ -443,8 +465,6 @@ class Driver:
 
     def run(self, rate: float, seconds: float) -> Step:
         """Offer `rate` commands/s for `seconds`, then wait DRAIN_S for the patches."""
-        if self.before_step is not None:
-            self.before_step()
         step = Step(rate=rate, count=max(1, round(rate * seconds)))
         free = list(self.cards)
         in_flight: dict[str, Card] = {}
@@ -463,7 +483,7 @@ class Driver:
 
         self.sender.on_reply = on_reply
         lost = self.hub.lost_count
-        cpu = self._server_cpu()
+        cpu, core, db = self._server_cpu(), core_busy(self.core), self.database_cpu()
         wall, busy = time.monotonic(), time.process_time()
         start = wall + 0.005
         first = last = start
@@ -484,16 +504,20 @@ class Driver:
         step.sent = len(markers)
         step.achieved = (step.sent - 1) / (last - first) if step.sent > 1 else rate
         tracker = self.hub.tracker
-        self.hub.pump_until(lambda: all(m in tracker.done_at for m in markers), DRAIN_S)
+        self.hub.pump_until(lambda: tracker.in_flight == 0, DRAIN_S)
         step.latencies = [tracker.latency(m) for m in markers]
         step.server_cpu = self._server_cpu() - cpu
-        step.loadgen_busy = (time.process_time() - busy) / (time.monotonic() - wall)
+        step.database_cpu = self.database_cpu() - db
+        elapsed = time.monotonic() - wall
+        step.server_busy = step.server_cpu / elapsed
+        step.other_busy = (core_busy(self.core) - core) / elapsed - step.server_busy
+        step.loadgen_busy = (time.process_time() - busy) / elapsed
         step.lost = self.hub.lost_count - lost
         # Let a backlog finish before the next step, so steps do not overlap.
-        self.hub.pump_until(lambda: not in_flight and tracker.in_flight == 0, 15.0)
+        self.hub.pump_until(lambda: not in_flight, 15.0)
         tracker.forget()
         self.sender.on_reply = None
-        self.hub.pump(0.2)
+        self.hub.pump_quiet(0.3, 15.0)
         return step
 
     def _server_cpu(self) -> float:

@@ -27,13 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import psutil
-from _loadgen import BenchError, Driver, Hub, Sender, percentile
+from _loadgen import BenchError, Driver, Hub, Sender, Step, percentile
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -43,6 +44,8 @@ LOADGEN_CORE = 1
 NICE = -10
 RATE = 20.0  # commands/s of the latency figure (issue 2)
 GROW = 1.25  # ladder step up; two bisections then narrow the maximum to ~6 %
+DISTURBED = 0.15  # other work's share of the server's core past which a step is rerun
+RETRIES = 2  # reruns of a disturbed step, at most
 TARGETS = {"throughput": 0.6, "p99": 1.5, "memory_kib": 40.0}
 
 
@@ -90,7 +93,10 @@ class Target:
             title = " ".join(proc.info["cmdline"] or [])
             if proc.pid not in self._backends and title.startswith("postgres:"):
                 if f" {self.database} " in title:
-                    os.sched_setaffinity(proc.pid, {LOADGEN_CORE})
+                    try:
+                        os.sched_setaffinity(proc.pid, {LOADGEN_CORE})
+                    except (PermissionError, ProcessLookupError):
+                        pass  # not ours to pin (not root): it runs where it runs
                     prioritize(proc.pid)
                     self._backends[proc.pid] = proc
         total = 0.0
@@ -108,7 +114,7 @@ def prioritize(pid: int) -> None:
     on the same machine takes less from the figures."""
     try:
         os.setpriority(os.PRIO_PROCESS, pid, NICE)
-    except PermissionError:
+    except (PermissionError, ProcessLookupError):
         pass
 
 
@@ -150,7 +156,7 @@ def wait_healthy(
 
 
 def login(port: int, email: str, password: str) -> str:
-    body = f'{{"email": "{email}", "password": "{password}"}}'.encode()
+    body = orjson.dumps({"email": email, "password": password})
     response = http_call(port, "POST", "/api/login", body)
     for name, value in response.getheaders():
         if name.lower() == "set-cookie" and value.startswith("metronome_session="):
@@ -262,14 +268,15 @@ def find_max(
     def attempt(rate: float) -> bool:
         nonlocal best, fail, steps, busiest
         steps -= 1
-        step = driver.run(rate, opts.step)
+        step = run_undisturbed(driver, rate, opts.step, lambda s: s.failure(p50_limit) is None)
         busiest = max(busiest, step.loadgen_busy)
         failure = step.failure(p50_limit)
         done = step.delivered
         log(
             f"    {rate:7.1f}/s: p50 {percentile(done, 50) * 1e3:6.1f} ms,"
-            f" p99 {percentile(done, 99) * 1e3:6.1f} ms, load generator"
-            f" {step.loadgen_busy:4.0%} busy: {failure or 'sustained'}"
+            f" p99 {percentile(done, 99) * 1e3:6.1f} ms, busy: server {step.server_busy:4.0%},"
+            f" other {step.other_busy:4.0%}, load generator {step.loadgen_busy:4.0%}:"
+            f" {failure or 'sustained'}"
         )
         if failure is None:
             best = max(best, rate)
@@ -317,11 +324,27 @@ def profiling(target: Target, clients: int, opts: argparse.Namespace) -> Iterato
         log(f"  profile: {out}")
 
 
-def core_busy(core: int) -> float:
-    """CPU seconds the core has spent on anything but idling."""
-    times = psutil.cpu_times(percpu=True)[core]
-    # guest time is already in user time; steal is the hypervisor's, not this machine's.
-    return times.user + times.nice + times.system + times.irq + times.softirq
+def run_undisturbed(
+    driver: Driver, rate: float, seconds: float, passed: Callable[[Step], bool]
+) -> Step:
+    """Run a step; while other work took more than DISTURBED of the server's core and the
+    step did not pass, run it again (RETRIES times at most). The least disturbed counts."""
+    steps: list[Step] = []
+    for _ in range(1 + RETRIES):
+        step = driver.run(rate, seconds)
+        if passed(step):
+            return step
+        steps.append(step)
+        if step.other_busy < DISTURBED:
+            break
+        log(f"    (other work took {step.other_busy:.0%} of the server's core: once more)")
+    return min(steps, key=lambda s: s.other_busy)
+
+
+def steady(driver: Driver, target: Target, clients: int, opts: argparse.Namespace) -> Step:
+    """The latency figure: RATE commands/s for --duration seconds."""
+    with profiling(target, clients, opts):
+        return run_undisturbed(driver, RATE, opts.duration, lambda _: False)
 
 
 def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
@@ -333,8 +356,8 @@ def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
         if not hub.pump_until(lambda: sender.frames > 0, 10.0):
             raise BenchError("expected the full state as the first frame, got nothing")
         figures.deflate = sender.deflate
-        driver = Driver(hub, sender, target.process)
-        driver.before_step = target.database_cpu
+        driver = Driver(hub, sender, target.process, SERVER_CORE)
+        driver.database_cpu = target.database_cpu
         driver.setup()
         driver.run(RATE, 1.0)  # warm the server's code paths before the memory baseline
         hub.pump(0.5)
@@ -342,29 +365,27 @@ def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
         connect_all(hub, clients - 1)
         driver.run(RATE, 1.0)
         sender.patch_bytes.clear()
-        wall, busy, db = time.monotonic(), core_busy(SERVER_CORE), target.database_cpu()
-        with profiling(target, clients, opts):
-            step = driver.run(RATE, opts.duration)
-        wall, busy = time.monotonic() - wall, core_busy(SERVER_CORE) - busy
-        if target.database is not None:
-            figures.db_per_command = (target.database_cpu() - db) / max(1, step.sent)
+        step = steady(driver, target, clients, opts)
         # Taken after traffic, not just after the handshakes: send buffers count too.
         figures.mem_per_conn = (target.process.memory_info().rss - rss) / (clients - 1)
         done = step.delivered
         figures.p50, figures.p99 = percentile(done, 50), percentile(done, 99)
         figures.cpu_per_delivery = step.server_cpu / max(1, step.sent * clients)
+        if target.database is not None:
+            figures.db_per_command = step.database_cpu / max(1, step.sent)
         figures.frame_bytes = sum(sender.patch_bytes) / max(1, len(sender.patch_bytes))
-        other = (busy - step.server_cpu) / wall
         failure = step.failure(math.inf)
         if failure:
             figures.notes.append(f"at {RATE:g}/s: {failure}")
-        if other > 0.1:
-            figures.notes.append(f"other processes took {other:.0%} of the server's core")
+        if step.other_busy > DISTURBED:
+            figures.notes.append(
+                f"other work took {step.other_busy:.0%} of the server's core at {RATE:g}/s"
+            )
         log(
             f"  {target.name}, {clients} clients: p50 {figures.p50 * 1e3:.1f} ms,"
             f" p99 {figures.p99 * 1e3:.1f} ms, {figures.mem_per_conn / 1024:.1f} KiB/conn,"
-            f" {figures.cpu_per_delivery * 1e6:.1f} µs CPU/delivery, other load on its core"
-            f" {other:.0%}; the maximum rate:"
+            f" {figures.cpu_per_delivery * 1e6:.1f} µs CPU/delivery, busy: server"
+            f" {step.server_busy:.0%}, other {step.other_busy:.0%}; the maximum rate:"
         )
         # Start the ladder below what the CPU per command at 20/s predicts it can do.
         per_command = step.server_cpu / max(1, step.sent)
