@@ -70,11 +70,15 @@ def board(live_server: Any) -> Board:
 
 @pytest.fixture
 async def open_page(browser: Browser, live_server: Any) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
-    """open_page(color_scheme="light", sign=True) → a page on the board in a context of its own."""
+    """open_page(color_scheme=, sign=, user=(email, password)) → a page in a context of its own.
+
+    It is signed in as the admin unless `user` names someone else (or sign=False).
+    """
     watches: list[ConsoleWatch] = []
     contexts = []
 
-    async def _open(*, color_scheme: str = "light", sign: bool = True) -> Page:
+    async def _open(*, color_scheme: str = "light", sign: bool = True,
+                    user: tuple[str, str] | None = None) -> Page:
         context = await browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)  # type: ignore[arg-type]
         contexts.append(context)
         page = await context.new_page()
@@ -83,7 +87,7 @@ async def open_page(browser: Browser, live_server: Any) -> AsyncIterator[Callabl
         watches.append(watch)
         page.console_watch = watch  # type: ignore[attr-defined]
         if sign:
-            await sign_in(page, live_server)
+            await sign_in(page, live_server, user)
         return page
 
     yield _open

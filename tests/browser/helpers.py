@@ -16,12 +16,13 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def sign_in(page: Page, server: Any) -> None:
+async def sign_in(page: Page, server: Any, user: tuple[str, str] | None = None) -> None:
     """Sign in through the login form, as a person would, and wait for the board."""
+    email, password = user or (server.admin_email, server.admin_password)
     await page.goto(server.url + "/")
     await page.wait_for_url("**/login")
-    await page.fill("input[name=email]", server.admin_email)
-    await page.fill("input[name=password]", server.admin_password)
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_url(server.url + "/")
     await page.wait_for_selector("#board:not([aria-busy])")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.browser.helpers import column
+from tests.support import PASSWORD, make_user
 
 
 async def test_sign_in_lands_on_the_board(open_page, board, live_server):
@@ -22,3 +23,19 @@ async def test_log_out_returns_to_the_login_page(open_page, live_server):
     await page.wait_for_url("**/login")
     await page.goto(live_server.url + "/")
     await page.wait_for_url("**/login")
+
+
+async def test_a_viewer_sees_the_board_read_only(open_page, board, live_server):
+    """A viewer gets the same board without controls: nothing to drag, edit or pause."""
+    platform = await board.column("Site feed")
+    (snippet,) = await board.cards(platform, "Alpha")
+    email = await make_user(live_server.database_url, "viewer")
+    page = await open_page(user=(email, PASSWORD))
+    col = column(page, platform)
+    await col.locator(f'[data-snippet-id="{snippet}"]').wait_for()
+    assert await page.locator("#me-role").text_content() == "viewer"
+    assert await col.locator("[draggable=true]").count() == 0
+    assert await col.get_by_role("button", name="New card").is_hidden()
+    assert await col.get_by_role("button", name="Clear the queue").is_hidden()
+    assert await col.get_by_label("Publishing interval").is_disabled()
+    assert await col.locator(f'[data-snippet-id="{snippet}"] button').count() == 0

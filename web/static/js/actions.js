@@ -22,13 +22,19 @@ function plural(n, word) {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-export function createActions({ conn, store, render }) {
+export function createActions({ conn, store, render, signedOut }) {
+  function failed(what, error) {
+    // The session ended (expired, or logged out in another tab): sign in again.
+    if (error.code === "unauthorized") signedOut();
+    else errorToast(`${what}: ${describe(error)}`);
+  }
+
   /** Run one command; the result, or null after telling the user what went wrong. */
   async function run(op, args, what) {
     try {
       return await conn.command(op, args);
     } catch (error) {
-      errorToast(`${what}: ${describe(error)}`);
+      failed(what, error);
       return null;
     }
   }
@@ -61,7 +67,7 @@ export function createActions({ conn, store, render }) {
         return true;
       } catch (error) {
         if (error.code === "conflict") return "conflict";
-        errorToast(`Could not save the card: ${describe(error)}`);
+        failed("Could not save the card", error);
         return false;
       }
     },

@@ -54,7 +54,12 @@ const conn = new Connection({
   onStatus: showStatus,
   onAuthLost: goToLogin,
 });
-const actions = createActions({ conn, store, render: () => board.render() });
+const actions = createActions({
+  conn, store, render: () => board.render(), signedOut: () => {
+    conn.stop();
+    goToLogin();
+  },
+});
 board = new Board(document.getElementById("board"), { store, actions });
 
 function showMe() {

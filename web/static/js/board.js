@@ -21,11 +21,12 @@ export class Board {
       columnAt: (el) => this.columnAt(el),
       onMove: (id, args) => actions.move(id, args),
     });
+    const canEdit = this.ctx.canEdit;
     enableKeyboard(root, {
       columns: () => this.orderedColumns(),
-      onMove: (id, args) => actions.move(id, args),
+      onMove: (id, args) => canEdit() && actions.move(id, args),
       onEdit: (id) => this.cards.get(id)?.startEdit?.(),
-      onDelete: (id) => actions.deleteCard(id),
+      onDelete: (id) => canEdit() && actions.deleteCard(id),
     });
   }
 

@@ -126,7 +126,7 @@ export class CardView {
     }
     if (snippet.status === "needs_check") {
       notes.push(h("p", { class: "note note-warn" },
-        "The network did not confirm this post. Check the channel, then tell Metronome."));
+        "Not confirmed by the network. Check the channel."));
     }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
@@ -147,7 +147,7 @@ export class CardView {
       else label = "Not scheduled";
     } else {
       label = STATUS_LABEL[status] ?? status;
-      when = status === "sending" ? null : snippet.updated_at ?? null;
+      when = status === "sending" ? null : snippet.finished_at ?? snippet.updated_at ?? null;
     }
     setText(this.state, label);
     this.state.hidden = !label;

@@ -55,7 +55,7 @@ export class ColumnView {
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     this.history = h("details", { class: "history" },
-      h("summary", {}, "Sent and failed", this.historyCount), this.historyList);
+      h("summary", { title: "Sent and failed cards" }, "History", this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.composerSlot, this.attention, this.sending, this.queue, this.history);
     this.el = h("section", { class: "column", "data-platform-id": String(platform.id) },
@@ -75,7 +75,7 @@ export class ColumnView {
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
     const failed = lane.history.filter((item) => item.snippet.status === "failed").length;
-    setText(this.historyCount, failed ? ` · ${lane.history.length} (${failed} failed)` : ` · ${lane.history.length}`);
+    setText(this.historyCount, ` · ${lane.history.length}${failed ? ` · ${failed} failed` : ""}`);
     this.historyCount.classList.toggle("has-failed", failed > 0);
     this.el.classList.toggle("has-queue", lane.queue.length > 0);
     this.composer?.form.setLimit(platform.text_limit ?? null);
@@ -84,7 +84,8 @@ export class ColumnView {
   renderHeader(platform, queue) {
     const editable = this.ctx.canEdit();
     const inbox = isInbox(platform);
-    const next = inbox || platform.paused ? null : nextEta(queue);
+    const stopped = ["auth_rejected", "stopped"].includes(platform.status);
+    const next = inbox || platform.paused || stopped ? null : nextEta(queue);
     const signature = JSON.stringify([platform, editable, next, queue.length]);
     if (signature === this.signature) return;
     this.signature = signature;
@@ -101,11 +102,12 @@ export class ColumnView {
     const status = platform.status ?? "ok";
     let badge = "";
     let tone = "";
-    if (status === "auth_rejected") [badge, tone] = ["Credentials rejected", "danger"];
+    if (status === "auth_rejected") [badge, tone] = ["Rejected", "danger"];
     else if (status === "stopped") [badge, tone] = ["Stopped", "danger"];
     else if (platform.paused || status === "paused") [badge, tone] = ["Paused", "warn"];
     else if (inbox) [badge, tone] = ["Inbox", "muted"];
     setText(this.badge, badge);
+    setAttr(this.badge, "title", status === "auth_rejected" ? "The network rejected the credentials" : null);
     this.badge.hidden = !badge;
     this.badge.className = `badge badge-${tone}`;
     this.el.dataset.status = status;
@@ -114,6 +116,7 @@ export class ColumnView {
     this.message.hidden = !platform.status_message || status === "ok";
 
     if (inbox) setText(this.next, "Inbox: nothing goes out");
+    else if (stopped) setText(this.next, "Stopped: nothing goes out");
     else if (platform.paused) setText(this.next, "Paused: nothing goes out");
     else if (next) setText(this.next, "Next");
     else setText(this.next, queue.length ? "Nothing scheduled" : "Queue empty");

@@ -13,8 +13,8 @@ function byOrd(a, b) {
 }
 
 function newestFirst(a, b) {
-  const ta = Date.parse(a.updated_at ?? a.eta ?? "") || 0;
-  const tb = Date.parse(b.updated_at ?? b.eta ?? "") || 0;
+  const ta = Date.parse(a.finished_at ?? a.updated_at ?? "") || 0;
+  const tb = Date.parse(b.finished_at ?? b.updated_at ?? "") || 0;
   return tb - ta || b.id - a.id;
 }
 
