@@ -31,6 +31,8 @@ async def serve(app: Any, *, ssl_certfile: str | None = None, ssl_keyfile: str |
         ws="none",
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        # Fakes that "never answer" would otherwise hold the shutdown forever.
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(), name=f"fake-server-{port}")
