@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -17,8 +18,12 @@ from board.tables import ROLES, api_tokens, sessions, users
 
 SESSION_TTL = timedelta(days=14)
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = _hasher.hash("not a password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a login takes as long either way."""
+    return _hasher.hash("not a password")
 
 
 class AccountError(ValueError):
@@ -69,7 +74,7 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> Acto
         return None
     row = (await conn.execute(select(users).where(users.c.email == email, users.c.disabled.is_(False)))).first()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return _actor(row) if row else None

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy import select
 
 from board import prompts, rows
@@ -19,6 +18,9 @@ from board.args import Args
 from board.context import Ctx
 from board.errors import BadRequest, CommandError, NotFound, RateLimited
 from board.tables import materials
+
+if TYPE_CHECKING:
+    import openai
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # An editor waits for the answer with the card open; past this it is better to say so.
@@ -77,6 +79,10 @@ class Drafter:
     async def _ask(self, messages: list[dict[str, str]]) -> str:
         if self._slots.locked():
             raise RateLimited("snippet.suggest: drafts are being written for others; try again in a moment")
+        # Imported on first use: the client library takes seconds to import, and every
+        # `metronome` start (and restart) would pay for it.
+        import openai
+
         async with self._slots:
             client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key,
                                         max_retries=0, timeout=self.timeout_s)
