@@ -50,16 +50,27 @@ def parse(q: str) -> Query:
 
 
 def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
-    """SQL for a tsquery: every word in one of its forms (AND), each bound as a parameter."""
-    parts = []
+    """A scalar sub-select building the tsquery: every word in one of its forms (AND).
+
+    A whole word matches by its stem ('russian'), or as itself ('simple') when the stemmer
+    drops it as a stop word. The typed prefix matches as a prefix of the stem or of the
+    whole word ("electi" is a prefix of "elections", not of its stem "elect"); when both
+    are the same lexeme it is asked once, since each one is a walk through the GIN index.
+    Being a sub-select, it runs once per search (an InitPlan), not once per row.
+    """
+    columns, parts = [], []
     params: dict[str, str] = {}
-    terms = [(w, "") for w in query.words]
+    terms = [(w, False) for w in query.words]
     if query.prefix is not None:
-        terms.append((query.prefix, ":*"))
-    for i, (word, suffix) in enumerate(terms):
-        params[f"w{i}"] = word + suffix
-        parts.append(f"(to_tsquery('russian', :w{i}) || to_tsquery('simple', :w{i}))")
-    return " && ".join(parts), params
+        terms.append((query.prefix, True))
+    for i, (word, prefix) in enumerate(terms):
+        params[f"w{i}"] = word + (":*" if prefix else "")
+        columns.append(f"to_tsquery('russian', :w{i}) AS r{i}, to_tsquery('simple', :w{i}) AS s{i}")
+        if prefix:
+            parts.append(f"(CASE WHEN r{i} = s{i} THEN r{i} ELSE r{i} || s{i} END)")
+        else:
+            parts.append(f"(CASE WHEN numnode(r{i}) > 0 THEN r{i} ELSE s{i} END)")
+    return f"(SELECT {' && '.join(parts)} FROM (SELECT {', '.join(columns)}) AS words)", params
 
 
 COLUMNS = (
@@ -68,44 +79,75 @@ COLUMNS = (
 )
 
 
+# How many of the newest materials the first pass looks through (see search()).
+RECENT_WINDOW = 1000
+
+
+def _sql(where: list[str], *, window: bool) -> str:
+    source = (
+        f"(SELECT {COLUMNS}, search FROM materials ORDER BY sort_at DESC, id DESC "
+        "LIMIT :window) AS materials" if window else "materials"
+    )
+    return (
+        f"SELECT {COLUMNS} FROM {source}"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + " ORDER BY sort_at DESC, id DESC LIMIT :limit OFFSET :offset"
+    )
+
+
 async def search(
     conn: AsyncConnection, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
     section: str | None = None,
 ) -> list[Row[Any]]:
-    """Materials matching ``q``, newest first; an empty query lists the newest ones."""
+    """Materials matching ``q``, newest first; an empty query lists the newest ones.
+
+    The planner cannot know how many rows a tsquery matches (a prefix least of all), and the
+    two good plans differ by a hundredfold: a common word wants the newest-first index with a
+    filter, a rare one the GIN index and a sort. So the search asks in two passes. The first
+    looks through the newest RECENT_WINDOW materials only; if it fills the page, those are
+    the newest matches of all (everything outside the window is older). Otherwise the word is
+    rare, and the second pass takes every match from the GIN index (few by now) and sorts.
+    """
     query = parse(q)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, min(offset, MAX_OFFSET))
     where = []
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
-    if not query.empty:
-        sql, words = tsquery_sql(query)
-        where.append(f"search @@ ({sql})")
-        params.update(words)
+    params: dict[str, Any] = {"limit": limit, "offset": offset, "window": RECENT_WINDOW}
     if section:
         where.append("section = :section")
         params["section"] = section
-    # Prepared statements turn generic after a few runs, and a generic plan cannot see how
-    # many rows a tsquery matches: a rare word wants the GIN index, a common prefix wants
-    # the newest-first index with a filter. A custom plan per query picks right each time.
-    await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    sql = (
-        f"SELECT {COLUMNS} FROM materials"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + " ORDER BY sort_at DESC, id DESC LIMIT :limit OFFSET :offset"
-    )
-    return list(await conn.execute(text(sql), params))
+    if query.empty:
+        return list(await conn.execute(text(_sql(where, window=False)), params))
+    sql, words = tsquery_sql(query)
+    where.append(f"search @@ {sql}")
+    params.update(words)
+    if limit + offset <= RECENT_WINDOW:
+        found = list(await conn.execute(text(_sql(where, window=True)), params))
+        if len(found) == limit:
+            return found
+    await _bitmap_only(conn, True)
+    found = list(await conn.execute(text(_sql(where, window=False)), params))
+    await _bitmap_only(conn, False)
+    return found
 
 
-async def explain(conn: AsyncConnection, q: str) -> str:
-    """The plan of a search, for tests and the bench: it must use an index, not a scan."""
-    query = parse(q)
-    sql, params = tsquery_sql(query)
-    plan = await conn.execute(
-        text(
-            f"EXPLAIN SELECT {COLUMNS} FROM materials WHERE search @@ ({sql}) "
-            "ORDER BY sort_at DESC, id DESC LIMIT 20"
-        ),
-        params,
-    )
-    return "\n".join(row[0] for row in plan)
+async def _bitmap_only(conn: AsyncConnection, on: bool) -> None:
+    """Only bitmap scans: the GIN index, whatever the planner guesses about the words."""
+    value = "off" if on else "on"
+    await conn.execute(text(f"SET LOCAL enable_indexscan = {value}"))
+    await conn.execute(text(f"SET LOCAL enable_seqscan = {value}"))
+
+
+async def explain(conn: AsyncConnection, q: str) -> tuple[str, str]:
+    """EXPLAIN of both passes of a search (for tests and the bench): neither may be a scan."""
+    sql, params = tsquery_sql(parse(q))
+    where = [f"search @@ {sql}"]
+    params = {**params, "limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
+    plans = []
+    for window in (True, False):
+        if not window:
+            await _bitmap_only(conn, True)
+        result = await conn.execute(text("EXPLAIN " + _sql(where, window=window)), params)
+        plans.append("\n".join(row[0] for row in result))
+    await _bitmap_only(conn, False)
+    return plans[0], plans[1]
