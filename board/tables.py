@@ -117,7 +117,9 @@ materials = Table(
     # Stemmed (russian, which stems Latin words as English) plus whole words (simple, for
     # prefixes of half-typed words); the expression lives in migration 0002.
     Column("search", TSVECTOR, Computed(MATERIALS_SEARCH_EXPR)),
-    Index("materials_search", "search", postgresql_using="gin"),
+    # fastupdate off: see migration 0003.
+    Index("materials_search", "search", postgresql_using="gin",
+          postgresql_with={"fastupdate": "off"}),
     Index("materials_recent", text("sort_at DESC"), text("id DESC")),
     Index("materials_url", "url", postgresql_using="hash"),
 )
