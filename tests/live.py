@@ -100,6 +100,19 @@ class LiveServer:
         result: dict[str, Any] = response.json()
         return result
 
+    def sql(self, query: str, *args: Any) -> list[Any]:
+        """Rows of a query on the server's database (for checks the state does not show)."""
+        import asyncpg
+
+        async def run() -> list[Any]:
+            conn = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+            try:
+                return list(await conn.fetch(query, *args))
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
     def command(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         """Run one command as the admin and return its result (raises on an error reply)."""
         headers = {"Cookie": f"metronome_session={self.cookie()}", "Origin": self.url}

@@ -46,3 +46,32 @@ async def serve(app: Any, *, ssl_certfile: str | None = None, ssl_keyfile: str |
     finally:
         server.should_exit = True
         await task
+
+
+class ThreadedServer:
+    """An ASGI app served from its own thread and loop, for tests that block (subprocess control)."""
+
+    def __init__(self, app: Any) -> None:
+        import threading
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = uvicorn.Server(uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", ws="none",
+            timeout_graceful_shutdown=1,
+        ))
+        self._thread = threading.Thread(target=self._server.run, name=f"threaded-server-{self.port}", daemon=True)
+
+    def __enter__(self) -> ThreadedServer:
+        import time
+
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("server thread died")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)

@@ -29,6 +29,8 @@ class Receiver:
     # or "hang" (never answer).
     script: deque[Any] = field(default_factory=deque)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # Seconds each answer takes (a receiver that is slow but answers).
+    delay: float = 0.0
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
@@ -37,6 +39,8 @@ class Receiver:
         body = orjson.loads(await request.body())
         self.received.append(Received(time.monotonic(), body, dict(request.headers)))
         self.arrived.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         answer = self.script.popleft() if self.script else None
         if answer == "hang":
             await asyncio.sleep(3600)
