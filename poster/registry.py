@@ -158,8 +158,10 @@ class Registry:
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
             if n % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)
-        log.info("took %d columns in %.3f s", len(got), time.perf_counter() - started,
-                 extra={"action": "poster.claim"})
+        elapsed = time.perf_counter() - started
+        self.deps.metrics.posters.set(len(self.posters))
+        self.deps.metrics.claim_seconds.set(elapsed)
+        log.info("took %d columns in %.3f s", len(got), elapsed, extra={"action": "poster.claim"})
 
     def _supervise(self) -> None:
         now = time.monotonic()
@@ -193,6 +195,7 @@ class Registry:
         self.armed.clear()
         for platform_id in list(self.tasks):
             await self._stop(platform_id)
+        self.deps.metrics.posters.set(0)
 
     async def shutdown(self) -> None:
         """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""

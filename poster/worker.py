@@ -125,6 +125,8 @@ class Poster:
             await announce(conn, ctx.patch.build(), ctx.wake)
         if card is None:
             return
+        if card.eta is not None and not (card.meta or {}).get("send_now"):
+            self.deps.metrics.publish_lateness.observe(max(0.0, (self.deps.clock.now() - card.eta).total_seconds()))
         self.publishing = True
         try:
             await self._deliver(card)

@@ -41,6 +41,19 @@ class Metrics:
             ["kind", "outcome"], registry=self.registry,
         )
 
+        self.posters = Gauge(
+            "metronome_posters", "Columns this instance publishes (poster tasks running)",
+            registry=self.registry,
+        )
+        self.claim_seconds = Gauge(
+            "metronome_poster_claim_seconds",
+            "Time the last claim took to take columns and arm their posters", registry=self.registry,
+        )
+        self.publish_lateness = Histogram(
+            "metronome_publish_lateness_seconds", "How long after its eta a card was taken to publish",
+            buckets=_FAST, registry=self.registry,
+        )
+
     def on_fanout(self, seconds: float, connections: int) -> None:
         self.fanout_seconds.observe(seconds)
         self.patches.inc()
