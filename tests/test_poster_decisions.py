@@ -26,7 +26,9 @@ async def board(database_url: str) -> AsyncIterator[tuple[Client, FakeClock, int
 
 
 async def add(client: Client, pid: int, body: str, **extra: object) -> int:
-    return int((await client.ok("snippet.create", {"platform_id": pid, "body": body, **extra}))["id"])
+    sid = int((await client.ok("snippet.create", {"platform_id": pid, "body": body, **extra}))["id"])
+    await client.wait_for(lambda s: str(sid) in s["snippets"])  # the patch may trail the reply
+    return sid
 
 
 def status(client: Client, sid: int) -> str | None:
