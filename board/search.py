@@ -140,9 +140,9 @@ async def _bitmap_only(conn: AsyncConnection, on: bool) -> None:
 
 async def explain(conn: AsyncConnection, q: str) -> tuple[str, str]:
     """EXPLAIN of both passes of a search (for tests and the bench): neither may be a scan."""
-    sql, params = tsquery_sql(parse(q))
+    sql, words = tsquery_sql(parse(q))
     where = [f"search @@ {sql}"]
-    params = {**params, "limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
+    params: dict[str, Any] = {**words, "limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
     plans = []
     for window in (True, False):
         if not window:
