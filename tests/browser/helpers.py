@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -81,8 +82,9 @@ class Board:
     async def cards(self, platform_id: int, *bodies: str) -> list[int]:
         ids = []
         for body in bodies:
+            slug = "-".join(re.findall(r"[a-z0-9]+", body.lower())[:5])
             result = await self.command("snippet.create", platform_id=platform_id, body=body,
-                                        url=f"https://news.example.org/{len(body)}")
+                                        url=f"https://news.example.org/2026/11/{slug}")
             ids.append(int(result["id"]))
         return ids
 

@@ -57,7 +57,9 @@ export function createActions({ conn, store, render, signedOut }) {
       const args = { platform_id: platformId, body };
       if (url) args.url = url;
       if (atTop) args.after_id = null;
-      return (await run("snippet.create", args, "Could not add the card")) !== null;
+      const result = await run("snippet.create", args, "Could not add the card");
+      if (result?.warning) toast(`Added, but ${result.warning}`);
+      return result !== null;
     },
 
     /** true when saved, "conflict" when someone else changed it first, false otherwise. */

@@ -6,6 +6,7 @@ import { ColumnView } from "./column.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
 import { relative } from "./time.js";
+import { toast } from "./toasts.js";
 
 export class Board {
   constructor(root, { store, actions }) {
@@ -78,11 +79,11 @@ export class Board {
       if (!this.store.platform(id)) this.columns.delete(id);
       else if (!columnEls.includes(column.el)) this.columns.delete(id);
     }
-    for (const id of [...this.cards.keys()]) {
-      if (!seenCards.has(id)) {
-        this.cards.get(id).el.remove();
-        this.cards.delete(id);
-      }
+    for (const [id, view] of [...this.cards]) {
+      if (seenCards.has(id)) continue;
+      if (view.editor) toast("The card you were editing was deleted.", { kind: "error" });
+      view.el.remove();
+      this.cards.delete(id);
     }
     reconcile(this.root, columnEls.length ? columnEls : [this.empty]);
     this.root.removeAttribute("aria-busy");

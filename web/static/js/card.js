@@ -2,6 +2,7 @@
 
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
+import { toast } from "./toasts.js";
 import { isInbox } from "./networks.js";
 import { clock, fullTime, interval, relative } from "./time.js";
 
@@ -30,17 +31,22 @@ function linkLabel(snippet) {
   if (snippet.material?.title) return snippet.material.title;
   try {
     const url = new URL(snippet.url);
-    return url.host.replace(/^www\./, "") + (url.pathname === "/" ? "" : url.pathname);
+    const host = url.host.replace(/^www\./, "");
+    // News links end in the story's slug: show that rather than the date folders before it.
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (parts.length === 0) return host;
+    return parts.length === 1 ? `${host}/${parts[0]}` : `${host}/…/${parts.at(-1)}`;
   } catch {
     return snippet.url;
   }
 }
 
+/** meta.duplicate is {snippet_id, status} of the earlier card with the same link. */
 function duplicateText(duplicate) {
   if (typeof duplicate === "string") return duplicate;
-  if (duplicate && typeof duplicate === "object") {
-    return duplicate.message ?? "This link is already on the board";
-  }
+  const status = duplicate?.status;
+  if (status === "sent" || status === "needs_check") return "This link already went out from this column";
+  if (status) return "This link is already queued in this column";
   return "This link is already on the board";
 }
 
@@ -84,6 +90,11 @@ export class CardView {
     this.snippet = snippet;
     this.platform = platform;
     const editable = this.ctx.canEdit();
+    if (this.editor && snippet.status !== "pending") {
+      this.stopEdit();
+      toast("The card you were editing left the queue; your changes were not saved.", { kind: "error" });
+      return;
+    }
     if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
     const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
     if (signature === this.signature) return;

@@ -77,7 +77,6 @@ export class ColumnView {
     const failed = lane.history.filter((item) => item.snippet.status === "failed").length;
     setText(this.historyCount, ` · ${lane.history.length}${failed ? ` · ${failed} failed` : ""}`);
     this.historyCount.classList.toggle("has-failed", failed > 0);
-    this.el.classList.toggle("has-queue", lane.queue.length > 0);
     this.composer?.form.setLimit(platform.text_limit ?? null);
   }
 

@@ -37,3 +37,6 @@ form.addEventListener("submit", async (event) => {
     fail(`Sign-in failed (${response.status}). Try again in a moment.`);
   }
 });
+
+// Without JavaScript the form posts itself; the server sends a failed attempt back here.
+if (new URLSearchParams(location.search).has("error")) fail("Wrong e-mail or password.");

@@ -52,12 +52,18 @@ export class Store {
     return this.state.platforms[id] ?? null;
   }
 
-  /** A snippet as the page should show it: with an optimistic move applied. */
+  /**
+   * A snippet as the page should show it: with an optimistic move applied, and its
+   * material (title, url) when the state holds that material.
+   */
   snippet(id) {
-    const snippet = this.state.snippets[id];
+    let snippet = this.state.snippets[id];
     if (!snippet) return null;
     const override = this.overrides.get(Number(id));
-    return override ? { ...snippet, platform_id: override.platform_id, ord: override.ord } : snippet;
+    if (override) snippet = { ...snippet, platform_id: override.platform_id, ord: override.ord };
+    const material = snippet.material_id && this.state.materials?.[snippet.material_id];
+    if (material && !snippet.material) snippet = { ...snippet, material };
+    return snippet;
   }
 
   columns() {
