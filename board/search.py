@@ -49,8 +49,8 @@ def parse(q: str) -> Query:
     return Query(tuple(words), prefix)
 
 
-def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
-    """A scalar sub-select building the tsquery: every word in one of its forms (AND).
+def _tsquery(terms: list[tuple[str, bool]], params: dict[str, str]) -> str:
+    """A scalar sub-select building the tsquery of ``terms`` (word, is_prefix), all of them.
 
     A whole word matches by its stem ('russian'), or as itself ('simple') when the stemmer
     drops it as a stop word. The typed prefix matches as a prefix of the stem or of the
@@ -59,18 +59,40 @@ def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
     Being a sub-select, it runs once per search (an InitPlan), not once per row.
     """
     columns, parts = [], []
-    params: dict[str, str] = {}
-    terms = [(w, False) for w in query.words]
-    if query.prefix is not None:
-        terms.append((query.prefix, True))
-    for i, (word, prefix) in enumerate(terms):
+    for word, prefix in terms:
+        i = len(params)
         params[f"w{i}"] = word + (":*" if prefix else "")
         columns.append(f"to_tsquery('russian', :w{i}) AS r{i}, to_tsquery('simple', :w{i}) AS s{i}")
         if prefix:
             parts.append(f"(CASE WHEN r{i} = s{i} THEN r{i} ELSE r{i} || s{i} END)")
         else:
             parts.append(f"(CASE WHEN numnode(r{i}) > 0 THEN r{i} ELSE s{i} END)")
-    return f"(SELECT {' && '.join(parts)} FROM (SELECT {', '.join(columns)}) AS words)", params
+    return f"(SELECT {' && '.join(parts)} FROM (SELECT {', '.join(columns)}) AS words)"
+
+
+def _terms(query: Query) -> list[tuple[str, bool]]:
+    return [(w, False) for w in query.words] + ([(query.prefix, True)] if query.prefix else [])
+
+
+def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
+    """SQL for the query's tsquery (every word, the prefix too), and its parameters."""
+    params: dict[str, str] = {}
+    return _tsquery(_terms(query), params), params
+
+
+# A prefix this short matches a great many words, and GIN builds the full list of their rows
+# before it can intersect it with anything: beside whole words it is checked on their rows.
+INDEXED_PREFIX = 4
+
+
+def gin_conditions(query: Query) -> tuple[list[str], dict[str, str]]:
+    """WHERE clauses for the GIN pass; ts_match_vq is @@ the index cannot see, so it filters."""
+    params: dict[str, str] = {}
+    if query.words and query.prefix is not None and len(query.prefix) < INDEXED_PREFIX:
+        words = _tsquery([(w, False) for w in query.words], params)
+        prefix = _tsquery([(query.prefix, True)], params)
+        return [f"search @@ {words}", f"ts_match_vq(search, {prefix})"], params
+    return [f"search @@ {_tsquery(_terms(query), params)}"], params
 
 
 COLUMNS = (
@@ -118,15 +140,16 @@ async def search(
         params["section"] = section
     if query.empty:
         return list(await conn.execute(text(_sql(where, window=False)), params))
-    sql, words = tsquery_sql(query)
-    where.append(f"search @@ {sql}")
-    params.update(words)
     if limit + offset <= RECENT_WINDOW:
-        found = list(await conn.execute(text(_sql(where, window=True)), params))
+        sql, words = tsquery_sql(query)
+        found = list(await conn.execute(
+            text(_sql([*where, f"search @@ {sql}"], window=True)), {**params, **words}
+        ))
         if len(found) == limit:
             return found
+    conditions, words = gin_conditions(query)
     await _bitmap_only(conn, True)
-    found = list(await conn.execute(text(_sql(where, window=False)), params))
+    found = list(await conn.execute(text(_sql(where + conditions, window=False)), {**params, **words}))
     await _bitmap_only(conn, False)
     return found
 
@@ -140,14 +163,14 @@ async def _bitmap_only(conn: AsyncConnection, on: bool) -> None:
 
 async def explain(conn: AsyncConnection, q: str) -> tuple[str, str]:
     """EXPLAIN of both passes of a search (for tests and the bench): neither may be a scan."""
-    sql, words = tsquery_sql(parse(q))
-    where = [f"search @@ {sql}"]
-    params: dict[str, Any] = {**words, "limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
-    plans = []
-    for window in (True, False):
-        if not window:
-            await _bitmap_only(conn, True)
-        result = await conn.execute(text("EXPLAIN " + _sql(where, window=window)), params)
-        plans.append("\n".join(row[0] for row in result))
+    query = parse(q)
+    params: dict[str, Any] = {"limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
+    sql, words = tsquery_sql(query)
+    recent = await conn.execute(
+        text("EXPLAIN " + _sql([f"search @@ {sql}"], window=True)), {**params, **words}
+    )
+    conditions, words = gin_conditions(query)
+    await _bitmap_only(conn, True)
+    rare = await conn.execute(text("EXPLAIN " + _sql(conditions, window=False)), {**params, **words})
     await _bitmap_only(conn, False)
-    return plans[0], plans[1]
+    return "\n".join(r[0] for r in recent), "\n".join(r[0] for r in rare)
