@@ -234,6 +234,7 @@ async def _follow_url(ctx: Ctx, material_id: int, old_url: str, new_url: str) ->
             select(snippets.c.id)
             .where(snippets.c.material_id == material_id, snippets.c.status == "pending",
                    snippets.c.url == old_url)
+            .order_by(snippets.c.id)  # one lock order for every writer: no deadlocks
             .with_for_update()
         )
     )
