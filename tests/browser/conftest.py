@@ -10,13 +10,12 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from tests.browser.helpers import Board, sign_in
-from tests.live import live_server  # noqa: F401  (the server under test, a pytest fixture)
+from tests.live import LiveServer  # its fixture, live_server, comes from tests/conftest.py
 
 CHROMIUM = os.environ.get("METRONOME_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,10 +51,15 @@ class ConsoleWatch:
         return [f"{self.name}: {e}" for e in self.errors if not any(p.search(e) for p in self.allowed)]
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def require_chromium() -> None:
+    """A missing browser fails the test (the README's test command installs it)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -63,13 +67,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-def board(live_server: Any) -> Board:
+def board(live_server: LiveServer) -> Board:
     """Sets up columns and cards through the server's own commands."""
     return Board(live_server)
 
 
 @pytest.fixture
-async def open_page(browser: Browser, live_server: Any) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
+async def open_page(browser: Browser, live_server: LiveServer) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
     """open_page(color_scheme=, sign=, user=(email, password)) → a page in a context of its own.
 
     It is signed in as the admin unless `user` names someone else (or sign=False).

@@ -45,15 +45,15 @@ async def dom_queue(page: Page, platform_id: int) -> list[int]:
     return list(ids)
 
 
-async def eventually(check: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition") -> Any:
-    """Poll `check` (plain or async) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:
+    """Poll `check` (plain or async) until it returns something truthy, for `within` seconds."""
+    deadline = time.monotonic() + within
     while True:
         value = await resolve(check())
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
         await asyncio.sleep(0.05)
 
 

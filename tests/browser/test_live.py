@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.browser.helpers import card, column, dom_queue, eventually, resolve
+from tests.browser.helpers import card, column, dom_queue, resolve
 
 
 async def test_a_change_in_one_tab_shows_in_the_other(open_page, board):
