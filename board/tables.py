@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -147,6 +148,8 @@ snippets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),
+    # The card's own images and videos: [{"id": media id, "kind": "image"|"video"}] (0004).
+    Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
     CheckConstraint(
         "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted')",
@@ -204,4 +207,26 @@ feeds = Table(
     CheckConstraint("interval_s > 0", name="feeds_interval"),
     CheckConstraint("status in ('new', 'ok', 'failing')", name="feeds_status"),
     Index("feeds_due", "next_poll_at"),
+)
+
+# Uploaded images and videos, stored once (by sha256) on the local disk or S3 (board/mediastore.py).
+media = Table(
+    "media",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("backend", String(16), nullable=False),
+    Column("key", Text, nullable=False),
+    # The external URL a material's image or video was downloaded from (null: uploaded).
+    Column("source_url", Text),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind in ('image', 'video')", name="media_kind"),
+    CheckConstraint("backend in ('local', 's3')", name="media_backend"),
+    UniqueConstraint("sha256", name="media_sha256"),
+    Index("media_source_url", "source_url", postgresql_using="hash"),
 )
