@@ -76,7 +76,7 @@ async def _material(ctx: Ctx, material_id: int) -> Any:
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("platform_id")
-    await rows.lock_platforms(ctx.conn, [platform_id])
+    ctx.columns.update(await rows.lock_platforms(ctx.conn, [platform_id]))
     body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
     url = args.url("url")
     material_id = args.int("material_id", required=False, nullable=True)
@@ -123,14 +123,9 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def _locked_card(ctx: Ctx, args: Args, *extra_platforms: int) -> Any:
     """The card named by args.id, its column(s) locked first (always in the same order)."""
-    snippet_id = args.int("id")
-    for _ in range(3):
-        first = await rows.snippet_row(ctx.conn, snippet_id)
-        await rows.lock_platforms(ctx.conn, [first.platform_id, *extra_platforms])
-        card = await rows.snippet_row(ctx.conn, snippet_id, lock=True)
-        if card.platform_id == first.platform_id:
-            return card
-    raise Conflict(f"{args.op}: card {snippet_id} keeps moving; try again")
+    card, locked = await rows.lock_card(ctx.conn, args.int("id"), extra_platforms)
+    ctx.columns.update(locked)
+    return card
 
 
 def _editable(args: Args, card: Any, allowed: tuple[str, ...] = ("pending",)) -> None:
@@ -172,9 +167,8 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["interval_s"] = interval_s
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body or url")
-    old = await rows.snippet_rows(ctx.conn, [card.id])
     await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
-    await ctx.snippets_changed(old)
+    await ctx.snippets_changed({card.id: card})
     if "interval_s" in values:
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1

@@ -20,7 +20,7 @@ class Clock:
         """Wait for ``event`` at most ``timeout`` seconds; True if it was set."""
         try:
             await asyncio.wait_for(event.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return event.is_set()
         return True
 

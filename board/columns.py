@@ -47,6 +47,8 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
     _check_settings(args.op, kind, settings, secrets)
+    # A column may start paused: fill its queue first, then let it run.
+    paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
     if position is None:
         last = await ctx.conn.scalar(
@@ -56,7 +58,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     new_id = await ctx.conn.scalar(
         platforms.insert()
         .values(
-            kind=kind, name=name, interval_s=interval_s, settings=settings, position=position,
+            kind=kind, name=name, interval_s=interval_s, settings=settings, position=position, paused=paused,
             secrets=ctx.config.box.seal(secrets) if secrets else None,
         )
         .returning(platforms.c.id)

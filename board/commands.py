@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -74,21 +74,38 @@ class Outcome:
     wake: frozenset[int]
 
 
-async def announce(conn: AsyncConnection, patch: dict[str, Any], wake: set[int] | frozenset[int]) -> None:
+async def announce(
+    conn: AsyncConnection, patch: dict[str, Any], wake: set[int] | frozenset[int],
+    event: dict[str, Any] | None = None,
+) -> None:
     """NOTIFY every instance of a change; delivered only if and when the transaction commits.
 
     PostgreSQL delivers notifications in commit order, so every instance (this one included,
     it listens like the others) applies patches in the order the database applied them.
+    ``event``, when given, is recorded in the same round trip.
     """
-    if not patch and not wake:
+    payload: str | None = None
+    if patch or wake:
+        payload = orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
+        if len(payload.encode()) > MAX_NOTIFY:
+            # Every instance reads a change within moments; an hour is plenty for a slow one.
+            await conn.execute(text("DELETE FROM changes WHERE created_at < now() - interval '1 hour'"))
+            change_id = await conn.scalar(changes.insert().values(payload=payload).returning(changes.c.id))
+            payload = f"#{change_id}"
+    if event is None:
+        if payload is not None:
+            await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
         return
-    payload = orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
-    if len(payload.encode()) > MAX_NOTIFY:
-        # Every instance reads a change within moments; an hour is plenty for a slow one.
-        await conn.execute(text("DELETE FROM changes WHERE created_at < now() - interval '1 hour'"))
-        change_id = await conn.scalar(changes.insert().values(payload=payload).returning(changes.c.id))
-        payload = f"#{change_id}"
-    await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+    params = {
+        "user_id": event["user_id"], "op": event["op"], "args": orjson.dumps(event["args"]).decode(),
+        "created_at": event["created_at"], "channel": CHANNEL, "payload": payload or "",
+    }
+    insert = ("INSERT INTO events (user_id, op, args, ok, created_at) "
+              "VALUES (:user_id, :op, CAST(:args AS jsonb), true, :created_at)")
+    if payload is None:
+        await conn.execute(text(insert), params)
+    else:
+        await conn.execute(text(f"WITH e AS ({insert}) SELECT pg_notify(:channel, :payload)"), params)
 
 
 async def execute(
@@ -106,10 +123,8 @@ async def execute(
             ctx = Ctx(conn=conn, actor=actor, now=now, config=config)
             result = await spec.handler(ctx, args)
             patch = ctx.patch.build()
-            await conn.execute(
-                events.insert().values(user_id=actor.id, op=op, args=redact(raw_args), ok=True, created_at=now)
-            )
-            await announce(conn, patch, ctx.wake)
+            event = {"user_id": actor.id, "op": op, "args": redact(raw_args), "created_at": now}
+            await announce(conn, patch, ctx.wake, event)
         return Outcome(result, patch, frozenset(ctx.wake))
     except CommandError as exc:
         await _record_refusal(engine, actor, op, raw_args, exc, now)

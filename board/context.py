@@ -37,10 +37,13 @@ class Ctx:
     patch: PatchBuilder = field(default_factory=PatchBuilder)
     # Columns whose poster must look at its queue again.
     wake: set[int] = field(default_factory=set)
+    # Column rows this command locked and has not changed since: reschedule reads them here.
+    columns: dict[int, Any] = field(default_factory=dict)
 
     async def platform_changed(self, old: Any, platform_id: int) -> Any:
         """Re-read a column and record its change in the patch; returns the new row."""
         new = await rows.platform_row(self.conn, platform_id)
+        self.columns[platform_id] = new
         self.patch.change(
             "platforms", platform_id,
             rows.platform_state(old) if old is not None else None, rows.platform_state(new),
@@ -64,7 +67,7 @@ class Ctx:
         """Walk each column's queue again; store and patch every eta that moved."""
         for platform_id in sorted(set(platform_ids)):
             self.wake.add(platform_id)
-            column = await rows.platform_row(self.conn, platform_id)
+            column = self.columns.get(platform_id) or await rows.platform_row(self.conn, platform_id)
             queue = await rows.queue(self.conn, platform_id)
             clock = schedule.ColumnClock(
                 interval_s=column.interval_s,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board.errors import NotFound
@@ -96,6 +96,39 @@ async def lock_platforms(conn: AsyncConnection, ids: Iterable[int]) -> dict[int,
     for platform_id in sorted(set(ids)):
         rows[platform_id] = await platform_row(conn, platform_id, lock=True)
     return rows
+
+
+async def lock_card(conn: AsyncConnection, snippet_id: int, extra_platforms: Sequence[int] = ()) -> tuple[Row[Any], dict[int, Row[Any]]]:
+    """Lock a card's column (and ``extra_platforms``) in id order, then the card itself.
+
+    Returns the card (with its last editor's e-mail, so it doubles as the 'before' snapshot)
+    and the locked columns. Two round trips; retried if the card moves meanwhile.
+    """
+    for _ in range(3):
+        wanted = select(snippets.c.platform_id).where(snippets.c.id == snippet_id).scalar_subquery()
+        locked = {
+            r.id: r for r in await conn.execute(
+                select(platforms)
+                .where(or_(platforms.c.id == wanted, platforms.c.id.in_(list(extra_platforms))),
+                       platforms.c.deleted_at.is_(None))
+                .order_by(platforms.c.id).with_for_update()
+            )
+        }
+        card = (await conn.execute(
+            select(*SNIPPET_COLUMNS).select_from(SNIPPET_FROM)
+            .where(snippets.c.id == snippet_id).with_for_update(of=snippets)
+        )).first()
+        if card is None:
+            raise NotFound(f"no card with id {snippet_id}")
+        for platform_id in extra_platforms:
+            if platform_id not in locked:
+                raise NotFound(f"no column with id {platform_id}")
+        if card.platform_id in locked:
+            return card, locked
+        if not (await conn.execute(select(platforms.c.id).where(
+                platforms.c.id == card.platform_id, platforms.c.deleted_at.is_(None)))).first():
+            raise NotFound(f"card {snippet_id} is in a deleted column")
+    raise NotFound(f"card {snippet_id} keeps moving; try again")
 
 
 async def snippet_rows(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Row[Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -58,7 +57,7 @@ class Leadership:
                 raise LeadershipLost("not connected")
             try:
                 yield self._conn
-            except (OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError) as exc:
                 raise LeadershipLost(str(exc)) from exc
             except Exception as exc:
                 if _connection_error(exc):

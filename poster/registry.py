@@ -114,7 +114,7 @@ class Registry:
                 await self.leadership.connect()
                 delay = RESTART_DELAY
                 await self._lead()
-            except (LeadershipLost, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, LeadershipLost, OSError) as exc:
                 log.warning("leadership connection lost (%s): stopping this instance's posters", exc,
                             extra={"action": "poster.leadership_lost"})
             except Exception as exc:

@@ -10,16 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from board import publishing
-from board.context import Actor, BoardConfig, Ctx
 from board.commands import announce
+from board.context import Actor, BoardConfig, Ctx
 from platforms.base import (
     Adapter,
     AuthRejected,
     OutcomeUnknown,
     PlatformError,
     RateLimited,
-    Rejected,
     Receipt,
+    Rejected,
     Transient,
 )
 from poster.compose import compose
@@ -141,7 +141,7 @@ class Poster:
         while True:
             try:
                 receipt = await asyncio.wait_for(adapter.publish(post), PUBLISH_TIMEOUT)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self._unknown(adapter, post, card, f"no answer within {PUBLISH_TIMEOUT:g} s")
                 return
             except RateLimited as exc:

@@ -30,7 +30,7 @@ def asyncpg_url(dsn: str) -> str:
 async def reachable(dsn: str) -> bool:
     try:
         conn = await asyncio.wait_for(asyncpg.connect(dsn), 5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
 
-from tests.support import Client
+from tests.support import Client, Running, running_app
+
+
+@pytest.fixture
+async def server(database_url: str) -> AsyncIterator[Running]:
+    """The app with an hour of minimum lead: no card is due, so posters leave queues alone."""
+    async with running_app(database_url, METRONOME_WS_RATE="100000", METRONOME_MIN_LEAD_S="3600") as running:
+        yield running
 
 
 async def column(client: Client, name: str = "Log", interval_s: int = 600, **extra: object) -> int:

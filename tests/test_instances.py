@@ -15,7 +15,7 @@ async def test_two_instances_fan_out_to_each_other(database_url: str) -> None:
         email = await make_user(database_url, "admin")
         async with Client.connect(one, cookie=await login(one.url, email)) as a, \
                 Client.connect(two, cookie=await login(two.url, email)) as b:
-            pid = (await a.ok("platform.create", {"kind": "log", "name": "shared", "interval_s": 60}))["id"]
+            pid = (await a.ok("platform.create", {"kind": "log", "name": "shared", "interval_s": 60, "paused": True}))["id"]
             await b.wait_for(lambda s: str(pid) in s["platforms"])
             sid = (await b.ok("snippet.create", {"platform_id": pid, "body": "via two"}))["id"]
             await a.wait_for(lambda s: str(sid) in s["snippets"])
@@ -29,7 +29,7 @@ async def test_big_patch_goes_through_the_changes_table(database_url: str) -> No
         email = await make_user(database_url, "admin")
         async with Client.connect(one, cookie=await login(one.url, email)) as a, \
                 Client.connect(two, cookie=await login(two.url, email)) as b:
-            pid = (await a.ok("platform.create", {"kind": "log", "name": "long", "interval_s": 60}))["id"]
+            pid = (await a.ok("platform.create", {"kind": "log", "name": "long", "interval_s": 60, "paused": True}))["id"]
             for i in range(400):
                 await a.ok("snippet.create", {"platform_id": pid, "body": f"card {i}"})
             await b.wait_for(lambda s: len(b.queue(pid)) == 400, timeout=20)

@@ -10,7 +10,7 @@ import pytest
 from tests.clock import FakeClock
 from tests.support import Client, login, make_user, running_app
 
-I = 600  # the column's interval, seconds
+INTERVAL = 600  # the column's interval, seconds
 
 
 @contextlib.asynccontextmanager
@@ -19,7 +19,7 @@ async def board(database_url: str) -> AsyncIterator[tuple[Client, FakeClock, int
     async with running_app(database_url, clock=clock, METRONOME_WS_RATE="10000") as running:
         email = await make_user(database_url, "admin")
         async with Client.connect(running, cookie=await login(running.url, email)) as client:
-            pid = (await client.ok("platform.create", {"kind": "log", "name": "timed", "interval_s": I}))["id"]
+            pid = (await client.ok("platform.create", {"kind": "log", "name": "timed", "interval_s": INTERVAL}))["id"]
             await running.services.registry.armed.wait()
             await client.wait_for(lambda s: str(pid) in s["platforms"])
             yield client, clock, pid
@@ -58,7 +58,7 @@ async def test_head_goes_at_its_eta_not_before(timed: tuple[Client, FakeClock, i
     a = await add(client, pid, "a")
     await sent(client, a)
     b = await add(client, pid, "b")
-    await clock.advance(I - 1)
+    await clock.advance(INTERVAL - 1)
     await still_pending(client, clock, b)
     await clock.advance(1)
     await sent(client, b)
@@ -69,12 +69,12 @@ async def test_interval_card_changes_rhythm(timed: tuple[Client, FakeClock, int]
     client, clock, pid = timed
     a = await add(client, pid, "a")
     await sent(client, a)
-    await client.ok("marker.create", {"platform_id": pid, "interval_s": 2 * I})
+    await client.ok("marker.create", {"platform_id": pid, "interval_s": 2 * INTERVAL})
     b = await add(client, pid, "b")
-    await client.wait_for(lambda s: s["platforms"][str(pid)]["interval_s"] == 2 * I)
-    await clock.advance(I)
+    await client.wait_for(lambda s: s["platforms"][str(pid)]["interval_s"] == 2 * INTERVAL)
+    await clock.advance(INTERVAL)
     await still_pending(client, clock, b)
-    await clock.advance(I)
+    await clock.advance(INTERVAL)
     await sent(client, b)
 
 
@@ -85,7 +85,7 @@ async def test_pause_during_a_wait(timed: tuple[Client, FakeClock, int]) -> None
     await sent(client, a)
     b = await add(client, pid, "b")
     await client.ok("platform.pause", {"id": pid})
-    await clock.advance(2 * I)
+    await clock.advance(2 * INTERVAL)
     await still_pending(client, clock, b)
     await client.ok("platform.resume", {"id": pid})
     await sent(client, b)
@@ -98,7 +98,7 @@ async def test_move_changes_the_head(timed: tuple[Client, FakeClock, int]) -> No
     await sent(client, a)
     b, c = await add(client, pid, "b"), await add(client, pid, "c")
     await client.ok("snippet.move", {"id": c, "after_id": None})
-    await clock.advance(I)
+    await clock.advance(INTERVAL)
     await sent(client, c)
     assert status(client, b) == "pending"
 
@@ -122,7 +122,7 @@ async def test_clear_stops_the_queue(timed: tuple[Client, FakeClock, int]) -> No
     b = await add(client, pid, "b")
     cleared = (await client.ok("platform.clear", {"id": pid}))["cleared"]
     assert cleared == [b]
-    await clock.advance(2 * I)
+    await clock.advance(2 * INTERVAL)
     for _ in range(20):
         await clock.advance(0)
     assert client.card(b) is None
@@ -139,7 +139,7 @@ async def test_send_now(timed: tuple[Client, FakeClock, int]) -> None:
     await clock.advance(100)
     await client.ok("snippet.send_now", {"id": c})
     await sent(client, c)
-    await clock.advance(I - 1)
+    await clock.advance(INTERVAL - 1)
     await still_pending(client, clock, b)
     await clock.advance(1)
     await sent(client, b)

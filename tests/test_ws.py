@@ -134,7 +134,7 @@ async def test_slow_client_does_not_delay_others(server: Running, admin: Client)
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
     stuck = await raw_ws_connect(server, cookie)
     try:
-        pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60}))["id"]
+        pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}))["id"]
         sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "x"}))["id"]
         version = 1
         worst = 0.0

@@ -21,13 +21,16 @@ from board.commands import register
 from board.context import Actor, BoardConfig
 from board.secretbox import SecretBox
 from board.state import full_state
-from web import auth, routes
+from poster.registry import Registry
+from web import (
+    auth,
+    materials_api,  # registers the materials and feed ops
+    routes,
+)
 from web.database import asyncpg_dsn, create_engine
+from web.feeds_task import FeedPoller
 from web.metrics import Metrics
 from web.settings import Settings
-from poster.registry import Registry
-from web import materials_api  # registers the materials and feed ops
-from web.feeds_task import FeedPoller
 from web.suggest import Drafter
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
@@ -129,7 +132,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             await registry.shutdown()
             try:
                 await asyncio.wait_for(poster_task, 15)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 log.warning("posters did not stop in time", extra={"action": "shutdown"})
             await hub.close_all()
             listen_task.cancel()

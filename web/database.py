@@ -50,7 +50,7 @@ async def check_reachable(url: str, timeout: float = 10.0) -> None:
     """Fail fast with a SettingError naming DATABASE_URL when the server can't be reached."""
     try:
         conn = await asyncio.wait_for(asyncpg.connect(asyncpg_dsn(url)), timeout)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         reason = str(exc) or type(exc).__name__
         raise SettingError("DATABASE_URL", f"cannot connect to the database: {reason}") from None
     await conn.close()

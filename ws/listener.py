@@ -58,7 +58,7 @@ class Listener:
         while True:
             try:
                 self._conn = await self._connect()
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
                 log.warning("LISTEN connection failed: %s; retrying in %.1f s", exc, backoff,
                             extra={"action": "listen.retry"})
                 await asyncio.sleep(backoff * (1 + random.random() / 2))
@@ -73,7 +73,7 @@ class Listener:
             first = False
             try:
                 await self._serve(self._conn)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("LISTEN connection lost: %r", exc, extra={"action": "listen.lost"})
             finally:
                 self.connected.clear()
@@ -85,7 +85,7 @@ class Listener:
         while True:
             try:
                 payload = await asyncio.wait_for(self._inbox.get(), PROBE_EVERY)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 payload = None
             if payload is None:
                 if conn.is_closed():
