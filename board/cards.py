@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, text, update
 
-from board import duplicates, ordering, rows
+from board import attachments, duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.errors import BadRequest, Conflict, NotFound
@@ -86,13 +86,17 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
             body = material.social_text or material.title
         if url is None and not args.has("url"):
             url = material.url
-    if body is None or not (body.strip() or url):
+    attached = await attachments.from_args(ctx.conn, args)  # media_ids: uploaded images/videos
+    if body is None and attached:
+        body = ""
+    if body is None or not (body.strip() or url or attached):
         raise BadRequest(f"{args.op}: a card needs a body or a url")
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
     new_id = await ctx.conn.scalar(
         snippets.insert()
         .values(platform_id=platform_id, ord=ord_, kind="post", body=body, url=url,
-                material_id=material_id, user_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now)
+                material_id=material_id, media=attached, user_id=ctx.actor.id, created_at=ctx.now,
+                updated_at=ctx.now)
         .returning(snippets.c.id)
     )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
@@ -160,13 +164,15 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["body"] = args.str("body", max_len=MAX_BODY)
     if args.has("url"):
         values["url"] = args.url("url")
+    if args.has("media_ids"):
+        values["media"] = await attachments.from_args(ctx.conn, args)
     if card.kind == "interval" and args.has("interval_s"):
         interval_s = args.int("interval_s")
         if interval_s < ctx.config.min_interval_s:
             raise BadRequest(f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s")
         values["interval_s"] = interval_s
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give body or url")
+        raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
     await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
     await ctx.snippets_changed({card.id: card})
     if "interval_s" in values:

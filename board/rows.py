@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from board import attachments
 from board.errors import NotFound
 from board.tables import platforms, snippets, users
 
@@ -74,6 +75,7 @@ def snippet_state(row: Row[Any] | Any) -> dict[str, Any] | None:
         "user_email": m["user_email"],
         "version": m["version"],
         "meta": dict(m["meta"] or {}),
+        "media": attachments.state(m.get("media")),
         "created_at": iso(m["created_at"]),
         "updated_at": iso(m["updated_at"]),
         "finished_at": iso(m["finished_at"]),
