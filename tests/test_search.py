@@ -98,6 +98,18 @@ async def test_both_passes_agree_with_a_full_sort(conn: AsyncConnection, monkeyp
     assert await ids(conn, "ohio") == ["en-1"]
 
 
+async def test_prefix_beside_words_takes_the_cheaper_plan(conn: AsyncConnection) -> None:
+    """A rare word with a common prefix filters the word's rows; a common word with a rare prefix goes to GIN."""
+    await insert(conn, [(f"bulk-{i}", f"Выборы номер {i}", None, 100 + i) for i in range(30)])
+    async with conn.begin_nested():
+        filtered, _ = await search.gin_conditions(conn, search.parse("итоги выбо"))
+        intersected, _ = await search.gin_conditions(conn, search.parse("выборы ohi"))
+    assert len(filtered) == 2 and "ts_match_vq" in filtered[1] and len(intersected) == 1
+    assert await ids(conn, "итоги выбо") == ["ru-1"]
+    assert await ids(conn, "выборы ohi") == []
+    assert await ids(conn, "номер 2 ") == ["bulk-2"]  # typed on: "2" is a whole word
+
+
 async def test_search_op_and_http(server: Any, admin: Client) -> None:
     """materials.search answers result.items; GET /api/materials?q= answers the same, newest first."""
     engine = create_async_engine(server.database_url)
