@@ -32,7 +32,7 @@ async def from_args(conn: AsyncConnection, args: Args) -> list[dict[str, Any]]:
     ids = list(dict.fromkeys(args.int_list("media_ids", max_items=MAX_PER_CARD)))
     if not ids:
         return []
-    kinds = dict((await conn.execute(select(media.c.id, media.c.kind).where(media.c.id.in_(ids)))).tuples().all())
+    kinds = {r.id: r.kind for r in await conn.execute(select(media.c.id, media.c.kind).where(media.c.id.in_(ids)))}
     missing = [i for i in ids if i not in kinds]
     if missing:
         raise BadRequest(f"{args.op}: no media with id {missing[0]}; upload the file first (POST /api/media)")

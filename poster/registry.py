@@ -37,12 +37,13 @@ DRAIN_TIMEOUT = 10.0
 
 
 class Registry:
-    def __init__(self, database_url: str, engine: Any, config: Any, clock: Any, metrics: Any) -> None:
+    def __init__(self, database_url: str, engine: Any, config: Any, clock: Any, metrics: Any,
+                 media_for: Any = None) -> None:
         self.leadership = Leadership(database_url)
         self.engine = engine
         self.http = httpx.AsyncClient(follow_redirects=False)
         self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
-                               adapter_for=self.adapter_for, metrics=metrics)
+                               adapter_for=self.adapter_for, metrics=metrics, media_for=media_for)
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._restarts: dict[int, tuple[int, float]] = {}

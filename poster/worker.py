@@ -46,6 +46,7 @@ class PosterDeps:
     clock: Any
     adapter_for: Any  # async (platform_id) -> (Adapter, kind, settings)
     metrics: Any
+    media_for: Any = None  # async (card) -> tuple[Media, ...] (poster/media.py); None: no media
 
 
 class Poster:
@@ -136,7 +137,12 @@ class Poster:
     async def _deliver(self, card: Any) -> None:
         adapter, kind, settings = await self.deps.adapter_for(self.platform_id)
         self.kind = kind
-        post = compose(card, kind, settings)
+        try:
+            media = await self.deps.media_for(card) if self.deps.media_for else ()
+        except PlatformError as exc:  # nothing went out: the card fails with why, an editor retries
+            await self._finish(card, "failed", {"error": exc.message})
+            return
+        post = compose(card, kind, settings, media)
         transient = 0
         while True:
             try:

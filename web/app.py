@@ -19,12 +19,15 @@ from starlette.websockets import WebSocket
 from board.clock import Clock
 from board.commands import register
 from board.context import Actor, BoardConfig
+from board.mediastore import MediaStore
 from board.secretbox import SecretBox
 from board.state import full_state
+from poster.media import CardMedia
 from poster.registry import Registry
 from web import (
     auth,
     materials_api,  # registers the materials and feed ops
+    media_api,
     routes,
 )
 from web.database import asyncpg_dsn, create_engine
@@ -75,6 +78,8 @@ async def supervise(name: str, run: Callable[[], Any]) -> None:
 
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
     clock = clock or Clock()
+    # Checked here, before serving: a bad media setting stops the start with one clear line.
+    media_settings = media_api.media_settings(settings.extra, settings.data_dir, settings.secret_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -117,7 +122,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         feeds_task = asyncio.create_task(
             supervise("feeds", FeedPoller(engine, services.config, clock).run), name="feeds"
         )
-        registry = Registry(database_url, engine, services.config, clock, metrics)
+        # Media (issue 5): stored once, handed to each column's adapter by the poster.
+        store = MediaStore(media_settings)
+        services.extras["media"] = store
+        card_media = CardMedia(store, engine, clock)
+        registry = Registry(database_url, engine, services.config, clock, metrics, media_for=card_media)
         services.registry = registry
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
@@ -134,6 +143,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 await asyncio.wait_for(poster_task, 15)
             except (TimeoutError, asyncio.CancelledError):
                 log.warning("posters did not stop in time", extra={"action": "shutdown"})
+            await card_media.aclose()
             await hub.close_all()
             listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -164,6 +174,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
+            Route("/api/media", media_api.upload, methods=["POST"]),
+            Route("/media/{id:int}", media_api.serve),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],

@@ -1,0 +1,125 @@
+"""A card's media as the poster hands them to an adapter: its own uploads, else its material's.
+
+A material names its image and video by URL. One of our own signed links
+(``METRONOME_PUBLIC_URL/media/{id}``) is that stored file; an external one is downloaded into
+the store once (bounded in size and time) and found by its URL afterwards, so every column
+that publishes the material uses the same stored copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from board import mediastore
+from board.mediastore import MediaMissing, MediaRefused, MediaStore
+from board.tables import materials
+from platforms.base import Media, PlatformError, Rejected, Transient
+
+# A CMS image server that does not answer within these is down; the card fails with a clear
+# error and an editor retries it (the publish has not started).
+DOWNLOAD_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+DOWNLOAD_DEADLINE_S = 300.0
+DOWNLOAD_TRIES = 3
+# CDNs redirect (http -> https, a canonical host); a loop of them is a broken link.
+MAX_REDIRECTS = 3
+
+
+class CardMedia:
+    """``await card_media(card)`` -> the Media objects for ``compose``; raises PlatformError."""
+
+    def __init__(self, store: MediaStore, engine: Any, clock: Any) -> None:
+        self.store = store
+        self.engine = engine
+        self.clock = clock
+        self.http = httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DOWNLOAD_TIMEOUT)
+        self._downloads: dict[str, asyncio.Lock] = {}
+
+    async def __call__(self, card: Any) -> tuple[Media, ...]:
+        try:
+            rows = await self._rows(card)
+            now = self.clock.now().timestamp()
+            return tuple([await self.store.as_media(row, now) for row in rows])
+        except MediaMissing as exc:
+            raise Rejected(f"media: {exc}") from None
+        except OSError as exc:  # a full disk, an unreadable cache: nothing went out
+            raise Transient(f"media: {exc}") from None
+
+    async def _rows(self, card: Any) -> list[Any]:
+        own = [item["id"] for item in (card.media or [])]
+        async with self.engine.connect() as conn:
+            if own:
+                found = [await mediastore.by_id(conn, media_id) for media_id in own]
+                return [row for row in found if row is not None]
+            if card.material_id is None:
+                return []
+            refs = (await conn.execute(
+                select(materials.c.video_url, materials.c.image_url).where(materials.c.id == card.material_id)
+            )).first()
+        return [await self._from_url(url) for url in (refs or ()) if url]
+
+    async def _from_url(self, url: str) -> Any:
+        """The stored copy of a material's media URL: ours, downloaded before, or downloaded now."""
+        own = self._own_id(url)
+        async with self.engine.connect() as conn:
+            row = await (mediastore.by_id(conn, own) if own is not None else mediastore.by_source_url(conn, url))
+        if row is not None:
+            return row
+        if own is not None:
+            raise Rejected(f"the material names media {own}, which does not exist")
+        lock = self._downloads.setdefault(url, asyncio.Lock())
+        async with lock:  # two columns publishing the same material download it once
+            async with self.engine.connect() as conn:
+                row = await mediastore.by_source_url(conn, url)
+            if row is None:
+                row = await self._download(url)
+        self._downloads.pop(url, None)
+        return row
+
+    def _own_id(self, url: str) -> int | None:
+        base = self.store.settings.public_url
+        match = re.match(re.escape(base) + r"/media/(\d+)(?:[?#]|$)", url) if base else None
+        return int(match.group(1)) if match else None
+
+    async def _download(self, url: str) -> Any:
+        for attempt in range(1, DOWNLOAD_TRIES + 1):
+            try:
+                async with asyncio.timeout(DOWNLOAD_DEADLINE_S):
+                    staged = await self._fetch(url)
+                break
+            except (Transient, TimeoutError) as exc:
+                if attempt == DOWNLOAD_TRIES:
+                    message = exc.message if isinstance(exc, PlatformError) else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
+                    raise Transient(f"could not download the material's media {url}: {message}") from None
+                await asyncio.sleep(attempt)
+        async with self.engine.begin() as conn:
+            row, _ = await self.store.save(conn, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url)
+        return row
+
+    async def _fetch(self, url: str) -> mediastore.Staged:
+        staging = self.store.staging()
+        try:
+            async with self.http.stream("GET", url) as response:
+                if response.status_code >= 500 or response.status_code == 429:
+                    raise Transient(f"HTTP {response.status_code}")
+                if response.status_code >= 400:
+                    raise Rejected(f"the material's media {url} answered HTTP {response.status_code}")
+                async for chunk in response.aiter_bytes(mediastore.CHUNK):
+                    staging.write(chunk)
+            return staging.finish()
+        except MediaRefused as exc:
+            staging.discard()
+            raise Rejected(f"the material's media {url}: {exc}") from None
+        except httpx.HTTPError as exc:
+            staging.discard()
+            raise Transient(f"{type(exc).__name__}: {exc}") from None
+        except BaseException:
+            staging.discard()
+            raise
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,132 @@
+"""Media over HTTP: ``POST /api/media`` stores an upload once; ``GET /media/{id}`` serves it.
+
+An upload is a multipart form with one ``file`` part, from a signed-in editor (session cookie)
+or a machine (``Authorization: Bearer``). Its type is sniffed from its bytes and bounded per
+kind; the same bytes uploaded twice give the same id. ``GET /media/{id}`` needs a session or a
+token, or a signature (``?exp=…&sig=…``) the app made for a network that fetches media itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.types import Message, Receive
+
+from board import attachments, mediastore
+from board.mediastore import (
+    MediaMissing,
+    MediaRefused,
+    MediaSettingError,
+    MediaSettings,
+    MediaStore,
+)
+from web.routes import current_actor, json_error, origin_ok
+from web.settings import SettingError
+
+UPLOADERS = ("editor", "admin")
+# Multipart headers and boundaries around the file: generous, still bounded.
+FORM_OVERHEAD = 64 * 1024
+
+
+def media_settings(env: Mapping[str, str], data_dir: Path, secret_key: str) -> MediaSettings:
+    """The media settings, or a SettingError naming the bad one (checked before serving)."""
+    try:
+        return MediaSettings.from_env(env, data_dir, secret_key)
+    except MediaSettingError as exc:
+        raise SettingError(exc.name, str(exc).split(": ", 1)[1]) from None
+
+
+def store_of(request: Request) -> MediaStore:
+    store: MediaStore = request.app.state.services.extras["media"]
+    return store
+
+
+def bounded(receive: Receive, limit: int) -> Receive:
+    """``receive`` that refuses a body longer than ``limit`` (chunked uploads have no length)."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise MediaRefused(f"the upload is larger than {limit // mediastore.MB} MB", status=413)
+        return message
+
+    return wrapped
+
+
+def refused(status: int, message: str) -> JSONResponse:
+    code = {413: "too_large", 415: "unsupported_media_type"}.get(status, "bad_request")
+    return json_error(status, code, message)
+
+
+async def upload(request: Request) -> Response:
+    actor = await current_actor(request)
+    if actor is None:
+        return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    if actor.role not in UPLOADERS:
+        return json_error(403, "forbidden", f"uploading media needs the editor role, you are {actor.role}")
+    if not origin_ok(request):
+        return json_error(403, "forbidden", "cross-origin request refused")
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return refused(400, "expected multipart/form-data with the file in a part named 'file'")
+    store = store_of(request)
+    limit = max(store.limits.values()) + FORM_OVERHEAD
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return refused(413, f"the upload is larger than {limit // mediastore.MB} MB")
+    services = request.app.state.services
+    bounded_request = Request(request.scope, bounded(request.receive, limit))
+    try:
+        async with bounded_request.form(max_files=1, max_fields=10) as form:
+            part = form.get("file")
+            if not isinstance(part, UploadFile):
+                return refused(400, "expected the file in a multipart part named 'file'")
+            staged = await store.stage_file(part.file)  # type: ignore[arg-type]
+            filename = part.filename
+    except MediaRefused as exc:
+        return refused(exc.status, str(exc))
+    async with services.engine.begin() as conn:
+        row, created = await store.save(conn, staged, filename, user_id=actor.id)
+    body = {"id": row.id, "kind": row.kind, "url": attachments.url(row.id), "content_type": row.content_type,
+            "filename": row.filename, "size": row.size, "created": created}
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+async def serve(request: Request) -> Response:
+    store = store_of(request)
+    services = request.app.state.services
+    media_id: int = request.path_params["id"]
+    now = services.clock.now().timestamp()
+    params = request.query_params
+    signed = "sig" in params and store.verify(media_id, params.get("exp", ""), params["sig"], now)
+    if not signed:
+        if "sig" in params:
+            return json_error(403, "forbidden", "this media link has expired or is not valid")
+        if await current_actor(request) is None:
+            return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    async with services.engine.connect() as conn:
+        row = await mediastore.by_id(conn, media_id)
+    if row is None:
+        return json_error(404, "not_found", f"no media with id {media_id}")
+    headers: dict[str, Any] = {
+        "Cache-Control": "public, max-age=3600" if signed else "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+    }
+    try:
+        if row.backend == "local":
+            path = await store.local_path(row)
+            return FileResponse(path, media_type=row.content_type, headers=headers,
+                                filename=row.filename, content_disposition_type="inline")
+        # On S3 the bucket serves the bytes: a short-lived presigned link.
+        url = await store.public_url(row, now)
+    except MediaMissing as exc:
+        return json_error(404, "not_found", str(exc))
+    return RedirectResponse(url or "/", status_code=302, headers={"Cache-Control": "no-store"})
