@@ -99,7 +99,10 @@ def test_two_instances_share_and_hand_over(live_server: LiveServer) -> None:
             ids = [i for _, q in queues for i in q]
             final = wait_settled(live_server, ids, timeout=30)
             assert all(s == "sent" for s in final.values())
-            owners = live_server.sql("SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7315002")
+            owners = live_server.sql(
+                "SELECT count(DISTINCT pid) AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7315002 "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
             assert owners[0]["n"] == 2, "both instances lead some columns"
             other.stop(signal.SIGKILL)
             killed_at = time.monotonic()
