@@ -13,8 +13,8 @@ from board.errors import BadRequest, Conflict, Forbidden
 from board.tables import platforms, snippets
 
 
-def _check_settings(op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
-    from platforms import UnknownKind, adapter_class
+async def _check_settings(op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    from platforms import UnknownKind, load_class
     from platforms.base import InvalidSettings
 
     utm = settings.get("utm", True)
@@ -24,7 +24,7 @@ def _check_settings(op: str, kind: str, settings: dict[str, Any], secrets: dict[
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
-        adapter_class(kind).validate(settings, secrets)
+        (await load_class(kind)).validate(settings, secrets)
     except UnknownKind as exc:
         raise BadRequest(f"{op}: {exc}") from None
     except InvalidSettings as exc:
@@ -46,7 +46,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
-    _check_settings(args.op, kind, settings, secrets)
+    await _check_settings(args.op, kind, settings, secrets)
     # A column may start paused: fill its queue first, then let it run.
     paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
@@ -98,7 +98,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
         values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
     if "settings" in values or "secrets" in values:
-        _check_settings(args.op, old.kind, settings, secrets)
+        await _check_settings(args.op, old.kind, settings, secrets)
         if old.status == "auth_rejected":
             # New credentials: give the column another chance.
             values.update(status="ok", status_message=None)

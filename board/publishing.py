@@ -257,3 +257,9 @@ async def publishable_columns(conn: Any) -> list[int]:
         select(platforms.c.id).where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
         .order_by(platforms.c.id)
     ))
+
+
+async def kinds_in_use(conn: Any) -> list[str]:
+    return list(await conn.scalars(
+        select(platforms.c.kind).distinct().where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
+    ))

@@ -26,12 +26,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def text_limit(kind: str) -> int | None:
-    from platforms import UnknownKind, adapter_class
+    from platforms import TEXT_LIMITS
 
-    try:
-        return adapter_class(kind).text_limit
-    except (UnknownKind, ImportError):
-        return None
+    return TEXT_LIMITS.get(kind)
 
 
 def platform_state(row: Row[Any] | Any) -> dict[str, Any]:

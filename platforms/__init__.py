@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 
 from platforms.base import Adapter
@@ -22,6 +23,16 @@ KINDS: dict[str, str] = {
 }
 
 
+# Characters a post may hold, per kind, for the board's counter. Kept here so showing a
+# column never imports its network's client library (aiogram alone takes seconds);
+# tests/test_platforms_registry.py checks it matches each adapter's own text_limit.
+TEXT_LIMITS: dict[str, int | None] = {
+    "log": None, "drafts": None, "webhook": None, "telegram": 4096, "vk": 16384,
+    "facebook": 63206, "instagram": 2200, "x": 280, "youtube": 5000, "mastodon": 500,
+    "bluesky": 300,
+}
+
+
 class UnknownKind(ValueError):
     """No adapter for this platform kind."""
 
@@ -39,3 +50,9 @@ def adapter_class(kind: str) -> type[Adapter]:
         raise
     cls: type[Adapter] = module.PLATFORM
     return cls
+
+
+async def load_class(kind: str) -> type[Adapter]:
+    """adapter_class for async code: a first import (seconds, for some client libraries)
+    runs in a thread, so the event loop keeps serving every other column and client."""
+    return await asyncio.to_thread(adapter_class, kind)

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from board import publishing
-from platforms import adapter_class
+from platforms import load_class
 from platforms.base import Adapter, Column
 from poster.leadership import Leadership, LeadershipLost
 from poster.worker import Poster, PosterDeps
@@ -52,6 +52,7 @@ class Registry:
         self._stopping = False
         self.armed = asyncio.Event()
         self._stopped = asyncio.Event()
+        self._unclaimed_wakes: set[int] = set()
 
     # --- the outside: wake, ensure --------------------------------------------------
 
@@ -68,6 +69,8 @@ class Registry:
             if poster is not None:
                 poster.wake()
             else:
+                # Remembered: a claim under way may be arming this column from an older read.
+                self._unclaimed_wakes.add(platform_id)
                 self._scan.set()
 
     def ensure(self, platform_id: int, first: Any = None, recover: bool = True) -> Poster:
@@ -96,17 +99,31 @@ class Registry:
             await cached[1].aclose()
         secrets = self.deps.config.box.open(row.secrets)
         column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
-        adapter = adapter_class(row.kind)(column, self.http)
+        adapter = (await load_class(row.kind))(column, self.http)
         self._adapters[platform_id] = (row.version, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
 
     # --- the supervisor ----------------------------------------------------------------
 
     async def run(self) -> None:
+        prewarm = asyncio.create_task(self._prewarm(), name="poster-prewarm")
         try:
             await self._run()
         finally:
+            prewarm.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await prewarm
             self._stopped.set()
+
+    async def _prewarm(self) -> None:
+        """Load the client libraries of the kinds in use before their first publish needs them."""
+        async with self.engine.connect() as conn:
+            kinds = await publishing.kinds_in_use(conn)
+        for kind in kinds:
+            try:
+                await load_class(kind)
+            except Exception:  # a kind that cannot load is reported by its first publish
+                log.warning("cannot load the %s adapter", kind, exc_info=True, extra={"action": "poster.prewarm"})
 
     async def _run(self) -> None:
         delay = RESTART_DELAY
@@ -142,6 +159,7 @@ class Registry:
             await self.leadership.probe()
 
     async def _claim(self) -> None:
+        self._unclaimed_wakes.clear()
         async with self.engine.connect() as conn:
             live = await publishing.publishable_columns(conn)
         live_set = set(live)
@@ -159,6 +177,9 @@ class Registry:
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
             if n % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)
+        # Changes that came while the heads were being read: those posters read again.
+        for platform_id in self._unclaimed_wakes & set(got):
+            self.posters[platform_id].wake()
         elapsed = time.perf_counter() - started
         self.deps.metrics.posters.set(len(self.posters))
         self.deps.metrics.claim_seconds.set(elapsed)
