@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Integer, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 
 from board import rows
 from board.args import Args
@@ -49,18 +49,37 @@ def _meta_update(**values: Any) -> Any:
     return cleaned.op("||")(func.jsonb_build_object(*[x for kv in values.items() for x in kv]))
 
 
-async def take(ctx: Ctx, platform_id: int, snippet_id: int) -> Any | None:
+class Fenced(Exception):
+    """This instance no longer leads the column: it must not mark anything `sending`."""
+
+
+_FENCED_COLUMN = text(
+    "SELECT p.* FROM platforms AS p JOIN column_leaders AS cl ON cl.platform_id = p.id "
+    "WHERE p.id = :id AND p.deleted_at IS NULL AND cl.owner = :owner AND cl.epoch = :epoch "
+    "FOR UPDATE OF p FOR SHARE OF cl"
+)
+
+_HEAD = (
+    select(*rows.SNIPPET_COLUMNS, materials.c.title.label("material_title"),
+           materials.c.lead.label("material_lead"))
+    .select_from(rows.SNIPPET_FROM.outerjoin(materials, materials.c.id == snippets.c.material_id))
+    .where(snippets.c.platform_id == bindparam("pid"), snippets.c.status == "pending")
+    .order_by(snippets.c.ord, snippets.c.id).limit(1).with_for_update(of=snippets)
+)
+
+
+async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, int]) -> tuple[Any, Any] | None:
     """Apply interval cards at the head, then mark the head post `sending` if it is due.
 
-    Returns the card's row (with its material) when taken, else None (not due, moved,
-    paused): the caller plans again.
+    Returns (the card with its material, the column) when taken, else None (not due, moved,
+    paused): the caller plans again. Raises Fenced when another instance leads the column.
     """
-    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    owner, epoch = fence
+    column = (await ctx.conn.execute(_FENCED_COLUMN, {"id": platform_id, "owner": owner, "epoch": epoch})).first()
+    if column is None:
+        raise Fenced(f"column {platform_id} is led elsewhere now (or was deleted)")
     while True:
-        card = (await ctx.conn.execute(
-            select(snippets).where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
-            .order_by(snippets.c.ord, snippets.c.id).limit(1).with_for_update()
-        )).first()
+        card = (await ctx.conn.execute(_HEAD, {"pid": platform_id})).first()
         if card is None:
             return None
         urgent = bool((card.meta or {}).get("send_now"))
@@ -68,24 +87,21 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int) -> Any | None:
             return None
         if card.kind == "interval":
             await apply_marker(ctx, column, card)
-            column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+            column = await rows.platform_row(ctx.conn, platform_id)
             continue
         if card.id != snippet_id or (not urgent and (card.eta is None or card.eta > ctx.now)):
             return None
         break
-    old = await rows.snippet_rows(ctx.conn, [card.id])
-    attempt = int((card.meta or {}).get("attempt", 1))
+    meta = {**(card.meta or {}), "attempt": int((card.meta or {}).get("attempt", 1))}
     await ctx.conn.execute(
         update(snippets).where(snippets.c.id == card.id)
-        .values(status="sending", version=snippets.c.version + 1, updated_at=ctx.now,
-                meta=snippets.c.meta.op("||")(func.jsonb_build_object("attempt", attempt)))
+        .values(status="sending", version=snippets.c.version + 1, updated_at=ctx.now, meta=meta)
     )
-    await ctx.snippets_changed(old)
-    return (await ctx.conn.execute(
-        select(snippets, materials.c.title.label("material_title"), materials.c.lead.label("material_lead"))
-        .select_from(snippets.outerjoin(materials, materials.c.id == snippets.c.material_id))
-        .where(snippets.c.id == card.id)
-    )).first()
+    before = rows.snippet_state(card)
+    assert before is not None
+    after = {**before, "status": "sending", "version": card.version + 1, "updated_at": rows.iso(ctx.now), "meta": meta}
+    ctx.patch.change("snippets", card.id, before, after)
+    return card, column
 
 
 async def apply_marker(ctx: Ctx, column: Any, card: Any) -> None:
@@ -127,12 +143,12 @@ async def finish(
     if count_as_send:
         column_values["last_sent_at"] = ctx.now
     if column_status is not None:
-        column_values.update(status=column_status[0], status_message=column_status[1])
+        # A status change is an edit of the column; a send time is not (no version bump, so
+        # an admin's settings edit in flight does not conflict with every publish).
+        column_values.update(status=column_status[0], status_message=column_status[1],
+                             version=platforms.c.version + 1)
     if column_values:
-        await ctx.conn.execute(
-            update(platforms).where(platforms.c.id == platform_id)
-            .values(**column_values, version=platforms.c.version + 1)
-        )
+        await ctx.conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**column_values))
         await ctx.platform_changed(column, platform_id)
     await ctx.snippets_changed(old)
     await ctx.reschedule(platform_id)
@@ -223,14 +239,17 @@ async def heads(conn: Any, platform_ids: list[int]) -> dict[int, Head]:
     """Head of many columns in two queries: how a restart arms thousands of posters quickly."""
     if not platform_ids:
         return {}
+    # One array parameter rather than thousands of bound values: a restart reads 10,000 heads.
+    ids = bindparam("ids", list(platform_ids), type_=ARRAY(Integer))
     columns = {r.id: r for r in await conn.execute(
-        select(platforms).where(platforms.c.id.in_(platform_ids), platforms.c.deleted_at.is_(None))
+        select(platforms).where(platforms.c.id == any_(ids), platforms.c.deleted_at.is_(None))
     )}
     firsts = {r.platform_id: r for r in await conn.execute(
         select(snippets.c.platform_id, snippets.c.id, snippets.c.kind, snippets.c.eta,
                snippets.c.meta["send_now"].as_boolean().label("urgent"))
         .ext(distinct_on(snippets.c.platform_id))
-        .where(snippets.c.platform_id.in_(list(columns)), snippets.c.status == "pending")
+        .where(snippets.c.platform_id == any_(bindparam("pids", list(columns), type_=ARRAY(Integer))),
+               snippets.c.status == "pending")
         .order_by(snippets.c.platform_id, snippets.c.ord, snippets.c.id)
     )}
     result = {}
@@ -247,7 +266,8 @@ async def heads(conn: Any, platform_ids: list[int]) -> dict[int, Head]:
 async def columns_with_sending(conn: Any, platform_ids: list[int]) -> set[int]:
     return set(await conn.scalars(
         select(snippets.c.platform_id).distinct()
-        .where(snippets.c.platform_id.in_(platform_ids), snippets.c.status == "sending")
+        .where(snippets.c.platform_id == any_(bindparam("ids", list(platform_ids), type_=ARRAY(Integer))),
+               snippets.c.status == "sending")
     ))
 
 
@@ -263,3 +283,26 @@ async def kinds_in_use(conn: Any) -> list[str]:
     return list(await conn.scalars(
         select(platforms.c.kind).distinct().where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
     ))
+
+
+async def column_row(conn: Any, platform_id: int) -> Any | None:
+    return (await conn.execute(
+        select(platforms).where(platforms.c.id == platform_id, platforms.c.deleted_at.is_(None))
+    )).first()
+
+
+async def abandon_sending(ctx: Ctx, platform_ids: list[int]) -> list[int]:
+    """At shutdown: cards still `sending` in these columns become needs_check (never resent)."""
+    if not platform_ids:
+        return []
+    ids = list(await ctx.conn.scalars(
+        select(snippets.c.id).where(
+            snippets.c.platform_id == any_(bindparam("ids", list(platform_ids), type_=ARRAY(Integer))),
+            snippets.c.status == "sending",
+        )
+    ))
+    for snippet_id in ids:
+        card = await rows.snippet_row(ctx.conn, snippet_id)
+        await finish(ctx, card.platform_id, snippet_id, "needs_check",
+                     meta={"error": "outcome unknown: the server stopped while publishing"})
+    return ids

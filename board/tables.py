@@ -230,3 +230,15 @@ media = Table(
     UniqueConstraint("sha256", name="media_sha256"),
     Index("media_source_url", "source_url", postgresql_using="hash"),
 )
+
+# Which instance publishes each column, and since which claim (the fencing epoch). Taking a
+# column bumps its epoch; a poster may mark a card `sending` only while the epoch it holds
+# is current, so a poster that lost its column can never publish.
+column_leaders = Table(
+    "column_leaders",
+    metadata,
+    Column("platform_id", Integer, ForeignKey("platforms.id"), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -2,14 +2,21 @@
 
 The locks live as long as that connection's session. If the connection drops, PostgreSQL
 releases them and another instance takes the columns over; this instance notices on its
-next use or probe and stops its posters. The `sending` transition runs on this same
-connection (``transaction``), which is the fence: a poster whose session lost its locks
-cannot mark a card `sending`, so it can never publish.
+next use or probe and stops its posters.
+
+Fencing: taking a column bumps its epoch in `column_leaders` (after the lock is held). The
+`sending` transition (board.publishing.take) locks the column's `column_leaders` row FOR
+SHARE and requires this instance's epoch, so once another instance has taken the column
+over, a stale poster can no longer mark anything `sending`, and so can never publish; and
+the new leader's bump waits for a `sending` step in flight, so it sees that card and
+reconciles it instead of sending it again. The step runs on pooled connections, so posters
+take cards in parallel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
@@ -34,15 +41,20 @@ class Leadership:
         self._conn: AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self.held: set[int] = set()
+        # This instance's name in column_leaders, and the epoch of each column it holds.
+        self.owner = uuid.uuid4().hex
+        self.epochs: dict[int, int] = {}
 
     async def connect(self) -> None:
         self.held.clear()
+        self.epochs.clear()
         self._conn = await self._engine.connect()
         await self._conn.commit()
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         self.held.clear()
+        self.epochs.clear()
         if conn is not None:
             try:
                 await conn.close()
@@ -76,13 +88,34 @@ class Leadership:
             )
             got = [row.id for row in result]
             await conn.commit()
+            if got:
+                bumped = await conn.execute(
+                    text(
+                        "INSERT INTO column_leaders (platform_id, owner, epoch) "
+                        "SELECT id, :owner, 1 FROM unnest(CAST(:ids AS integer[])) AS id "
+                        "ON CONFLICT (platform_id) DO UPDATE "
+                        "SET owner = EXCLUDED.owner, epoch = column_leaders.epoch + 1, since = now() "
+                        "RETURNING platform_id, epoch"
+                    ),
+                    {"ids": got, "owner": self.owner},
+                )
+                self.epochs.update({row.platform_id: row.epoch for row in bumped})
+                await conn.commit()
         self.held.update(got)
         return got
+
+    def fence(self, column_id: int) -> tuple[str, int]:
+        """(owner, epoch) a `sending` step must present; LeadershipLost if not held."""
+        epoch = self.epochs.get(column_id)
+        if epoch is None or column_id not in self.held:
+            raise LeadershipLost(f"column {column_id} is not held by this instance")
+        return self.owner, epoch
 
     async def release(self, column_id: int) -> None:
         if column_id not in self.held:
             return
         self.held.discard(column_id)
+        self.epochs.pop(column_id, None)
         async with self._use() as conn:
             await conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": LOCK_NS, "id": column_id})
             await conn.commit()
@@ -91,15 +124,6 @@ class Leadership:
         async with self._use() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
             await conn.commit()
-
-    @asynccontextmanager
-    async def transaction(self, column_id: int) -> AsyncIterator[AsyncConnection]:
-        """A transaction on the leadership session, for a column this session holds."""
-        if column_id not in self.held:
-            raise LeadershipLost(f"column {column_id} is not held by this instance")
-        async with self._use() as conn:
-            async with conn.begin():
-                yield conn
 
 
 def _connection_error(exc: BaseException) -> bool:

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
+import orjson
 
 from board import publishing
+from board.commands import announce
+from board.context import Ctx
 from platforms import load_class
 from platforms.base import Adapter, Column
 from poster.leadership import Leadership, LeadershipLost
-from poster.worker import Poster, PosterDeps
+from poster.worker import POSTER, Poster, PosterDeps
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,7 @@ DRAIN_TIMEOUT = 10.0
 
 class Registry:
     def __init__(self, database_url: str, engine: Any, config: Any, clock: Any, metrics: Any,
-                 media_for: Any = None) -> None:
+                 media_for: Any = None, on_secrets: Any = None) -> None:
         self.leadership = Leadership(database_url)
         self.engine = engine
         self.http = httpx.AsyncClient(follow_redirects=False)
@@ -47,7 +51,9 @@ class Registry:
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._restarts: dict[int, tuple[int, float]] = {}
-        self._adapters: dict[int, tuple[int, Adapter, str, dict[str, Any]]] = {}
+        self._adapters: dict[int, tuple[str, Adapter, str, dict[str, Any]]] = {}
+        # Told every column's secret values as its adapter is built: the log redactor (web/redact.py).
+        self._on_secrets = on_secrets
         self._scan = asyncio.Event()
         self._stopping = False
         self.armed = asyncio.Event()
@@ -56,15 +62,15 @@ class Registry:
 
     # --- the outside: wake, ensure --------------------------------------------------
 
+    def resync(self) -> None:
+        """Notifications were lost: every poster plans again and the columns are rescanned."""
+        for poster in self.posters.values():
+            poster.wake()
+        self._scan.set()
+
     def wake(self, platform_ids: Iterable[int]) -> None:
         """Columns changed (any instance): their posters plan again; unknown ones get scanned."""
-        ids = list(platform_ids)
-        if not ids:  # a resync: everything may have changed
-            for poster in self.posters.values():
-                poster.wake()
-            self._scan.set()
-            return
-        for platform_id in ids:
+        for platform_id in platform_ids:
             poster = self.posters.get(platform_id)
             if poster is not None:
                 poster.wake()
@@ -86,21 +92,23 @@ class Registry:
         )
         return poster
 
-    async def adapter_for(self, platform_id: int) -> tuple[Adapter, str, dict[str, Any]]:
-        """The column's adapter, built from its own row (its own secrets) and rebuilt on change."""
-        async with self.engine.connect() as conn:
-            from board.rows import platform_row
-
-            row = await platform_row(conn, platform_id)
-        cached = self._adapters.get(platform_id)
-        if cached is not None and cached[0] == row.version:
+    async def adapter_for(self, row: Any) -> tuple[Adapter, str, dict[str, Any]]:
+        """The column's adapter, built from its own row (its own secrets) and rebuilt when
+        the account changes (kind, settings or secrets), not on every send."""
+        key = hashlib.sha256(
+            orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS) + bytes(row.secrets or b"")
+        ).hexdigest()
+        cached = self._adapters.get(row.id)
+        if cached is not None and cached[0] == key:
             return cached[1], cached[2], cached[3]
         if cached is not None:
             await cached[1].aclose()
         secrets = self.deps.config.box.open(row.secrets)
+        if self._on_secrets is not None:
+            self._on_secrets(secrets.values())
         column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
         adapter = (await load_class(row.kind))(column, self.http)
-        self._adapters[platform_id] = (row.version, adapter, row.kind, dict(row.settings))
+        self._adapters[row.id] = (key, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
 
     # --- the supervisor ----------------------------------------------------------------
@@ -223,17 +231,28 @@ class Registry:
         """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""
         for poster in self.posters.values():
             poster.stop_taking()
-        busy = [self.tasks[p] for p, poster in self.posters.items() if poster.publishing and p in self.tasks]
+        busy = [self.tasks[p] for p, poster in self.posters.items()
+                if (poster.publishing or poster.taking) and p in self.tasks]
         if busy:
             await asyncio.wait(busy, timeout=DRAIN_TIMEOUT)
-        unfinished = [p for p, poster in self.posters.items() if poster.publishing]
+        held = sorted(self.leadership.held)
+        await self._stop_all()
+        # Still holding the columns: nobody else can be publishing them, so whatever is left
+        # `sending` was ours and is recorded as unknown (never resent blindly).
+        try:
+            async with self.engine.begin() as conn:
+                ctx = Ctx(conn=conn, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+                abandoned = await publishing.abandon_sending(ctx, held)
+                await announce(conn, ctx.patch.build(), ctx.wake)
+            if abandoned:
+                log.warning("left %d cards needs_check at shutdown", len(abandoned), extra={"action": "poster.shutdown"})
+        except Exception:
+            log.exception("could not record in-flight cards at shutdown", extra={"action": "poster.shutdown"})
         self._stopping = True
         self._scan.set()
-        # The supervisor loop stops the posters and closes the leadership connection.
+        # The supervisor loop closes the leadership connection.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopped.wait(), DRAIN_TIMEOUT)
-        for platform_id in unfinished:
-            await Poster(platform_id, self.deps).abandon_in_flight()
         await self.http.aclose()
 
 

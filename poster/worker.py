@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 from board import publishing
 from board.commands import announce
 from board.context import Actor, BoardConfig, Ctx
@@ -23,7 +25,7 @@ from platforms.base import (
     Transient,
 )
 from poster.compose import compose
-from poster.leadership import Leadership
+from poster.leadership import Leadership, LeadershipLost
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ BACKOFF_BASE = 1.0
 PUBLISH_TIMEOUT = 60.0
 # A rate limit longer than this puts the card back in the queue and holds the column.
 HOLD_IN_PLACE = 30.0
+# How long recording an outcome is retried while the database is unreachable.
+FINISH_PATIENCE = 120.0
 
 
 @dataclass
@@ -44,7 +48,7 @@ class PosterDeps:
     leadership: Leadership
     config: BoardConfig
     clock: Any
-    adapter_for: Any  # async (platform_id) -> (Adapter, kind, settings)
+    adapter_for: Any  # async (column row) -> (Adapter, kind, settings)
     metrics: Any
     media_for: Any = None  # async (card) -> tuple[Media, ...] (poster/media.py); None: no media
 
@@ -58,6 +62,8 @@ class Poster:
         self._stopping = False
         self.publishing = False
         self.hold_until: float = 0.0
+        self._planned: int | None = None
+        self.taking = False
         self.kind = "?"
         self.task: asyncio.Task[None] | None = None
 
@@ -102,6 +108,7 @@ class Poster:
                 head = await publishing.head(conn, self.platform_id)
         if head is None or head.snippet_id is None:
             return None
+        self._planned = head.snippet_id
         if head.kind == "interval":
             return 0.0 if head.running else None
         if head.urgent and head.status == "ok":
@@ -116,26 +123,32 @@ class Poster:
         return Ctx(conn=conn, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
 
     async def _publish_head(self) -> None:
-        async with self.deps.engine.connect() as conn:
-            head = await publishing.head(conn, self.platform_id)
-        if head is None or head.snippet_id is None:
+        if self._planned is None:
             return
-        async with self.deps.leadership.transaction(self.platform_id) as conn:
-            ctx = self._ctx(conn)
-            card = await publishing.take(ctx, self.platform_id, head.snippet_id)
-            await announce(conn, ctx.patch.build(), ctx.wake)
-        if card is None:
-            return
-        if card.eta is not None and not (card.meta or {}).get("send_now"):
-            self.deps.metrics.publish_lateness.observe(max(0.0, (self.deps.clock.now() - card.eta).total_seconds()))
-        self.publishing = True
+        fence = self.deps.leadership.fence(self.platform_id)
+        self.taking = True
         try:
-            await self._deliver(card)
+            try:
+                async with self.deps.engine.begin() as conn:
+                    ctx = self._ctx(conn)
+                    taken = await publishing.take(ctx, self.platform_id, self._planned, fence)
+                    await announce(conn, ctx.patch.build(), ctx.wake)
+            except publishing.Fenced as exc:
+                raise LeadershipLost(str(exc)) from exc
+            if taken is None:
+                return
+            card, column = taken
+            if card.eta is not None and not (card.meta or {}).get("send_now"):
+                lateness = (self.deps.clock.now() - card.eta).total_seconds()
+                self.deps.metrics.publish_lateness.observe(max(0.0, lateness))
+            self.publishing = True
+            await self._deliver(card, column)
         finally:
+            self.taking = False
             self.publishing = False
 
-    async def _deliver(self, card: Any) -> None:
-        adapter, kind, settings = await self.deps.adapter_for(self.platform_id)
+    async def _deliver(self, card: Any, column: Any) -> None:
+        adapter, kind, settings = await self.deps.adapter_for(column)
         self.kind = kind
         try:
             media = await self.deps.media_for(card) if self.deps.media_for else ()
@@ -229,13 +242,28 @@ class Poster:
 
     async def _finish(self, card: Any, status: str, meta: dict[str, Any],
                       column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
-        async with self.deps.engine.begin() as conn:
-            ctx = self._ctx(conn)
-            done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
-                                           column_status=column_status, count_as_send=count_as_send)
-            if done and status == "sent":
-                await publishing.set_column_note(ctx, self.platform_id, None)
-            await announce(conn, ctx.patch.build(), ctx.wake)
+        """Record the outcome, retrying through a database hiccup: the card is `sending` until
+        this commits, and a card left `sending` would come back as needs_check."""
+        delay = 0.2
+        deadline = self.deps.clock.monotonic() + FINISH_PATIENCE
+        while True:
+            try:
+                async with self.deps.engine.begin() as conn:
+                    ctx = self._ctx(conn)
+                    done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
+                                                   column_status=column_status, count_as_send=count_as_send)
+                    if done and status == "sent":
+                        await publishing.set_column_note(ctx, self.platform_id, None)
+                    await announce(conn, ctx.patch.build(), ctx.wake)
+                break
+            except (OSError, TimeoutError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+                    sa_exc.DBAPIError) as exc:
+                if self.deps.clock.monotonic() > deadline:
+                    raise
+                self.log.warning("recording card %s as %s failed (%r); retrying", card.id, status, exc,
+                                 extra={"action": "poster.finish_retry"})
+                await asyncio.sleep(delay)
+                delay = min(5.0, delay * 2)
         if not done:
             self.log.warning("card %s was resolved elsewhere while publishing", card.id,
                              extra={"action": "poster.lost_card"})
@@ -248,15 +276,11 @@ class Poster:
             stuck = await publishing.stuck_sending(conn, self.platform_id)
         if not stuck:
             return
-        adapter, kind, settings = await self.deps.adapter_for(self.platform_id)
+        async with self.deps.engine.connect() as conn:
+            column = await publishing.column_row(conn, self.platform_id)
+        if column is None:
+            return
+        adapter, kind, settings = await self.deps.adapter_for(column)
         for card in stuck:
             post = compose(card, kind, settings)
             await self._unknown(adapter, post, card, "the server stopped while publishing")
-
-    async def abandon_in_flight(self) -> None:
-        """Shutdown ran out of time: what is still `sending` becomes needs_check."""
-        async with self.deps.engine.connect() as conn:
-            stuck = await publishing.stuck_sending(conn, self.platform_id)
-        for card in stuck:
-            await self._finish(card, "needs_check", {"error": "outcome unknown: the server stopped while publishing"})
-

@@ -33,6 +33,7 @@ from web import (
 from web.database import asyncpg_dsn, create_engine
 from web.feeds_task import FeedPoller
 from web.metrics import Metrics
+from web.redact import Redactor, install
 from web.settings import Settings
 from web.suggest import Drafter
 from ws.endpoint import BoardSocket, SocketDeps
@@ -99,8 +100,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 state = await full_state(conn, Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
-            for subscriber in services.on_wake:
-                subscriber([])
+            if services.registry is not None:
+                services.registry.resync()
 
         listener = Listener(asyncpg_dsn(database_url), on_change, on_resync)
         services = Services(
@@ -126,7 +127,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         store = MediaStore(media_settings)
         services.extras["media"] = store
         card_media = CardMedia(store, engine, clock)
-        registry = Registry(database_url, engine, services.config, clock, metrics, media_for=card_media)
+        # Secrets out of every log line (web/redact.py): the columns' own values and credential shapes.
+        redactor = Redactor()
+        uninstall_redactor = install(redactor)
+        registry = Registry(database_url, engine, services.config, clock, metrics, media_for=card_media,
+                            on_secrets=redactor.add)
         services.registry = registry
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
@@ -149,6 +154,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             with contextlib.suppress(asyncio.CancelledError):
                 await listen_task
             await engine.dispose()
+            uninstall_redactor()
 
     async def authorize(websocket: WebSocket) -> Actor | None:
         services = websocket.app.state.services

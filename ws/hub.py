@@ -61,7 +61,8 @@ class Connection:
             return
         self._queue.append(frame)
         self.backlog += len(frame)
-        if self.backlog > MAX_BACKLOG:
+        # One big frame (the full state of a large board) is not a client falling behind.
+        if self.backlog > MAX_BACKLOG and len(self._queue) > 1:
             self.drop(CLOSE_TOO_SLOW, "too far behind: reconnect to resync")
             return
         self._wakeup.set()
