@@ -59,6 +59,7 @@ class Figures:
     capped: bool = False
     mem_per_conn: float = math.nan  # bytes
     cpu_per_delivery: float = math.nan  # seconds
+    cpu_per_command: float = math.nan  # seconds, all its deliveries included
     db_per_command: float = math.nan  # seconds of PostgreSQL CPU
     frame_bytes: float = math.nan
     deflate: bool = False
@@ -256,20 +257,31 @@ def metronome_server(core: int, opts: argparse.Namespace) -> Iterator[Target]:
         asyncio.run(_admin_sql(pg, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
 
 
+@dataclass
+class Ladder:
+    """What the rate search found."""
+
+    best: float = 0.0  # the highest sustained rate
+    fail: float = math.inf  # the lowest rate not sustained
+    fail_other: float = 0.0  # other work's share of the server's core during that step
+    busiest: float = 0.0  # the load generator's highest share of its core
+
+    @property
+    def capped(self) -> bool:
+        return self.best > 0 and self.fail == math.inf
+
+
 def find_max(
     driver: Driver, start: float, cap: float, opts: argparse.Namespace, p50_limit: float
-) -> tuple[float, bool, float]:
-    """Step the offered rate up by GROW until a step is not sustained, then bisect twice.
-
-    Returns the highest sustained rate, whether it was capped (never failed), and how busy
-    the load generator was at its busiest."""
-    best, fail, steps, busiest = 0.0, math.inf, opts.steps, 0.0
+) -> Ladder:
+    """Step the offered rate up by GROW until a step is not sustained, then bisect twice."""
+    ladder, steps = Ladder(), opts.steps
 
     def attempt(rate: float) -> bool:
-        nonlocal best, fail, steps, busiest
+        nonlocal steps
         steps -= 1
         step = run_undisturbed(driver, rate, opts.step, lambda s: s.failure(p50_limit) is None)
-        busiest = max(busiest, step.loadgen_busy)
+        ladder.busiest = max(ladder.busiest, step.loadgen_busy)
         failure = step.failure(p50_limit)
         done = step.delivered
         log(
@@ -279,21 +291,21 @@ def find_max(
             f" {failure or 'sustained'}"
         )
         if failure is None:
-            best = max(best, rate)
-        else:
-            fail = min(fail, rate)
+            ladder.best = max(ladder.best, rate)
+        elif rate < ladder.fail:
+            ladder.fail, ladder.fail_other = rate, step.other_busy
         return failure is None
 
     rate = min(start, cap)
     while steps > 0 and attempt(rate) and rate < cap:
         rate = min(rate * GROW, cap)
-    while steps > 0 and best == 0 and rate > 1:
+    while steps > 0 and ladder.best == 0 and rate > 1:
         rate /= 2
         attempt(rate)
     for _ in range(2):
-        if steps > 0 and best and fail < math.inf:
-            attempt(math.sqrt(best * fail))
-    return (best or math.nan), best > 0 and fail == math.inf, busiest
+        if steps > 0 and ladder.best and ladder.fail < math.inf:
+            attempt(math.sqrt(ladder.best * ladder.fail))
+    return ladder
 
 
 def connect_all(hub: Hub, clients: int) -> None:
@@ -371,6 +383,7 @@ def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
         done = step.delivered
         figures.p50, figures.p99 = percentile(done, 50), percentile(done, 99)
         figures.cpu_per_delivery = step.server_cpu / max(1, step.sent * clients)
+        figures.cpu_per_command = step.server_cpu / max(1, step.sent)
         if target.database is not None:
             figures.db_per_command = step.database_cpu / max(1, step.sent)
         figures.frame_bytes = sum(sender.patch_bytes) / max(1, len(sender.patch_bytes))
@@ -388,16 +401,19 @@ def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
             f" {step.server_busy:.0%}, other {step.other_busy:.0%}; the maximum rate:"
         )
         # Start the ladder below what the CPU per command at 20/s predicts it can do.
-        per_command = step.server_cpu / max(1, step.sent)
-        start = max(5.0, 0.7 / per_command if per_command > 0 else 100.0)
+        start = max(5.0, 0.7 / figures.cpu_per_command if figures.cpu_per_command else 100.0)
         # Latency within a few times its low-rate value; past that it is queueing.
         p50_limit = max(4 * figures.p50, figures.p50 + 0.05)
-        figures.throughput, figures.capped, busiest = find_max(
-            driver, start, target.max_rate, opts, p50_limit
-        )
-        if busiest > 0.85:
+        ladder = find_max(driver, start, target.max_rate, opts, p50_limit)
+        figures.throughput, figures.capped = ladder.best or math.nan, ladder.capped
+        if ladder.busiest > 0.85:
             figures.notes.append(
-                f"the load generator was {busiest:.0%} busy: the maximum may be its own"
+                f"the load generator was {ladder.busiest:.0%} busy: the maximum may be its own"
+            )
+        if ladder.fail_other > DISTURBED:
+            figures.notes.append(
+                f"other work took {ladder.fail_other:.0%} of the server's core at"
+                f" {ladder.fail:.1f}/s: the maximum may be higher"
             )
     finally:
         hub.close()
@@ -431,6 +447,7 @@ def figure_rows(c: Figures, m: Figures) -> list[Row]:
         ("memory KiB/conn", c.mem_per_conn / 1024, memory, ".1f", "<= 40",
          judge(memory <= TARGETS["memory_kib"], memory)),
         ("CPU us/delivery", c.cpu_per_delivery * us, m.cpu_per_delivery * us, ".1f", "", None),
+        ("1 / CPU per command", 1 / c.cpu_per_command, 1 / m.cpu_per_command, ".1f", "", None),
         ("PostgreSQL CPU us/cmd", c.db_per_command * us, m.db_per_command * us, ".0f", "", None),
         ("patch frame bytes", c.frame_bytes, m.frame_bytes, ".0f", "", None),
     ]  # fmt: skip
@@ -471,17 +488,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add(
         "--duration",
         type=float,
-        default=10.0,
         help="seconds at 20 commands/s for the latency figure (default 10)",
     )
     add(
         "--step",
         type=float,
-        default=3.0,
         help="seconds per rate step when finding the maximum (default 3)",
     )
-    add("--steps", type=int, default=8, help="rate steps at most (default 8)")
-    add("--quick", action="store_true", help="a rough look: --duration 4 --step 1.5 --steps 6")
+    add("--steps", type=int, help="rate steps at most (default 8)")
+    add(
+        "--quick",
+        action="store_true",
+        help="a rough look: defaults --duration 4 --step 1.5 --steps 6",
+    )
     add("--profile", metavar="DIR", help="py-spy the server during the 20/s run into DIR")
     add(
         "--ceiling-ws",
@@ -495,8 +514,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a PostgreSQL database to create and drop Metronome's from",
     )
     opts = parser.parse_args(argv)
-    if opts.quick:
-        opts.duration, opts.step, opts.steps = 4.0, 1.5, 6
+    defaults = (4.0, 1.5, 6) if opts.quick else (10.0, 3.0, 8)
+    for name, default in zip(("duration", "step", "steps"), defaults, strict=True):
+        if getattr(opts, name) is None:
+            setattr(opts, name, default)
     opts.clients = [int(x) for x in opts.clients.split(",") if x]
     opts.servers = [x for x in opts.servers.split(",") if x]
     return opts
