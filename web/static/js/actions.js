@@ -14,7 +14,8 @@ const MESSAGES = {
   rate_limited: "Too many actions at once: wait a moment",
 };
 
-function describe(error) {
+/** The words for a command's error: the server's message, else ours for its code. */
+export function describe(error) {
   return error.message && error.message !== error.code ? error.message : MESSAGES[error.code] ?? error.code;
 }
 
@@ -39,12 +40,23 @@ export function createActions({ conn, store, render, signedOut }) {
     }
   }
 
+  /** A command whose errors the caller shows itself (a signed-out session still signs out). */
+  async function direct(op, args) {
+    try {
+      return await conn.command(op, args);
+    } catch (error) {
+      if (error.code === "unauthorized") signedOut();
+      throw error;
+    }
+  }
+
   const actions = {
     async move(id, target) {
       if (!store.snippet(id)) return;
       store.moveLocally(id, target);
       render();
       const result = await run("snippet.move", { id, ...target }, "Could not move the card");
+      if (result?.warning) toast(`Moved, but ${result.warning}`);
       if (result) {
         store.confirmMove(id, render);
       } else {
@@ -60,6 +72,58 @@ export function createActions({ conn, store, render, signedOut }) {
       const result = await run("snippet.create", args, "Could not add the card");
       if (result?.warning) toast(`Added, but ${result.warning}`);
       return result !== null;
+    },
+
+    /**
+     * A card made from a material: the server fills in its text (social_text, else the
+     * title) and its link. `placement` is {} for the end, or {after_id} (null: the top).
+     * Resolves with the reply ({id, warning?}), or null.
+     */
+    async createFromMaterial(platformId, materialId, placement = {}) {
+      const result = await run("snippet.create",
+        { platform_id: platformId, material_id: materialId, ...placement }, "Could not add the material");
+      if (result?.warning) toast(`Added, but ${result.warning}`);
+      return result;
+    },
+
+    /** materials.search; rejects with the CommandError for the panel to show. */
+    searchMaterials(args) {
+      return direct("materials.search", args);
+    },
+
+    /** snippet.suggest for a card: {texts, limit, …}; rejects with the CommandError. */
+    suggest(snippetId) {
+      return direct("snippet.suggest", { snippet_id: snippetId });
+    },
+
+    /**
+     * Whether AI drafting is on, without asking the model: an empty snippet.suggest is
+     * refused with `drafting_off` when no key is set, else as a bad request.
+     * Resolves true, false, or null (could not tell).
+     */
+    async draftingOn() {
+      try {
+        await conn.command("snippet.suggest", {});
+        return true;
+      } catch (error) {
+        if (error.code === "drafting_off") return false;
+        if (error.code === "bad_request") return true;
+        return null;
+      }
+    },
+
+    /** feed.poll: poll an RSS/Atom source now. */
+    async pollFeed(id) {
+      if (await run("feed.poll", { id }, "Could not poll the feed")) toast("Polling the feed now");
+    },
+
+    /** feed.create {url, interval_s, section?, drafts_platform_id?}; true when added. */
+    async addFeed(args) {
+      return (await run("feed.create", args, "Could not add the feed")) !== null;
+    },
+
+    removeFeed(id) {
+      return run("feed.delete", { id }, "Could not remove the feed");
     },
 
     /** true when saved, "conflict" when someone else changed it first, false otherwise. */

@@ -3,6 +3,8 @@
 import { createActions } from "./actions.js";
 import { Board } from "./board.js";
 import { setText } from "./dom.js";
+import { refreshFeeds } from "./feeds.js";
+import { MaterialsPanel } from "./materials.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
 import { everyHalfMinute } from "./time.js";
@@ -40,16 +42,22 @@ function showStatus({ state, retryInMs }) {
 }
 
 let board = null;
+let materials = null;
 const conn = new Connection({
   onState: (full) => {
     store.reset(full);
     showMe();
     board.render();
+    materials.refresh();
+    refreshFeeds();
   },
   onPatch: (patch) => {
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    // The panel shows materials, and which columns already hold a card of each.
+    if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
+    if (patch.feeds || patch.platforms) refreshFeeds();
   },
   onStatus: showStatus,
   onAuthLost: goToLogin,
@@ -60,7 +68,12 @@ const actions = createActions({
     goToLogin();
   },
 });
-board = new Board(document.getElementById("board"), { store, actions });
+const canEdit = () => ["admin", "editor"].includes(store.me.role);
+board = new Board(document.getElementById("board"), {
+  store, actions, onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
+});
+materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
+  { store, actions, canEdit });
 
 function showMe() {
   const { email = "", role = "" } = store.me;
@@ -80,12 +93,20 @@ document.getElementById("logout").addEventListener("click", async () => {
   }
 });
 document.addEventListener("keydown", (event) => {
-  if (event.key === "?" && !event.target.closest("input, textarea, select, [contenteditable]")) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, textarea, select, [contenteditable], dialog")) return;
+  if (event.key === "?") {
     showShortcuts();
+  } else if (event.key === "/") {
+    event.preventDefault();
+    materials.focusSearch();
   }
 });
 
-everyHalfMinute(() => board.tick());
+everyHalfMinute(() => {
+  board.tick();
+  materials.tick();
+});
 conn.start();
 // Exposed for debugging from the console (and one browser test that holds patches back).
 window.metronome = { store, conn };

@@ -9,7 +9,7 @@ import { relative } from "./time.js";
 import { toast } from "./toasts.js";
 
 export class Board {
-  constructor(root, { store, actions }) {
+  constructor(root, { store, actions, onMaterialDrop = null }) {
     this.root = root;
     this.store = store;
     this.columns = new Map();
@@ -18,11 +18,13 @@ export class Board {
     this.empty = h("div", { class: "board-empty" },
       h("h2", {}, "No columns yet"),
       h("p", {}, "An administrator adds a column for each network the newsroom publishes to."));
+    const canEdit = this.ctx.canEdit;
     enableDragAndDrop(root, {
       columnAt: (el) => this.columnAt(el),
       onMove: (id, args) => actions.move(id, args),
+      // A material from the materials panel: one snippet.create at the drop position.
+      onCreate: (platformId, materialId, args) => canEdit() && onMaterialDrop?.(platformId, materialId, args),
     });
-    const canEdit = this.ctx.canEdit;
     enableKeyboard(root, {
       columns: () => this.orderedColumns(),
       onMove: (id, args) => canEdit() && actions.move(id, args),

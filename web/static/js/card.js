@@ -2,6 +2,7 @@
 
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
+import { suggestTool } from "./suggest.js";
 import { toast } from "./toasts.js";
 import { isInbox } from "./networks.js";
 import { clock, fullTime, interval, relative } from "./time.js";
@@ -208,10 +209,15 @@ export class CardView {
   startEdit() {
     if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canEdit()) return;
     const finish = () => this.stopEdit();
+    const suggest = suggestTool({
+      actions: this.ctx.actions, snippetId: this.id, pick: (text) => this.editor?.useText(text),
+    });
     this.editor = new InPlaceEditor(this.snippet, {
       limit: this.platform.text_limit ?? null,
       save: (values, version) => this.ctx.actions.updateCard(this.id, version, values),
       done: finish,
+      tools: [suggest.button],
+      below: suggest.panel,
     });
     this.el.classList.add("is-editing");
     this.el.removeAttribute("draggable");

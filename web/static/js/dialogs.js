@@ -9,7 +9,7 @@ export const PRESET_MINUTES = [5, 10, 30, 60, 120];
  * Show a modal whose form holds `fields`; resolves with read(form) on OK, null on cancel.
  * Escape, the Cancel button and a click outside all cancel.
  */
-function ask({ title, message, fields = [], okLabel = "OK", danger = false, read = () => true,
+export function ask({ title, message, fields = [], okLabel = "OK", danger = false, read = () => true,
   cancelLabel = "Cancel" }) {
   return new Promise((resolve) => {
     const form = h("form", { method: "dialog", class: "dialog-form" },

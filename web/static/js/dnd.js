@@ -1,8 +1,11 @@
-// Drag and drop of queued cards (native HTML5), within a column and between columns.
+// Drag and drop of queued cards (native HTML5), within a column and between columns, and of
+// materials from the materials panel into a column (a new card at the drop position).
 
 import { h } from "./dom.js";
 
 const MIME = "application/x-metronome-snippet";
+/** What a material item of the materials panel puts on its drag (its id). */
+export const MATERIAL_MIME = "application/x-metronome-material";
 
 /**
  * Where a drop at `y` lands in `column`'s queue: before the first card whose middle is below
@@ -35,10 +38,25 @@ export function moveArgs(column, { cards, before }, dragged) {
 }
 
 /**
- * Wire drag and drop on the board `root`. `columnAt(el)` gives the ColumnView holding an
- * element (or null); `onMove(id, args)` sends the one snippet.move of a drop.
+ * Where a new card dropped at `target` goes, as snippet.create arguments: after the card
+ * before the drop line (`after_id: null` at the top), or nothing at all for the end.
  */
-export function enableDragAndDrop(root, { columnAt, onMove }) {
+export function createArgs({ cards, before }) {
+  if (!before) return {};
+  const index = cards.indexOf(before);
+  return { after_id: index > 0 ? idOf(cards[index - 1]) : null };
+}
+
+function carriesMaterial(event) {
+  return [...(event.dataTransfer?.types ?? [])].includes(MATERIAL_MIME);
+}
+
+/**
+ * Wire drag and drop on the board `root`. `columnAt(el)` gives the ColumnView holding an
+ * element (or null); `onMove(id, args)` sends the one snippet.move of a drop;
+ * `onCreate(platformId, materialId, args)` the one snippet.create of a material's drop.
+ */
+export function enableDragAndDrop(root, { columnAt, onMove, onCreate = null }) {
   const indicator = h("div", { class: "drop-indicator", "aria-hidden": "true" });
   let dragged = null;
 
@@ -76,18 +94,28 @@ export function enableDragAndDrop(root, { columnAt, onMove }) {
   });
 
   root.addEventListener("dragover", (event) => {
-    if (!dragged) return;
+    const material = !dragged && onCreate && carriesMaterial(event);
+    if (!dragged && !material) return;
     const column = columnAt(event.target);
     if (!column) {
       hide();
       return;
     }
     event.preventDefault();
-    event.dataTransfer.dropEffect = "move";
+    event.dataTransfer.dropEffect = material ? "copy" : "move";
     show(column, dropTarget(column, event.clientY, dragged));
   });
 
   root.addEventListener("drop", (event) => {
+    if (!dragged && onCreate && carriesMaterial(event)) {
+      const column = columnAt(event.target);
+      hide();
+      const materialId = Number(event.dataTransfer.getData(MATERIAL_MIME));
+      if (!column || !materialId) return;
+      event.preventDefault();
+      onCreate(column.id, materialId, createArgs(dropTarget(column, event.clientY, null)));
+      return;
+    }
     if (!dragged) return;
     const column = columnAt(event.target);
     const card = dragged;
@@ -98,7 +126,8 @@ export function enableDragAndDrop(root, { columnAt, onMove }) {
     if (args) onMove(idOf(card), args);
   });
 
-  root.addEventListener("dragend", () => {
+  // On the document: a material's drag starts (and ends) outside the board.
+  document.addEventListener("dragend", () => {
     dragged?.classList.remove("is-dragging");
     dragged = null;
     hide();

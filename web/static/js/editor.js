@@ -12,7 +12,7 @@ function length(text) {
  * onSubmit({body, url}, button) may return a promise; the form is busy until it settles.
  */
 export function cardForm({ limit = null, body = "", url = "", submitLabel, extraSubmit = null,
-  onSubmit, onCancel, label }) {
+  onSubmit, onCancel, label, tools = [], below = null }) {
   const textarea = h("textarea", {
     name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
     "aria-label": `${label}: text`,
@@ -32,8 +32,9 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
   const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
     "Cancel");
   const form = h("form", { class: "card-form", novalidate: true },
-    h("div", { class: "text-box" }, textarea, counter), link, notice,
-    h("div", { class: "form-footer" }, cancel, extra, submit));
+    h("div", { class: "text-box" }, textarea, counter), link, notice, below,
+    h("div", { class: "form-footer" }, ...tools, tools.length ? h("span", { class: "spacer" }) : null,
+      cancel, extra, submit));
   let currentLimit = limit;
   let busy = false;
 
@@ -90,6 +91,11 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       link.value = newUrl ?? "";
       refresh();
     },
+    /** Replace the text (keeping the link), as if typed. */
+    setBody: (newBody) => {
+      textarea.value = newBody ?? "";
+      refresh();
+    },
     setLimit: (newLimit) => {
       if (newLimit === currentLimit) return;
       currentLimit = newLimit;
@@ -107,13 +113,13 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
  * editor (a patch, or a `conflict` reply) it says who changed it and offers their text.
  */
 export class InPlaceEditor {
-  constructor(snippet, { limit, save, done }) {
+  constructor(snippet, { limit, save, done, tools = [], below = null }) {
     this.version = snippet.version;
     this.latest = snippet;
     this.conflicted = false;
     this.form = cardForm({
       limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: "Save", label: "Edit card",
-      onCancel: done,
+      onCancel: done, tools, below,
       onSubmit: async (values) => {
         const saved = await save(values, this.version);
         if (saved === "conflict") {
@@ -128,6 +134,12 @@ export class InPlaceEditor {
   }
 
   focus() {
+    this.form.focus();
+  }
+
+  /** Put `text` in the editor (an AI draft the editor picked); saving stays the editor's call. */
+  useText(text) {
+    this.form.setBody(text);
     this.form.focus();
   }
 

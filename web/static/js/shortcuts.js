@@ -12,6 +12,8 @@ const SHORTCUTS = [
   ["Ctrl + Enter", "Save the card being edited"],
   ["Escape", "Stop editing without saving"],
   ["Delete", "Delete the focused card (with undo)"],
+  ["/", "Search the materials"],
+  ["Enter", "On a material: add it to a column"],
   ["?", "Show this list"],
 ];
 
