@@ -9,7 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from tests import db
+from tests import db, leakscan
+
+# The log scan (tests/leakscan.py): DEBUG for the whole session; a registered secret seen in a
+# log line, a WebSocket frame or a server log fails the run.
+pytest_runtest_protocol = leakscan.pytest_runtest_protocol
+pytest_sessionfinish = leakscan.pytest_sessionfinish
+pytest_terminal_summary = leakscan.pytest_terminal_summary
+pytest_unconfigure = leakscan.pytest_unconfigure
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    leakscan.pytest_configure(config)
+    # Every app installs web/redact.py in its lifespan (with its columns' secret values). Adapter
+    # tests run adapters with no app around them, so the session installs the same scrubbing
+    # (credential shapes, no values), as a `metronome serve` process has it.
+    from web.redact import Redactor, install
+
+    install(Redactor())
+
 
 # The suite must prove the real thing in CI: a missing database there is a failure.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

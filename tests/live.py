@@ -19,7 +19,7 @@ import orjson
 import pytest
 from websockets.sync.client import connect
 
-from tests import db
+from tests import db, leakscan
 from tests.fakes.server import free_port
 
 ADMIN_EMAIL = "admin@example.org"
@@ -54,7 +54,8 @@ class LiveServer:
     def start(self, timeout: float = 30) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port)],
+            # DEBUG, like the rest of the suite: the log scan reads this file when the server stops.
+            [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port), "--log-level", "debug"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
@@ -78,6 +79,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        leakscan.check_file(self.log_path, "the metronome serve log")
         return self.process.returncode
 
     def restart(self) -> None:

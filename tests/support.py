@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from board import accounts
 from board.patch import merge
+from tests import leakscan
 from tests.fakes.server import free_port
 from web.app import create_app
 from web.settings import load
@@ -59,7 +60,9 @@ async def running_app(database_url: str, *, clock: Any = None, **env: str) -> As
         settings = load(test_env(database_url, data_dir, **env), cwd=Path(data_dir))
         app = create_app(settings, database_url, clock=clock)
         port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+        # DEBUG like the rest of the suite (tests/leakscan.py): uvicorn's websockets log handshakes and
+        # frames. No log_config: its records go to the root logger, where the log scan reads them.
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="debug", log_config=None,
                                 ws_per_message_deflate=False, ws_max_size=1024 * 1024)
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve(), name=f"app-{port}")
@@ -90,16 +93,20 @@ async def make_token(database_url: str, email: str) -> str:
     engine = create_async_engine(database_url)
     try:
         async with engine.begin() as conn:
-            return await accounts.create_token(conn, email, "test")
+            token = await accounts.create_token(conn, email, "test")
     finally:
         await engine.dispose()
+    leakscan.register(token, "API token")
+    return token
 
 
 async def login(base_url: str, email: str, password: str = PASSWORD) -> str:
     async with httpx.AsyncClient(base_url=base_url) as http:
         response = await http.post("/api/login", json={"email": email, "password": password})
         response.raise_for_status()
-        return response.cookies["metronome_session"]
+        cookie: str = response.cookies["metronome_session"]
+        leakscan.register(cookie, "session cookie")
+        return cookie
 
 
 class CommandFailed(AssertionError):
@@ -152,6 +159,7 @@ class Client:
     async def _read(self) -> None:
         try:
             async for raw in self.ws:
+                leakscan.check(raw, "a WebSocket frame")
                 frame = orjson.loads(raw)
                 self.frames.append(frame)
                 if frame["type"] == "patch":
@@ -180,6 +188,9 @@ class Client:
         command_id = f"c{next(self._ids)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[command_id] = future
+        secrets = args.get("secrets") if isinstance(args, dict) else None
+        for name, value in (secrets.items() if isinstance(secrets, dict) else ()):
+            leakscan.register(value, f"{op} secret {name}")
         await self.ws.send(orjson.dumps({"id": command_id, "op": op, "args": args or {}}).decode())
         return await asyncio.wait_for(future, timeout)
 

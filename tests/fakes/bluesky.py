@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import leakscan
 from tests.fakes.telegram import FakeNetwork, Seen
 
 RKEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
@@ -61,6 +62,7 @@ class FakePDS(FakeNetwork):
     def __init__(self, handle: str, app_password: str, did: str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz") -> None:
         super().__init__()
         self.handle, self.app_password, self.did = handle, app_password, did
+        leakscan.register(app_password, "Bluesky app password")
         self.access: dict[str, str] = {}  # token -> "ok" | "expired"
         self.refresh: dict[str, str] = {}  # token -> "ok" | "expired" | "revoked"
         self.blobs: dict[str, bytes] = {}
@@ -82,6 +84,8 @@ class FakePDS(FakeNetwork):
     def new_session(self) -> JSONResponse:
         access, refresh = fake_jwt("com.atproto.appPass", self.did), fake_jwt("com.atproto.refresh", self.did)
         self.access[access], self.refresh[refresh] = "ok", "ok"
+        leakscan.register(access, "Bluesky access JWT")
+        leakscan.register(refresh, "Bluesky refresh JWT")
         return JSONResponse({"did": self.did, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh,
                              "active": True, "emailConfirmed": True})
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import leakscan
 from tests.fakes.telegram import FakeNetwork, Seen
 
 
@@ -37,6 +38,7 @@ class FakeMastodon(FakeNetwork):
     def __init__(self, token: str, username: str = "newsroom", processing_polls: int = 2) -> None:
         super().__init__()
         self.token = token
+        leakscan.register(token, "Mastodon access token")
         self.username = username
         self.processing_polls = processing_polls
         self.statuses: dict[str, dict[str, Any]] = {}

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from platforms.base import Media
+from tests import leakscan
 from tests.fakes.server import serve
 
 HANG = "hang"
@@ -179,6 +180,7 @@ class FakeTelegram(FakeNetwork):
     def __init__(self, token: str, chats: list[dict[str, Any]]) -> None:
         super().__init__()
         self.token = token
+        leakscan.register(token, "Telegram bot token")
         self.chats = chats
         self.messages: list[dict[str, Any]] = []
         self._next_id = 100

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import leakscan
 from tests.fakes.vk import hang, read_form
 
 USER_TOKEN = "x-user-token"
@@ -58,6 +59,7 @@ class Call:
 
 class FakeX:
     def __init__(self) -> None:
+        leakscan.register(USER_TOKEN, "X user token")
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}
         self.released = asyncio.Event()

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests import leakscan
 from tests.fakes.vk import hang, read_form
 
 ACCESS_TOKEN = "ya29.fake-access-token"
@@ -79,6 +80,8 @@ class Call:
 
 class FakeYouTube:
     def __init__(self) -> None:
+        leakscan.register(ACCESS_TOKEN, "YouTube access token")
+        leakscan.register(REFRESH_TOKEN, "YouTube refresh token")
         self.calls: list[Call] = []
         self.base = ""  # set by the test once served
         self.failures: dict[str, str] = {}
