@@ -27,8 +27,9 @@ MP4 = Sniffed("video", "video/mp4", ".mp4")
 MOV = Sniffed("video", "video/quicktime", ".mov")
 WEBM = Sniffed("video", "video/webm", ".webm")
 
-# ISO base media brands that are still images (HEIF/AVIF): an ftyp box, but not a video.
-STILL_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
+# ISO base media brands that are not videos: still images (HEIF/AVIF) and audio (M4A/M4B/M4P).
+NOT_VIDEO_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
+                    b"M4A ", b"M4B ", b"M4P "}
 SUPPORTED = "JPEG, PNG, GIF or WebP images; MP4, MOV or WebM videos"
 
 
@@ -46,7 +47,7 @@ def sniff(head: bytes) -> Sniffed | None:
         return WEBM
     if head[4:8] == b"ftyp":
         brand = head[8:12]
-        if brand in STILL_BRANDS:
+        if brand in NOT_VIDEO_BRANDS:
             return None
         return MOV if brand == b"qt  " else MP4
     return None

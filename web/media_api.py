@@ -93,8 +93,11 @@ async def upload(request: Request) -> Response:
             filename = part.filename
     except MediaRefused as exc:
         return refused(exc.status, str(exc))
-    async with services.engine.begin() as conn:
-        row, created = await store.save(conn, staged, filename, user_id=actor.id)
+    try:
+        async with services.engine.begin() as conn:
+            row, created = await store.save(conn, staged, filename, user_id=actor.id)
+    finally:
+        staged.path.unlink(missing_ok=True)  # stored (moved or uploaded) by now, or not at all
     body = {"id": row.id, "kind": row.kind, "url": attachments.url(row.id), "content_type": row.content_type,
             "filename": row.filename, "size": row.size, "created": created}
     return JSONResponse(body, status_code=201 if created else 200)
