@@ -48,7 +48,7 @@ const conn = new Connection({
     store.reset(full);
     showMe();
     board.render();
-    materials.refresh();
+    materials.resync();
     refreshFeeds();
   },
   onPatch: (patch) => {

@@ -115,7 +115,8 @@ export function showFeeds({ store, actions }) {
       empty, list,
       isAdmin ? addForm({ store, actions }) : null,
       h("div", { class: "dialog-buttons" },
-        h("button", { type: "button", class: "btn btn-primary", onclick: () => dialog.close() }, "Close"))));
+        h("button", { type: "button", class: "btn btn-primary", autofocus: true, onclick: () => dialog.close() },
+          "Close"))));
   dialog.addEventListener("click", (event) => {
     if (event.target === dialog) dialog.close();
   });

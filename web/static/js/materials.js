@@ -194,6 +194,12 @@ export class MaterialsPanel {
     if (hadFocus) this.toggleButton.focus();
   }
 
+  /** A new connection (a full state): a search shown from before is asked again. */
+  resync() {
+    if (this.isOpen && this.query && this.results !== null) this.search(this.query);
+    else this.refresh();
+  }
+
   /** Open the panel and put the cursor in the search box (the "/" key). */
   focusSearch() {
     if (!this.isOpen) this.open();

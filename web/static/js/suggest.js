@@ -97,7 +97,10 @@ export function suggestTool({ actions, snippetId, pick }) {
       button.removeAttribute("aria-busy");
       button.removeAttribute("aria-disabled");
       label.textContent = "Suggest";
-      if (drafting === false) turnOff();
+      if (drafting === false) {
+        turnOff(); // a disabled button loses the focus: hand it to the note
+        panel.querySelector("button")?.focus();
+      }
     }
   });
   return { button, panel };
