@@ -17,7 +17,9 @@ import pytest
 # aiogram builds its pydantic models on import (seconds on a busy machine): import it here, not
 # inside the app's loop on the first telegram platform.create, which would stall the commands.
 import platforms.telegram  # noqa: F401
+from tests.fakes.graph import IG_USER_ID, FakeGraph
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.server import serve
 from tests.fakes.telegram import FakeTelegram
 from tests.mediafiles import upload, video
 from tests.support import Client, Running, login, make_token, make_user, running_app
@@ -109,6 +111,28 @@ async def test_material_video_downloaded_once(server: Running, admin: Client) ->
         assert uploaded_video(telegram) == clip
         assert mastodon.calls("/api/v2/media")[0].files["file"].data == clip
         assert len(mastodon.calls("/files/clip.mp4")) == 1
+
+
+async def test_instagram_gets_a_signed_public_link(database_url: str) -> None:
+    """Instagram fetches media by URL: it gets the app's signed link, which serves the video without a session."""
+    public = "https://board.example.org"
+    async with running_app(database_url, METRONOME_PUBLIC_URL=public) as server:
+        cookie = await login(server.url, await make_user(server.database_url, "admin"))
+        clip = video()
+        item = (await upload(server.url, clip, "reel.mp4", cookie=cookie)).json()
+        graph = FakeGraph()
+        async with serve(graph.app) as base, Client.connect(server, cookie=cookie) as admin:
+            pid = (await admin.ok("platform.create", {
+                "kind": "instagram", "name": "IG", "interval_s": 1, "secrets": {"access_token": "IGQV-media-test-token"},
+                "settings": {"ig_user_id": IG_USER_ID, "api_base": base, "poll_interval_s": 0.05}}))["id"]
+            sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "Reel", "media_ids": [item["id"]]}))["id"]
+            await sent(admin, sid)
+        (container,) = graph.called("media")
+        link = container.form["video_url"]
+        assert container.form["media_type"] == "REELS" and link.startswith(f"{public}/media/{item['id']}?exp=")
+        async with httpx.AsyncClient(base_url=server.url) as http:  # no session: the signature is the key
+            served = await http.get(link.removeprefix(public))
+        assert served.status_code == 200 and served.content == clip
 
 
 @pytest.fixture(scope="module")
