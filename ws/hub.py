@@ -46,6 +46,7 @@ class Connection:
         self._wakeup = asyncio.Event()
         self._ready = False  # until the full state is queued, patches wait in _pending
         self._pending: list[str] = []
+        self._state_queued = False
         self.closed = False
         self.task: asyncio.Task[None] | None = None
         # Set by the hub: a dropped connection leaves the fanout at once, even if its
@@ -55,14 +56,14 @@ class Connection:
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"ws-sender-{self.name}")
 
-    def push(self, frame: str) -> None:
+    def push(self, frame: str, *, counted: bool = True) -> None:
         """Queue a raw frame (a reply, an error)."""
         if self.closed:
             return
         self._queue.append(frame)
-        self.backlog += len(frame)
-        # One big frame (the full state of a large board) is not a client falling behind.
-        if self.backlog > MAX_BACKLOG and len(self._queue) > 1:
+        if counted:
+            self.backlog += len(frame)
+        if self.backlog > MAX_BACKLOG:
             self.drop(CLOSE_TOO_SLOW, "too far behind: reconnect to resync")
             return
         self._wakeup.set()
@@ -80,8 +81,10 @@ class Connection:
         Replaying them is safe: each sets absolute values, applied in commit order.
         """
         self._ready = True
+        self._state_queued = True
         self.seq = 1
-        self.push(patch_frame(1, encoded_state))
+        # The full state of a large board is one big frame, not a client falling behind.
+        self.push(patch_frame(1, encoded_state), counted=False)
         pending, self._pending = self._pending, []
         for encoded in pending:
             self.push_patch(encoded)
@@ -109,7 +112,10 @@ class Connection:
                 await self._wakeup.wait()
                 continue
             frame = queue.popleft()
-            self.backlog -= len(frame)
+            if self._state_queued:  # the first frame, the full state, was not counted
+                self._state_queued = False
+            else:
+                self.backlog -= len(frame)
             try:
                 await self._send(frame)
             except Exception:  # the client went away; the endpoint cleans up
