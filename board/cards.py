@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, text, update
+import orjson
+from sqlalchemy import select
 
 from board import attachments, duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
+from board.db import fetchrow
 from board.errors import BadRequest, Conflict, NotFound
 from board.tables import materials, snippets, users
 
@@ -32,7 +34,7 @@ def _anchor(args: Args) -> Any:
 
 async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any) -> float:
     """An ord for the slot ``anchor`` in the column's queue, renumbering it when needed."""
-    queue = [(r.id, r.ord) for r in await rows.queue(ctx.conn, platform_id) if r.id != moving_id]
+    queue = [(r.id, r.ord) for r in await rows.queue(ctx.db, platform_id) if r.id != moving_id]
     kwargs: dict[str, Any] = {"top": anchor is _TOP}
     if isinstance(anchor, tuple):
         kwargs[f"{anchor[0]}_id"] = anchor[1]
@@ -47,12 +49,10 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
     except ordering.NeedsRenumber:
         pass
     new_ords = ordering.renumbered(len(queue))
-    await ctx.conn.execute(
-        text(
-            "UPDATE snippets AS s SET ord = v.ord FROM "
-            "unnest(CAST(:ids AS integer[]), CAST(:ords AS float8[])) AS v(id, ord) WHERE s.id = v.id"
-        ),
-        {"ids": [q[0] for q in queue], "ords": new_ords},
+    await ctx.db.execute(
+        "UPDATE snippets AS s SET ord = v.ord"
+        " FROM unnest($1::integer[], $2::float8[]) AS v(id, ord) WHERE s.id = v.id",
+        [q[0] for q in queue], new_ords,
     )
     for (snippet_id, old_ord), new_ord in zip(queue, new_ords, strict=True):
         if old_ord != new_ord:
@@ -76,7 +76,7 @@ async def _material(ctx: Ctx, material_id: int) -> Any:
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("platform_id")
-    ctx.columns.update(await rows.lock_platforms(ctx.conn, [platform_id]))
+    ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
     body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
     url = args.url("url")
     material_id = args.int("material_id", required=False, nullable=True)
@@ -112,7 +112,7 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
         raise BadRequest(
             f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {interval_s}"
         )
-    await rows.lock_platforms(ctx.conn, [platform_id])
+    await rows.lock_platforms(ctx.db, [platform_id])
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
     new_id = await ctx.conn.scalar(
         snippets.insert()
@@ -127,7 +127,7 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def _locked_card(ctx: Ctx, args: Args, *extra_platforms: int) -> Any:
     """The card named by args.id, its column(s) locked first (always in the same order)."""
-    card, locked = await rows.lock_card(ctx.conn, args.int("id"), extra_platforms)
+    card, locked = await rows.lock_card(ctx.db, args.int("id"), extra_platforms)
     ctx.columns.update(locked)
     return card
 
@@ -151,8 +151,24 @@ async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> Non
     )
 
 
-def _bump(ctx: Ctx, **values: Any) -> dict[str, Any]:
-    return {**values, "version": snippets.c.version + 1, "updated_at": ctx.now, "user_id": ctx.actor.id}
+# Columns stored as JSONB: sent to the driver as JSON text.
+_JSON_COLUMNS = frozenset({"meta", "media"})
+
+
+async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
+    """Change a card as its editor (the values, a new version, who and when) and record the
+    change in the patch; the new row comes back from the same statement."""
+    values = {**values, "updated_at": ctx.now, "user_id": ctx.actor.id}
+    names = list(values)
+    params = [orjson.dumps(values[n]).decode() if n in _JSON_COLUMNS else values[n] for n in names]
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    new = await fetchrow(
+        ctx.db,
+        f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
+        " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id",
+        card.id, *params,
+    )
+    ctx.snippet_changed(card, new)
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
@@ -173,8 +189,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["interval_s"] = interval_s
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
-    await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
-    await ctx.snippets_changed({card.id: card})
+    await _edit(ctx, card, **values)
     if "interval_s" in values:
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
@@ -194,11 +209,12 @@ async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
         if isinstance(anchor, tuple) and anchor[1] == card.id:
             raise BadRequest(f"{args.op}: a card cannot be placed next to itself")
         new_ord = await _place(ctx, target, card.id, anchor)
-    old = await rows.snippet_rows(ctx.conn, [card.id])
-    values: dict[str, Any] = {"ord": new_ord, "platform_id": target}
-    await ctx.conn.execute(update(snippets).where(snippets.c.id == card.id).values(**_bump(ctx, **values)))
-    warning = await duplicates.check(ctx, card.id) if target != card.platform_id else {}
-    await ctx.snippets_changed(old)
+    await _edit(ctx, card, ord=new_ord, platform_id=target)
+    if target != card.platform_id:
+        warning = await duplicates.check(ctx, card.id)  # may flag the card: read it again
+        await ctx.snippets_changed({card.id: card})
+    else:
+        warning = {}
     await ctx.reschedule(card.platform_id, target)
     return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1, **warning}
 
@@ -208,11 +224,7 @@ async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     if card.status == "deleted":
         return {"id": card.id}
     _editable(args, card, ("pending", "failed", "needs_check"))
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(**_bump(ctx, status="deleted", deleted_from=card.status, eta=None))
-    )
-    ctx.patch.change("snippets", card.id, {"id": card.id}, None)
+    await _edit(ctx, card, status="deleted", deleted_from=card.status, eta=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}
 
@@ -221,10 +233,6 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _locked_card(ctx, args)
     if card.status != "deleted":
         return {"id": card.id}
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(**_bump(ctx, status=card.deleted_from or "pending", deleted_from=None))
-    )
-    await ctx.snippets_changed({}, [card.id])
+    await _edit(ctx, card, status=card.deleted_from or "pending", deleted_from=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}

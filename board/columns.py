@@ -73,7 +73,7 @@ EDITOR_FIELDS = {"interval_s", "position", "id", "version"}
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
-    old = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    old = await rows.platform_row(ctx.db, platform_id, lock=True)
     if ctx.actor.role != "admin" and set(args.raw) - EDITOR_FIELDS:
         raise Forbidden(f"{args.op}: only an admin may change a column's name, settings or secrets")
     version = args.int("version", required=False)
@@ -115,7 +115,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def _set_paused(ctx: Ctx, args: Args, paused: bool) -> dict[str, Any]:
     platform_id = args.int("id")
-    old = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    old = await rows.platform_row(ctx.db, platform_id, lock=True)
     if old.paused != paused:
         await ctx.conn.execute(
             update(platforms).where(platforms.c.id == platform_id)
@@ -136,7 +136,7 @@ async def resume(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def clear(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
-    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    await rows.platform_row(ctx.db, platform_id, lock=True)
     cleared = list(
         await ctx.conn.scalars(
             update(snippets)
@@ -156,7 +156,7 @@ async def clear(ctx: Ctx, args: Args) -> dict[str, Any]:
 async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     ids = args.int_list("ids")
-    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    await rows.platform_row(ctx.db, platform_id, lock=True)
     restored = list(
         await ctx.conn.scalars(
             update(snippets)
@@ -175,7 +175,7 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
-    await rows.platform_row(ctx.conn, platform_id, lock=True)
+    await rows.platform_row(ctx.db, platform_id, lock=True)
     if await ctx.conn.scalar(
         select(func.count()).select_from(snippets)
         .where(snippets.c.platform_id == platform_id, snippets.c.status == "sending")

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from board import cards, columns, publishing
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx
+from board.db import CONNECTION_ERRORS, transaction
 from board.errors import BadRequest, CommandError, Forbidden, Unavailable
-from board.tables import changes, events
+from board.tables import events
 
 Handler = Callable[[Ctx, Args], Awaitable[dict[str, Any]]]
 
@@ -75,7 +76,7 @@ class Outcome:
 
 
 async def announce(
-    conn: AsyncConnection, patch: dict[str, Any], wake: set[int] | frozenset[int],
+    db: asyncpg.Connection, patch: dict[str, Any], wake: set[int] | frozenset[int],
     event: dict[str, Any] | None = None,
 ) -> None:
     """NOTIFY every instance of a change; delivered only if and when the transaction commits.
@@ -89,23 +90,23 @@ async def announce(
         payload = orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
         if len(payload.encode()) > MAX_NOTIFY:
             # Every instance reads a change within moments; an hour is plenty for a slow one.
-            await conn.execute(text("DELETE FROM changes WHERE created_at < now() - interval '1 hour'"))
-            change_id = await conn.scalar(changes.insert().values(payload=payload).returning(changes.c.id))
+            change_id = await db.fetchval(
+                "WITH old AS (DELETE FROM changes WHERE created_at < now() - interval '1 hour')"
+                " INSERT INTO changes (payload) VALUES ($1) RETURNING id",
+                payload,
+            )
             payload = f"#{change_id}"
     if event is None:
         if payload is not None:
-            await conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+            await db.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
         return
-    params = {
-        "user_id": event["user_id"], "op": event["op"], "args": orjson.dumps(event["args"]).decode(),
-        "created_at": event["created_at"], "channel": CHANNEL, "payload": payload or "",
-    }
-    insert = ("INSERT INTO events (user_id, op, args, ok, created_at) "
-              "VALUES (:user_id, :op, CAST(:args AS jsonb), true, :created_at)")
+    args = (event["user_id"], event["op"], orjson.dumps(event["args"]).decode(), event["created_at"])
+    insert = ("INSERT INTO events (user_id, op, args, ok, created_at)"
+              " VALUES ($1, $2, $3::text::jsonb, true, $4)")
     if payload is None:
-        await conn.execute(text(insert), params)
+        await db.execute(insert, *args)
     else:
-        await conn.execute(text(f"WITH e AS ({insert}) SELECT pg_notify(:channel, :payload)"), params)
+        await db.execute(f"WITH e AS ({insert}) SELECT pg_notify($5, $6)", *args, CHANNEL, payload)
 
 
 async def execute(
@@ -119,17 +120,17 @@ async def execute(
         if ROLE_RANK.get(actor.role, -1) < ROLE_RANK[spec.role]:
             raise Forbidden(f"{op}: needs the {spec.role} role, you are {actor.role}")
         args = Args(raw_args, op)
-        async with engine.begin() as conn:
-            ctx = Ctx(conn=conn, actor=actor, now=now, config=config)
+        async with transaction(engine) as (conn, db):
+            ctx = Ctx(conn=conn, db=db, actor=actor, now=now, config=config)
             result = await spec.handler(ctx, args)
             patch = ctx.patch.build()
             event = {"user_id": actor.id, "op": op, "args": redact(raw_args), "created_at": now}
-            await announce(conn, patch, ctx.wake, event)
+            await announce(db, patch, ctx.wake, event)
         return Outcome(result, patch, frozenset(ctx.wake))
     except CommandError as exc:
         await _record_refusal(engine, actor, op, raw_args, exc, now)
         raise
-    except (OSError, TimeoutError, sa_exc.TimeoutError, OperationalError, InterfaceError) as exc:
+    except (*CONNECTION_ERRORS, sa_exc.TimeoutError, OperationalError, InterfaceError) as exc:
         raise Unavailable() from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:

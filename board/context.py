@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board import rows, schedule
@@ -30,7 +30,9 @@ class BoardConfig:
 
 @dataclass
 class Ctx:
+    # The transaction (board/db.py): SQLAlchemy for the rarer statements, asyncpg for the hot ones.
     conn: AsyncConnection
+    db: asyncpg.Connection
     actor: Actor
     now: datetime
     config: BoardConfig
@@ -42,7 +44,7 @@ class Ctx:
 
     async def platform_changed(self, old: Any, platform_id: int) -> Any:
         """Re-read a column and record its change in the patch; returns the new row."""
-        new = await rows.platform_row(self.conn, platform_id)
+        new = await rows.platform_row(self.db, platform_id)
         self.columns[platform_id] = new
         self.patch.change(
             "platforms", platform_id,
@@ -51,10 +53,18 @@ class Ctx:
         self.wake.add(platform_id)
         return new
 
+    def snippet_changed(self, old: Any, new: Any) -> None:
+        """Record one card's change from its rows before and after (None: not there)."""
+        self.patch.change(
+            "snippets", (new if new is not None else old).id,
+            rows.snippet_state(old) if old is not None else None,
+            rows.snippet_state(new) if new is not None else None,
+        )
+
     async def snippets_changed(self, old: dict[int, Any], ids: list[int] | None = None) -> None:
         """Re-read cards and record their changes; ``old`` holds rows read before the change."""
         ids = ids if ids is not None else list(old)
-        new = await rows.snippet_rows(self.conn, ids)
+        new = await rows.snippet_rows(self.db, ids)
         for snippet_id in ids:
             before = old.get(snippet_id)
             self.patch.change(
@@ -67,8 +77,8 @@ class Ctx:
         """Walk each column's queue again; store and patch every eta that moved."""
         for platform_id in sorted(set(platform_ids)):
             self.wake.add(platform_id)
-            column = self.columns.get(platform_id) or await rows.platform_row(self.conn, platform_id)
-            queue = await rows.queue(self.conn, platform_id)
+            column = self.columns.get(platform_id) or await rows.platform_row(self.db, platform_id)
+            queue = await rows.queue(self.db, platform_id)
             clock = schedule.ColumnClock(
                 interval_s=column.interval_s,
                 last_sent_at=column.last_sent_at,
@@ -79,13 +89,10 @@ class Ctx:
             moved = [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
             if not moved:
                 continue
-            await self.conn.execute(
-                text(
-                    "UPDATE snippets AS s SET eta = v.eta FROM "
-                    "unnest(CAST(:ids AS integer[]), CAST(:etas AS timestamptz[])) AS v(id, eta) "
-                    "WHERE s.id = v.id"
-                ),
-                {"ids": [m[0] for m in moved], "etas": [m[2] for m in moved]},
+            await self.db.execute(
+                "UPDATE snippets AS s SET eta = v.eta"
+                " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
+                [m[0] for m in moved], [m[2] for m in moved],
             )
             for snippet_id, before, after in moved:
                 self.patch.change_fields(

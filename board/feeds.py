@@ -85,7 +85,7 @@ async def _fields(ctx: Ctx, args: Args, *, creating: bool) -> dict[str, Any]:
     if args.has("drafts_platform_id"):
         platform_id = args.int("drafts_platform_id", nullable=True)
         if platform_id is not None:
-            column = await rows.platform_row(ctx.conn, platform_id)
+            column = await rows.platform_row(ctx.db, platform_id)
             if column.kind != "drafts":
                 raise BadRequest(f"{args.op}: column {platform_id} is {column.kind}, not a drafts inbox")
         values["drafts_platform_id"] = platform_id

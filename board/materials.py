@@ -240,7 +240,7 @@ async def _follow_url(ctx: Ctx, material_id: int, old_url: str, new_url: str) ->
     )
     if not ids:
         return []
-    before = await rows.snippet_rows(ctx.conn, ids)
+    before = await rows.snippet_rows(ctx.db, ids)
     # The version moves, so an editor saving a stale copy hears that the card changed.
     await ctx.conn.execute(
         update(snippets).where(snippets.c.id.in_(ids))
@@ -254,10 +254,10 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
     """New cards for these materials on top of a drafts column, the last one topmost."""
     if not material_ids:
         return []
-    column = (await rows.lock_platforms(ctx.conn, [platform_id]))[platform_id]
+    column = (await rows.lock_platforms(ctx.db, [platform_id]))[platform_id]
     if column.kind != "drafts":
         raise BadRequest(f"column {platform_id} is a {column.kind} column, not a drafts inbox")
-    queue = await rows.queue(ctx.conn, platform_id)
+    queue = await rows.queue(ctx.db, platform_id)
     top = queue[0].ord if queue else None
     found = {
         r.id: r for r in await ctx.conn.execute(select(materials).where(materials.c.id.in_(list(material_ids))))

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from board import attachments
+from board.db import Row, fetch, fetchrow
 from board.errors import NotFound
-from board.tables import platforms, snippets, users
+from board.tables import snippets, users
 
 # Statuses that are part of the board's state (deleted cards leave it).
 VISIBLE = ("pending", "sending", "sent", "failed", "needs_check")
@@ -31,7 +31,7 @@ def text_limit(kind: str) -> int | None:
     return TEXT_LIMITS.get(kind)
 
 
-def platform_state(row: Row[Any] | Any) -> dict[str, Any]:
+def platform_state(row: Any) -> dict[str, Any]:
     m = row._mapping
     return {
         "id": m["id"],
@@ -53,7 +53,7 @@ SNIPPET_COLUMNS = (*snippets.c, users.c.email.label("user_email"))
 SNIPPET_FROM = snippets.outerjoin(users, users.c.id == snippets.c.user_id)
 
 
-def snippet_state(row: Row[Any] | Any) -> dict[str, Any] | None:
+def snippet_state(row: Any) -> dict[str, Any] | None:
     m = row._mapping
     if m["status"] not in VISIBLE:
         return None
@@ -79,44 +79,46 @@ def snippet_state(row: Row[Any] | Any) -> dict[str, Any] | None:
     }
 
 
-async def platform_row(conn: AsyncConnection, platform_id: int, *, lock: bool = False) -> Row[Any]:
-    query = select(platforms).where(platforms.c.id == platform_id, platforms.c.deleted_at.is_(None))
-    if lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+PLATFORM_SELECT = "SELECT * FROM platforms WHERE id = $1 AND deleted_at IS NULL"
+SNIPPET_SELECT = (
+    "SELECT s.*, u.email AS user_email FROM snippets s LEFT JOIN users u ON u.id = s.user_id"
+)
+
+
+async def platform_row(db: asyncpg.Connection, platform_id: int, *, lock: bool = False) -> Row:
+    row = await fetchrow(db, PLATFORM_SELECT + (" FOR UPDATE" if lock else ""), platform_id)
     if row is None:
         raise NotFound(f"no column with id {platform_id}")
     return row
 
 
-async def lock_platforms(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Row[Any]]:
+async def lock_platforms(db: asyncpg.Connection, ids: Iterable[int]) -> dict[int, Row]:
     """Lock columns in id order, so two commands on the same pair never deadlock."""
-    rows = {}
-    for platform_id in sorted(set(ids)):
-        rows[platform_id] = await platform_row(conn, platform_id, lock=True)
+    wanted = sorted(set(ids))
+    rows = {r.id: r for r in await fetch(
+        db, "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL"
+            " ORDER BY id FOR UPDATE", wanted,
+    )}
+    for platform_id in wanted:
+        if platform_id not in rows:
+            raise NotFound(f"no column with id {platform_id}")
     return rows
 
 
-async def lock_card(conn: AsyncConnection, snippet_id: int, extra_platforms: Sequence[int] = ()) -> tuple[Row[Any], dict[int, Row[Any]]]:
+async def lock_card(db: asyncpg.Connection, snippet_id: int, extra_platforms: Sequence[int] = ()) -> tuple[Row, dict[int, Row]]:
     """Lock a card's column (and ``extra_platforms``) in id order, then the card itself.
 
     Returns the card (with its last editor's e-mail, so it doubles as the 'before' snapshot)
     and the locked columns. Two round trips; retried if the card moves meanwhile.
     """
     for _ in range(3):
-        wanted = select(snippets.c.platform_id).where(snippets.c.id == snippet_id).scalar_subquery()
-        locked = {
-            r.id: r for r in await conn.execute(
-                select(platforms)
-                .where(or_(platforms.c.id == wanted, platforms.c.id.in_(list(extra_platforms))),
-                       platforms.c.deleted_at.is_(None))
-                .order_by(platforms.c.id).with_for_update()
-            )
-        }
-        card = (await conn.execute(
-            select(*SNIPPET_COLUMNS).select_from(SNIPPET_FROM)
-            .where(snippets.c.id == snippet_id).with_for_update(of=snippets)
-        )).first()
+        locked = {r.id: r for r in await fetch(
+            db,
+            "SELECT * FROM platforms WHERE (id = (SELECT platform_id FROM snippets WHERE id = $1)"
+            " OR id = ANY($2::int[])) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
+            snippet_id, list(extra_platforms),
+        )}
+        card = await fetchrow(db, SNIPPET_SELECT + " WHERE s.id = $1 FOR UPDATE OF s", snippet_id)
         if card is None:
             raise NotFound(f"no card with id {snippet_id}")
         for platform_id in extra_platforms:
@@ -124,37 +126,33 @@ async def lock_card(conn: AsyncConnection, snippet_id: int, extra_platforms: Seq
                 raise NotFound(f"no column with id {platform_id}")
         if card.platform_id in locked:
             return card, locked
-        if not (await conn.execute(select(platforms.c.id).where(
-                platforms.c.id == card.platform_id, platforms.c.deleted_at.is_(None)))).first():
+        if await db.fetchval(
+            "SELECT 1 FROM platforms WHERE id = $1 AND deleted_at IS NULL", card.platform_id
+        ) is None:
             raise NotFound(f"card {snippet_id} is in a deleted column")
     raise NotFound(f"card {snippet_id} keeps moving; try again")
 
 
-async def snippet_rows(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Row[Any]]:
+async def snippet_rows(db: asyncpg.Connection, ids: Sequence[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    query = select(*SNIPPET_COLUMNS).select_from(SNIPPET_FROM).where(snippets.c.id.in_(list(ids)))
-    return {row.id: row for row in await conn.execute(query)}
+    return {row.id: row for row in await fetch(db, SNIPPET_SELECT + " WHERE s.id = ANY($1::int[])", list(ids))}
 
 
-async def snippet_row(conn: AsyncConnection, snippet_id: int, *, lock: bool = False) -> Row[Any]:
-    query = select(snippets).where(snippets.c.id == snippet_id)
-    if lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+async def snippet_row(db: asyncpg.Connection, snippet_id: int, *, lock: bool = False) -> Row:
+    row = await fetchrow(
+        db, "SELECT * FROM snippets WHERE id = $1" + (" FOR UPDATE" if lock else ""), snippet_id
+    )
     if row is None:
         raise NotFound(f"no card with id {snippet_id}")
     return row
 
 
-async def queue(conn: AsyncConnection, platform_id: int) -> list[Row[Any]]:
+async def queue(db: asyncpg.Connection, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
-    query = (
-        select(
-            snippets.c.id, snippets.c.ord, snippets.c.kind, snippets.c.interval_s, snippets.c.eta,
-            snippets.c.meta["send_now"].as_boolean().label("urgent"),
-        )
-        .where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
-        .order_by(snippets.c.ord, snippets.c.id)
+    return await fetch(
+        db,
+        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent FROM snippets"
+        " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
+        platform_id,
     )
-    return list(await conn.execute(query))

@@ -22,6 +22,7 @@ import orjson
 from board import publishing
 from board.commands import announce
 from board.context import Ctx
+from board.db import transaction
 from platforms import load_class
 from platforms.base import Adapter, Column
 from poster.leadership import Leadership, LeadershipLost
@@ -240,10 +241,10 @@ class Registry:
         # Still holding the columns: nobody else can be publishing them, so whatever is left
         # `sending` was ours and is recorded as unknown (never resent blindly).
         try:
-            async with self.engine.begin() as conn:
-                ctx = Ctx(conn=conn, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+            async with transaction(self.engine) as (conn, db):
+                ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
                 abandoned = await publishing.abandon_sending(ctx, held)
-                await announce(conn, ctx.patch.build(), ctx.wake)
+                await announce(db, ctx.patch.build(), ctx.wake)
             if abandoned:
                 log.warning("left %d cards needs_check at shutdown", len(abandoned), extra={"action": "poster.shutdown"})
         except Exception:

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from sqlalchemy import exc as sa_exc
 
 from board import publishing
 from board.commands import announce
 from board.context import Actor, BoardConfig, Ctx
+from board.db import CONNECTION_ERRORS, transaction
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -119,8 +121,8 @@ class Poster:
 
     # --- one publish ------------------------------------------------------------------
 
-    def _ctx(self, conn: Any) -> Ctx:
-        return Ctx(conn=conn, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+    def _ctx(self, conn: Any, db: Any) -> Ctx:
+        return Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
 
     async def _publish_head(self) -> None:
         if self._planned is None:
@@ -129,10 +131,10 @@ class Poster:
         self.taking = True
         try:
             try:
-                async with self.deps.engine.begin() as conn:
-                    ctx = self._ctx(conn)
+                async with transaction(self.deps.engine) as (conn, db):
+                    ctx = self._ctx(conn, db)
                     taken = await publishing.take(ctx, self.platform_id, self._planned, fence)
-                    await announce(conn, ctx.patch.build(), ctx.wake)
+                    await announce(db, ctx.patch.build(), ctx.wake)
             except publishing.Fenced as exc:
                 raise LeadershipLost(str(exc)) from exc
             if taken is None:
@@ -234,11 +236,11 @@ class Poster:
         self.hold_until = self.deps.clock.monotonic() + exc.retry_after
         until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
         note = f"rate limited by the network until {until:%H:%M:%S} UTC"
-        async with self.deps.engine.begin() as conn:
-            ctx = self._ctx(conn)
+        async with transaction(self.deps.engine) as (conn, db):
+            ctx = self._ctx(conn, db)
             await publishing.finish(ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False)
             await publishing.set_column_note(ctx, self.platform_id, note)
-            await announce(conn, ctx.patch.build(), ctx.wake)
+            await announce(db, ctx.patch.build(), ctx.wake)
 
     async def _finish(self, card: Any, status: str, meta: dict[str, Any],
                       column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
@@ -248,16 +250,16 @@ class Poster:
         deadline = self.deps.clock.monotonic() + FINISH_PATIENCE
         while True:
             try:
-                async with self.deps.engine.begin() as conn:
-                    ctx = self._ctx(conn)
+                async with transaction(self.deps.engine) as (conn, db):
+                    ctx = self._ctx(conn, db)
                     done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
                                                    column_status=column_status, count_as_send=count_as_send)
                     if done and status == "sent":
                         await publishing.set_column_note(ctx, self.platform_id, None)
-                    await announce(conn, ctx.patch.build(), ctx.wake)
+                    await announce(db, ctx.patch.build(), ctx.wake)
                 break
-            except (OSError, TimeoutError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
-                    sa_exc.DBAPIError) as exc:
+            except (*CONNECTION_ERRORS, asyncpg.PostgresError, sa_exc.OperationalError, sa_exc.InterfaceError,
+                    sa_exc.TimeoutError, sa_exc.DBAPIError) as exc:
                 if self.deps.clock.monotonic() > deadline:
                     raise
                 self.log.warning("recording card %s as %s failed (%r); retrying", card.id, status, exc,

@@ -11,6 +11,7 @@ import pytest
 import platforms.bluesky
 import platforms.telegram
 import platforms.youtube  # noqa: F401
+from board.db import transaction
 from board.rows import platform_row
 from tests.fakes.server import serve
 from tests.fakes.telegram import FakeTelegram
@@ -65,8 +66,8 @@ async def test_webhook_tokens_follow_the_column(server: Running, admin: Client) 
 
 async def adapter(server: Running, platform_id: int) -> Any:
     """What the column's poster gets: the registry's adapter for the column's current row."""
-    async with server.services.engine.connect() as conn:
-        row = await platform_row(conn, platform_id)
+    async with transaction(server.services.engine) as (_conn, db):
+        row = await platform_row(db, platform_id)
     return (await server.services.registry.adapter_for(row))[0]
 
 

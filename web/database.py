@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import migrations
@@ -29,16 +33,42 @@ def migrate(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+# A pooled connection idle longer than this is pinged before use (one round trip). One in
+# steady use is not: pinging every checkout cost three round trips per command, and a
+# connection that breaks mid-use is invalidated and its command answered `unavailable`.
+IDLE_PING_S = 2.0
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         # A command waits at most this long for a connection before failing cleanly.
         pool_timeout=10,
         connect_args={"command_timeout": 30, "server_settings": {"application_name": "metronome"}},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            # The pool drops this connection and tries another (SQLAlchemy's documented recipe).
+            raise DisconnectionError(str(exc)) from exc
 
 
 def asyncpg_dsn(url: str) -> str:

@@ -20,6 +20,7 @@ from board import feeds
 from board.clock import Clock
 from board.commands import announce
 from board.context import Actor, BoardConfig, Ctx
+from board.db import transaction
 from board.errors import NotFound
 from board.feedparse import FeedError, parse
 
@@ -167,8 +168,8 @@ class FeedPoller:
 
     async def _record(self, step: Any, *args: Any, **kwargs: Any) -> Any:
         """Run one board step in its own transaction and announce what it changed."""
-        async with self.engine.begin() as conn:
-            ctx = Ctx(conn=conn, actor=SYSTEM, now=self.clock.now(), config=self.config)
+        async with transaction(self.engine) as (conn, db):
+            ctx = Ctx(conn=conn, db=db, actor=SYSTEM, now=self.clock.now(), config=self.config)
             result = await step(ctx, *args, **kwargs)
-            await announce(conn, ctx.patch.build(), ctx.wake)
+            await announce(db, ctx.patch.build(), ctx.wake)
         return result

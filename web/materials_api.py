@@ -16,6 +16,7 @@ from board import feeds, materials, search
 from board.args import Args
 from board.commands import announce, register
 from board.context import Ctx
+from board.db import transaction
 from board.errors import BadRequest, NotFound
 from web.routes import current_actor, json_error, origin_ok
 
@@ -79,8 +80,8 @@ async def post_materials(request: Request) -> Response:
             except materials.Invalid as exc:
                 raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
                                         exc.reason) from None
-        async with services.engine.begin() as conn:
-            ctx = Ctx(conn=conn, actor=actor, now=services.clock.now(), config=services.config)
+        async with transaction(services.engine) as (conn, db):
+            ctx = Ctx(conn=conn, db=db, actor=actor, now=services.clock.now(), config=services.config)
             results = []
             for i, item in enumerate(items):
                 try:
@@ -88,7 +89,7 @@ async def post_materials(request: Request) -> Response:
                 except materials.Invalid as exc:
                     raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
                                             exc.reason) from None
-            await announce(conn, ctx.patch.build(), ctx.wake)
+            await announce(db, ctx.patch.build(), ctx.wake)
     except materials.Invalid as exc:
         return invalid(exc.field, exc.reason)
     if batch:

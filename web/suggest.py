@@ -66,7 +66,7 @@ class Drafter:
         platform_id = platform_id if platform_id is not None else card_platform
         kind = settings = None
         if platform_id is not None:
-            column = await rows.platform_row(ctx.conn, platform_id)
+            column = await rows.platform_row(ctx.db, platform_id)
             kind, settings = column.kind, dict(column.settings or {})
         limit = rows.text_limit(kind) if kind else None
         room = prompts.budget(limit, kind, source.url)
@@ -122,7 +122,7 @@ async def _source(ctx: Ctx, snippet_id: int | None, material_id: int | None) -> 
     body = url = None
     platform_id = None
     if snippet_id is not None:
-        card = await rows.snippet_row(ctx.conn, snippet_id)
+        card = await rows.snippet_row(ctx.db, snippet_id)
         if card.kind != "post":
             raise BadRequest(f"card {snippet_id} is an interval marker: it has no text to draft")
         body, url, platform_id, material_id = card.body, card.url, card.platform_id, card.material_id

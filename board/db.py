@@ -1,0 +1,78 @@
+"""A board transaction on the driver's own connection: the hot statements skip SQLAlchemy.
+
+A command runs four to eight statements. Through SQLAlchemy Core each costs ~300 µs of
+this process's CPU (statement building, cache keys, result processing, a greenlet hop);
+through asyncpg directly ~100 µs. Commands and posters therefore run their frequent
+statements as SQL on the asyncpg connection (``Ctx.db``), while the rarer ones keep
+SQLAlchemy (``Ctx.conn``) — both on the same connection, in the same transaction: the
+SQLAlchemy side is switched to autocommit, so it never issues BEGIN or COMMIT of its own,
+and this module owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+# Errors that mean the connection (or the server) is gone, not that a statement was wrong.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
+    asyncpg.exceptions.CannotConnectNowError,
+)
+
+
+class Row(asyncpg.Record):
+    """A record read by attribute, as SQLAlchemy rows are, so both kinds flow through one code."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def _mapping(self) -> Row:
+        return self
+
+
+async def fetch(db: asyncpg.Connection, sql: str, *args: Any) -> list[Row]:
+    return await db.fetch(sql, *args, record_class=Row)
+
+
+async def fetchrow(db: asyncpg.Connection, sql: str, *args: Any) -> Row | None:
+    return await db.fetchrow(sql, *args, record_class=Row)
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncConnection, asyncpg.Connection]]:
+    """One transaction: yields the SQLAlchemy connection and the asyncpg one under it.
+
+    Commits when the block ends, rolls back when it raises. A connection that broke on the
+    way is invalidated, so the pool never hands it out again.
+    """
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        raw = (await conn.get_raw_connection()).driver_connection
+        tx = raw.transaction()
+        try:
+            await tx.start()
+            try:
+                yield conn, raw
+            except BaseException:
+                try:
+                    await tx.rollback()
+                except (*CONNECTION_ERRORS, asyncpg.PostgresError):
+                    pass  # the original error tells more; the connection is dropped below
+                raise
+            await tx.commit()
+        finally:
+            if raw.is_closed() or raw.is_in_transaction():
+                await conn.invalidate()
