@@ -87,7 +87,7 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, in
             return None
         if card.kind == "interval":
             await apply_marker(ctx, column, card)
-            column = await rows.platform_row(ctx.conn, platform_id)
+            column = await rows.platform_row(ctx.db, platform_id)
             continue
         if card.id != snippet_id or (not urgent and (card.eta is None or card.eta > ctx.now)):
             return None
@@ -111,7 +111,7 @@ async def apply_marker(ctx: Ctx, column: Any, card: Any) -> None:
         update(platforms).where(platforms.c.id == column.id)
         .values(interval_s=card.interval_s, version=platforms.c.version + 1, updated_at=ctx.now)
     )
-    old = await rows.snippet_rows(ctx.conn, [card.id])
+    old = await rows.snippet_rows(ctx.db, [card.id])
     await ctx.conn.execute(
         update(snippets).where(snippets.c.id == card.id)
         .values(status="sent", finished_at=ctx.now, eta=None, version=snippets.c.version + 1, updated_at=ctx.now)
@@ -126,8 +126,8 @@ async def finish(
     column_status: tuple[str, str | None] | None = None, count_as_send: bool = True,
 ) -> bool:
     """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
-    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
-    old = await rows.snippet_rows(ctx.conn, [snippet_id])
+    column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    old = await rows.snippet_rows(ctx.db, [snippet_id])
     values: dict[str, Any] = {"status": status, "version": snippets.c.version + 1, "updated_at": ctx.now,
                               "meta": _meta_update(**meta)}
     if status in ("sent", "failed", "needs_check"):
@@ -157,7 +157,7 @@ async def finish(
 
 async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> None:
     """A line under the column's name (a rate limit being waited out); not a status change."""
-    column = await rows.platform_row(ctx.conn, platform_id, lock=True)
+    column = await rows.platform_row(ctx.db, platform_id, lock=True)
     if column.status_message == message:
         return
     await ctx.conn.execute(
@@ -181,15 +181,15 @@ async def stuck_sending(conn: Any, platform_id: int) -> list[Any]:
 
 async def _card(ctx: Ctx, args: Args) -> Any:
     snippet_id = args.int("id")
-    first = await rows.snippet_row(ctx.conn, snippet_id)
-    await rows.lock_platforms(ctx.conn, [first.platform_id])
-    return await rows.snippet_row(ctx.conn, snippet_id, lock=True)
+    first = await rows.snippet_row(ctx.db, snippet_id)
+    await rows.lock_platforms(ctx.db, [first.platform_id])
+    return await rows.snippet_row(ctx.db, snippet_id, lock=True)
 
 
 async def _to_top(ctx: Ctx, card: Any, **values: Any) -> None:
     from board.cards import top_ord
 
-    old = await rows.snippet_rows(ctx.conn, [card.id])
+    old = await rows.snippet_rows(ctx.db, [card.id])
     ord_ = await top_ord(ctx, card.platform_id, card.id)
     await ctx.conn.execute(
         update(snippets).where(snippets.c.id == card.id)
@@ -225,7 +225,7 @@ async def mark_sent(ctx: Ctx, args: Args) -> dict[str, Any]:
     extra: dict[str, Any] = {"checked_by": ctx.actor.email}
     if remote_url:
         extra["remote_url"] = remote_url
-    old = await rows.snippet_rows(ctx.conn, [card.id])
+    old = await rows.snippet_rows(ctx.db, [card.id])
     await ctx.conn.execute(
         update(snippets).where(snippets.c.id == card.id)
         .values(status="sent", version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id,
@@ -302,7 +302,7 @@ async def abandon_sending(ctx: Ctx, platform_ids: list[int]) -> list[int]:
         )
     ))
     for snippet_id in ids:
-        card = await rows.snippet_row(ctx.conn, snippet_id)
+        card = await rows.snippet_row(ctx.db, snippet_id)
         await finish(ctx, card.platform_id, snippet_id, "needs_check",
                      meta={"error": "outcome unknown: the server stopped while publishing"})
     return ids
