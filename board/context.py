@@ -53,6 +53,12 @@ class Ctx:
         self.wake.add(platform_id)
         return new
 
+    def column_changed(self, old: Any, new: Any) -> None:
+        """Record a column's change from its rows before and after; it is rescheduled from ``new``."""
+        self.columns[new.id] = new
+        self.patch.change("platforms", new.id, rows.platform_state(old), rows.platform_state(new))
+        self.wake.add(new.id)
+
     def snippet_changed(self, old: Any, new: Any) -> None:
         """Record one card's change from its rows before and after (None: not there)."""
         self.patch.change(

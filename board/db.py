@@ -52,6 +52,18 @@ async def fetchrow(db: asyncpg.Connection, sql: str, *args: Any) -> Row | None:
 
 
 @asynccontextmanager
+async def connect(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled asyncpg connection outside any transaction: for single reads."""
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        try:
+            yield raw
+        finally:
+            if raw.is_closed():
+                await conn.invalidate()
+
+
+@asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncConnection, asyncpg.Connection]]:
     """One transaction: yields the SQLAlchemy connection and the asyncpg one under it.
 

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
+import asyncpg
+import orjson
+from sqlalchemy import Integer, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from board import rows
 from board.args import Args
 from board.context import Ctx, is_running
+from board.db import fetch, fetchrow
 from board.errors import Conflict
 from board.tables import materials, platforms, snippets
 
@@ -36,9 +39,9 @@ class Head:
     status: str
 
 
-async def head(conn: Any, platform_id: int) -> Head | None:
+async def head(db: asyncpg.Connection, platform_id: int) -> Head | None:
     """The column's first pending card (None: the column is gone)."""
-    return (await heads(conn, [platform_id])).get(platform_id)
+    return (await heads(db, [platform_id])).get(platform_id)
 
 
 def _meta_update(**values: Any) -> Any:
@@ -53,18 +56,17 @@ class Fenced(Exception):
     """This instance no longer leads the column: it must not mark anything `sending`."""
 
 
-_FENCED_COLUMN = text(
-    "SELECT p.* FROM platforms AS p JOIN column_leaders AS cl ON cl.platform_id = p.id "
-    "WHERE p.id = :id AND p.deleted_at IS NULL AND cl.owner = :owner AND cl.epoch = :epoch "
-    "FOR UPDATE OF p FOR SHARE OF cl"
+_FENCED_COLUMN = (
+    "SELECT p.* FROM platforms AS p JOIN column_leaders AS cl ON cl.platform_id = p.id"
+    " WHERE p.id = $1 AND p.deleted_at IS NULL AND cl.owner = $2 AND cl.epoch = $3"
+    " FOR UPDATE OF p FOR SHARE OF cl"
 )
 
 _HEAD = (
-    select(*rows.SNIPPET_COLUMNS, materials.c.title.label("material_title"),
-           materials.c.lead.label("material_lead"))
-    .select_from(rows.SNIPPET_FROM.outerjoin(materials, materials.c.id == snippets.c.material_id))
-    .where(snippets.c.platform_id == bindparam("pid"), snippets.c.status == "pending")
-    .order_by(snippets.c.ord, snippets.c.id).limit(1).with_for_update(of=snippets)
+    "SELECT s.*, u.email AS user_email, m.title AS material_title, m.lead AS material_lead"
+    " FROM snippets s LEFT JOIN users u ON u.id = s.user_id"
+    " LEFT JOIN materials m ON m.id = s.material_id"
+    " WHERE s.platform_id = $1 AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1 FOR UPDATE OF s"
 )
 
 
@@ -75,27 +77,27 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, in
     paused): the caller plans again. Raises Fenced when another instance leads the column.
     """
     owner, epoch = fence
-    column = (await ctx.conn.execute(_FENCED_COLUMN, {"id": platform_id, "owner": owner, "epoch": epoch})).first()
+    column = await fetchrow(ctx.db, _FENCED_COLUMN, platform_id, owner, epoch)
     if column is None:
         raise Fenced(f"column {platform_id} is led elsewhere now (or was deleted)")
     while True:
-        card = (await ctx.conn.execute(_HEAD, {"pid": platform_id})).first()
+        card = await fetchrow(ctx.db, _HEAD, platform_id)
         if card is None:
             return None
         urgent = bool((card.meta or {}).get("send_now"))
         if not (is_running(column) or (urgent and column.status == "ok")):
             return None
         if card.kind == "interval":
-            await apply_marker(ctx, column, card)
-            column = await rows.platform_row(ctx.db, platform_id)
+            column = await apply_marker(ctx, column, card)
             continue
         if card.id != snippet_id or (not urgent and (card.eta is None or card.eta > ctx.now)):
             return None
         break
     meta = {**(card.meta or {}), "attempt": int((card.meta or {}).get("attempt", 1))}
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(status="sending", version=snippets.c.version + 1, updated_at=ctx.now, meta=meta)
+    await ctx.db.execute(
+        "UPDATE snippets SET status = 'sending', version = version + 1, updated_at = $2,"
+        " meta = $3::text::jsonb WHERE id = $1",
+        card.id, ctx.now, orjson.dumps(meta).decode(),
     )
     before = rows.snippet_state(card)
     assert before is not None
@@ -104,21 +106,33 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, in
     return card, column
 
 
-async def apply_marker(ctx: Ctx, column: Any, card: Any) -> None:
-    """An interval card reached the head: the column takes its interval; the card is done."""
-    old_column = column
-    await ctx.conn.execute(
-        update(platforms).where(platforms.c.id == column.id)
-        .values(interval_s=card.interval_s, version=platforms.c.version + 1, updated_at=ctx.now)
+async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
+    """An interval card reached the head: the column takes its interval; the card is done.
+    Returns the column's new row."""
+    new_column = await fetchrow(
+        ctx.db,
+        "UPDATE platforms SET interval_s = $2, version = version + 1, updated_at = $3 WHERE id = $1 RETURNING *",
+        column.id, card.interval_s, ctx.now,
     )
-    old = await rows.snippet_rows(ctx.db, [card.id])
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(status="sent", finished_at=ctx.now, eta=None, version=snippets.c.version + 1, updated_at=ctx.now)
+    new = await fetchrow(
+        ctx.db,
+        _UPDATED_CARD.format(
+            sets="status = 'sent', finished_at = $2, eta = NULL, version = version + 1, updated_at = $2",
+            where="",
+        ),
+        card.id, ctx.now,
     )
-    await ctx.snippets_changed(old)
-    await ctx.platform_changed(old_column, column.id)
+    ctx.snippet_changed(card, new)
+    ctx.column_changed(column, new_column)
     await ctx.reschedule(column.id)
+    return new_column
+
+
+# An UPDATE of one card returning its new row the way rows.SNIPPET_SELECT reads it.
+_UPDATED_CARD = (
+    "WITH s AS (UPDATE snippets SET {sets} WHERE id = $1{where} RETURNING *)"
+    " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id"
+)
 
 
 async def finish(
@@ -127,44 +141,48 @@ async def finish(
 ) -> bool:
     """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
     column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    ctx.columns[platform_id] = column
     old = await rows.snippet_rows(ctx.db, [snippet_id])
-    values: dict[str, Any] = {"status": status, "version": snippets.c.version + 1, "updated_at": ctx.now,
-                              "meta": _meta_update(**meta)}
+    sets = "status = $2, version = version + 1, updated_at = $3, meta = (meta - $4::text[]) || $5::text::jsonb"
     if status in ("sent", "failed", "needs_check"):
-        values["finished_at"] = ctx.now
-        values["eta"] = None
-    done = await ctx.conn.scalar(
-        update(snippets).where(snippets.c.id == snippet_id, snippets.c.status == "sending")
-        .values(**values).returning(snippets.c.id)
+        sets += ", finished_at = $3, eta = NULL"
+    new = await fetchrow(
+        ctx.db, _UPDATED_CARD.format(sets=sets, where=" AND status = 'sending'"),
+        snippet_id, status, ctx.now, list(OUTCOME_KEYS), orjson.dumps(meta).decode(),
     )
-    if done is None:
+    if new is None:
         return False
-    column_values: dict[str, Any] = {}
+    column_sets: list[str] = []
+    params: list[Any] = []
     if count_as_send:
-        column_values["last_sent_at"] = ctx.now
+        params.append(ctx.now)
+        column_sets.append(f"last_sent_at = ${len(params) + 1}")
     if column_status is not None:
         # A status change is an edit of the column; a send time is not (no version bump, so
         # an admin's settings edit in flight does not conflict with every publish).
-        column_values.update(status=column_status[0], status_message=column_status[1],
-                             version=platforms.c.version + 1)
-    if column_values:
-        await ctx.conn.execute(update(platforms).where(platforms.c.id == platform_id).values(**column_values))
-        await ctx.platform_changed(column, platform_id)
-    await ctx.snippets_changed(old)
+        params.extend(column_status)
+        column_sets.append(f"status = ${len(params)}, status_message = ${len(params) + 1}, version = version + 1")
+    if column_sets:
+        new_column = await fetchrow(
+            ctx.db, f"UPDATE platforms SET {', '.join(column_sets)} WHERE id = $1 RETURNING *",
+            platform_id, *params,
+        )
+        ctx.column_changed(column, new_column)
+    ctx.snippet_changed(old.get(snippet_id), new)
     await ctx.reschedule(platform_id)
     return True
 
 
 async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> None:
     """A line under the column's name (a rate limit being waited out); not a status change."""
-    column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    column = ctx.columns.get(platform_id) or await rows.platform_row(ctx.db, platform_id, lock=True)
     if column.status_message == message:
         return
-    await ctx.conn.execute(
-        update(platforms).where(platforms.c.id == platform_id)
-        .values(status_message=message, version=platforms.c.version + 1)
+    new_column = await fetchrow(
+        ctx.db, "UPDATE platforms SET status_message = $2, version = version + 1 WHERE id = $1 RETURNING *",
+        platform_id, message,
     )
-    await ctx.platform_changed(column, platform_id)
+    ctx.column_changed(column, new_column)
 
 
 async def stuck_sending(conn: Any, platform_id: int) -> list[Any]:
@@ -235,30 +253,24 @@ async def mark_sent(ctx: Ctx, args: Args) -> dict[str, Any]:
     return {"id": card.id}
 
 
-async def heads(conn: Any, platform_ids: list[int]) -> dict[int, Head]:
-    """Head of many columns in two queries: how a restart arms thousands of posters quickly."""
+async def heads(db: asyncpg.Connection, platform_ids: list[int]) -> dict[int, Head]:
+    """Head of many columns in one query: how a restart arms thousands of posters quickly."""
     if not platform_ids:
         return {}
-    # One array parameter rather than thousands of bound values: a restart reads 10,000 heads.
-    ids = bindparam("ids", list(platform_ids), type_=ARRAY(Integer))
-    columns = {r.id: r for r in await conn.execute(
-        select(platforms).where(platforms.c.id == any_(ids), platforms.c.deleted_at.is_(None))
-    )}
-    firsts = {r.platform_id: r for r in await conn.execute(
-        select(snippets.c.platform_id, snippets.c.id, snippets.c.kind, snippets.c.eta,
-               snippets.c.meta["send_now"].as_boolean().label("urgent"))
-        .ext(distinct_on(snippets.c.platform_id))
-        .where(snippets.c.platform_id == any_(bindparam("pids", list(columns), type_=ARRAY(Integer))),
-               snippets.c.status == "pending")
-        .order_by(snippets.c.platform_id, snippets.c.ord, snippets.c.id)
-    )}
     result = {}
-    for pid, column in columns.items():
-        card = firsts.get(pid)
-        result[pid] = Head(
-            platform_id=pid, running=is_running(column), status=column.status,
-            urgent=bool(card and card.urgent), snippet_id=card.id if card else None,
-            kind=card.kind if card else None, eta=card.eta if card else None,
+    for r in await fetch(
+        db,
+        "SELECT p.id, p.kind, p.paused, p.status, h.id AS head_id, h.kind AS head_kind,"
+        " h.eta AS head_eta, h.urgent AS head_urgent"
+        " FROM platforms p LEFT JOIN LATERAL ("
+        "  SELECT s.id, s.kind, s.eta, (s.meta->>'send_now')::boolean AS urgent FROM snippets s"
+        "  WHERE s.platform_id = p.id AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1"
+        " ) h ON true WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL",
+        list(platform_ids),
+    ):
+        result[r.id] = Head(
+            platform_id=r.id, running=is_running(r), status=r.status, urgent=bool(r.head_urgent),
+            snippet_id=r.head_id, kind=r.head_kind, eta=r.head_eta,
         )
     return result
 

@@ -22,7 +22,7 @@ import orjson
 from board import publishing
 from board.commands import announce
 from board.context import Ctx
-from board.db import transaction
+from board.db import connect, transaction
 from platforms import load_class
 from platforms.base import Adapter, Column
 from poster.leadership import Leadership, LeadershipLost
@@ -179,8 +179,9 @@ class Registry:
         if not got:
             return
         started = time.perf_counter()
+        async with connect(self.engine) as db:
+            heads = await publishing.heads(db, got)
         async with self.engine.connect() as conn:
-            heads = await publishing.heads(conn, got)
             stuck = await publishing.columns_with_sending(conn, got)
         for n, platform_id in enumerate(got):
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)

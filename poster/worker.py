@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 from board import publishing
 from board.commands import announce
 from board.context import Actor, BoardConfig, Ctx
-from board.db import CONNECTION_ERRORS, transaction
+from board.db import CONNECTION_ERRORS, connect, transaction
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -106,8 +106,8 @@ class Poster:
         if hold > 0:
             return hold
         if head is None:
-            async with self.deps.engine.connect() as conn:
-                head = await publishing.head(conn, self.platform_id)
+            async with connect(self.deps.engine) as db:
+                head = await publishing.head(db, self.platform_id)
         if head is None or head.snippet_id is None:
             return None
         self._planned = head.snippet_id
