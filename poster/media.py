@@ -19,6 +19,7 @@ from board import mediastore
 from board.mediastore import MediaMissing, MediaRefused, MediaStore
 from board.tables import materials
 from platforms.base import Media, PlatformError, Rejected, Transient
+from platforms.http import tls_context
 
 # A CMS image server that does not answer within these is down; the card fails with a clear
 # error and an editor retries it (the publish has not started).
@@ -36,8 +37,17 @@ class CardMedia:
         self.store = store
         self.engine = engine
         self.clock = clock
-        self.http = httpx.AsyncClient(follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DOWNLOAD_TIMEOUT)
+        self._http: httpx.AsyncClient | None = None  # built on first download
         self._downloads: dict[str, asyncio.Lock] = {}
+
+    async def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            verify = await tls_context()
+            if self._http is None:
+                self._http = httpx.AsyncClient(
+                    follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DOWNLOAD_TIMEOUT, verify=verify
+                )
+        return self._http
 
     async def __call__(self, card: Any) -> tuple[Media, ...]:
         try:
@@ -103,7 +113,7 @@ class CardMedia:
     async def _fetch(self, url: str) -> mediastore.Staged:
         staging = self.store.staging()
         try:
-            async with self.http.stream("GET", url) as response:
+            async with (await self._client()).stream("GET", url) as response:
                 if response.status_code >= 500 or response.status_code == 429:
                     raise Transient(f"HTTP {response.status_code}")
                 if response.status_code >= 400:
@@ -122,4 +132,5 @@ class CardMedia:
             raise
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()

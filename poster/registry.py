@@ -25,6 +25,7 @@ from board.context import Ctx
 from board.db import connect, transaction
 from platforms import load_class
 from platforms.base import Adapter, Column
+from platforms.http import tls_context
 from poster.leadership import Leadership, LeadershipLost
 from poster.worker import POSTER, Poster, PosterDeps
 
@@ -46,7 +47,7 @@ class Registry:
                  media_for: Any = None, on_secrets: Any = None) -> None:
         self.leadership = Leadership(database_url)
         self.engine = engine
-        self.http = httpx.AsyncClient(follow_redirects=False)
+        self._http: httpx.AsyncClient | None = None  # built on first use (platforms/http.py)
         self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
                                adapter_for=self.adapter_for, metrics=metrics, media_for=media_for)
         self.posters: dict[int, Poster] = {}
@@ -93,6 +94,14 @@ class Registry:
         )
         return poster
 
+    async def http(self) -> httpx.AsyncClient:
+        """The HTTP client every column's adapter shares."""
+        if self._http is None:
+            verify = await tls_context()
+            if self._http is None:
+                self._http = httpx.AsyncClient(follow_redirects=False, verify=verify)
+        return self._http
+
     async def adapter_for(self, row: Any) -> tuple[Adapter, str, dict[str, Any]]:
         """The column's adapter, built from its own row (its own secrets) and rebuilt when
         the account changes (kind, settings or secrets), not on every send."""
@@ -108,7 +117,7 @@ class Registry:
         if self._on_secrets is not None:
             self._on_secrets(secrets.values())
         column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
-        adapter = (await load_class(row.kind))(column, self.http)
+        adapter = (await load_class(row.kind))(column, await self.http())
         self._adapters[row.id] = (key, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
 
@@ -125,7 +134,9 @@ class Registry:
             self._stopped.set()
 
     async def _prewarm(self) -> None:
-        """Load the client libraries of the kinds in use before their first publish needs them."""
+        """Load the client libraries of the kinds in use, and the HTTP client, before the first
+        publish needs them."""
+        await self.http()
         async with self.engine.connect() as conn:
             kinds = await publishing.kinds_in_use(conn)
         for kind in kinds:
@@ -255,7 +266,8 @@ class Registry:
         # The supervisor loop closes the leadership connection.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopped.wait(), DRAIN_TIMEOUT)
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
 
 def _connection_failure(exc: BaseException) -> bool:

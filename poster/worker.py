@@ -59,7 +59,6 @@ class Poster:
     def __init__(self, platform_id: int, deps: PosterDeps) -> None:
         self.platform_id = platform_id
         self.deps = deps
-        self.log = log.getChild(str(platform_id))
         self._wake = asyncio.Event()
         self._stopping = False
         self.publishing = False
@@ -68,6 +67,11 @@ class Poster:
         self.taking = False
         self.kind = "?"
         self.task: asyncio.Task[None] | None = None
+
+    @property
+    def log(self) -> logging.Logger:
+        # Made when first used: 10,000 idle columns should not mean 10,000 loggers.
+        return log.getChild(str(self.platform_id))
 
     def wake(self) -> None:
         self._wake.set()
