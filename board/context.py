@@ -108,4 +108,8 @@ class Ctx:
 
 def is_running(column: Any) -> bool:
     """Whether a column's timer runs: not paused, not stopped, not an inbox."""
-    return bool(not column.paused and column.status in ("ok",) and column.kind != "drafts")
+    return running(column.paused, column.status, column.kind)
+
+
+def running(paused: bool, status: str, kind: str) -> bool:
+    return not paused and status == "ok" and kind != "drafts"

@@ -107,3 +107,17 @@ def test_embedded_database_survives_kill_9(tmp_path: Path) -> None:
     while postgres_processes(pgdata) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not postgres_processes(pgdata), "the embedded server outlived metronome"
+
+
+def test_newest_revision_is_alembics_head(database_url: str) -> None:
+    """`serve` skips alembic when the database is at the newest revision read off the file
+    names: that must be alembic's own head, and a migrated database must be at it."""
+    import asyncio
+
+    from alembic.script import ScriptDirectory
+
+    from web.database import alembic_config, current_revision, newest_revision
+
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    assert newest_revision() == head
+    assert asyncio.run(current_revision(database_url)) == head
