@@ -67,7 +67,7 @@ class Registry:
     def resync(self) -> None:
         """Notifications were lost: every poster plans again and the columns are rescanned."""
         for poster in self.posters.values():
-            poster.wake()
+            poster.forget_notices()
         self._scan.set()
 
     def wake(self, platform_ids: Iterable[int]) -> None:
@@ -75,7 +75,7 @@ class Registry:
         for platform_id in platform_ids:
             poster = self.posters.get(platform_id)
             if poster is not None:
-                poster.wake()
+                poster.notified()
             else:
                 # Remembered: a claim under way may be arming this column from an older read.
                 self._unclaimed_wakes.add(platform_id)

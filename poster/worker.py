@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -60,6 +62,7 @@ class Poster:
         self.platform_id = platform_id
         self.deps = deps
         self._wake = asyncio.Event()
+        self._own_notices = 0  # our steps' notifications still to come (see _step)
         self._stopping = False
         self.publishing = False
         self.hold_until: float = 0.0
@@ -72,6 +75,18 @@ class Poster:
     def log(self) -> logging.Logger:
         # Made when first used: 10,000 idle columns should not mean 10,000 loggers.
         return log.getChild(str(self.platform_id))
+
+    def notified(self) -> None:
+        """A notification named this column: plan again, unless it is our own step's."""
+        if self._own_notices:
+            self._own_notices -= 1
+            return
+        self._wake.set()
+
+    def forget_notices(self) -> None:
+        """Notifications were lost (the LISTEN connection dropped): count none as ours."""
+        self._own_notices = 0
+        self._wake.set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -125,8 +140,18 @@ class Poster:
 
     # --- one publish ------------------------------------------------------------------
 
-    def _ctx(self, conn: Any, db: Any) -> Ctx:
-        return Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+    @contextlib.asynccontextmanager
+    async def _step(self) -> AsyncIterator[Ctx]:
+        """One transaction of this poster's, announced to every instance.
+
+        The poster plans again after each of its steps anyway, so the notification of its
+        own change is not a reason to wake it: that would be one more read per publish."""
+        async with transaction(self.deps.engine) as (conn, db):
+            ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+            yield ctx
+            await announce(db, ctx.patch.build(), ctx.wake)
+        if self.platform_id in ctx.wake:
+            self._own_notices += 1
 
     async def _publish_head(self) -> None:
         if self._planned is None:
@@ -135,10 +160,8 @@ class Poster:
         self.taking = True
         try:
             try:
-                async with transaction(self.deps.engine) as (conn, db):
-                    ctx = self._ctx(conn, db)
+                async with self._step() as ctx:
                     taken = await publishing.take(ctx, self.platform_id, self._planned, fence)
-                    await announce(db, ctx.patch.build(), ctx.wake)
             except publishing.Fenced as exc:
                 raise LeadershipLost(str(exc)) from exc
             if taken is None:
@@ -240,11 +263,9 @@ class Poster:
         self.hold_until = self.deps.clock.monotonic() + exc.retry_after
         until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
         note = f"rate limited by the network until {until:%H:%M:%S} UTC"
-        async with transaction(self.deps.engine) as (conn, db):
-            ctx = self._ctx(conn, db)
+        async with self._step() as ctx:
             await publishing.finish(ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False)
             await publishing.set_column_note(ctx, self.platform_id, note)
-            await announce(db, ctx.patch.build(), ctx.wake)
 
     async def _finish(self, card: Any, status: str, meta: dict[str, Any],
                       column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
@@ -254,13 +275,11 @@ class Poster:
         deadline = self.deps.clock.monotonic() + FINISH_PATIENCE
         while True:
             try:
-                async with transaction(self.deps.engine) as (conn, db):
-                    ctx = self._ctx(conn, db)
+                async with self._step() as ctx:
                     done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
                                                    column_status=column_status, count_as_send=count_as_send)
                     if done and status == "sent":
                         await publishing.set_column_note(ctx, self.platform_id, None)
-                    await announce(db, ctx.patch.build(), ctx.wake)
                 break
             except (*CONNECTION_ERRORS, asyncpg.PostgresError, sa_exc.OperationalError, sa_exc.InterfaceError,
                     sa_exc.TimeoutError, sa_exc.DBAPIError) as exc:
