@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
+import os
 import secrets
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -17,12 +20,14 @@ import orjson
 import uvicorn
 import websockets
 from sqlalchemy.ext.asyncio import create_async_engine
+from websockets.frames import Frame, Opcode
 
 from board import accounts
 from board.patch import merge
 from tests import leakscan
 from tests.fakes.server import free_port
 from web.app import create_app
+from web.cli import WS_OPTIONS
 from web.settings import load
 
 PASSWORD = "correct horse battery"
@@ -54,8 +59,10 @@ def test_env(database_url: str, data_dir: str, **extra: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def running_app(database_url: str, *, clock: Any = None, **env: str) -> AsyncIterator[Running]:
-    """A full app (lifespan, WebSocket, listener) served by uvicorn on a free port."""
+async def running_app(database_url: str, *, clock: Any = None, uvicorn_options: dict[str, Any] | None = None,
+                      **env: str) -> AsyncIterator[Running]:
+    """A full app (lifespan, WebSocket, listener) served by uvicorn on a free port, with the
+    WebSocket settings of `metronome serve` unless ``uvicorn_options`` says otherwise."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load(test_env(database_url, data_dir, **env), cwd=Path(data_dir))
         app = create_app(settings, database_url, clock=clock)
@@ -63,7 +70,7 @@ async def running_app(database_url: str, *, clock: Any = None, **env: str) -> As
         # DEBUG like the rest of the suite (tests/leakscan.py): uvicorn's websockets log handshakes and
         # frames. No log_config: its records go to the root logger, where the log scan reads them.
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="debug", log_config=None,
-                                ws_per_message_deflate=False, ws_max_size=1024 * 1024)
+                                **{**WS_OPTIONS, **(uvicorn_options or {})})
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve(), name=f"app-{port}")
         while not server.started:
@@ -76,6 +83,90 @@ async def running_app(database_url: str, *, clock: Any = None, **env: str) -> As
         finally:
             server.should_exit = True
             await task
+
+
+class RawSocket:
+    """A WebSocket spoken by hand: it reads only when told (a stuck browser tab), sends masked
+    frames, and parses the server's frames byte for byte, whatever follows a close."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buffer = b""
+
+    @classmethod
+    async def connect(cls, running: Running, cookie: str, *, rcvbuf: int | None = 4096) -> RawSocket:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket()
+        sock.setblocking(False)
+        if rcvbuf is not None:  # a small window: the server's writes back up in its own buffer
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        port = int(running.url.rsplit(":", 1)[1])
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        await loop.sock_sendall(
+            sock,
+            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {running.url}\r\n"
+            f"Cookie: metronome_session={cookie}\r\n\r\n".encode()
+        )
+        raw = cls(sock)
+        head = await raw._read_until(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        return raw
+
+    async def _fill(self) -> bool:
+        chunk = await asyncio.get_running_loop().sock_recv(self.sock, 65536)
+        self._buffer += chunk
+        return bool(chunk)
+
+    async def _read_until(self, marker: bytes) -> bytes:
+        while marker not in self._buffer:
+            if not await self._fill():
+                raise AssertionError("connection closed during the handshake")
+        head, _, self._buffer = self._buffer.partition(marker)
+        return head
+
+    async def _read_exactly(self, n: int) -> bytes | None:
+        while len(self._buffer) < n:
+            if not await self._fill():
+                return None
+        data, self._buffer = self._buffer[:n], self._buffer[n:]
+        return data
+
+    async def frame(self) -> tuple[int, bytes] | None:
+        """The next frame as (opcode, payload); None at the end of the stream."""
+        head = await self._read_exactly(2)
+        if head is None:
+            return None
+        assert head[0] & 0x80 and not head[1] & 0x80, f"expected a final, unmasked frame, got {head!r}"
+        length = head[1] & 0x7F
+        if length == 126:
+            length = int.from_bytes(await self._read_exactly(2) or b"", "big")
+        elif length == 127:
+            length = int.from_bytes(await self._read_exactly(8) or b"", "big")
+        payload = await self._read_exactly(length)
+        assert payload is not None, "the stream ended inside a frame"
+        return head[0] & 0x0F, payload
+
+    async def frames_until_eof(self, timeout: float = 15.0) -> list[tuple[int, bytes]]:
+        async def read() -> list[tuple[int, bytes]]:
+            frames = []
+            while (frame := await self.frame()) is not None:
+                frames.append(frame)
+            return frames
+
+        return await asyncio.wait_for(read(), timeout)
+
+    async def send_frame(self, opcode: int, payload: bytes) -> None:
+        await asyncio.get_running_loop().sock_sendall(self.sock, self.frame_bytes(opcode, payload))
+
+    @staticmethod
+    def frame_bytes(opcode: int, payload: bytes) -> bytes:
+        """A final frame, masked as every client frame must be (RFC 6455 §5.1)."""
+        return Frame(Opcode(opcode), payload).serialize(mask=True)
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 async def make_user(database_url: str, role: str = "admin", email: str | None = None) -> str:
@@ -134,7 +225,7 @@ class Client:
     @classmethod
     @contextlib.asynccontextmanager
     async def connect(cls, running: Running, *, cookie: str | None = None, token: str | None = None,
-                      origin: str | None = "same") -> AsyncIterator[Client]:
+                      origin: str | None = "same", compression: str | None = None) -> AsyncIterator[Client]:
         headers = {}
         if cookie:
             headers["Cookie"] = f"metronome_session={cookie}"
@@ -145,7 +236,7 @@ class Client:
         if origin:
             headers["Origin"] = origin
         async with websockets.connect(running.ws_url, additional_headers=headers, max_size=None,
-                                      compression=None) as ws:
+                                      compression=compression) as ws:
             client = cls(ws)
             client._reader = asyncio.create_task(client._read(), name="test-client-reader")
             try:

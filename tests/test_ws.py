@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
-import socket
 import time
 
 import pytest
 import websockets
 
-from tests.support import Client, Running, login, make_token, make_user, running_app
+from tests.support import Client, RawSocket, Running, login, make_token, make_user, running_app
+from ws.hub import Connection
 
 
 async def refused(running: Running, headers: dict[str, str]) -> int:
@@ -110,29 +108,26 @@ async def test_flood_is_refused(database_url: str) -> None:
             assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))["ok"]
 
 
-async def raw_ws_connect(running: Running, cookie: str) -> socket.socket:
-    """A WebSocket that completes the handshake and then never reads (a stuck browser tab)."""
-    loop = asyncio.get_running_loop()
-    sock = socket.socket()
-    sock.setblocking(False)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    port = int(running.url.rsplit(":", 1)[1])
-    await loop.sock_connect(sock, ("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    await loop.sock_sendall(
-        sock,
-        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {running.url}\r\n"
-        f"Cookie: metronome_session={cookie}\r\n\r\n".encode()
-    )
-    assert b"101" in await loop.sock_recv(sock, 12)
-    return sock
-
-
 async def test_slow_client_does_not_delay_others(server: Running, admin: Client) -> None:
     """A client that never reads neither delays the others nor grows without bound: it is dropped."""
+    await slow_client_is_dropped(server, admin)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::uvicorn.config.UvicornDeprecationWarning")
+async def test_slow_client_on_the_generic_path(database_url: str) -> None:
+    """The same on uvicorn's legacy implementation, where connections queue frames for a
+    sender task each (ws/hub.py's Connection) instead of writing them directly."""
+    async with running_app(database_url, uvicorn_options={"ws": "websockets"}, METRONOME_WS_RATE="100000") as running:
+        cookie = await login(running.url, await make_user(database_url, "admin"))
+        async with Client.connect(running, cookie=cookie) as admin:
+            assert all(type(c) is Connection for c in running.services.hub.connections)
+            await slow_client_is_dropped(running, admin)
+
+
+async def slow_client_is_dropped(server: Running, admin: Client) -> None:
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
-    stuck = await raw_ws_connect(server, cookie)
+    stuck = await RawSocket.connect(server, cookie)
     try:
         pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}))["id"]
         sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "x"}))["id"]

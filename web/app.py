@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -36,6 +37,7 @@ from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
 from web.suggest import Drafter
+from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
@@ -89,8 +91,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         hub = Hub(on_fanout=metrics.on_fanout)
         services: Services
 
-        def on_change(patch: dict[str, Any], wake: list[int]) -> None:
-            hub.publish(patch)
+        def on_change(patch: dict[str, Any], wake: list[int], encoded: bytes | None) -> None:
+            hub.publish(patch, encoded)
             for subscriber in services.on_wake:
                 subscriber(wake)
 
@@ -185,5 +187,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],
+        # Outermost of ours (Starlette's ServerErrorMiddleware passes WebSocket sends through
+        # untouched): the endpoint gets uvicorn's own send, to write frames directly.
+        middleware=[Middleware(RawSend)],
         lifespan=lifespan,
     )

@@ -25,6 +25,18 @@ class Fatal(Exception):
     """An error to print as one line before exiting non-zero."""
 
 
+# uvicorn's WebSocket settings for `metronome serve`; the tests' in-process servers use them too.
+WS_OPTIONS: dict[str, Any] = {
+    # Named, not "auto": ws/direct.py writes frames straight to this implementation's socket.
+    "ws": "websockets-sansio",
+    # Our frames are ~100 bytes: compression costs CPU and ~40 KB per connection for nothing.
+    "ws_per_message_deflate": False,
+    # Oversized frames get a clear error reply from the app (64 KiB limit there); only
+    # frames beyond this hard cap make the server close the connection.
+    "ws_max_size": 1024 * 1024,
+}
+
+
 def database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         asyncio.run(check_reachable(settings.database_url))
@@ -84,11 +96,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         app,
         host=args.host,
         port=args.port,
-        # Our frames are ~100 bytes: compression costs CPU and ~40 KB per connection for nothing.
-        ws_per_message_deflate=False,
-        # Oversized frames get a clear error reply from the app (64 KiB limit there); only
-        # frames beyond this hard cap make the server close the connection.
-        ws_max_size=1024 * 1024,
+        **WS_OPTIONS,
         log_level=args.log_level,
         timeout_graceful_shutdown=10,
     )

@@ -16,7 +16,8 @@ from board.commands import execute
 from board.context import Actor, BoardConfig
 from board.errors import CommandError
 from ws import protocol
-from ws.hub import Connection, Hub
+from ws.direct import DirectConnection, sansio_protocol
+from ws.hub import BaseConnection, Connection, Hub
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,18 @@ class BoardSocket:
             await websocket.close(code=CLOSE_UNAUTHORIZED)
             return
         await websocket.accept()
-        conn = Connection(websocket.send_text, self._closer(websocket), f"{actor.id}-{next(_ids)}")
+        name = f"{actor.id}-{next(_ids)}"
+        sansio = sansio_protocol(websocket.scope)
+        conn: BaseConnection
+        if sansio is not None:
+            conn = DirectConnection(sansio, self._closer(websocket), name)
+        else:
+            conn = Connection(websocket.send_text, self._closer(websocket), name)
         deps.hub.join(conn)
         deps.metrics.connections.inc()
         try:
             # Encoded and dropped at once: a dict held for the connection's life costs ~40 KB.
-            conn.ready(orjson.dumps(await deps.load_state(actor)).decode())
+            conn.ready(orjson.dumps(await deps.load_state(actor)))
             await self._serve(websocket, conn, actor)
         except WebSocketDisconnect:
             pass
@@ -76,7 +83,7 @@ class BoardSocket:
 
         return close
 
-    async def _serve(self, websocket: WebSocket, conn: Connection, actor: Actor) -> None:
+    async def _serve(self, websocket: WebSocket, conn: BaseConnection, actor: Actor) -> None:
         deps = self.deps
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
         while True:

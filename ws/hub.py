@@ -1,8 +1,10 @@
-"""Fanout of patches to every connection of this instance, each through its own queue.
+"""Fanout of patches to every connection of this instance.
 
-The hub never awaits a client: it appends a frame to each connection's queue in a plain
-loop, and each connection's sender task writes at that client's pace. A client whose queue
-holds more than MAX_BACKLOG bytes is closed (4008): it must reconnect and resync.
+The hub never awaits a client: it hands each patch, encoded once, to every connection in a
+plain loop. Under uvicorn's websockets-sansio a connection writes the frame straight to its
+socket's transport (ws/direct.py), whose write buffer is the client's queue; elsewhere a
+``Connection`` queues it for its own sender task, which writes at that client's pace. A
+client more than MAX_BACKLOG bytes behind is closed (4008): it must reconnect and resync.
 """
 
 from __future__ import annotations
@@ -33,25 +35,115 @@ Send = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 
 
-class Connection:
-    """One client: a seq counter, a bounded queue and the task that drains it."""
+class Encoded:
+    """A patch encoded once for every connection: bytes for direct writers, text on demand."""
 
-    def __init__(self, send: Send, close: Close, name: str) -> None:
-        self._send = send
-        self._close = close
+    __slots__ = ("data", "_text", "frames")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._text: str | None = None
+        # Pieces of the frame that every connection shares, built by the first that needs
+        # them (ws/direct.py): per-connection work is then a seq and one concatenation.
+        self.frames: dict[int, bytes] = {}
+
+    @property
+    def text(self) -> str:
+        if self._text is None:  # decoded at most once per patch, only if a Connection needs it
+            self._text = self.data.decode()
+        return self._text
+
+
+class BaseConnection:
+    """What every kind of connection shares: a seq counter, the patches that wait until its
+    full state is out, and how it is dropped."""
+
+    __slots__ = ("name", "seq", "closed", "on_drop", "_close", "_ready", "_pending", "_closing")
+
+    def __init__(self, close: Close, name: str) -> None:
         self.name = name
         self.seq = 0
-        self._queue: collections.deque[str] = collections.deque()
-        self.backlog = 0  # bytes (characters) queued
-        self._wakeup = asyncio.Event()
-        self._ready = False  # until the full state is queued, patches wait in _pending
-        self._pending: list[str] = []
-        self._state_queued = False
         self.closed = False
-        self.task: asyncio.Task[None] | None = None
         # Set by the hub: a dropped connection leaves the fanout at once, even if its
         # socket takes long to close (a stuck client may never read our close frame).
-        self.on_drop: Callable[[Connection], None] | None = None
+        self.on_drop: Callable[[BaseConnection], None] | None = None
+        self._close = close
+        self._ready = False  # until the full state is out, patches wait in _pending
+        self._pending: list[Encoded] = []
+        self._closing: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """How far behind the client is, in bytes (the full state frame not counted)."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        pass
+
+    def push(self, frame: str) -> None:
+        """Send a raw frame (a reply, an error) after everything sent before it."""
+        raise NotImplementedError
+
+    def push_patch(self, patch: Encoded) -> None:
+        """Send a patch frame with this connection's next seq (held until the full state)."""
+        raise NotImplementedError
+
+    def _send_state(self, encoded_state: bytes) -> None:
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Let go of frames not yet out (the connection is being dropped)."""
+
+    def ready(self, encoded_state: bytes) -> None:
+        """Send the full state as seq 1, then the patches that arrived while it was read.
+
+        Replaying them is safe: each sets absolute values, applied in commit order.
+        """
+        self._ready = True
+        self.seq = 1
+        pending, self._pending = self._pending, []
+        self._send_state(encoded_state)
+        for patch in pending:
+            self.push_patch(patch)
+
+    def drop(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._pending = []
+        self._forget()
+        if self.on_drop is not None:
+            self.on_drop(self)
+        log.info("closing connection %s: %s", self.name, reason, extra={"action": "ws.drop"})
+        self._closing = asyncio.get_running_loop().create_task(
+            self._close_in_time(code, reason), name=f"ws-close-{self.name}"
+        )
+        self._closing.add_done_callback(ignore_result)
+
+    async def _close_in_time(self, code: int, reason: str) -> None:
+        await asyncio.wait_for(self._close(code, reason), CLOSE_TIMEOUT)
+
+    async def aclose(self) -> None:
+        self.closed = True
+        self._pending = []
+
+
+class Connection(BaseConnection):
+    """One client through the ASGI send stack: a bounded queue and the task that drains it.
+    Used where the direct writer of ws/direct.py cannot be."""
+
+    def __init__(self, send: Send, close: Close, name: str) -> None:
+        super().__init__(close, name)
+        self._send = send
+        self._queue: collections.deque[str] = collections.deque()
+        self._backlog = 0  # bytes (characters) queued
+        self._wakeup = asyncio.Event()
+        self._state_queued = False
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        return self._backlog
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._run(), name=f"ws-sender-{self.name}")
@@ -62,47 +154,28 @@ class Connection:
             return
         self._queue.append(frame)
         if counted:
-            self.backlog += len(frame)
-        if self.backlog > MAX_BACKLOG:
+            self._backlog += len(frame)
+        if self._backlog > MAX_BACKLOG:
             self.drop(CLOSE_TOO_SLOW, "too far behind: reconnect to resync")
             return
         self._wakeup.set()
 
-    def push_patch(self, encoded_patch: str) -> None:
+    def push_patch(self, patch: Encoded) -> None:
         if not self._ready:
-            self._pending.append(encoded_patch)
+            self._pending.append(patch)
             return
         self.seq += 1
-        self.push(patch_frame(self.seq, encoded_patch))
+        self.push(patch_frame(self.seq, patch.text))
 
-    def ready(self, encoded_state: str) -> None:
-        """Send the full state as seq 1, then the patches that arrived while it was read.
-
-        Replaying them is safe: each sets absolute values, applied in commit order.
-        """
-        self._ready = True
+    def _send_state(self, encoded_state: bytes) -> None:
         self._state_queued = True
-        self.seq = 1
         # The full state of a large board is one big frame, not a client falling behind.
-        self.push(patch_frame(1, encoded_state), counted=False)
-        pending, self._pending = self._pending, []
-        for encoded in pending:
-            self.push_patch(encoded)
+        self.push(patch_frame(1, encoded_state.decode()), counted=False)
 
-    def drop(self, code: int, reason: str) -> None:
-        if self.closed:
-            return
-        self.closed = True
+    def _forget(self) -> None:
         self._queue.clear()
-        self.backlog = 0
+        self._backlog = 0
         self._wakeup.set()
-        if self.on_drop is not None:
-            self.on_drop(self)
-        log.info("closing connection %s: %s", self.name, reason, extra={"action": "ws.drop"})
-        self._closing = asyncio.get_running_loop().create_task(
-            asyncio.wait_for(self._close(code, reason), CLOSE_TIMEOUT), name=f"ws-close-{self.name}"
-        )
-        self._closing.add_done_callback(_ignore_result)
 
     async def _run(self) -> None:
         queue = self._queue
@@ -115,7 +188,7 @@ class Connection:
             if self._state_queued:  # the first frame, the full state, was not counted
                 self._state_queued = False
             else:
-                self.backlog -= len(frame)
+                self._backlog -= len(frame)
             try:
                 await self._send(frame)
             except Exception:  # the client went away; the endpoint cleans up
@@ -123,7 +196,7 @@ class Connection:
                 return
 
     async def aclose(self) -> None:
-        self.closed = True
+        await super().aclose()
         self._wakeup.set()
         if self.task is not None:
             self.task.cancel()
@@ -133,7 +206,7 @@ class Connection:
                 pass
 
 
-def _ignore_result(task: asyncio.Task[None]) -> None:
+def ignore_result(task: asyncio.Task[None]) -> None:
     if not task.cancelled():
         task.exception()  # a close that timed out or failed: the client is gone either way
 
@@ -142,26 +215,30 @@ class Hub:
     """All connections of this instance."""
 
     def __init__(self, on_fanout: Callable[[float, int], None] | None = None) -> None:
-        self.connections: set[Connection] = set()
+        self.connections: set[BaseConnection] = set()
         self._on_fanout = on_fanout
 
-    def join(self, conn: Connection) -> None:
+    def join(self, conn: BaseConnection) -> None:
         conn.on_drop = self.connections.discard
         self.connections.add(conn)
         conn.start()
 
-    async def leave(self, conn: Connection) -> None:
+    async def leave(self, conn: BaseConnection) -> None:
         self.connections.discard(conn)
         await conn.aclose()
 
-    def publish(self, patch: dict[str, Any]) -> None:
-        """Send one patch to every connection, encoded once."""
+    def publish(self, patch: dict[str, Any], encoded: bytes | None = None) -> None:
+        """Send one patch to every connection, encoded once.
+
+        ``encoded``, when given, is ``patch`` already encoded as JSON (the listener keeps the
+        bytes it received), so it is not encoded again.
+        """
         if not patch:
             return
         started = time.perf_counter()
-        encoded = orjson.dumps(patch).decode()
+        item = Encoded(orjson.dumps(patch) if encoded is None else encoded)
         for conn in list(self.connections):
-            conn.push_patch(encoded)
+            conn.push_patch(item)
         if self._on_fanout is not None:
             self._on_fanout(time.perf_counter() - started, len(self.connections))
 

@@ -25,7 +25,9 @@ PROBE_EVERY = 5.0
 PROBE_TIMEOUT = 5.0
 MAX_BACKOFF = 10.0
 
-OnChange = Callable[[dict[str, Any], list[int]], None]
+# The patch, the columns to wake, and the patch as JSON bytes when the payload carried it in
+# a form that can be cut out (else None, and whoever needs bytes encodes the patch).
+OnChange = Callable[[dict[str, Any], list[int], bytes | None], None]
 OnResync = Callable[[], Awaitable[None]]
 
 
@@ -102,8 +104,28 @@ class Listener:
                 await self._on_resync()
                 return
             payload = text
-        message = orjson.loads(payload)
+        raw = payload.encode()
+        message = orjson.loads(raw)
+        wake = list(message.get("wake") or ())
         try:
-            self._on_change(message.get("patch") or {}, list(message.get("wake") or ()))
+            self._on_change(message.get("patch") or {}, wake, patch_bytes(raw, message))
         except Exception:
             log.exception("a change handler failed", extra={"action": "listen.handler"})
+
+
+_PATCH_KEY = b'{"patch":'
+
+
+def patch_bytes(raw: bytes, message: dict[str, Any]) -> bytes | None:
+    """The patch's own JSON inside a NOTIFY payload, so the hub need not encode it again.
+
+    Only for the exact compact form board.commands.announce writes, ``{"patch":P,"wake":W}``
+    with W as orjson writes it: then P is what lies between. Any other form (keys in another
+    order, whitespace, more keys) gives None, and the patch is encoded from the dict.
+    """
+    if len(message) != 2 or "wake" not in message or not raw.startswith(_PATCH_KEY):
+        return None
+    tail = b',"wake":' + orjson.dumps(message["wake"]) + b"}"
+    if not raw.endswith(tail) or len(raw) <= len(_PATCH_KEY) + len(tail):
+        return None
+    return raw[len(_PATCH_KEY):-len(tail)]

@@ -62,9 +62,18 @@ def reply_error(command_id: str | None, code: str, message: str, details: dict[s
     return orjson.dumps({"type": "reply", "id": command_id, "ok": False, "error": error}).decode()
 
 
+_PATCH_OPEN = '{"type":"patch","seq":'
+_PATCH_MIDDLE = ',"patch":'
+# The same frame in bytes, for writers that splice a connection's seq around a patch encoded
+# once for every connection (ws/direct.py): open + seq + middle + patch + close.
+PATCH_OPEN = _PATCH_OPEN.encode()
+PATCH_MIDDLE = _PATCH_MIDDLE.encode()
+PATCH_CLOSE = b"}"
+
+
 def patch_frame(seq: int, encoded_patch: str) -> str:
     """A patch frame around a patch encoded once for every connection."""
-    return f'{{"type":"patch","seq":{seq},"patch":{encoded_patch}}}'
+    return f"{_PATCH_OPEN}{seq}{_PATCH_MIDDLE}{encoded_patch}}}"
 
 
 class TokenBucket:
