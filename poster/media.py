@@ -61,6 +61,8 @@ class CardMedia:
 
     async def _rows(self, card: Any) -> list[Any]:
         own = [item["id"] for item in (card.media or [])]
+        if not own and card.material_id is None:
+            return []  # most cards: no media, and no need for a database connection
         async with self.engine.connect() as conn:
             if own:
                 found = [await mediastore.by_id(conn, media_id) for media_id in own]

@@ -58,6 +58,23 @@ def test_records_are_scrubbed_as_they_are_made(redactor: Redactor, caplog: pytes
     assert "column-secret-value-77" not in caplog.text and MASK in (failure.exc_text or "")
 
 
+def test_formatters_that_read_args_still_work(redactor: Redactor) -> None:
+    """uvicorn's access formatter unpacks the record's five args: a line without a secret keeps
+    them as they were, and a line with one keeps them too, each scrubbed."""
+    from uvicorn.logging import AccessFormatter
+
+    redactor.add(["column-secret-value-88"])
+    formatter = AccessFormatter("%(client_addr)s - \"%(request_line)s\" %(status_code)s", use_colors=False)
+    access = logging.getLogger("tests.redact.access")
+    lines = []
+    for path in ("/metrics", "/hook?token=column-secret-value-88"):
+        record = access.makeRecord(access.name, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                   ("127.0.0.1:5000", "GET", path, "1.1", 200), None)
+        lines.append(formatter.format(record))
+    assert lines[0] == '127.0.0.1:5000 - "GET /metrics HTTP/1.1" 200 OK'
+    assert lines[1] == f'127.0.0.1:5000 - "GET /hook?token={MASK} HTTP/1.1" 200 OK'
+
+
 def test_uninstall_restores_the_factory() -> None:
     """Apps come and go in one process (tests): the last one out restores the factory it found."""
     before = logging.getLogRecordFactory()

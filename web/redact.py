@@ -85,13 +85,29 @@ class RedactingFactory:
             text = redactor.redact(text)
         return text
 
+    def _redacted_parts(self, record: logging.LogRecord, redacted: str) -> tuple[Any, Any]:
+        """msg and args with the secrets out. Kept apart when that gives the same text, since
+        some formatters read the args themselves (uvicorn's access log unpacks five); else
+        the whole message, already formatted."""
+        if isinstance(record.args, tuple) and record.args:
+            msg = self.redact(str(record.msg))
+            args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+            try:
+                if msg % args == redacted:
+                    return msg, args
+            except (TypeError, ValueError):
+                pass
+        return redacted, ()
+
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
         record = self.previous(*args, **kwargs)
         try:
             if isinstance(record.args, tuple):
                 record.args = tuple(_frame_summary(a) for a in record.args)
-            record.msg = self.redact(record.getMessage())
-            record.args = ()
+            message = record.getMessage()
+            redacted = self.redact(message)
+            if redacted != message:
+                record.msg, record.args = self._redacted_parts(record, redacted)
             if record.exc_info and record.exc_info[0] is not None:
                 record.exc_text = self.redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
             if record.stack_info:

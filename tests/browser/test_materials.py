@@ -330,7 +330,7 @@ async def _body_is(board, snippet_id: int, body: str) -> bool:
 
 async def test_screenshots_of_the_panel_and_drafts(open_page, board, live_server, fake_openai):
     """The panel open beside the board with an AI draft picked, light and dark (saved as artifacts)."""
-    shots = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+    shots = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"  # noqa: ASYNC240 (a test, once)
     shots.mkdir(parents=True, exist_ok=True)
     telegram = await board.column("Telegram @citynews", kind="drafts", paused=False)
     site = await board.column("Site feed", interval_s=1800)
