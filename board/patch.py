@@ -18,6 +18,25 @@ def merge(target: Any, patch: Any) -> Any:
     return result
 
 
+def compose(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
+    """One merge patch with the effect of ``first`` then ``second``; None when merge patches
+    cannot say it (``second`` merges an object into what ``first`` set to a scalar or null:
+    applied at once, the old object's other keys would survive)."""
+    out = dict(first)
+    for key, value in second.items():
+        if isinstance(value, dict) and key in out:
+            before = out[key]
+            if not isinstance(before, dict):
+                return None
+            inner = compose(before, value)
+            if inner is None:
+                return None
+            out[key] = inner
+        else:
+            out[key] = value
+    return out
+
+
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The smallest merge patch turning ``old`` into ``new`` (None values mean absent)."""
     patch: dict[str, Any] = {}

@@ -145,3 +145,30 @@ async def slow_client_is_dropped(server: Running, admin: Client) -> None:
         assert len(hub.connections) == 1, "the stuck client should have been dropped"
     finally:
         stuck.close()
+
+
+async def test_notifications_that_queued_up_go_out_as_one_patch() -> None:
+    """Under load several commits wait in the listener's inbox: consecutive ones are handed on
+    as one composed patch, in commit order, with every column to wake; one that cannot be
+    composed starts the next patch."""
+    import orjson
+
+    from ws.listener import Listener
+
+    got: list[tuple[dict, list[int]]] = []
+
+    async def no_resync() -> None:
+        raise AssertionError("no resync expected")
+
+    listener = Listener("postgresql://unused", lambda patch, wake, _raw: got.append((patch, wake)), no_resync)
+    payloads = [
+        {"patch": {"snippets": {"1": {"body": "a"}}}, "wake": [3]},
+        {"patch": {"snippets": {"1": {"body": "b"}, "2": {"eta": "x"}}}, "wake": [4]},
+        {"patch": {"snippets": {"2": None}}, "wake": []},
+        {"patch": {"snippets": {"2": {"id": 2, "body": "new"}}}, "wake": [4]},
+    ]
+    await listener._deliver(None, [orjson.dumps(p).decode() for p in payloads])  # type: ignore[arg-type]
+    assert got == [
+        ({"snippets": {"1": {"body": "b"}, "2": None}}, [3, 4]),
+        ({"snippets": {"2": {"id": 2, "body": "new"}}}, [4]),
+    ]

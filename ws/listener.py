@@ -17,6 +17,7 @@ import asyncpg
 import orjson
 
 from board.commands import CHANNEL
+from board.patch import compose
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 PROBE_EVERY = 5.0
 PROBE_TIMEOUT = 5.0
 MAX_BACKOFF = 10.0
+# Notifications composed into one patch at most (a bound on the work between two yields).
+MAX_BATCH = 64
 
 # The patch, the columns to wake, and the patch as JSON bytes when the payload carried it in
 # a form that can be cut out (else None, and whoever needs bytes encodes the patch).
@@ -90,25 +93,57 @@ class Listener:
             except TimeoutError:
                 payload = None
             if payload is None:
-                if conn.is_closed():
-                    raise asyncpg.InterfaceError("LISTEN connection closed")
-                await asyncio.wait_for(conn.execute("SELECT 1"), PROBE_TIMEOUT)
+                await self._probe(conn)
                 continue
-            await self._deliver(conn, payload)
+            # Notifications that queued up while the loop was busy go out as one patch: under
+            # load, one frame per client for several commits instead of one per commit.
+            batch = [payload]
+            probe = False
+            while len(batch) < MAX_BATCH and not self._inbox.empty():
+                more = self._inbox.get_nowait()
+                if more is None:
+                    probe = True
+                    break
+                batch.append(more)
+            await self._deliver(conn, batch)
+            if probe:
+                await self._probe(conn)
 
-    async def _deliver(self, conn: asyncpg.Connection, payload: str) -> None:
-        if payload.startswith("#"):
-            text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", int(payload[1:]))
-            if text is None:
-                log.error("change %s is gone; resyncing", payload, extra={"action": "listen.missing"})
-                await self._on_resync()
-                return
-            payload = text
-        raw = payload.encode()
-        message = orjson.loads(raw)
-        wake = list(message.get("wake") or ())
+    async def _probe(self, conn: asyncpg.Connection) -> None:
+        if conn.is_closed():
+            raise asyncpg.InterfaceError("LISTEN connection closed")
+        await asyncio.wait_for(conn.execute("SELECT 1"), PROBE_TIMEOUT)
+
+    async def _deliver(self, conn: asyncpg.Connection, payloads: list[str]) -> None:
+        """Hand the changes on in commit order, consecutive ones composed into one patch."""
+        pending: tuple[dict[str, Any], list[int], bytes | None] | None = None
+        for payload in payloads:
+            if payload.startswith("#"):
+                text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", int(payload[1:]))
+                if text is None:
+                    log.error("change %s is gone; resyncing", payload, extra={"action": "listen.missing"})
+                    self._hand_on(pending)
+                    pending = None
+                    await self._on_resync()
+                    continue
+                payload = text
+            raw = payload.encode()
+            message = orjson.loads(raw)
+            patch, wake = message.get("patch") or {}, list(message.get("wake") or ())
+            if pending is not None:
+                composed = compose(pending[0], patch)
+                if composed is not None:
+                    pending = (composed, pending[1] + wake, None)
+                    continue
+                self._hand_on(pending)
+            pending = (patch, wake, patch_bytes(raw, message))
+        self._hand_on(pending)
+
+    def _hand_on(self, change: tuple[dict[str, Any], list[int], bytes | None] | None) -> None:
+        if change is None:
+            return
         try:
-            self._on_change(message.get("patch") or {}, wake, patch_bytes(raw, message))
+            self._on_change(*change)
         except Exception:
             log.exception("a change handler failed", extra={"action": "listen.handler"})
 
