@@ -172,7 +172,12 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
-    card = await _locked_card(ctx, args)
+    if args.has("interval_s"):  # may retime the column: its queue is locked as for a move
+        card = await _locked_card(ctx, args)
+    else:
+        # Text, link or media: the queue's order and times stay, so the card's own lock is
+        # enough, and editors (and posters) working on other cards of the column do not wait.
+        card = await rows.lock_card_alone(ctx.db, args.int("id"))
     _editable(args, card, ("pending", "failed", "needs_check"))
     await _check_version(ctx, args, card, required=True)
     values: dict[str, Any] = {}

@@ -133,6 +133,22 @@ async def lock_card(db: asyncpg.Connection, snippet_id: int, extra_platforms: Se
     raise NotFound(f"card {snippet_id} keeps moving; try again")
 
 
+async def lock_card_alone(db: asyncpg.Connection, snippet_id: int) -> Row:
+    """Lock one card, not its column: for changes that leave the column's queue as it is.
+    Taking a single lock, such a transaction cannot deadlock with those that lock columns."""
+    card = await fetchrow(
+        db,
+        SNIPPET_SELECT + " WHERE s.id = $1 AND EXISTS (SELECT 1 FROM platforms p"
+        " WHERE p.id = s.platform_id AND p.deleted_at IS NULL) FOR UPDATE OF s",
+        snippet_id,
+    )
+    if card is None:
+        if await db.fetchval("SELECT 1 FROM snippets WHERE id = $1", snippet_id) is None:
+            raise NotFound(f"no card with id {snippet_id}")
+        raise NotFound(f"card {snippet_id} is in a deleted column")
+    return card
+
+
 async def snippet_rows(db: asyncpg.Connection, ids: Sequence[int]) -> dict[int, Row]:
     if not ids:
         return {}

@@ -276,6 +276,10 @@ class Client:
         await self.ws.send(data)
 
     async def command(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
+        return await asyncio.wait_for(await self.send_command(op, args), timeout)
+
+    async def send_command(self, op: str, args: dict[str, Any] | None = None) -> asyncio.Future[dict[str, Any]]:
+        """Send a command now; its reply comes in the returned future."""
         command_id = f"c{next(self._ids)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[command_id] = future
@@ -283,7 +287,7 @@ class Client:
         for name, value in (secrets.items() if isinstance(secrets, dict) else ()):
             leakscan.register(value, f"{op} secret {name}")
         await self.ws.send(orjson.dumps({"id": command_id, "op": op, "args": args or {}}).decode())
-        return await asyncio.wait_for(future, timeout)
+        return future
 
     async def ok(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
         reply = await self.command(op, args)

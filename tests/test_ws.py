@@ -172,3 +172,23 @@ async def test_notifications_that_queued_up_go_out_as_one_patch() -> None:
         ({"snippets": {"1": {"body": "b"}, "2": None}}, [3, 4]),
         ({"snippets": {"2": {"id": 2, "body": "new"}}}, [4]),
     ]
+
+
+async def test_one_client_pipelines_card_edits_in_order(admin: Client) -> None:
+    """A client may send edits without waiting for replies: edits of different cards run side
+    by side, edits of one card run in the order sent (each names the version the one before it
+    makes), and a command of another kind waits for all of them."""
+    pid = (await admin.ok("platform.create", {"kind": "log", "name": "p", "interval_s": 3600, "paused": True}))["id"]
+    cards = [(await admin.ok("snippet.create", {"platform_id": pid, "body": f"c{n}"}))["id"] for n in range(4)]
+    # Sent in this order, all before any reply: the four cards interleave.
+    edits = [
+        await admin.send_command("snippet.update", {"id": card, "version": 1 + step, "body": f"c{card} step {step}"})
+        for step in range(5) for card in cards
+    ]
+    moved = await admin.send_command("snippet.move", {"id": cards[0], "after_id": None})
+    replies = await asyncio.wait_for(asyncio.gather(*edits), 15)
+    assert all(reply["ok"] for reply in replies), [r for r in replies if not r["ok"]]
+    moved_reply = await asyncio.wait_for(moved, 15)
+    assert moved_reply["ok"] and moved_reply["result"]["version"] == 7
+    await admin.wait_for(lambda s: all(s["snippets"][str(c)]["body"] == f"c{c} step 4" for c in cards))
+    assert [admin.card(c)["version"] for c in cards] == [7, 6, 6, 6]

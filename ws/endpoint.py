@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -84,8 +85,19 @@ class BoardSocket:
         return close
 
     async def _serve(self, websocket: WebSocket, conn: BaseConnection, actor: Actor) -> None:
+        lanes = Lanes()
+        try:
+            await self._read(websocket, conn, actor, lanes)
+        finally:
+            await lanes.drain()
+
+    async def _read(self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes) -> None:
         deps = self.deps
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
+
+        async def run(command: protocol.Command) -> None:
+            conn.push(await self._run(actor, command))
+
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -104,7 +116,7 @@ class BoardSocket:
                     f"more than {deps.rate:g} commands a second: this one was not run",
                 ))
                 continue
-            conn.push(await self._run(actor, command))
+            await lanes.submit(lane(command), lambda command=command: run(command))
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
@@ -124,6 +136,54 @@ class BoardSocket:
             deps.metrics.command_seconds.observe(time.perf_counter() - started)
         deps.metrics.commands.labels(op_label, "ok").inc()
         return protocol.reply_ok(command.id, outcome.result)
+
+
+# Commands of one connection that edit one card's own fields run side by side, this many at
+# most; any other command waits for those sent before it and runs alone.
+MAX_PARALLEL = 8
+
+
+def lane(command: protocol.Command) -> int | None:
+    """The card a command edits on its own, when it may run beside others; None: alone.
+
+    Only snippet.update without interval_s: it locks just its card (board.cards.update_), and
+    it changes no order or time, so two on different cards commute. Two on the same card run
+    in the order sent."""
+    if command.op != "snippet.update" or not isinstance(command.args, dict) or "interval_s" in command.args:
+        return None
+    card = command.args.get("id")
+    return card if isinstance(card, int) and not isinstance(card, bool) else None
+
+
+class Lanes:
+    """The commands of one connection under way, and the order rule of ``lane``."""
+
+    def __init__(self) -> None:
+        self.running: dict[asyncio.Task[None], int | None] = {}
+
+    async def submit(self, key: int | None, run: Callable[[], Awaitable[None]]) -> None:
+        """Start a command; returns when the next one may be read."""
+        if key is None:
+            await self.drain()
+            await run()
+            return
+        while True:
+            same = [task for task, k in self.running.items() if k == key]
+            if not same and len(self.running) < MAX_PARALLEL:
+                break
+            await asyncio.wait(same or list(self.running), return_when=asyncio.FIRST_COMPLETED)
+        task = asyncio.create_task(run())
+        self.running[task] = key
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.running.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a command task failed", exc_info=task.exception(), extra={"action": "ws.command"})
+
+    async def drain(self) -> None:
+        while self.running:
+            await asyncio.wait(list(self.running))
 
 
 def _known_ops() -> dict[str, Any]:
