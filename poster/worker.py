@@ -146,12 +146,21 @@ class Poster:
 
         The poster plans again after each of its steps anyway, so the notification of its
         own change is not a reason to wake it: that would be one more read per publish."""
-        async with transaction(self.deps.engine) as (conn, db):
-            ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
-            yield ctx
-            await announce(db, ctx.patch.build(), ctx.wake)
-        if self.platform_id in ctx.wake:
-            self._own_notices += 1
+        counted = False
+        try:
+            async with transaction(self.deps.engine) as (conn, db):
+                ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+                yield ctx
+                await announce(db, ctx.patch.build(), ctx.wake)
+                # Counted before the commit: the notification may be read before this
+                # coroutine hears that the commit is done.
+                if self.platform_id in ctx.wake:
+                    self._own_notices += 1
+                    counted = True
+        except BaseException:
+            if counted:  # not committed, or not known to be: an extra wake is harmless, a lost one is not
+                self._own_notices -= 1
+            raise
 
     async def _publish_head(self) -> None:
         if self._planned is None:
