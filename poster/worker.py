@@ -103,6 +103,10 @@ class Poster:
         if recover:
             await self.recover()
         while not self._stopping:
+            if self._wake.is_set():
+                # Woken before planning, e.g. by a change the registry saw while it read
+                # ``first``: that reading may be stale.
+                first = None
             self._wake.clear()
             delay = await self._next_delay(first)
             first = None
