@@ -9,6 +9,7 @@ client more than MAX_BACKLOG bytes behind is closed (4008): it must reconnect an
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import collections
 import logging
@@ -54,7 +55,7 @@ class Encoded:
         return self._text
 
 
-class BaseConnection:
+class BaseConnection(abc.ABC):
     """What every kind of connection shares: a seq counter, the patches that wait until its
     full state is out, and how it is dropped."""
 
@@ -73,23 +74,24 @@ class BaseConnection:
         self._closing: asyncio.Task[None] | None = None
 
     @property
+    @abc.abstractmethod
     def backlog(self) -> int:
         """How far behind the client is, in bytes (the full state frame not counted)."""
-        raise NotImplementedError
 
     def start(self) -> None:
-        pass
+        """Start what the connection runs on its own (the queued kind's sender task)."""
 
+    @abc.abstractmethod
     def push(self, frame: str) -> None:
         """Send a raw frame (a reply, an error) after everything sent before it."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def push_patch(self, patch: Encoded) -> None:
         """Send a patch frame with this connection's next seq (held until the full state)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _send_state(self, encoded_state: bytes) -> None:
-        raise NotImplementedError
+        """Send the full state frame, seq 1."""
 
     def _forget(self) -> None:
         """Let go of frames not yet out (the connection is being dropped)."""
