@@ -499,7 +499,7 @@ async def punctuality(opts: argparse.Namespace) -> Punctuality:
                 figures.dropped = server.log_path.read_text(errors="replace").count(
                     "too far behind"
                 )
-            await judge(dsn, sink, cards, figures)
+            await judge(dsn, sink, cards, figures, opts.dump)
     finally:
         sink.close()
     return figures
@@ -672,7 +672,9 @@ async def observe(
     )
 
 
-async def judge(dsn: str, sink: Sink, cards: list[Card], figures: Punctuality) -> None:
+async def judge(
+    dsn: str, sink: Sink, cards: list[Card], figures: Punctuality, dump: str | None = None
+) -> None:
     """Exactly once, and how late: each card's first arrival against the eta it had."""
     rows = await outcomes(dsn, [c.id for c in cards])
     figures.statuses = dict(Counter(r["status"] for r in rows))
@@ -688,6 +690,9 @@ async def judge(dsn: str, sink: Sink, cards: list[Card], figures: Punctuality) -
     for arrived, snippet_id in sink.arrivals:
         first.setdefault(snippet_id, arrived)
     figures.lateness = [first[i] - due[i] for i in expected if i in first and i in due]
+    if dump:
+        lines = (f"{i} {due[i]:.6f} {first[i]:.6f}\n" for i in sorted(expected & first.keys() & due.keys(), key=due.__getitem__))
+        await asyncio.to_thread(Path(dump).write_text, "".join(lines))
     for snippet_id, announced in figures.ws.get("taken", {}).items():
         if announced is None or snippet_id not in due:
             continue
@@ -883,6 +888,9 @@ def options() -> argparse.Namespace:
         type=float,
         default=6.0,
         help="seconds from adding the columns to the first card: the server's scan finds them",
+    )
+    parser.add_argument(
+        "--dump", metavar="FILE", help="write each card's id, eta and arrival (unix seconds) there"
     )
     parser.add_argument("--only", choices=["punctuality", "arm"], help="run one of the two")
     parser.add_argument("--quick", action="store_true", help="200 columns for 20 s: a rough look")

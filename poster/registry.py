@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
 import logging
 import time
 from collections.abc import Iterable
@@ -61,6 +62,8 @@ class Registry:
         self.armed = asyncio.Event()
         self._stopped = asyncio.Event()
         self._unclaimed_wakes: set[int] = set()
+        self._prewarming: set[asyncio.Task[None]] = set()
+        self._kinds_loaded: set[str] = set()
 
     # --- the outside: wake, ensure --------------------------------------------------
 
@@ -124,26 +127,39 @@ class Registry:
     # --- the supervisor ----------------------------------------------------------------
 
     async def run(self) -> None:
-        prewarm = asyncio.create_task(self._prewarm(), name="poster-prewarm")
         try:
             await self._run()
         finally:
-            prewarm.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await prewarm
+            for task in list(self._prewarming):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             self._stopped.set()
 
-    async def _prewarm(self) -> None:
-        """Load the client libraries of the kinds in use, and the HTTP client, before the first
-        publish needs them."""
-        await self.http()
+    def _prewarm(self) -> None:
+        """In the background, load what the next publishes need and have not loaded yet."""
+        task = asyncio.create_task(self._prewarm_now(), name="poster-prewarm")
+        self._prewarming.add(task)
+        task.add_done_callback(self._prewarming.discard)
+
+    async def _prewarm_now(self) -> None:
+        """The HTTP client and its transport, and the client libraries of the kinds in use.
+
+        Done when columns are claimed, not at their first publish: a first import (tens of
+        milliseconds for the HTTP transport, seconds for some networks' libraries) there
+        would make the first cards of every column late."""
+        if self._http is None:
+            await self.http()
+            # httpcore imports its asyncio backend (anyio) on the first request.
+            await asyncio.to_thread(_import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio")
         async with self.engine.connect() as conn:
             kinds = await publishing.kinds_in_use(conn)
-        for kind in kinds:
+        for kind in set(kinds) - self._kinds_loaded:
             try:
                 await load_class(kind)
             except Exception:  # a kind that cannot load is reported by its first publish
                 log.warning("cannot load the %s adapter", kind, exc_info=True, extra={"action": "poster.prewarm"})
+            self._kinds_loaded.add(kind)
 
     async def _run(self) -> None:
         delay = RESTART_DELAY
@@ -189,6 +205,7 @@ class Registry:
         got = await self.leadership.acquire([p for p in live if p not in self.posters])
         if not got:
             return
+        self._prewarm()
         started = time.perf_counter()
         async with connect(self.engine) as db:
             heads = await publishing.heads(db, got)
@@ -268,6 +285,12 @@ class Registry:
             await asyncio.wait_for(self._stopped.wait(), DRAIN_TIMEOUT)
         if self._http is not None:
             await self._http.aclose()
+
+
+def _import_quietly(*names: str) -> None:
+    for name in names:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def _connection_failure(exc: BaseException) -> bool:

@@ -121,3 +121,35 @@ def test_newest_revision_is_alembics_head(database_url: str) -> None:
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     assert newest_revision() == head
     assert asyncio.run(current_revision(database_url)) == head
+
+
+async def test_pool_is_filled_ahead(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The pool's connections are opened at start, each a distinct server session; a database
+    that cannot be reached then is a warning, not a failed start (requests report it)."""
+    import asyncpg
+
+    from web.database import asyncpg_dsn, create_engine, fill_pool
+
+    engine = create_engine(database_url, pool_size=4)
+    try:
+        await fill_pool(engine)
+        pool = engine.sync_engine.pool
+        assert pool.checkedin() == 4 and pool.checkedout() == 0
+        probe = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            sessions = await probe.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = 'metronome'"
+            )
+        finally:
+            await probe.close()
+        assert sessions == 4
+    finally:
+        await engine.dispose()
+
+    down = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nothing", pool_size=2)
+    try:
+        await fill_pool(down)  # returns: the start goes on
+    finally:
+        await down.dispose()
+    assert "could not open 2 of 2 pooled connections" in caplog.text
