@@ -17,6 +17,9 @@ def _type_name(value: Any) -> str:
     )
 
 
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
 class Args:
     """A command's ``args`` object, read field by field."""
 
@@ -52,6 +55,10 @@ class Args:
                 raise self._fail(name, "an integer", value)
         if minimum is not None and value < minimum:
             raise BadRequest(f"{self.op}: expected {name} to be at least {minimum}, got {value}")
+        if not INT4_MIN <= value <= INT4_MAX:
+            # Every integer a command takes lands in a 32-bit column (ids, versions, seconds):
+            # a larger one is the client's mistake, not a failure of the database driver.
+            raise BadRequest(f"{self.op}: {name} is out of range")
         return value
 
     def number(self, name: str, *, required: bool = True) -> float | None:

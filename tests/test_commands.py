@@ -186,3 +186,34 @@ async def test_two_clients_see_each_other(admin: Client, editor: Client) -> None
     await editor.wait_for(lambda s: str(pid) in s["platforms"])
     sid = (await editor.ok("snippet.create", {"platform_id": pid, "body": "from editor"}))["id"]
     await admin.wait_for(lambda s: s["snippets"].get(str(sid), {}).get("body") == "from editor")
+
+
+async def test_text_edit_refusals(admin: Client) -> None:
+    """A text edit of a card that is not as the editor saw it is refused with the reason: a
+    stale or impossible version, an impossible id, a deleted card, a deleted column."""
+    pid = await column(admin)
+    a, b = await cards(admin, pid, 2)
+    assert await admin.fails("snippet.update", {"id": a, "version": 7, "body": "x"}) == "conflict"
+    assert await admin.fails("snippet.update", {"id": a, "version": 2**40, "body": "x"}) == "bad_request"
+    assert await admin.fails("snippet.update", {"id": 2**40, "version": 1, "body": "x"}) == "bad_request"
+    await admin.ok("snippet.delete", {"id": a})
+    assert await admin.fails("snippet.update", {"id": a, "version": 2, "body": "x"}) == "conflict"
+    await admin.ok("platform.delete", {"id": pid})
+    assert await admin.fails("snippet.update", {"id": b, "version": 1, "body": "x"}) == "not_found"
+
+
+async def test_text_edit_patch(admin: Client, editor: Client) -> None:
+    """A text edit reaches every client as the fields it changed: body or url, the new
+    version, who edited and when; nothing else of the card."""
+    pid = await column(admin)
+    (sid,) = await cards(admin, pid, 1)
+    before = dict(admin.card(sid))
+    start = len(admin.frames)
+    await editor.ok("snippet.update", {"id": sid, "version": 1, "body": "new text", "url": "https://example.org/a"})
+    await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 2)
+    patches = [f["patch"] for f in admin.frames[start:] if f["type"] == "patch"]
+    changed = {k for p in patches for k in p.get("snippets", {}).get(str(sid), {})}
+    assert changed == {"body", "url", "version", "updated_at", "user_id", "user_email"}
+    after = admin.card(sid)
+    assert after["user_email"] == editor.state["me"]["email"]
+    assert {k: v for k, v in after.items() if k not in changed} == {k: v for k, v in before.items() if k not in changed}
