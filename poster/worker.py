@@ -155,12 +155,12 @@ class Poster:
             async with transaction(self.deps.engine) as (conn, db):
                 ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
                 yield ctx
-                await announce(db, ctx.patch.build(), ctx.wake)
-                # Counted before the commit: the notification may be read before this
-                # coroutine hears that the commit is done.
+                # Counted before the commit (which goes with the notification): the
+                # notification may be read before this coroutine hears the commit is done.
                 if self.platform_id in ctx.wake:
                     self._own_notices += 1
                     counted = True
+                await announce(db, ctx.patch.build(), ctx.wake, commit=True)
         except BaseException:
             if counted:  # not committed, or not known to be: an extra wake is harmless, a lost one is not
                 self._own_notices -= 1

@@ -79,7 +79,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_use_lifo=True,
         # A command waits at most this long for a connection before failing cleanly.
         pool_timeout=10,
-        connect_args={"command_timeout": 30, "server_settings": {"application_name": "metronome"}},
+        connect_args={
+            "command_timeout": 30,
+            # standard_conforming_strings: board/db.py literal() relies on it.
+            "server_settings": {"application_name": "metronome", "standard_conforming_strings": "on"},
+        },
     )
     _ping_when_idle(engine)
     return engine
