@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board import rows, schedule
+from board.db import SqlConn
 from board.patch import PatchBuilder
 from board.secretbox import SecretBox
 
@@ -31,7 +31,7 @@ class BoardConfig:
 @dataclass
 class Ctx:
     # The transaction (board/db.py): SQLAlchemy for the rarer statements, asyncpg for the hot ones.
-    conn: AsyncConnection
+    conn: SqlConn
     db: asyncpg.Connection
     actor: Actor
     now: datetime

@@ -207,6 +207,7 @@ async def test_text_edit_patch(admin: Client, editor: Client) -> None:
     version, who edited and when; nothing else of the card."""
     pid = await column(admin)
     (sid,) = await cards(admin, pid, 1)
+    await admin.wait_for(lambda s: str(sid) in s["snippets"] and s["snippets"][str(sid)]["eta"] is not None)
     before = dict(admin.card(sid))
     start = len(admin.frames)
     await editor.ok("snippet.update", {"id": sid, "version": 1, "body": "new text", "url": "https://example.org/a"})
