@@ -10,7 +10,7 @@ from sqlalchemy import select
 from board import attachments, duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
-from board.db import fetch, fetchrow
+from board.db import fetchrow
 from board.errors import BadRequest, Conflict, NotFound
 from board.tables import materials, snippets, users
 
@@ -155,10 +155,8 @@ async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> Non
 _JSON_COLUMNS = frozenset({"meta", "media"})
 
 
-def _assignments(ctx: Ctx, values: dict[str, Any], first: int) -> tuple[str, list[Any]]:
-    """SET clause and parameters (numbered from ``first``) for an editor's change: the
-    values, who and when."""
-    values = {**values, "updated_at": ctx.now, "user_id": ctx.actor.id}
+def assignments(values: dict[str, Any], first: int) -> tuple[str, list[Any]]:
+    """SET clause and parameters (numbered from ``first``) for these column values."""
     params = [orjson.dumps(v).decode() if n in _JSON_COLUMNS else v for n, v in values.items()]
     return ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=first)), params
 
@@ -166,7 +164,7 @@ def _assignments(ctx: Ctx, values: dict[str, Any], first: int) -> tuple[str, lis
 async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     """Change a card as its editor (the values, a new version, who and when) and record the
     change in the patch; the new row comes back from the same statement."""
-    sets, params = _assignments(ctx, values, 2)
+    sets, params = assignments({**values, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
     new = await fetchrow(
         ctx.db,
         f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
@@ -177,21 +175,20 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
 
 
 # The statuses an editor may edit a card's text in.
-_TEXT_EDITABLE = ("pending", "failed", "needs_check")
+TEXT_EDITABLE = ("pending", "failed", "needs_check")
 
-# A text edit in one statement: lock the card if it is as the editor last saw it (version,
-# an editable status, a live column), change it, and return the row before and after (the
-# patch is their difference). Anything else finds no row and takes the general path below,
-# which names the exact refusal.
-_TEXT_EDIT = (
-    "WITH old AS ({select} WHERE s.id = $1 AND s.version = $2 AND s.status = ANY($3::text[])"
-    " AND EXISTS (SELECT 1 FROM platforms p WHERE p.id = s.platform_id AND p.deleted_at IS NULL)"
-    " FOR UPDATE OF s),"
-    " new AS (UPDATE snippets s SET {sets}, version = s.version + 1 FROM old WHERE s.id = old.id"
-    " RETURNING s.*)"
-    " SELECT false AS after, * FROM old"
-    " UNION ALL SELECT true, new.*, u.email FROM new LEFT JOIN users u ON u.id = new.user_id"
-)
+
+def text_edit_values(args: Args) -> dict[str, Any] | None:
+    """The body and link a snippet.update sets, when that is all it does (the edit editors
+    make all day, which board.commands runs in one round trip); None for any other update."""
+    if args.has("media_ids") or args.has("interval_s") or not (args.has("body") or args.has("url")):
+        return None
+    values: dict[str, Any] = {}
+    if args.has("body"):
+        values["body"] = args.str("body", max_len=MAX_BODY)
+    if args.has("url"):
+        values["url"] = args.url("url")
+    return values
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
@@ -200,17 +197,13 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["body"] = args.str("body", max_len=MAX_BODY)
     if args.has("url"):
         values["url"] = args.url("url")
-    if values and not args.has("media_ids") and not args.has("interval_s"):
-        done = await _text_edit(ctx, args.int("id"), args.int("version"), values)
-        if done is not None:
-            return done
     if args.has("interval_s"):  # may retime the column: its queue is locked as for a move
         card = await _locked_card(ctx, args)
     else:
         # Text, link or media: the queue's order and times stay, so the card's own lock is
         # enough, and editors (and posters) working on other cards of the column do not wait.
         card = await rows.lock_card_alone(ctx.db, args.int("id"))
-    _editable(args, card, _TEXT_EDITABLE)
+    _editable(args, card, TEXT_EDITABLE)
     await _check_version(ctx, args, card, required=True)
     if args.has("media_ids"):
         values["media"] = await attachments.from_args(ctx.conn, args)
@@ -226,19 +219,6 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
     return {"id": card.id, "version": new_version}
-
-
-async def _text_edit(ctx: Ctx, snippet_id: int, version: int, values: dict[str, Any]) -> dict[str, Any] | None:
-    """The common edit (text or link of a card as the editor saw it) in one round trip
-    instead of two; None when the card is not in that state (the caller finds out why)."""
-    sets, params = _assignments(ctx, values, 4)
-    sql = _TEXT_EDIT.format(select=rows.SNIPPET_SELECT, sets=sets)
-    pair = await fetch(ctx.db, sql, snippet_id, version, list(_TEXT_EDITABLE), *params)
-    if len(pair) != 2:
-        return None
-    old, new = (pair[0], pair[1]) if not pair[0]["after"] else (pair[1], pair[0])
-    ctx.snippet_changed(old, new)
-    return {"id": snippet_id, "version": new.version}
 
 
 async def move(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -218,3 +218,64 @@ async def test_text_edit_patch(admin: Client, editor: Client) -> None:
     after = admin.card(sid)
     assert after["user_email"] == editor.state["me"]["email"]
     assert {k: v for k, v in after.items() if k not in changed} == {k: v for k, v in before.items() if k not in changed}
+
+
+async def test_text_edit_recorded_and_spliced(server: Running, admin: Client) -> None:
+    """A text edit (one statement) is recorded in events like any command, its patch carries
+    the editor's e-mail as the database has it, escapes and all, and a body too large for a
+    NOTIFY still reaches the clients (through the `changes` table)."""
+    import asyncpg
+
+    from tests.support import login, make_user
+    from web.database import asyncpg_dsn
+
+    email = await make_user(server.database_url, "editor", email='o"brien\\desk@example.org')
+    cookie = await login(server.url, email)
+    pid = await column(admin)
+    (sid,) = await cards(admin, pid, 1)
+    async with Client.connect(server, cookie=cookie) as editor:
+        await editor.ok("snippet.update", {"id": sid, "version": 1, "body": "quick fix"})
+        await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 2)
+        assert admin.card(sid)["user_email"] == email
+        big = "x" * 7000
+        await editor.ok("snippet.update", {"id": sid, "version": 2, "body": big})
+        await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 3)
+        assert admin.card(sid)["body"] == big
+    conn = await asyncpg.connect(asyncpg_dsn(server.database_url))
+    try:
+        recorded = await conn.fetch(
+            "SELECT e.args->>'body' AS body, e.ok, u.email FROM events e JOIN users u ON u.id = e.user_id"
+            " WHERE e.op = 'snippet.update' ORDER BY e.id"
+        )
+    finally:
+        await conn.close()
+    assert [(r["body"][:9], r["ok"], r["email"]) for r in recorded] == [("quick fix", True, email), ("x" * 9, True, email)]
+
+
+async def test_text_edit_takes_one_statement(server: Running, admin: Client) -> None:
+    """The plain edit is done by the one-statement path; a stale version, a large body, or an
+    edit of anything else is left to the general path (None), with nothing changed."""
+    from datetime import UTC
+
+    from board.args import Args
+    from board.commands import _text_edit
+    from board.context import Actor
+    from web.database import create_engine
+
+    pid = await column(admin)
+    (sid,) = await cards(admin, pid, 1)
+    actor = Actor(admin.state["me"]["id"], admin.state["me"]["email"], "admin")
+    engine = create_engine(server.database_url, pool_size=1)
+
+    async def edit(args: dict[str, object]) -> object:
+        return await _text_edit(engine, actor, Args(args, "snippet.update"), args, datetime.now(UTC))
+
+    try:
+        assert await edit({"id": sid, "version": 2, "body": "stale"}) is None
+        assert await edit({"id": sid, "version": 1, "body": "y" * 7000}) is None
+        assert await edit({"id": sid, "version": 1, "media_ids": []}) is None
+        done = await edit({"id": sid, "version": 1, "body": "fine", "url": None})
+        assert done is not None and done.result == {"id": sid, "version": 2}
+    finally:
+        await engine.dispose()
+    await admin.wait_for(lambda s: s["snippets"][str(sid)]["body"] == "fine" and s["snippets"][str(sid)]["version"] == 2)
