@@ -164,17 +164,21 @@ async def execute(
 # the card if it is as the editor saw it (version, an editable status, a live column),
 # change it, record the event and NOTIFY. The patch is written here, not diffed from the rows:
 # the fields the edit sets, whose new values are known before it runs (unchanged ones
-# included, which a merge patch allows), and the editor's e-mail spliced in by the database.
+# included, which a merge patch allows), and, when the card's last editor changes, the
+# editor's id and e-mail, spliced in by the database.
 _TEXT_EDIT = (
-    "WITH old AS (SELECT s.id FROM snippets s WHERE s.id = $1 AND s.version = $2"
+    "WITH old AS (SELECT s.id, s.user_id FROM snippets s WHERE s.id = $1 AND s.version = $2"
     " AND s.status IN ({editable}) AND EXISTS (SELECT 1 FROM platforms p"
     " WHERE p.id = s.platform_id AND p.deleted_at IS NULL) FOR UPDATE OF s),"
     " new AS (UPDATE snippets s SET {sets}, version = s.version + 1 FROM old WHERE s.id = old.id"
     " RETURNING s.id),"
     " event AS (INSERT INTO events (user_id, op, args, ok, created_at)"
     " SELECT $3, 'snippet.update', $5::text::jsonb, true, $4 FROM new)"
-    " SELECT pg_notify($6, $7 || coalesce(to_json(u.email)::text, 'null') || $8)"
-    " FROM new LEFT JOIN users u ON u.id = $3"
+    # Who edited goes in the patch only when it changed, as in a patch diffed from rows.
+    " SELECT pg_notify($6, $7 || CASE WHEN old.user_id IS DISTINCT FROM $3 THEN"
+    " ',\"user_id\":' || $3::text || ',\"user_email\":' || coalesce(to_json(u.email)::text, 'null')"
+    " ELSE '' END || $8)"
+    " FROM new JOIN old ON old.id = new.id LEFT JOIN users u ON u.id = $3"
 )
 # Room left in a NOTIFY payload for the spliced e-mail (a JSON string, escapes and all).
 _EMAIL_ROOM = 2000
@@ -187,8 +191,8 @@ async def _text_edit(engine: AsyncEngine, actor: Actor, args: Args, raw_args: An
     if values is None:
         return None
     snippet_id, version = args.int("id"), args.int("version")
-    fields = {**values, "version": version + 1, "updated_at": iso(now), "user_id": actor.id}
-    prefix = (b'{"patch":{"snippets":{"%d":' % snippet_id) + orjson.dumps(fields)[:-1] + b',"user_email":'
+    fields = {**values, "version": version + 1, "updated_at": iso(now)}
+    prefix = (b'{"patch":{"snippets":{"%d":' % snippet_id) + orjson.dumps(fields)[:-1]
     suffix = b'}}},"wake":[]}'
     if len(prefix) + len(suffix) + _EMAIL_ROOM > MAX_NOTIFY:
         return None  # the general path stores a large patch in `changes`
@@ -199,7 +203,7 @@ async def _text_edit(engine: AsyncEngine, actor: Actor, args: Args, raw_args: An
                               CHANNEL, prefix.decode(), suffix.decode(), *params)
     if not done:
         return None
-    patch = {"snippets": {str(snippet_id): {**fields, "user_email": actor.email}}}
+    patch = {"snippets": {str(snippet_id): {**fields, "user_id": actor.id, "user_email": actor.email}}}
     return Outcome({"id": snippet_id, "version": version + 1}, patch, frozenset())
 
 

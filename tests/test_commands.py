@@ -237,9 +237,14 @@ async def test_text_edit_recorded_and_spliced(server: Running, admin: Client) ->
         await editor.ok("snippet.update", {"id": sid, "version": 1, "body": "quick fix"})
         await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 2)
         assert admin.card(sid)["user_email"] == email
-        big = "x" * 7000
-        await editor.ok("snippet.update", {"id": sid, "version": 2, "body": big})
+        start = len(admin.frames)
+        await editor.ok("snippet.update", {"id": sid, "version": 2, "body": "again"})
         await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 3)
+        patched = {k for f in admin.frames[start:] if f["type"] == "patch" for k in f["patch"].get("snippets", {}).get(str(sid), {})}
+        assert patched == {"body", "version", "updated_at"}  # the same editor: who edited is unchanged
+        big = "x" * 7000
+        await editor.ok("snippet.update", {"id": sid, "version": 3, "body": big})
+        await admin.wait_for(lambda s: s["snippets"][str(sid)]["version"] == 4)
         assert admin.card(sid)["body"] == big
     conn = await asyncpg.connect(asyncpg_dsn(server.database_url))
     try:
@@ -249,7 +254,9 @@ async def test_text_edit_recorded_and_spliced(server: Running, admin: Client) ->
         )
     finally:
         await conn.close()
-    assert [(r["body"][:9], r["ok"], r["email"]) for r in recorded] == [("quick fix", True, email), ("x" * 9, True, email)]
+    assert [(r["body"][:9], r["ok"], r["email"]) for r in recorded] == [
+        ("quick fix", True, email), ("again", True, email), ("x" * 9, True, email),
+    ]
 
 
 async def test_text_edit_takes_one_statement(server: Running, admin: Client) -> None:
