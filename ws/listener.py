@@ -89,7 +89,9 @@ class Listener:
     async def _serve(self, conn: asyncpg.Connection) -> None:
         while True:
             try:
-                payload = await asyncio.wait_for(self._inbox.get(), PROBE_EVERY)
+                # A timeout scope, not wait_for: that made a task for every notification.
+                async with asyncio.timeout(PROBE_EVERY):
+                    payload = await self._inbox.get()
             except TimeoutError:
                 payload = None
             if payload is None:
