@@ -178,11 +178,8 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
 TEXT_EDITABLE = ("pending", "failed", "needs_check")
 
 
-def text_edit_values(args: Args) -> dict[str, Any] | None:
-    """The body and link a snippet.update sets, when that is all it does (the edit editors
-    make all day, which board.commands runs in one round trip); None for any other update."""
-    if args.has("media_ids") or args.has("interval_s") or not (args.has("body") or args.has("url")):
-        return None
+def _text_values(args: Args) -> dict[str, Any]:
+    """The body and link an update sets, checked."""
     values: dict[str, Any] = {}
     if args.has("body"):
         values["body"] = args.str("body", max_len=MAX_BODY)
@@ -191,12 +188,16 @@ def text_edit_values(args: Args) -> dict[str, Any] | None:
     return values
 
 
+def text_edit_values(args: Args) -> dict[str, Any] | None:
+    """The body and link a snippet.update sets, when that is all it does (the edit editors
+    make all day, which board.commands runs in one round trip); None for any other update."""
+    if args.has("media_ids") or args.has("interval_s"):
+        return None
+    return _text_values(args) or None
+
+
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if args.has("body"):
-        values["body"] = args.str("body", max_len=MAX_BODY)
-    if args.has("url"):
-        values["url"] = args.url("url")
+    values = _text_values(args)
     if args.has("interval_s"):  # may retime the column: its queue is locked as for a move
         card = await _locked_card(ctx, args)
     else:

@@ -78,16 +78,22 @@ class Outcome:
 
 async def announce(
     db: asyncpg.Connection, patch: dict[str, Any], wake: set[int] | frozenset[int],
-    event: dict[str, Any] | None = None, *, commit: bool = False,
+    event: dict[str, Any] | None = None,
 ) -> None:
-    """NOTIFY every instance of a change; delivered only if and when the transaction commits.
+    """The last statement of a transaction: record ``event`` (when given), NOTIFY every
+    instance of the change, and COMMIT, in one round trip (board/db.py commit_with).
 
-    PostgreSQL delivers notifications in commit order, so every instance (this one included,
-    it listens like the others) applies patches in the order the database applied them.
-    ``event``, when given, is recorded in the same round trip. ``commit``: this is the
-    transaction's last statement, and the COMMIT goes with it (board/db.py commit_with).
+    The notification is delivered only once the transaction commits, and PostgreSQL delivers
+    them in commit order, so every instance (this one included, it listens like the others)
+    applies patches in the order the database applied them.
     """
-    payload: str | None = None
+    statements = []
+    if event is not None:
+        statements.append(
+            "INSERT INTO events (user_id, op, args, ok, created_at) VALUES ("
+            + ", ".join(literal(v) for v in (event["user_id"], event["op"], orjson.dumps(event["args"]).decode()))
+            + ", true, " + literal(event["created_at"]) + ")"
+        )
     if patch or wake:
         payload = orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
         if len(payload.encode()) > MAX_NOTIFY:
@@ -98,33 +104,8 @@ async def announce(
                 payload,
             )
             payload = f"#{change_id}"
-    if commit:
-        statements = []
-        if event is not None:
-            statements.append(
-                "INSERT INTO events (user_id, op, args, ok, created_at) VALUES ("
-                + ", ".join(literal(v) for v in _event_values(event))
-                + ", true, " + literal(event["created_at"]) + ")"
-            )
-        if payload is not None:
-            statements.append(f"SELECT pg_notify({literal(CHANNEL)}, {literal(payload)})")
-        await commit_with(db, *statements)
-        return
-    if event is None:
-        if payload is not None:
-            await db.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
-        return
-    args = (*_event_values(event), event["created_at"])
-    insert = ("INSERT INTO events (user_id, op, args, ok, created_at)"
-              " VALUES ($1, $2, $3::text::jsonb, true, $4)")
-    if payload is None:
-        await db.execute(insert, *args)
-    else:
-        await db.execute(f"WITH e AS ({insert}) SELECT pg_notify($5, $6)", *args, CHANNEL, payload)
-
-
-def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
-    return event["user_id"], event["op"], orjson.dumps(event["args"]).decode()
+        statements.append(f"SELECT pg_notify({literal(CHANNEL)}, {literal(payload)})")
+    await commit_with(db, *statements)
 
 
 async def execute(
@@ -147,7 +128,7 @@ async def execute(
             result = await spec.handler(ctx, args)
             patch = ctx.patch.build()
             event = {"user_id": actor.id, "op": op, "args": redact(raw_args), "created_at": now}
-            await announce(db, patch, ctx.wake, event, commit=True)
+            await announce(db, patch, ctx.wake, event)
         return Outcome(result, patch, frozenset(ctx.wake))
     except CommandError as exc:
         await _record_refusal(engine, actor, op, raw_args, exc, now)

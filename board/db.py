@@ -11,6 +11,7 @@ issues BEGIN or COMMIT of its own, and this module owns the transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -54,35 +55,31 @@ async def fetchrow(db: asyncpg.Connection, sql: str, *args: Any) -> Row | None:
     return await db.fetchrow(sql, *args, record_class=Row)
 
 
-@asynccontextmanager
-async def _checkout(engine: AsyncEngine) -> AsyncIterator[Any]:
+async def _checkout(engine: AsyncEngine) -> Any:
     """A connection from the engine's pool, without a SQLAlchemy Connection around it.
 
     SQLAlchemy's Connection costs ~110 µs of CPU to open and close (an object graph, a
     greenlet hop each way, a task to shield the close); the pool's own checkout ~40 µs. The
-    pool's events (the idle ping, web/database.py) run as usual."""
-    record = await greenlet_spawn(engine.sync_engine.pool.connect)
-    try:
-        yield record
-    finally:
-        # Checked in with no I/O: no transaction of SQLAlchemy's was ever begun on it.
-        await greenlet_spawn(record.close)
+    pool's events (the idle ping, web/database.py) run as usual. Returned with ``_checkin``:
+    no transaction of SQLAlchemy's was begun on it, so that does no I/O."""
+    return await greenlet_spawn(engine.sync_engine.pool.connect)
 
 
-async def _invalidate(record: Any) -> None:
-    await greenlet_spawn(record.invalidate)
+async def _checkin(record: Any, broken: bool) -> None:
+    if broken:
+        await greenlet_spawn(record.invalidate)
+    await greenlet_spawn(record.close)
 
 
 @asynccontextmanager
 async def connect(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """A pooled asyncpg connection outside any transaction: for single reads."""
-    async with _checkout(engine) as record:
-        raw = record.driver_connection
-        try:
-            yield raw
-        finally:
-            if raw.is_closed():
-                await _invalidate(record)
+    record = await _checkout(engine)
+    raw = record.driver_connection
+    try:
+        yield raw
+    finally:
+        await _checkin(record, raw.is_closed())
 
 
 class SqlConn:
@@ -124,7 +121,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
     rolls back when it raises. A connection that broke on the way is invalidated, so the
     pool never hands it out again.
     """
-    record = await greenlet_spawn(engine.sync_engine.pool.connect)
+    record = await _checkout(engine)
     raw = record.driver_connection
     sql = SqlConn(engine, record)
     try:
@@ -133,10 +130,9 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
             yield sql, raw
         except BaseException:
             if raw.is_in_transaction():
-                try:
+                # A failed rollback: the original error tells more; the connection is dropped below.
+                with contextlib.suppress(*CONNECTION_ERRORS, asyncpg.PostgresError):
                     await raw.execute("ROLLBACK")
-                except (*CONNECTION_ERRORS, asyncpg.PostgresError):
-                    pass  # the original error tells more; the connection is dropped below
             raise
         if raw.is_in_transaction():
             await raw.execute("COMMIT")
@@ -147,9 +143,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
                 await sql.opened.invalidate()
             await sql.opened.close()
         else:
-            if broken:
-                await _invalidate(record)
-            await greenlet_spawn(record.close)
+            await _checkin(record, broken)
 
 
 async def commit_with(db: asyncpg.Connection, *statements: str) -> None:

@@ -160,7 +160,7 @@ class Poster:
                 if self.platform_id in ctx.wake:
                     self._own_notices += 1
                     counted = True
-                await announce(db, ctx.patch.build(), ctx.wake, commit=True)
+                await announce(db, ctx.patch.build(), ctx.wake)
         except BaseException:
             if counted:  # not committed, or not known to be: an extra wake is harmless, a lost one is not
                 self._own_notices -= 1

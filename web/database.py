@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 import migrations
 from web.settings import SettingError
@@ -117,27 +118,13 @@ async def fill_pool(engine: AsyncEngine) -> None:
     moment: a new connection costs ~5 ms of this process's CPU and several round trips, and
     while it opens more work queues up and asks for more of them. After a restart on a busy
     board, that burst is the first cards of every column falling due."""
-    size: int = engine.sync_engine.pool.size()  # type: ignore[attr-defined]
-    pending = size
-    all_open = asyncio.Event()
-
-    def arrived() -> None:
-        nonlocal pending
-        pending -= 1
-        if pending == 0:
-            all_open.set()
-
-    async def one() -> None:
-        # Each holds its connection until all are open, so each is a new one.
-        try:
-            async with engine.connect():
-                arrived()
-                await all_open.wait()
-        except Exception:
-            arrived()
-            raise
-
-    results = await asyncio.gather(*(one() for _ in range(size)), return_exceptions=True)
+    pool = engine.sync_engine.pool
+    size: int = pool.size()  # type: ignore[attr-defined]
+    # All checked out before any goes back, so each is a connection of its own.
+    results = await asyncio.gather(*(greenlet_spawn(pool.connect) for _ in range(size)), return_exceptions=True)
+    for record in results:
+        if not isinstance(record, BaseException):
+            await greenlet_spawn(record.close)
     failed = [r for r in results if isinstance(r, BaseException)]
     if failed:
         log.warning("could not open %d of %d pooled connections ahead: %r", len(failed), size, failed[0],

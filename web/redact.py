@@ -93,10 +93,11 @@ class RedactingFactory:
             msg = self.redact(str(record.msg))
             args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
             try:
-                if msg % args == redacted:
-                    return msg, args
+                same = msg % args == redacted
             except (TypeError, ValueError):
-                pass
+                same = False  # the args do not fit the message: keep the formatted text
+            if same:
+                return msg, args
         return redacted, ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
