@@ -604,7 +604,7 @@ def profile(pid: int, opts: argparse.Namespace, name: str) -> subprocess.Popen[b
         return None
     out = Path(opts.profile) / f"{name}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "100"]
+    argv = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "100", "--nonblocking"]
     log(f"  profile: {out}")
     return subprocess.Popen(
         [*argv, "--output", str(out)],

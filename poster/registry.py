@@ -39,6 +39,12 @@ START_BATCH = 500
 # A poster that died is restarted after this, doubling up to MAX_RESTART_DELAY.
 RESTART_DELAY = 0.5
 MAX_RESTART_DELAY = 30.0
+# Pooled connections the posters leave to editors' commands and page loads. Posters beyond
+# the rest wait their turn: when many cards fall due at once, a burst that outgrew the pool
+# made it open connections (~5 ms of this process's CPU each, closed again when they came
+# back), which made the burst slower still, and the columns it delayed fell due together
+# again one interval later.
+POOL_RESERVE = 3
 # On shutdown, an in-flight publish gets this long to finish before it is recorded as unknown.
 DRAIN_TIMEOUT = 10.0
 
@@ -50,7 +56,8 @@ class Registry:
         self.engine = engine
         self._http: httpx.AsyncClient | None = None  # built on first use (platforms/http.py)
         self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
-                               adapter_for=self.adapter_for, metrics=metrics, media_for=media_for)
+                               adapter_for=self.adapter_for, metrics=metrics, media_for=media_for,
+                               steps=asyncio.Semaphore(max(1, engine.sync_engine.pool.size() - POOL_RESERVE)))
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._restarts: dict[int, tuple[int, float]] = {}

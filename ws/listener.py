@@ -27,6 +27,11 @@ PROBE_TIMEOUT = 5.0
 MAX_BACKOFF = 10.0
 # Notifications composed into one patch at most (a bound on the work between two yields).
 MAX_BATCH = 64
+# After a delivery, the next waits this long for company. A delivery costs ~13 µs per
+# client however small the patch; under a steady stream of commits (a hundred publishes
+# a second make two hundred), composing what comes within a few milliseconds saves a third
+# of the fanout's CPU. Changes further apart than this, as an editor's are, go at once.
+COALESCE_S = 0.005
 
 # The patch, the columns to wake, and the patch as JSON bytes when the payload carried it in
 # a form that can be cut out (else None, and whoever needs bytes encodes the patch).
@@ -43,6 +48,7 @@ class Listener:
         self.connected = asyncio.Event()
         self.reconnects = 0
         self._conn: asyncpg.Connection | None = None
+        self._delivered_at = 0.0
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         self._inbox.put_nowait(payload)
@@ -97,8 +103,12 @@ class Listener:
             if payload is None:
                 await self._probe(conn)
                 continue
-            # Notifications that queued up while the loop was busy go out as one patch: under
-            # load, one frame per client for several commits instead of one per commit.
+            loop = asyncio.get_running_loop()
+            company = self._delivered_at + COALESCE_S - loop.time()
+            if company > 0:
+                await asyncio.sleep(company)
+            # Notifications that queued up meanwhile go out as one patch: under load, one
+            # frame per client for several commits instead of one per commit.
             batch = [payload]
             probe = False
             while len(batch) < MAX_BATCH and not self._inbox.empty():
@@ -108,6 +118,7 @@ class Listener:
                     break
                 batch.append(more)
             await self._deliver(conn, batch)
+            self._delivered_at = loop.time()
             if probe:
                 await self._probe(conn)
 
