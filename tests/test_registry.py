@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from tests.support import Client, Running
 
@@ -58,3 +59,44 @@ async def test_deleted_column_stops_its_poster(server: Running, admin: Client) -
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the deleted column's poster still runs")
+
+
+async def test_a_burst_of_due_cards_takes_turns_at_the_pool(server: Running, admin: Client) -> None:
+    """Forty columns whose cards fall due at the same instant: the posters take turns at the
+    database, so the pool never opens a connection beyond its size (each would cost ~5 ms of
+    CPU in the middle of the burst), and every card still goes out, once."""
+    from sqlalchemy import text
+
+    registry = server.services.registry
+    pool = server.services.engine.sync_engine.pool
+    columns = 40
+    # Opening the pool at start (web/app.py settle) checks out every connection at once.
+    settling = [t for t in asyncio.all_tasks() if t.get_name() == "settle"]
+    if settling:
+        await asyncio.wait(settling, timeout=30)
+    async with server.services.engine.begin() as conn:
+        due = (await conn.execute(text("SELECT now() + interval '1.5 seconds'"))).scalar_one()
+        pids = (await conn.execute(text(
+            "INSERT INTO platforms (kind, name, position, interval_s, last_sent_at, settings)"
+            " SELECT 'log', 'burst ' || n, n, 60, CAST(:due AS timestamptz) - interval '60 seconds', '{}'::jsonb"
+            " FROM generate_series(1, :n) AS n RETURNING id"), {"due": due, "n": columns})).scalars().all()
+        cards = (await conn.execute(text(
+            "INSERT INTO snippets (platform_id, ord, kind, status, body, eta)"
+            " SELECT p, 1, 'post', 'pending', 'burst card', CAST(:due AS timestamptz) FROM unnest(CAST(:pids AS integer[])) AS p"
+            " RETURNING id"), {"due": due, "pids": list(pids)})).scalars().all()
+    registry.wake(pids)
+    overflow = pool.overflow()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        overflow = max(overflow, pool.overflow())
+        async with server.services.engine.connect() as conn:
+            sent = (await conn.execute(text(
+                "SELECT count(*) FROM snippets WHERE id = ANY(CAST(:ids AS integer[])) AND status = 'sent'"),
+                {"ids": list(cards)})).scalar_one()
+        if sent == columns:
+            break
+        for _ in range(50):
+            overflow = max(overflow, pool.overflow())
+            await asyncio.sleep(0.002)
+    assert sent == columns, f"{sent} of {columns} cards sent"
+    assert overflow <= 0, f"the pool opened {overflow} connections beyond its size"

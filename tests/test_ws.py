@@ -194,3 +194,53 @@ async def test_one_client_pipelines_card_edits_in_order(admin: Client) -> None:
     await admin.wait_for(lambda s: all(s["snippets"][str(c)]["body"] == f"c{c} step 4" for c in cards)
                          and s["snippets"][str(cards[0])]["version"] == 7)
     assert [admin.card(c)["version"] for c in cards] == [7, 6, 6, 6]
+
+
+async def test_notifications_close_after_a_delivery_wait_and_go_out_together() -> None:
+    """After a delivery the listener waits COALESCE_S for company: two commits a few ms apart
+    reach the clients as one patch, no sooner than that after the previous delivery; a commit
+    that comes after a pause is handed on alone."""
+    import orjson
+
+    from ws.listener import COALESCE_S, Listener
+
+    got: list[tuple[float, dict]] = []
+    arrived = asyncio.Event()
+
+    async def no_resync() -> None:
+        raise AssertionError("no resync expected")
+
+    def on_change(patch: dict, _wake: list[int], _raw: bytes | None) -> None:
+        got.append((time.monotonic(), patch))
+        arrived.set()
+
+    listener = Listener("postgresql://unused", on_change, no_resync)
+
+    def notify(card: int, body: str) -> None:
+        payload = orjson.dumps({"patch": {"snippets": {str(card): {"body": body}}}, "wake": []}).decode()
+        listener._notified(None, 0, "metronome_changes", payload)
+
+    async def delivered(count: int) -> None:
+        while len(got) < count:
+            arrived.clear()
+            await arrived.wait()
+
+    serving = asyncio.create_task(listener._serve(None))  # type: ignore[arg-type]
+    try:
+        notify(1, "a")
+        await asyncio.wait_for(delivered(1), 2)
+        notify(2, "b")
+        await asyncio.sleep(COALESCE_S / 4)
+        notify(3, "c")
+        await asyncio.wait_for(delivered(2), 2)
+        await asyncio.sleep(COALESCE_S * 3)
+        notify(1, "d")
+        await asyncio.wait_for(delivered(3), 2)
+    finally:
+        serving.cancel()
+    assert [patch for _, patch in got] == [
+        {"snippets": {"1": {"body": "a"}}},
+        {"snippets": {"2": {"body": "b"}, "3": {"body": "c"}}},
+        {"snippets": {"1": {"body": "d"}}},
+    ]
+    assert got[1][0] - got[0][0] >= COALESCE_S * 0.9
