@@ -121,11 +121,18 @@ async def fill_pool(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
     size: int = pool.size()  # type: ignore[attr-defined]
     # All checked out before any goes back, so each is a connection of its own.
-    results = await asyncio.gather(*(greenlet_spawn(pool.connect) for _ in range(size)), return_exceptions=True)
-    for record in results:
-        if not isinstance(record, BaseException):
-            await greenlet_spawn(record.close)
-    failed = [r for r in results if isinstance(r, BaseException)]
+    opening = [asyncio.ensure_future(greenlet_spawn(pool.connect)) for _ in range(size)]
+    try:
+        await asyncio.wait(opening)
+    finally:
+        # Also when the app stops while this runs: a connection left checked out would be
+        # found by the garbage collector later, terminated, and warned about.
+        for task in opening:
+            task.cancel()
+        for task in opening:
+            if task.done() and not task.cancelled() and task.exception() is None:
+                await greenlet_spawn(task.result().close)
+    failed = [t.exception() for t in opening if not t.cancelled() and t.exception() is not None]
     if failed:
         log.warning("could not open %d of %d pooled connections ahead: %r", len(failed), size, failed[0],
                     extra={"action": "db.fill_pool"})
