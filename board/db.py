@@ -11,6 +11,7 @@ issues BEGIN or COMMIT of its own, and this module owns the transaction.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,6 +67,12 @@ async def _checkout(engine: AsyncEngine) -> Any:
 
 
 async def _checkin(record: Any, broken: bool) -> None:
+    # Shielded: a task cancelled again while returning its connection (an app stopping
+    # mid-command) must not leave it checked out for the garbage collector to terminate.
+    await asyncio.shield(_return(record, broken))
+
+
+async def _return(record: Any, broken: bool) -> None:
     if broken:
         await greenlet_spawn(record.invalidate)
     await greenlet_spawn(record.close)
