@@ -56,17 +56,17 @@ async def fetchrow(db: asyncpg.Connection, sql: str, *args: Any) -> Row | None:
     return await db.fetchrow(sql, *args, record_class=Row)
 
 
-async def _checkout(engine: AsyncEngine) -> Any:
+async def checkout(engine: AsyncEngine) -> Any:
     """A connection from the engine's pool, without a SQLAlchemy Connection around it.
 
     SQLAlchemy's Connection costs ~110 µs of CPU to open and close (an object graph, a
     greenlet hop each way, a task to shield the close); the pool's own checkout ~40 µs. The
-    pool's events (the idle ping, web/database.py) run as usual. Returned with ``_checkin``:
+    pool's events (the idle ping, web/database.py) run as usual. Returned with ``checkin``:
     no transaction of SQLAlchemy's was begun on it, so that does no I/O."""
     return await greenlet_spawn(engine.sync_engine.pool.connect)
 
 
-async def _checkin(record: Any, broken: bool) -> None:
+async def checkin(record: Any, broken: bool) -> None:
     # Shielded: a task cancelled again while returning its connection (an app stopping
     # mid-command) must not leave it checked out for the garbage collector to terminate.
     await asyncio.shield(_return(record, broken))
@@ -81,12 +81,12 @@ async def _return(record: Any, broken: bool) -> None:
 @asynccontextmanager
 async def connect(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """A pooled asyncpg connection outside any transaction: for single reads."""
-    record = await _checkout(engine)
+    record = await checkout(engine)
     raw = record.driver_connection
     try:
         yield raw
     finally:
-        await _checkin(record, raw.is_closed())
+        await checkin(record, raw.is_closed())
 
 
 class SqlConn:
@@ -128,7 +128,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
     rolls back when it raises. A connection that broke on the way is invalidated, so the
     pool never hands it out again.
     """
-    record = await _checkout(engine)
+    record = await checkout(engine)
     raw = record.driver_connection
     sql = SqlConn(engine, record)
     try:
@@ -150,7 +150,7 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
                 await sql.opened.invalidate()
             await sql.opened.close()
         else:
-            await _checkin(record, broken)
+            await checkin(record, broken)
 
 
 async def commit_with(db: asyncpg.Connection, *statements: str) -> None:

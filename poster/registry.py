@@ -57,7 +57,7 @@ class Registry:
         self._http: httpx.AsyncClient | None = None  # built on first use (platforms/http.py)
         self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
                                adapter_for=self.adapter_for, metrics=metrics, media_for=media_for,
-                               steps=asyncio.Semaphore(max(1, engine.sync_engine.pool.size() - POOL_RESERVE)))
+                               turns=asyncio.Semaphore(max(1, engine.sync_engine.pool.size() - POOL_RESERVE)))
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self._restarts: dict[int, tuple[int, float]] = {}

@@ -54,9 +54,9 @@ class PosterDeps:
     clock: Any
     adapter_for: Any  # async (column row) -> (Adapter, kind, settings)
     metrics: Any
+    # The posters' turns at the database pool: how many may use it at once (see Registry).
+    turns: asyncio.Semaphore
     media_for: Any = None  # async (card) -> tuple[Media, ...] (poster/media.py); None: no media
-    # How many posters may be in a transaction at once (see Registry): None, no bound.
-    steps: asyncio.Semaphore | None = None
 
 
 class Poster:
@@ -131,7 +131,7 @@ class Poster:
         if hold > 0:
             return hold
         if head is None:
-            async with self._turn(), connect(self.deps.engine) as db:
+            async with self.deps.turns, connect(self.deps.engine) as db:
                 head = await publishing.head(db, self.platform_id)
         if head is None or head.snippet_id is None:
             return None
@@ -146,10 +146,6 @@ class Poster:
 
     # --- one publish ------------------------------------------------------------------
 
-    def _turn(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        """This poster's turn at the database, among the posters' share of the pool."""
-        return self.deps.steps or contextlib.nullcontext()
-
     @contextlib.asynccontextmanager
     async def _step(self) -> AsyncIterator[Ctx]:
         """One transaction of this poster's, announced to every instance.
@@ -158,7 +154,7 @@ class Poster:
         own change is not a reason to wake it: that would be one more read per publish."""
         counted = False
         try:
-            async with self._turn(), transaction(self.deps.engine) as (conn, db):
+            async with self.deps.turns, transaction(self.deps.engine) as (conn, db):
                 ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
                 yield ctx
                 # Counted before the commit (which goes with the notification): the

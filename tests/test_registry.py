@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from tests.support import Client, Running
 
@@ -84,19 +83,19 @@ async def test_a_burst_of_due_cards_takes_turns_at_the_pool(server: Running, adm
             "INSERT INTO snippets (platform_id, ord, kind, status, body, eta)"
             " SELECT p, 1, 'post', 'pending', 'burst card', CAST(:due AS timestamptz) FROM unnest(CAST(:pids AS integer[])) AS p"
             " RETURNING id"), {"due": due, "pids": list(pids)})).scalars().all()
-    registry.wake(pids)
     overflow = pool.overflow()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        overflow = max(overflow, pool.overflow())
-        async with server.services.engine.connect() as conn:
-            sent = (await conn.execute(text(
-                "SELECT count(*) FROM snippets WHERE id = ANY(CAST(:ids AS integer[])) AND status = 'sent'"),
-                {"ids": list(cards)})).scalar_one()
-        if sent == columns:
-            break
-        for _ in range(50):
+
+    async def watch_pool() -> None:
+        nonlocal overflow
+        while True:
             overflow = max(overflow, pool.overflow())
-            await asyncio.sleep(0.002)
-    assert sent == columns, f"{sent} of {columns} cards sent"
+            await asyncio.sleep(0.001)
+
+    watching = asyncio.create_task(watch_pool())
+    try:
+        registry.wake(pids)
+        await admin.wait_for(lambda s: all(s["snippets"].get(str(c), {}).get("status") == "sent" for c in cards),
+                             timeout=15)
+    finally:
+        watching.cancel()
     assert overflow <= 0, f"the pool opened {overflow} connections beyond its size"

@@ -13,9 +13,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util import greenlet_spawn
 
 import migrations
+from board.db import checkin, checkout
 from web.settings import SettingError
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ async def fill_pool(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool
     size: int = pool.size()  # type: ignore[attr-defined]
     # All checked out before any goes back, so each is a connection of its own.
-    opening = [asyncio.ensure_future(greenlet_spawn(pool.connect)) for _ in range(size)]
+    opening = [asyncio.ensure_future(checkout(engine)) for _ in range(size)]
     try:
         await asyncio.wait(opening)
     finally:
@@ -131,7 +131,7 @@ async def fill_pool(engine: AsyncEngine) -> None:
             task.cancel()
         for task in opening:
             if task.done() and not task.cancelled() and task.exception() is None:
-                await greenlet_spawn(task.result().close)
+                await checkin(task.result(), broken=False)
     failed = [t.exception() for t in opening if not t.cancelled() and t.exception() is not None]
     if failed:
         log.warning("could not open %d of %d pooled connections ahead: %r", len(failed), size, failed[0],
