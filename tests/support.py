@@ -306,7 +306,12 @@ class Client:
         async def check() -> Any:
             async with self._changed:
                 while True:
-                    value = predicate(self.state)
+                    # A row the predicate names may not be here yet: the reply to the command
+                    # that made it can come before its patch (patches close together compose).
+                    try:
+                        value = predicate(self.state)
+                    except KeyError:
+                        value = None
                     if value:
                         return value
                     if self.closed.is_set():
