@@ -33,6 +33,7 @@ _DEFLATE_TAIL = b"\x00\x00\xff\xff"  # RFC 7692 §7.2.2: stripped by the sender
 POOL = 32  # cards updated in turn: a card takes one update at a time (its version)
 FILLER = "Metronome fanout bench: a card body of the length of a typical social post."
 DRAIN_S = 1.0  # a patch not at every client this long after the last send is backlog
+IDLE_POLL_S = 1.0  # how often a hub reads its idle companions (Hub.idle); pings come every 20 s
 
 
 class BenchError(Exception):
@@ -287,6 +288,10 @@ class Hub:
         self.conns: dict[int, Conn] = {}
         self.lost_count = 0
         self.scratch = bytearray(1 << 20)
+        # Hubs of other servers whose clients wait meanwhile: read now and then, so their
+        # pings are answered and the server keeps them.
+        self.idle: list[Hub] = []
+        self._idle_due = 0.0
         self._next_id = 0
         self._epoll = select.epoll()
 
@@ -320,6 +325,10 @@ class Hub:
             conn = conns.get(fd)
             if conn is not None:
                 conn.readable()
+        if self.idle and (now := time.monotonic()) > self._idle_due:
+            self._idle_due = now + IDLE_POLL_S
+            for hub in self.idle:
+                hub.poll(0)
         return len(events)
 
     def pump_quiet(self, quiet: float, seconds: float) -> bool:

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,9 @@ SERVER_CORE = 0
 LOADGEN_CORE = 1
 NICE = -10
 RATE = 20.0  # commands/s of the latency figure (issue 2)
+WARM_RATE, WARM_S = 100.0, 5.0  # commands before the memory baseline: 500
+WARM_CONNS = 20  # clients connected, sent patches and closed before the memory baseline
+ROUNDS = 4  # the latency figure's rounds per server, alternating between the servers
 GROW = 1.25  # ladder step up; two bisections then narrow the maximum to ~6 %
 DISTURBED = 0.15  # other work's share of the server's core past which a step is rerun
 RETRIES = 2  # reruns of a disturbed step, at most
@@ -353,71 +356,140 @@ def run_undisturbed(
     return min(steps, key=lambda s: s.other_busy)
 
 
-def steady(driver: Driver, target: Target, clients: int, opts: argparse.Namespace) -> Step:
-    """The latency figure: RATE commands/s for --duration seconds."""
-    with profiling(target, clients, opts):
-        return run_undisturbed(driver, RATE, opts.duration, lambda _: False)
+@dataclass
+class Session:
+    """One server under test with its clients connected, between the latency rounds."""
+
+    target: Target
+    clients: int
+    hub: Hub
+    sender: Sender
+    driver: Driver
+    rss: int  # the server's RSS before the receivers connected
+    steps: list[Step] = field(default_factory=list)  # its latency rounds
 
 
-def measure(target: Target, clients: int, opts: argparse.Namespace) -> Figures:
-    figures = Figures(server=target.name, clients=clients)
+def open_session(target: Target, clients: int) -> Session:
+    """Log in, set the column up, warm the code paths, then connect the receivers."""
     hub = Hub("127.0.0.1", target.port, target.headers)
     try:
         sender = hub.connect(sender=True)
         assert isinstance(sender, Sender)
         if not hub.pump_until(lambda: sender.frames > 0, 10.0):
             raise BenchError("expected the full state as the first frame, got nothing")
-        figures.deflate = sender.deflate
         driver = Driver(hub, sender, target.process, SERVER_CORE)
         driver.database_cpu = target.database_cpu
         driver.setup()
-        driver.run(RATE, 1.0)  # warm the server's code paths before the memory baseline
-        hub.pump(0.5)
+        # Warm the server before the memory baseline: its code paths, and the caches and
+        # allocator arenas a few hundred commands grow (~0.3 MiB for Metronome), and those
+        # the first connections grow (~1 MiB for Metronome: the full state's queries, the
+        # session lookup). Both are paid once, not per connection; at 100 clients they
+        # would otherwise count as 7-10 KiB per connection.
+        driver.run(WARM_RATE, WARM_S)
+        warm = Hub("127.0.0.1", target.port, target.headers)
+        try:
+            connect_all(warm, WARM_CONNS)
+            hub.idle = [warm]
+            driver.run(RATE, 1.0)
+            warm.pump(0.2)
+        finally:
+            hub.idle = []
+            warm.close()
+        hub.pump(1.0)
         rss = target.process.memory_info().rss
         connect_all(hub, clients - 1)
         driver.run(RATE, 1.0)
         sender.patch_bytes.clear()
-        step = steady(driver, target, clients, opts)
-        # Taken after traffic, not just after the handshakes: send buffers count too.
-        figures.mem_per_conn = (target.process.memory_info().rss - rss) / (clients - 1)
-        done = step.delivered
-        figures.p50, figures.p99 = percentile(done, 50), percentile(done, 99)
-        figures.cpu_per_delivery = step.server_cpu / max(1, step.sent * clients)
-        figures.cpu_per_command = step.server_cpu / max(1, step.sent)
-        if target.database is not None:
-            figures.db_per_command = step.database_cpu / max(1, step.sent)
-        figures.frame_bytes = sum(sender.patch_bytes) / max(1, len(sender.patch_bytes))
-        failure = step.failure(math.inf)
-        if failure:
-            figures.notes.append(f"at {RATE:g}/s: {failure}")
-        if step.other_busy > DISTURBED:
-            figures.notes.append(
-                f"other work took {step.other_busy:.0%} of the server's core at {RATE:g}/s"
-            )
-        log(
-            f"  {target.name}, {clients} clients: p50 {figures.p50 * 1e3:.1f} ms,"
-            f" p99 {figures.p99 * 1e3:.1f} ms, {figures.mem_per_conn / 1024:.1f} KiB/conn,"
-            f" {figures.cpu_per_delivery * 1e6:.1f} µs CPU/delivery, busy: server"
-            f" {step.server_busy:.0%}, other {step.other_busy:.0%}; the maximum rate:"
-        )
-        # Start the ladder below what the CPU per command at 20/s predicts it can do.
-        start = max(5.0, 0.7 / figures.cpu_per_command if figures.cpu_per_command else 100.0)
-        # Latency within a few times its low-rate value; past that it is queueing.
-        p50_limit = max(4 * figures.p50, figures.p50 + 0.05)
-        ladder = find_max(driver, start, target.max_rate, opts, p50_limit)
-        figures.throughput, figures.capped = ladder.best or math.nan, ladder.capped
-        if ladder.busiest > 0.85:
-            figures.notes.append(
-                f"the load generator was {ladder.busiest:.0%} busy: the maximum may be its own"
-            )
-        if ladder.fail_other > DISTURBED:
-            figures.notes.append(
-                f"other work took {ladder.fail_other:.0%} of the server's core at"
-                f" {ladder.fail:.1f}/s: the maximum may be higher"
-            )
-    finally:
+    except BaseException:
         hub.close()
+        raise
+    return Session(target, clients, hub, sender, driver, rss)
+
+
+def latency_rounds(sessions: list[Session], opts: argparse.Namespace) -> None:
+    """The latency figure: RATE commands/s, --duration seconds per server, in ROUNDS rounds
+    that alternate between the servers (A B B A A B B A), all of them up and connected
+    throughout. The host's load drifts over minutes; measured this way, both servers meet
+    the same drift, and their ratio says what the server adds, not when it happened to run.
+    """
+    seconds = opts.duration / ROUNDS
+    with ExitStack() as stack:
+        for session in sessions:
+            stack.enter_context(profiling(session.target, session.clients, opts))
+        for n in range(ROUNDS):
+            for session in sessions if n % 2 == 0 else reversed(sessions):
+                step = run_undisturbed(session.driver, RATE, seconds, lambda _: False)
+                session.steps.append(step)
+
+
+def pooled(steps: list[Step]) -> Step:
+    """The latency rounds of one server as one step: latencies pooled, costs summed."""
+    step = Step(rate=RATE, count=sum(s.count for s in steps))
+    for s in steps:
+        step.sent += s.sent
+        step.latencies += s.latencies
+        step.errors += s.errors
+        step.lost += s.lost
+        step.server_cpu += s.server_cpu
+        step.database_cpu += s.database_cpu
+    step.achieved = min(s.achieved for s in steps)
+    step.server_busy = sum(s.server_busy for s in steps) / len(steps)
+    step.other_busy = max(s.other_busy for s in steps)
+    step.loadgen_busy = max(s.loadgen_busy for s in steps)
+    return step
+
+
+def latency_figures(session: Session) -> Figures:
+    """The figures of one server's pooled latency rounds, and its memory per connection."""
+    target, clients, sender = session.target, session.clients, session.sender
+    figures = Figures(server=target.name, clients=clients, deflate=sender.deflate)
+    step = pooled(session.steps)
+    # Taken after traffic, not just after the handshakes: send buffers count too.
+    figures.mem_per_conn = (target.process.memory_info().rss - session.rss) / (clients - 1)
+    done = step.delivered
+    figures.p50, figures.p99 = percentile(done, 50), percentile(done, 99)
+    figures.cpu_per_delivery = step.server_cpu / max(1, step.sent * clients)
+    figures.cpu_per_command = step.server_cpu / max(1, step.sent)
+    if target.database is not None:
+        figures.db_per_command = step.database_cpu / max(1, step.sent)
+    figures.frame_bytes = sum(sender.patch_bytes) / max(1, len(sender.patch_bytes))
+    failure = step.failure(math.inf)
+    if failure:
+        figures.notes.append(f"at {RATE:g}/s: {failure}")
+    if step.other_busy > DISTURBED:
+        figures.notes.append(
+            f"other work took {step.other_busy:.0%} of the server's core at {RATE:g}/s"
+        )
+    rounds = ", ".join(f"{percentile(s.delivered, 99) * 1e3:.1f}" for s in session.steps)
+    log(
+        f"  {target.name}, {clients} clients: p50 {figures.p50 * 1e3:.1f} ms,"
+        f" p99 {figures.p99 * 1e3:.1f} ms (rounds' p99: {rounds}),"
+        f" {figures.mem_per_conn / 1024:.1f} KiB/conn,"
+        f" {figures.cpu_per_delivery * 1e6:.1f} µs CPU/delivery, busy: server"
+        f" {step.server_busy:.0%}, other {step.other_busy:.0%}"
+    )
     return figures
+
+
+def find_throughput(session: Session, figures: Figures, opts: argparse.Namespace) -> None:
+    """The maximum rate of one server, while the other servers' clients wait."""
+    target = session.target
+    log(f"  {target.name}, {session.clients} clients, the maximum rate:")
+    # Start the ladder below what the CPU per command at 20/s predicts it can do.
+    start = max(5.0, 0.7 / figures.cpu_per_command if figures.cpu_per_command else 100.0)
+    # Latency within a few times its low-rate value; past that it is queueing.
+    p50_limit = max(4 * figures.p50, figures.p50 + 0.05)
+    ladder = find_max(session.driver, start, target.max_rate, opts, p50_limit)
+    figures.throughput, figures.capped = ladder.best or math.nan, ladder.capped
+    if ladder.busiest > 0.85:
+        figures.notes.append(
+            f"the load generator was {ladder.busiest:.0%} busy: the maximum may be its own"
+        )
+    if ladder.fail_other > DISTURBED:
+        figures.notes.append(
+            f"other work took {ladder.fail_other:.0%} of the server's core at"
+            f" {ladder.fail:.1f}/s: the maximum may be higher"
+        )
 
 
 def ratio(metronome: float, ceiling: float) -> float:
@@ -488,7 +560,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add(
         "--duration",
         type=float,
-        help="seconds at 20 commands/s for the latency figure (default 10)",
+        help="seconds per server at 20 commands/s for the latency figure, in 4 rounds"
+        " that alternate between the servers (default 20)",
     )
     add(
         "--step",
@@ -499,9 +572,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add(
         "--quick",
         action="store_true",
-        help="a rough look: defaults --duration 4 --step 1.5 --steps 6",
+        help="a rough look: defaults --duration 8 --step 1.5 --steps 6",
     )
-    add("--profile", metavar="DIR", help="py-spy the server during the 20/s run into DIR")
+    add("--profile", metavar="DIR", help="py-spy the server during the 20/s rounds into DIR")
     add(
         "--ceiling-ws",
         default="websockets-sansio",
@@ -514,7 +587,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a PostgreSQL database to create and drop Metronome's from",
     )
     opts = parser.parse_args(argv)
-    defaults = (4.0, 1.5, 6) if opts.quick else (10.0, 3.0, 8)
+    defaults = (8.0, 1.5, 6) if opts.quick else (20.0, 3.0, 8)
     for name, default in zip(("duration", "step", "steps"), defaults, strict=True):
         if getattr(opts, name) is None:
             setattr(opts, name, default)
@@ -541,10 +614,22 @@ def main(argv: list[str] | None = None) -> int:
     log(f"load average {os.getloadavg()[0]:.2f}: other work on this machine skews the figures")
     results: dict[tuple[str, int], Figures] = {}
     for clients in opts.clients:
-        for server in opts.servers:
-            launch = ceiling_server if server == "ceiling" else metronome_server
-            with launch(SERVER_CORE, opts) as target:
-                results[(server, clients)] = measure(target, clients, opts)
+        # Every server up and connected at once, the idle one costing nothing, so that
+        # their latency rounds can alternate.
+        with ExitStack() as stack:
+            sessions = []
+            for server in opts.servers:
+                launch = ceiling_server if server == "ceiling" else metronome_server
+                session = open_session(stack.enter_context(launch(SERVER_CORE, opts)), clients)
+                stack.callback(session.hub.close)
+                sessions.append(session)
+            for session in sessions:
+                session.hub.idle = [other.hub for other in sessions if other is not session]
+            latency_rounds(sessions, opts)
+            figures = [latency_figures(session) for session in sessions]
+            for session, these in zip(sessions, figures, strict=True):
+                find_throughput(session, these, opts)
+                results[(session.target.name, clients)] = these
     text, missed = table(results, opts.clients)
     print(text)
     for figures in results.values():
