@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util import greenlet_spawn
+
+T = TypeVar("T")
 
 # Errors that mean the connection (or the server) is gone, not that a statement was wrong.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -66,10 +68,27 @@ async def checkout(engine: AsyncEngine) -> Any:
     return await greenlet_spawn(engine.sync_engine.pool.connect)
 
 
+async def to_completion(aw: Awaitable[T]) -> T:
+    """Run a clean-up to its end even when the caller is cancelled meanwhile, then raise the
+    cancellation: a connection half returned, or returned after the engine is disposed (the
+    app stopping mid-command), would be left for the garbage collector to terminate."""
+    task = asyncio.ensure_future(aw)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            result = await asyncio.shield(task)
+            break
+        except asyncio.CancelledError as exc:
+            if task.done():  # the clean-up itself was cancelled (the loop closing)
+                raise
+            cancelled = exc
+    if cancelled is not None:
+        raise cancelled
+    return result
+
+
 async def checkin(record: Any, broken: bool) -> None:
-    # Shielded: a task cancelled again while returning its connection (an app stopping
-    # mid-command) must not leave it checked out for the garbage collector to terminate.
-    await asyncio.shield(_return(record, broken))
+    await to_completion(_return(record, broken))
 
 
 async def _return(record: Any, broken: bool) -> None:
@@ -104,9 +123,9 @@ class SqlConn:
 
     async def _conn(self) -> AsyncConnection:
         if self.opened is None:
-            conn = AsyncConnection(self._engine, Connection(self._engine.sync_engine, self._record))
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            self.opened = conn
+            # Kept before the await: from here on the Connection owns the record (see _release).
+            self.opened = AsyncConnection(self._engine, Connection(self._engine.sync_engine, self._record))
+            await self.opened.execution_options(isolation_level="AUTOCOMMIT")
         return self.opened
 
     async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
@@ -144,13 +163,17 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, async
         if raw.is_in_transaction():
             await raw.execute("COMMIT")
     finally:
-        broken = raw.is_closed() or raw.is_in_transaction()
-        if sql.opened is not None:  # SQLAlchemy's Connection owns the record now, and returns it
-            if broken:
-                await sql.opened.invalidate()
-            await sql.opened.close()
-        else:
-            await checkin(record, broken)
+        await to_completion(_release(sql, record, broken=raw.is_closed() or raw.is_in_transaction()))
+
+
+async def _release(sql: SqlConn, record: Any, broken: bool) -> None:
+    if sql.opened is None:
+        await _return(record, broken)
+        return
+    # SQLAlchemy's Connection owns the record now, and returns it.
+    if broken:
+        await sql.opened.invalidate()
+    await sql.opened.close()
 
 
 async def commit_with(db: asyncpg.Connection, *statements: str) -> None:

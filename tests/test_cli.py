@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -153,3 +155,35 @@ async def test_pool_is_filled_ahead(database_url: str, caplog: pytest.LogCapture
     finally:
         await down.dispose()
     assert "could not open 2 of 2 pooled connections" in caplog.text
+
+
+@pytest.mark.parametrize(("event_name", "nth"), [("connect", 1), ("checkout", 1), ("checkout", 6),
+                                                ("checkin", 1), ("checkin", 3)])
+async def test_pool_fill_cut_short_returns_every_connection(database_url: str, event_name: str, nth: int) -> None:
+    """An app stopping while its pool fills (a quick restart) cancels fill_pool at any point:
+    while connections open, once they are out, or while they go back. When it has ended, none
+    is left checked out for the garbage collector to terminate."""
+    from sqlalchemy import event
+
+    from web.database import create_engine, fill_pool
+
+    engine = create_engine(database_url, pool_size=6)
+    seen = 0
+    filling: asyncio.Future[None] | None = None
+
+    def cut(*_args: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == nth:
+            assert filling is not None
+            filling.cancel()
+
+    event.listen(engine.sync_engine.pool, event_name, cut)
+    try:
+        filling = asyncio.ensure_future(fill_pool(engine))
+        with contextlib.suppress(asyncio.CancelledError):
+            await filling
+        assert seen >= nth, f"fill_pool ended before the {nth}th {event_name}"
+        assert engine.sync_engine.pool.checkedout() == 0
+    finally:
+        await engine.dispose()

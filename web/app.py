@@ -162,8 +162,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         finally:
             settle_task.cancel()
             feeds_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feeds_task
+            # Both awaited: settle may be opening the pool, and returns what it opened.
+            for task in (settle_task, feeds_task):
+                await asyncio.wait([task])
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("%s failed", task.get_name(), exc_info=task.exception(), extra={"action": "shutdown"})
             await registry.shutdown()
             try:
                 await asyncio.wait_for(poster_task, 15)

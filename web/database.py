@@ -15,7 +15,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import migrations
-from board.db import checkin, checkout
+from board.db import checkin, checkout, to_completion
 from web.settings import SettingError
 
 if TYPE_CHECKING:
@@ -125,17 +125,24 @@ async def fill_pool(engine: AsyncEngine) -> None:
     try:
         await asyncio.wait(opening)
     finally:
-        # Also when the app stops while this runs: a connection left checked out would be
-        # found by the garbage collector later, terminated, and warned about.
-        for task in opening:
-            task.cancel()
-        for task in opening:
-            if task.done() and not task.cancelled() and task.exception() is None:
-                await checkin(task.result(), broken=False)
+        # Also when the app stops meanwhile (a quick restart): a connection left checked out
+        # would be found by the garbage collector later, terminated, and warned about.
+        await to_completion(_return_all(opening))
     failed = [t.exception() for t in opening if not t.cancelled() and t.exception() is not None]
     if failed:
         log.warning("could not open %d of %d pooled connections ahead: %r", len(failed), size, failed[0],
                     extra={"action": "db.fill_pool"})
+
+
+async def _return_all(opening: list[asyncio.Future[Any]]) -> None:
+    # A checkout cancelled mid-way closes what it opened on its way out, and one may
+    # complete before its cancellation lands: all are waited for, then what they got returned.
+    for task in opening:
+        task.cancel()
+    await asyncio.wait(opening)
+    for task in opening:
+        if not task.cancelled() and task.exception() is None:
+            await checkin(task.result(), broken=False)
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
