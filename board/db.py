@@ -71,7 +71,8 @@ async def checkout(engine: AsyncEngine) -> Any:
 async def to_completion(aw: Awaitable[T]) -> T:
     """Run a clean-up to its end even when the caller is cancelled meanwhile, then raise the
     cancellation: a connection half returned, or returned after the engine is disposed (the
-    app stopping mid-command), would be left for the garbage collector to terminate."""
+    app stopping mid-command), would be left for the garbage collector to terminate.
+    (SQLAlchemy's ``async with`` does the same with a private helper, which we do not import.)"""
     task = asyncio.ensure_future(aw)
     cancelled: asyncio.CancelledError | None = None
     while True:
