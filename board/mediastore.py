@@ -19,12 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from sqlalchemy import Row, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from board.db import Db, Row, fetchrow
 from board.sniff import HEAD, SUPPORTED, Sniffed, sniff
-from board.tables import media
 from platforms.base import Media
 
 MB = 1024 * 1024
@@ -232,30 +228,29 @@ class MediaStore:
 
         return await asyncio.to_thread(copy)
 
-    async def save(self, conn: AsyncConnection, staged: Staged, filename: str | None, *,
-                   user_id: int | None = None, source_url: str | None = None) -> tuple[Row[Any], bool]:
+    async def save(self, db: Db, staged: Staged, filename: str | None, *,
+                   user_id: int | None = None, source_url: str | None = None) -> tuple[Row, bool]:
         """The row for these bytes and whether it is new: same sha256, same row (stored once)."""
-        existing = await by_sha256(conn, staged.sha256)
+        existing = await by_sha256(db, staged.sha256)
         if existing is None:
             key = f"{staged.sha256[:2]}/{staged.sha256}{staged.sniffed.ext}"
             # Bytes first, row second: a row never names bytes that are not there.
             await self.backend.put(key, staged.path, staged.sniffed.content_type)
-            row = (await conn.execute(
-                insert(media).values(
-                    kind=staged.sniffed.kind, content_type=staged.sniffed.content_type,
-                    filename=safe_filename(filename, staged.sniffed), size=staged.size,
-                    sha256=staged.sha256, backend=self.backend.name, key=key,
-                    source_url=source_url, user_id=user_id,
-                ).on_conflict_do_nothing(index_elements=["sha256"]).returning(*media.c)
-            )).first()
+            row = await fetchrow(
+                db,
+                "INSERT INTO media (kind, content_type, filename, size, sha256, backend, key, source_url, user_id)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (sha256) DO NOTHING RETURNING *",
+                staged.sniffed.kind, staged.sniffed.content_type, safe_filename(filename, staged.sniffed),
+                staged.size, staged.sha256, self.backend.name, key, source_url, user_id,
+            )
             if row is not None:
                 return row, True
-            existing = await by_sha256(conn, staged.sha256)  # a concurrent upload won
+            existing = await by_sha256(db, staged.sha256)  # a concurrent upload won
             assert existing is not None
         staged.path.unlink(missing_ok=True)
         if source_url and existing.source_url is None:
             # Remember the URL, so the material's next card finds these bytes without a download.
-            await conn.execute(update(media).where(media.c.id == existing.id).values(source_url=source_url))
+            await db.execute("UPDATE media SET source_url = $2 WHERE id = $1", existing.id, source_url)
         return existing, False
 
     # --- reading back -------------------------------------------------------------
@@ -311,14 +306,13 @@ class MediaStore:
                      public_url=await self.public_url(row, now), path=await self.local_path(row))
 
 
-async def by_id(conn: AsyncConnection, media_id: int) -> Row[Any] | None:
-    return (await conn.execute(select(media).where(media.c.id == media_id))).first()
+async def by_id(db: Db, media_id: int) -> Row | None:
+    return await fetchrow(db, "SELECT * FROM media WHERE id = $1", media_id)
 
 
-async def by_sha256(conn: AsyncConnection, sha256: str) -> Row[Any] | None:
-    return (await conn.execute(select(media).where(media.c.sha256 == sha256))).first()
+async def by_sha256(db: Db, sha256: str) -> Row | None:
+    return await fetchrow(db, "SELECT * FROM media WHERE sha256 = $1", sha256)
 
 
-async def by_source_url(conn: AsyncConnection, url: str) -> Row[Any] | None:
-    query = select(media).where(media.c.source_url == url).order_by(media.c.id.desc()).limit(1)
-    return (await conn.execute(query)).first()
+async def by_source_url(db: Db, url: str) -> Row | None:
+    return await fetchrow(db, "SELECT * FROM media WHERE source_url = $1 ORDER BY id DESC LIMIT 1", url)

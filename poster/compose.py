@@ -22,7 +22,7 @@ def final_text(body: str, url: str | None) -> str:
 
 
 def compose(card: Any, kind: str, settings: Mapping[str, Any], media: tuple[Media, ...] = ()) -> Post:
-    m = card._mapping
+    m = card
     url = m["url"]
     tagged = tag(url, kind, settings.get("utm", True)) if url else None
     meta = m["meta"] or {}

@@ -13,11 +13,10 @@ import re
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from board import mediastore
+from board.db import Database
 from board.mediastore import MediaMissing, MediaRefused, MediaStore
-from board.tables import materials
 from platforms.base import Media, PlatformError, Rejected, Transient
 from platforms.http import tls_context
 
@@ -33,9 +32,9 @@ MAX_REDIRECTS = 3
 class CardMedia:
     """``await card_media(card)`` -> the Media objects for ``compose``; raises PlatformError."""
 
-    def __init__(self, store: MediaStore, engine: Any, clock: Any) -> None:
+    def __init__(self, store: MediaStore, database: Database, clock: Any) -> None:
         self.store = store
-        self.engine = engine
+        self.database = database
         self.clock = clock
         self._http: httpx.AsyncClient | None = None  # built on first download
         self._downloads: dict[str, asyncio.Lock] = {}
@@ -63,30 +62,28 @@ class CardMedia:
         own = [item["id"] for item in (card.media or [])]
         if not own and card.material_id is None:
             return []  # most cards: no media, and no need for a database connection
-        async with self.engine.connect() as conn:
+        async with self.database.connect() as db:
             if own:
-                found = [await mediastore.by_id(conn, media_id) for media_id in own]
+                found = [await mediastore.by_id(db, media_id) for media_id in own]
                 return [row for row in found if row is not None]
             if card.material_id is None:
                 return []
-            refs = (await conn.execute(
-                select(materials.c.video_url, materials.c.image_url).where(materials.c.id == card.material_id)
-            )).first()
+            refs = await db.fetchrow("SELECT video_url, image_url FROM materials WHERE id = $1", card.material_id)
         return [await self._from_url(url) for url in (refs or ()) if url]
 
     async def _from_url(self, url: str) -> Any:
         """The stored copy of a material's media URL: ours, downloaded before, or downloaded now."""
         own = self._own_id(url)
-        async with self.engine.connect() as conn:
-            row = await (mediastore.by_id(conn, own) if own is not None else mediastore.by_source_url(conn, url))
+        async with self.database.connect() as db:
+            row = await (mediastore.by_id(db, own) if own is not None else mediastore.by_source_url(db, url))
         if row is not None:
             return row
         if own is not None:
             raise Rejected(f"the material names media {own}, which does not exist")
         lock = self._downloads.setdefault(url, asyncio.Lock())
         async with lock:  # two columns publishing the same material download it once
-            async with self.engine.connect() as conn:
-                row = await mediastore.by_source_url(conn, url)
+            async with self.database.connect() as db:
+                row = await mediastore.by_source_url(db, url)
             if row is None:
                 row = await self._download(url)
         self._downloads.pop(url, None)
@@ -108,8 +105,8 @@ class CardMedia:
                     message = exc.message if isinstance(exc, PlatformError) else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
                     raise Transient(f"could not download the material's media {url}: {message}") from None
                 await asyncio.sleep(attempt)
-        async with self.engine.begin() as conn:
-            row, _ = await self.store.save(conn, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url)
+        async with self.database.transaction() as db:
+            row, _ = await self.store.save(db, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url)
         return row
 
     async def _fetch(self, url: str) -> mediastore.Staged:

@@ -19,12 +19,11 @@ import httpx
 import orjson
 import uvicorn
 import websockets
-from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.frames import Frame, Opcode
 
 from board import accounts
 from board.patch import merge
-from tests import leakscan
+from tests import db, leakscan
 from tests.fakes.server import free_port
 from web.app import create_app
 from web.cli import WS_OPTIONS
@@ -171,22 +170,14 @@ class RawSocket:
 
 async def make_user(database_url: str, role: str = "admin", email: str | None = None) -> str:
     email = email or f"{role}-{secrets.token_hex(3)}@example.org"
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            await accounts.create_user(conn, email, PASSWORD, role)
-    finally:
-        await engine.dispose()
+    async with db.connect(database_url) as conn:
+        await accounts.create_user(conn, email, PASSWORD, role)
     return email
 
 
 async def make_token(database_url: str, email: str) -> str:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            token = await accounts.create_token(conn, email, "test")
-    finally:
-        await engine.dispose()
+    async with db.connect(database_url) as conn:
+        token = await accounts.create_token(conn, email, "test")
     leakscan.register(token, "API token")
     return token
 

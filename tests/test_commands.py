@@ -24,8 +24,11 @@ async def column(client: Client, name: str = "Log", interval_s: int = 600, **ext
 
 
 async def cards(client: Client, platform_id: int, n: int) -> list[int]:
-    return [int((await client.ok("snippet.create", {"platform_id": platform_id, "body": f"card {i}"}))["id"])
-            for i in range(n)]
+    """New cards at the end of the column, once every one is in the client's state."""
+    ids = [int((await client.ok("snippet.create", {"platform_id": platform_id, "body": f"card {i}"}))["id"])
+           for i in range(n)]
+    await client.wait_for(lambda s: all(str(i) in s["snippets"] for i in ids))
+    return ids
 
 
 def eta(client: Client, snippet_id: int) -> datetime | None:
@@ -257,32 +260,3 @@ async def test_text_edit_recorded_and_spliced(server: Running, admin: Client) ->
     assert [(r["body"][:9], r["ok"], r["email"]) for r in recorded] == [
         ("quick fix", True, email), ("again", True, email), ("x" * 9, True, email),
     ]
-
-
-async def test_text_edit_takes_one_statement(server: Running, admin: Client) -> None:
-    """The plain edit is done by the one-statement path; a stale version, a large body, or an
-    edit of anything else is left to the general path (None), with nothing changed."""
-    from datetime import UTC
-
-    from board.args import Args
-    from board.commands import _text_edit
-    from board.context import Actor
-    from web.database import create_engine
-
-    pid = await column(admin)
-    (sid,) = await cards(admin, pid, 1)
-    actor = Actor(admin.state["me"]["id"], admin.state["me"]["email"], "admin")
-    engine = create_engine(server.database_url, pool_size=1)
-
-    async def edit(args: dict[str, object]) -> object:
-        return await _text_edit(engine, actor, Args(args, "snippet.update"), args, datetime.now(UTC))
-
-    try:
-        assert await edit({"id": sid, "version": 2, "body": "stale"}) is None
-        assert await edit({"id": sid, "version": 1, "body": "y" * 7000}) is None
-        assert await edit({"id": sid, "version": 1, "media_ids": []}) is None
-        done = await edit({"id": sid, "version": 1, "body": "fine", "url": None})
-        assert done is not None and done.result == {"id": sid, "version": 2}
-    finally:
-        await engine.dispose()
-    await admin.wait_for(lambda s: s["snippets"][str(sid)]["body"] == "fine" and s["snippets"][str(sid)]["version"] == 2)

@@ -11,7 +11,6 @@ import pytest
 import platforms.bluesky
 import platforms.telegram
 import platforms.youtube  # noqa: F401
-from board.db import transaction
 from board.rows import platform_row
 from tests.fakes.server import serve
 from tests.fakes.telegram import FakeTelegram
@@ -66,7 +65,7 @@ async def test_webhook_tokens_follow_the_column(server: Running, admin: Client) 
 
 async def adapter(server: Running, platform_id: int) -> Any:
     """What the column's poster gets: the registry's adapter for the column's current row."""
-    async with transaction(server.services.engine) as (_conn, db):
+    async with server.services.database.connect() as db:
         row = await platform_row(db, platform_id)
     return (await server.services.registry.adapter_for(row))[0]
 

@@ -6,10 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from board import materials
+from tests import db
 from tests.support import Client, make_token, make_user
 
 
@@ -30,13 +29,9 @@ async def column(client: Client, kind: str = "log", **settings: Any) -> int:
     return int(result["id"])
 
 
-async def sql(server: Any, statement: str, **params: Any) -> None:
-    engine = create_async_engine(server.database_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text(statement), params)
-    finally:
-        await engine.dispose()
+async def sql(server: Any, statement: str, *params: Any) -> None:
+    async with db.connect(server.database_url) as conn:
+        await conn.execute(statement, *params)
 
 
 ARTICLE = {
@@ -112,7 +107,7 @@ async def test_url_change_moves_pending_cards_only(server: Any, admin: Client) -
     own = (await admin.ok("snippet.create", {"platform_id": pid, "material_id": mid,
                                              "url": "https://elsewhere.example/x"}))["id"]
     sent = (await admin.ok("snippet.create", {"platform_id": pid, "material_id": mid}))["id"]
-    await sql(server, "UPDATE snippets SET status = 'sent', finished_at = now() WHERE id = :id", id=sent)
+    await sql(server, "UPDATE snippets SET status = 'sent', finished_at = now() WHERE id = $1", sent)
     response = await post(server, token, {"external_id": "cms-1", "url": "https://news.example/a/1-new"})
     assert response.json()["cards"] == [following]
     moved = await admin.wait_for(lambda s: s["snippets"][str(following)]["url"].endswith("1-new") and
@@ -148,7 +143,7 @@ async def test_duplicate_link_is_flagged_not_refused(server: Any, admin: Client)
     assert card["meta"]["duplicate"] == {"snippet_id": first["id"], "status": "pending"}
     elsewhere = await admin.ok("snippet.create", {"platform_id": other, "body": "three", "url": url})
     assert "warning" not in elsewhere
-    await sql(server, "UPDATE snippets SET status = 'sent', finished_at = now() WHERE id = :id", id=first["id"])
+    await sql(server, "UPDATE snippets SET status = 'sent', finished_at = now() WHERE id = $1", first["id"])
     moved = await admin.ok("snippet.move", {"id": elsewhere["id"], "platform_id": pid})
     assert moved["duplicate"]["status"] in ("sent", "pending") and "warning" in moved
     back = await admin.ok("snippet.move", {"id": elsewhere["id"], "platform_id": other})
@@ -162,7 +157,7 @@ async def test_duplicate_window_setting(server: Any, admin: Client) -> None:
     url = "https://news.example/old"
     old = (await admin.ok("snippet.create", {"platform_id": pid, "body": "old", "url": url}))["id"]
     await sql(server, "UPDATE snippets SET status = 'sent', finished_at = now() - interval '3 hours' "
-                      "WHERE id = :id", id=old)
+                      "WHERE id = $1", old)
     assert "warning" not in await admin.ok("snippet.create", {"platform_id": pid, "body": "x", "url": url})
     off = await column(admin, duplicate_window_h=0)
     await admin.ok("snippet.create", {"platform_id": off, "body": "a", "url": url})

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from websockets.frames import Frame, Opcode
 
-from board.db import transaction
 from board.rows import platform_row
 from web.redact import MASK, Redactor, install
 
@@ -101,7 +100,7 @@ async def test_an_app_masks_its_columns_secrets(database_url: str, caplog: pytes
             pid = (await admin.ok("platform.create", {"kind": "webhook", "name": "w", "interval_s": 60, "paused": True,
                                                        "settings": {"url": "http://127.0.0.1:9/hook"},
                                                        "secrets": {"token": secret}}))["id"]
-        async with transaction(server.services.engine) as (_conn, db):
+        async with server.services.database.connect() as db:
             await server.services.registry.adapter_for(await platform_row(db, pid))
         with caplog.at_level(logging.INFO, logger="tests.redact.app"):
             log.info("value %s", secret)

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from board import prompts
+from tests import db
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import serve
 from tests.support import Client, login, make_user, running_app
@@ -73,10 +73,8 @@ async def test_suggest_for_a_material_in_a_mastodon_column(database_url: str) ->
     fake = FakeOpenAI(content="1. Первый вариант\n2. Второй вариант\n3. «Третий вариант»")
     async with drafting(database_url, fake) as admin:
         mastodon = await paused(admin, MASTODON)
-        engine = create_async_engine(database_url)
-        async with engine.begin() as conn:
+        async with db.connect(database_url) as conn:
             await insert(conn, ROWS[:1])
-        await engine.dispose()
         found = (await admin.ok("materials.search", {"q": "выборы"}))["items"][0]
         result = await admin.ok("snippet.suggest", {"material_id": found["id"], "platform_id": mastodon})
     assert result["texts"] == ["Первый вариант", "Второй вариант", "Третий вариант"]

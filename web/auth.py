@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from board import accounts
 from board.context import Actor
+from board.db import Database
 
 COOKIE = "metronome_session"
 
@@ -22,15 +21,16 @@ def bearer(headers: Mapping[str, str]) -> str | None:
 
 
 async def resolve(
-    engine: AsyncEngine, headers: Mapping[str, str], cookies: Mapping[str, str], now: datetime
+    database: Database, headers: Mapping[str, str], cookies: Mapping[str, str], now: datetime
 ) -> Actor | None:
     token = bearer(headers)
-    async with engine.connect() as conn:
+    session = cookies.get(COOKIE)
+    if token is None and not session:
+        return None
+    async with database.connect() as db:
         if token is not None:
-            return await accounts.token_actor(conn, token)
-        session = cookies.get(COOKIE)
-        if session:
-            return await accounts.session_actor(conn, session, now)
+            return await accounts.token_actor(db, token)
+        return await accounts.session_actor(db, session, now)
     return None
 
 

@@ -94,8 +94,8 @@ async def upload(request: Request) -> Response:
     except MediaRefused as exc:
         return refused(exc.status, str(exc))
     try:
-        async with services.engine.begin() as conn:
-            row, created = await store.save(conn, staged, filename, user_id=actor.id)
+        async with services.database.transaction() as db:
+            row, created = await store.save(db, staged, filename, user_id=actor.id)
     finally:
         staged.path.unlink(missing_ok=True)  # stored (moved or uploaded) by now, or not at all
     body = {"id": row.id, "kind": row.kind, "url": attachments.url(row.id), "content_type": row.content_type,
@@ -115,8 +115,8 @@ async def serve(request: Request) -> Response:
             return json_error(403, "forbidden", "this media link has expired or is not valid")
         if await current_actor(request) is None:
             return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
-    async with services.engine.connect() as conn:
-        row = await mediastore.by_id(conn, media_id)
+    async with services.database.connect() as db:
+        row = await mediastore.by_id(db, media_id)
     if row is None:
         return json_error(404, "not_found", f"no media with id {media_id}")
     headers: dict[str, Any] = {

@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from board.commands import execute
-from board.context import Actor, BoardConfig
+from board.commands import Commands
+from board.context import Actor
 from board.errors import CommandError
 from ws import protocol
 from ws.direct import DirectConnection, sansio_protocol
@@ -30,9 +30,8 @@ _ids = itertools.count(1)
 
 @dataclass
 class SocketDeps:
-    engine: Any
+    commands: Commands
     hub: Hub
-    config: BoardConfig
     clock: Any
     rate: float
     authorize: Callable[[WebSocket], Awaitable[Actor | None]]
@@ -116,14 +115,14 @@ class BoardSocket:
                     f"more than {deps.rate:g} commands a second: this one was not run",
                 ))
                 continue
-            await lanes.submit(lane(command), lambda command=command: run(command))
+            await lanes.submit(deps.commands.lane(command.op, command.args), lambda command=command: run(command))
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
         started = time.perf_counter()
-        op_label = command.op if command.op in _known_ops() else "unknown"
+        op_label = command.op if command.op in deps.commands.ops else "unknown"
         try:
-            outcome = await execute(deps.engine, deps.config, actor, command.op, command.args, deps.clock.now())
+            outcome = await deps.commands.execute(actor, command.op, command.args, deps.clock.now())
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
@@ -143,20 +142,11 @@ class BoardSocket:
 MAX_PARALLEL = 8
 
 
-def lane(command: protocol.Command) -> int | None:
-    """The card a command edits on its own, when it may run beside others; None: alone.
-
-    Only snippet.update without interval_s: it locks just its card (board.cards.update_), and
-    it changes no order or time, so two on different cards commute. Two on the same card run
-    in the order sent."""
-    if command.op != "snippet.update" or not isinstance(command.args, dict) or "interval_s" in command.args:
-        return None
-    card = command.args.get("id")
-    return card if isinstance(card, int) and not isinstance(card, bool) else None
-
-
 class Lanes:
-    """The commands of one connection under way, and the order rule of ``lane``."""
+    """The commands of one connection under way. A command whose op names a lane (the card
+    it edits on its own: board.commands.Op.lane) runs beside others, at most MAX_PARALLEL,
+    after any earlier one of the same lane; any other command waits for all before it and
+    runs alone."""
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[None], int | None] = {}
@@ -185,8 +175,3 @@ class Lanes:
         while self.running:
             await asyncio.wait(list(self.running))
 
-
-def _known_ops() -> dict[str, Any]:
-    from board.commands import OPS
-
-    return OPS

@@ -14,15 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from board import feeds
 from board.clock import Clock
-from board.commands import announce
-from board.context import Actor, BoardConfig, Ctx
-from board.db import transaction
+from board.context import Actor, BoardConfig, Event
+from board.db import Database
 from board.errors import NotFound
 from board.feedparse import FeedError, parse
+from board.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +96,8 @@ async def fetch(http: httpx.AsyncClient, url: str, etag: str | None, last_modifi
 class FeedPoller:
     """Polls due feeds until cancelled; started by the app's lifespan."""
 
-    def __init__(self, engine: AsyncEngine, config: BoardConfig, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, config: BoardConfig, clock: Clock) -> None:
+        self.database = database
         self.config = config
         self.clock = clock
         self._inflight: set[asyncio.Task[None]] = set()
@@ -121,16 +120,16 @@ class FeedPoller:
         free = CONCURRENCY - len(self._inflight)
         if free <= 0:
             return
-        async with self.engine.begin() as conn:
-            claimed = await feeds.claim_due(conn, self.clock.now(), free)
+        async with self.database.connect() as db:
+            claimed = await feeds.claim_due(db, self.clock.now(), free)
         for row in claimed:
             task = asyncio.create_task(self._poll(http, row), name=f"feed-{row.id}")
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
 
     async def _sleep(self) -> None:
-        async with self.engine.connect() as conn:
-            due: datetime | None = await feeds.next_due(conn)
+        async with self.database.connect() as db:
+            due: datetime | None = await feeds.next_due(db)
         wait = TICK_S
         if due is not None:
             wait = min(TICK_S, max(0.05, (due - self.clock.now()).total_seconds()))
@@ -154,22 +153,20 @@ class FeedPoller:
             parsed = None if fetched.status == 304 else parse(fetched.body)
         except (PollFailed, FeedError) as exc:
             feed_log.warning("feed %s failed: %s", row.url, exc, extra={"action": "feed.fail"})
-            await self._record(feeds.record_failure, row.id, str(exc),
+            await self._record("feed.failed", feeds.record_failure, row.id, str(exc),
                                getattr(exc, "retry_after_s", None))
             return
         except Exception as exc:  # a bug must not stop this feed for good: it backs off instead
             feed_log.exception("feed %s: unexpected error", row.url, extra={"action": "feed.error"})
-            await self._record(feeds.record_failure, row.id, f"internal error: {type(exc).__name__}")
+            await self._record("feed.failed", feeds.record_failure, row.id, f"internal error: {type(exc).__name__}")
             return
-        new_ids = await self._record(feeds.record_success, row.id, parsed,
+        new_ids = await self._record("feed.polled", feeds.record_success, row.id, parsed,
                                      etag=fetched.etag, last_modified=fetched.last_modified)
         feed_log.info("feed %s: %s, %d new", row.url, "not modified" if parsed is None else "ok",
                       len(new_ids), extra={"action": "feed.poll"})
 
-    async def _record(self, step: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one board step in its own transaction and announce what it changed."""
-        async with transaction(self.engine) as (conn, db):
-            ctx = Ctx(conn=conn, db=db, actor=SYSTEM, now=self.clock.now(), config=self.config)
-            result = await step(ctx, *args, **kwargs)
-            await announce(db, ctx.patch.build(), ctx.wake)
-        return result
+    async def _record(self, op: str, step: Any, feed_id: int, *args: Any, **kwargs: Any) -> Any:
+        """Run one board step in its own unit of work (board/unit.py)."""
+        async with unit_of_work(self.database, SYSTEM, self.clock.now(), self.config,
+                                Event(op, {"id": feed_id})) as ctx:
+            return await step(ctx, feed_id, *args, **kwargs)
