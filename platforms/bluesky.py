@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -37,7 +38,6 @@ from platforms.mastodon import (
     check_base_url,
     check_timeout,
     idempotency_key,
-    media_bytes,
     request_timeout,
     seconds_until,
 )
@@ -194,10 +194,10 @@ class BlueskyAdapter(Adapter):
         return response
 
     async def upload(self, media: Media, max_bytes: int) -> dict[str, Any]:
-        data = await media_bytes(self.http, media, self.timeout)
-        if len(data) > max_bytes:
-            raise Rejected(f"{media.filename} is {len(data)} bytes; Bluesky takes a {media.kind} up to {max_bytes}")
-        response = await self.xrpc("POST", "com.atproto.repo.uploadBlob", content=data, headers={"Content-Type": media.content_type})
+        if media.size > max_bytes:
+            raise Rejected(f"{media.filename} is {media.size} bytes; Bluesky takes a {media.kind} up to {max_bytes}")
+        headers, body = streamed.raw(media)
+        response = await self.xrpc("POST", "com.atproto.repo.uploadBlob", content=body, headers=headers)
         raise_for(response)
         blob: dict[str, Any] = response.json()["blob"]
         return blob

@@ -52,19 +52,19 @@ class FacebookAdapter(Adapter):
         return Receipt(remote_id=remote_id, remote_url=await self.permalink(remote_id))
 
     async def publish_video(self, post: Post, video: Media) -> str:
-        files = {"source": (video.filename, video.read(), video.content_type)}
         data = {"description": post.text, "title": (post.title or post.body)[:255]}
-        answer = await self.graph.request("POST", f"{self.page_id}/videos", data=data, files=files, base=self.video_base)
+        answer = await self.graph.request("POST", f"{self.page_id}/videos", data=data, upload=("source", video),
+                                          base=self.video_base)
         return str(answer["id"])
 
     async def publish_photo(self, post: Post, image: Media) -> str:
         data = {"caption": post.text, "published": "true"}
-        files = None
+        upload = None
         if image.public_url:
             data["url"] = image.public_url  # Facebook fetches it: nothing to upload
         else:
-            files = {"source": (image.filename, image.read(), image.content_type)}
-        answer = await self.graph.request("POST", f"{self.page_id}/photos", data=data, files=files)
+            upload = ("source", image)
+        answer = await self.graph.request("POST", f"{self.page_id}/photos", data=data, upload=upload)
         # The photo's post (page_post id) is what the page shows; the photo id is a fallback.
         return str(answer.get("post_id") or answer["id"])
 

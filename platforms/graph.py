@@ -17,9 +17,11 @@ from typing import Any
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     AuthRejected,
     InvalidSettings,
+    Media,
     OutcomeUnknown,
     PlatformError,
     RateLimited,
@@ -111,14 +113,21 @@ class GraphClient:
             raise RateLimited(wait, f"Graph usage is at its limit: waiting {wait:.0f} s as Meta asked")
 
     async def request(self, method: str, path: str, *, data: Mapping[str, Any] | None = None,
-                      params: Mapping[str, Any] | None = None, files: Any = None, base: str | None = None) -> dict[str, Any]:
+                      params: Mapping[str, Any] | None = None, upload: tuple[str, Media] | None = None,
+                      base: str | None = None) -> dict[str, Any]:
+        """One call; ``upload`` (a form field and the media) sends the form as multipart, streamed."""
         self.check()
         url = f"{(base or self.base).rstrip('/')}/{self.version}/{path.lstrip('/')}"
         auth = {"access_token": self.token}
         query = {**(params or {}), **auth} if method == "GET" else params
         form = None if method == "GET" else {**{k: str(v) for k, v in (data or {}).items()}, **auth}
-        response = await nethttp.send(lambda: self.http.request(
-            method, url, params=query, data=form, files=files, timeout=self.timeout))
+        if upload is not None and form is not None:
+            headers, content = streamed.multipart(form, *upload)
+            response = await nethttp.send(lambda: self.http.request(
+                method, url, params=query, content=content, headers=headers, timeout=self.timeout))
+        else:
+            response = await nethttp.send(lambda: self.http.request(
+                method, url, params=query, data=form, timeout=self.timeout))
         wait = usage_wait(response.headers)
         if wait:
             self.blocked_until = time.monotonic() + wait

@@ -2,7 +2,7 @@
 ``POST /api/v2/media`` (202 → poll ``GET /api/v1/media/:id`` until its ``url`` is set).
 
 Also home to the few helpers the telegram and bluesky adapters share (base URL and timeout
-checks, media bytes, rate-limit resets), kept here because this module imports nothing heavy.
+checks, rate-limit resets), kept here because this module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -78,20 +79,6 @@ def seconds_until(reset: datetime, response: httpx.Response) -> float:
     return max(0.0, reset.timestamp() - now)
 
 
-async def media_bytes(http: httpx.AsyncClient, media: Media, fetch_timeout: httpx.Timeout) -> bytes:
-    """The media's bytes: its local copy, else fetched from its public URL (S3-only storage)."""
-    if media.path is not None or not media.public_url:
-        return media.read()
-    url = media.public_url
-    try:
-        response = await nethttp.send(lambda: http.get(url, timeout=fetch_timeout, follow_redirects=True))
-    except OutcomeUnknown as exc:  # a download publishes nothing
-        raise Transient(f"could not fetch {media.filename} from its public URL: {exc.message}") from exc
-    if response.status_code != 200:
-        raise Transient(f"could not fetch {media.filename} from its public URL: HTTP {response.status_code}")
-    return response.content
-
-
 def status_length(text: str) -> int:
     return len(URL_RE.sub("x" * URL_WEIGHT, text))
 
@@ -147,8 +134,8 @@ class MastodonAdapter(Adapter):
 
     async def upload(self, media: Media) -> str:
         """Upload one attachment and wait until the instance has processed it; its id."""
-        files = {"file": (media.filename, await media_bytes(self.http, media, self.timeout), media.content_type)}
-        response = await self.request("POST", "/api/v2/media", files=files)
+        headers, body = streamed.multipart({}, "file", media)
+        response = await self.request("POST", "/api/v2/media", content=body, headers=headers)
         attachment = response.json()
         deadline = self._clock() + MEDIA_PROCESSING_S
         # 200: processed (small images); 202: processing, poll until GET answers 200 with a url.

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -110,8 +111,8 @@ class VKAdapter(Adapter):
 
     async def upload(self, url: str, field: str, media: Media) -> dict[str, Any]:
         """POST the file to an upload server VK gave us; its JSON answer is passed on to the save method."""
-        files = {field: (media.filename, media.read(), media.content_type)}
-        response = await nethttp.send(lambda: self.http.post(url, files=files, timeout=self.timeout))
+        headers, body = streamed.multipart({}, field, media)
+        response = await nethttp.send(lambda: self.http.post(url, content=body, headers=headers, timeout=self.timeout))
         nethttp.raise_for_status(response)
         body = _json(response)
         if not isinstance(body, dict) or body.get("error"):

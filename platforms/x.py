@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -153,15 +154,17 @@ class XAdapter(Adapter):
 
     async def upload(self, media: Media) -> str:
         """Chunked upload of one image or video; returns its media id once X can use it."""
-        data = media.read()
         category = "tweet_video" if media.kind == "video" else "tweet_image"
         init = await self.call("POST", "/2/media/upload", files=form(
-            command="INIT", media_type=media.content_type, total_bytes=len(data), media_category=category))
+            command="INIT", media_type=media.content_type, total_bytes=media.size, media_category=category))
         media_id = str(init["id"])
-        for index, start in enumerate(range(0, len(data), CHUNK_BYTES)):
-            chunk = (media.filename, data[start:start + CHUNK_BYTES], "application/octet-stream")
+        index = 0
+        # One APPEND per chunk, each read off the loop: one chunk in memory at a time.
+        async for data in streamed.chunks(media, CHUNK_BYTES):
+            chunk = (media.filename, data, "application/octet-stream")
             await self.call("POST", "/2/media/upload", files={
                 **form(command="APPEND", media_id=media_id, segment_index=index), "media": chunk})
+            index += 1
         final = await self.call("POST", "/2/media/upload", files=form(command="FINALIZE", media_id=media_id))
         await self.wait_processed(media_id, final.get("processing_info"))
         return media_id

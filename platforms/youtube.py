@@ -23,7 +23,7 @@ import httpx
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
-from googleapiclient.http import MediaFileUpload
+from googleapiclient.http import MediaIoBaseUpload
 
 from platforms.base import (
     Adapter,
@@ -172,24 +172,26 @@ class YouTubeAdapter(Adapter):
     def insert(self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media) -> dict[str, Any]:
         service = build("youtube", "v3", static_discovery=True, cache_discovery=False, http=authed,
                         client_options={"api_endpoint": self.api_base})
-        media = MediaFileUpload(str(video.path), mimetype=video.content_type, chunksize=self.chunk_size, resumable=True)
-        request = service.videos().insert(part="snippet,status", body=self.body(post), media_body=media)
-        response = None
-        while response is None:
-            try:
-                _, response = request.next_chunk()
-            except TimeoutError as exc:
-                # No session URI yet: the session start timed out. Else a chunk did; progress is
-                # where that chunk began, so we know whether it held the last byte.
-                started = request.resumable_uri is not None
-                if started and request.resumable_progress + self.chunk_size >= media.size():
-                    raise OutcomeUnknown(f"YouTube gave no answer to the last chunk within {self.timeout:g} s") from exc
-                raise Transient(f"YouTube gave no answer within {self.timeout:g} s before the upload completed") from exc
+        # The library reads one chunk at a time from the reader (on S3, streamed from the bucket).
+        with video.open() as reader:
+            media = MediaIoBaseUpload(reader, mimetype=video.content_type, chunksize=self.chunk_size, resumable=True)
+            request = service.videos().insert(part="snippet,status", body=self.body(post), media_body=media)
+            response = None
+            while response is None:
+                try:
+                    _, response = request.next_chunk()
+                except TimeoutError as exc:
+                    # No session URI yet: the session start timed out. Else a chunk did; progress is
+                    # where that chunk began, so we know whether it held the last byte.
+                    started = request.resumable_uri is not None
+                    if started and request.resumable_progress + self.chunk_size >= media.size():
+                        raise OutcomeUnknown(f"YouTube gave no answer to the last chunk within {self.timeout:g} s") from exc
+                    raise Transient(f"YouTube gave no answer within {self.timeout:g} s before the upload completed") from exc
         return dict(response)
 
     async def publish(self, post: Post) -> Receipt:
         video = post.video
-        if video is None or video.path is None:
+        if video is None or video.source is None:
             raise Rejected("YouTube takes videos only; this card has no video file to upload")
         if len(post.text.encode()) > DESCRIPTION_BYTES:
             raise Rejected(f"the text is {len(post.text.encode())} bytes; a YouTube description holds {DESCRIPTION_BYTES}")

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from board.sniff import sniff
+from media.sniff import sniff
 from tests.mediafiles import JPEG, PNG, upload, video
 from tests.support import Client, Running, login, make_token, make_user, running_app
 
@@ -83,12 +83,12 @@ async def test_signed_links_serve_without_signing_in(server: Running) -> None:
     """A signed link works without a session until it expires; a tampered or expired one is refused."""
     item = (await upload(server.url, PNG, "p.png", cookie=await cookie_for(server))).json()
     store = server.services.extras["media"]
-    link = store.signed_url(item["id"], time.time())
+    link = store.signer.signed_url(item["id"], time.time())
     assert link.startswith(f"{PUBLIC}/media/{item['id']}?exp=")
     path = link.removeprefix(PUBLIC)
     assert (await get(server, path)).content == PNG
     assert (await get(server, path[:-1] + ("0" if path[-1] != "0" else "1"))).status_code == 403
-    expired = store.signed_url(item["id"], time.time() - 2 * 86400).removeprefix(PUBLIC)
+    expired = store.signer.signed_url(item["id"], time.time() - 2 * 86400).removeprefix(PUBLIC)
     assert (await get(server, expired)).status_code == 403
     assert (await get(server, item["url"])).status_code == 401
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from media.local import FileSource
 from platforms.base import (
     AuthRejected,
     Column,
@@ -58,7 +59,7 @@ def post(*media: Media, url: str | None = LINK) -> Post:
 def media(tmp_path: Path, kind: str, public_url: str | None = None) -> Media:
     name, ctype = ("a.jpg", "image/jpeg") if kind == "image" else ("v.mp4", "video/mp4")
     (tmp_path / name).write_bytes(b"bytes-of-" + kind.encode())
-    return Media(kind=kind, content_type=ctype, filename=name, size=9, path=tmp_path / name, public_url=public_url)
+    return Media(kind=kind, content_type=ctype, filename=name, size=len(b"bytes-of-" + kind.encode()), source=FileSource(tmp_path / name), public_url=public_url)
 
 
 async def test_link_post_goes_to_feed(fake: tuple[FakeGraph, str], client: httpx.AsyncClient) -> None:

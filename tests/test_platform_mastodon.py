@@ -93,12 +93,12 @@ async def test_video_is_polled_until_processed(fake: FakeMastodon, make: Callabl
     assert fake.requests[-1].fields["media_ids[]"] == [media_id]
 
 
-async def test_media_known_only_by_url_is_fetched_and_uploaded(fake: FakeMastodon, make: Callable[..., MastodonAdapter]) -> None:
-    """Media without a local copy is fetched from its public URL, then uploaded."""
-    fake.public_files["cdn.jpg"] = b"\xff\xd8\xffcdn"
+async def test_media_without_stored_bytes_is_rejected(fake: FakeMastodon, make: Callable[..., MastodonAdapter]) -> None:
+    """Media with no stored copy (only a URL) is refused before any request: Mastodon takes uploads only."""
     media = Media(kind="image", content_type="image/jpeg", filename="cdn.jpg", size=7, public_url=f"{fake.base_url}/files/cdn.jpg")
-    await make().publish(make_post(media=(media,)))
-    assert fake.calls("/api/v2/media")[0].files["file"].data == b"\xff\xd8\xffcdn"
+    with pytest.raises(Rejected, match="cdn.jpg has no stored copy"):
+        await make().publish(make_post(media=(media,)))
+    assert fake.requests == []
 
 
 async def test_video_that_never_finishes_is_transient(fake: FakeMastodon, make: Callable[..., MastodonAdapter], tmp_path: Path) -> None:

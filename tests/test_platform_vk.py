@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from media.local import FileSource
 from platforms.base import (
     AuthRejected,
     Column,
@@ -61,7 +62,7 @@ def media(tmp_path: Path, kind: str) -> Media:
     name, ctype = ("a.jpg", "image/jpeg") if kind == "image" else ("v.mp4", "video/mp4")
     path = tmp_path / name
     path.write_bytes(b"\x00bytes-of-" + kind.encode())
-    return Media(kind=kind, content_type=ctype, filename=name, size=path.stat().st_size, path=path)
+    return Media(kind=kind, content_type=ctype, filename=name, size=path.stat().st_size, source=FileSource(path))
 
 
 async def test_link_post_sends_wall_post(fake: FakeVK, client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from media.local import FileSource
 from platforms import x as xmod
 from platforms.base import (
     AuthRejected,
@@ -56,7 +57,7 @@ def post(*media: Media, text: str = TEXT) -> Post:
 def media(tmp_path: Path, kind: str, size: int = 10) -> Media:
     name, ctype = ("a.png", "image/png") if kind == "image" else ("v.mp4", "video/mp4")
     (tmp_path / name).write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
-    return Media(kind=kind, content_type=ctype, filename=name, size=size, path=tmp_path / name)
+    return Media(kind=kind, content_type=ctype, filename=name, size=size, source=FileSource(tmp_path / name))
 
 
 async def test_text_post(fake: tuple[FakeX, str], client: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from media.local import FileSource
 from platforms.base import (
     AuthRejected,
     Column,
@@ -47,7 +48,7 @@ async def fake(tls: tuple[str, str]) -> AsyncIterator[FakeYouTube]:
 @pytest.fixture
 def video(tmp_path: Path) -> Media:
     (tmp_path / "v.mp4").write_bytes(VIDEO_BYTES)
-    return Media(kind="video", content_type="video/mp4", filename="v.mp4", size=len(VIDEO_BYTES), path=tmp_path / "v.mp4")
+    return Media(kind="video", content_type="video/mp4", filename="v.mp4", size=len(VIDEO_BYTES), source=FileSource(tmp_path / "v.mp4"))
 
 
 def adapter(base: str, tls: tuple[str, str], secrets: dict[str, str] | None = None, **settings: Any) -> YouTubeAdapter:

@@ -21,9 +21,9 @@ from starlette.websockets import WebSocket
 from board.clock import Clock
 from board.commands import register
 from board.context import Actor, BoardConfig
-from board.mediastore import MediaStore
 from board.secretbox import SecretBox
 from board.state import full_state
+from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
 from web import (

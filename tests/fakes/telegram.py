@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from media.local import FileSource
 from platforms.base import Media
 from tests import leakscan
 from tests.fakes.server import serve
@@ -52,7 +53,7 @@ def media_file(tmp_path: Path, kind: str = "image", content_type: str | None = N
     )
     path = tmp_path / name
     path.write_bytes(data)
-    return Media(kind=kind, content_type=content_type or default_type, filename=name, size=len(data), path=path)
+    return Media(kind=kind, content_type=content_type or default_type, filename=name, size=len(data), source=FileSource(path))
 
 
 @dataclass(frozen=True)
