@@ -58,9 +58,28 @@ def media_file(tmp_path: Path, kind: str = "image", content_type: str | None = N
 
 @dataclass(frozen=True)
 class Uploaded:
+    """A file part as it arrived; ``data`` stays empty when the fake only counts (``keep_files``)."""
+
     filename: str | None
     content_type: str | None
     data: bytes
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, filename: str | None, content_type: str | None, data: bytes) -> Uploaded:
+        return cls(filename, content_type, data, len(data), hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    async def received(cls, part: UploadFile, keep: bool) -> Uploaded:
+        """Read the part (spooled to disk by Starlette past 1 MB) a megabyte at a time."""
+        if keep:
+            return cls.of(part.filename, part.content_type, await part.read())
+        digest, size = hashlib.sha256(), 0
+        while chunk := await part.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+        return cls(part.filename, part.content_type, b"", size, digest.hexdigest())
 
 
 @dataclass
@@ -81,6 +100,8 @@ class FakeNetwork:
     """Records every request; answers the next ones with scripted faults when told to."""
 
     app: Starlette
+    # False: uploaded files are counted and hashed, not kept (a 200 MB video stays on disk).
+    keep_files = True
 
     def __init__(self) -> None:
         self.base_url = ""  # set by the test once the server runs
@@ -131,7 +152,7 @@ class FakeNetwork:
             async with request.form() as form:
                 for key, value in form.multi_items():
                     if isinstance(value, UploadFile):
-                        seen.files[key] = Uploaded(value.filename, value.content_type, await value.read())
+                        seen.files[key] = await Uploaded.received(value, self.keep_files)
                     elif key.endswith("[]"):
                         seen.fields.setdefault(key, []).append(value)
                     else:
@@ -247,14 +268,14 @@ class FakeTelegram(FakeNetwork):
         if value.startswith("attach://"):
             upload = files.get(value.removeprefix("attach://"))
         else:
-            upload = files.get(kind) or (Uploaded(None, None, value.encode()) if value else None)
+            upload = files.get(kind) or (Uploaded.of(None, None, value.encode()) if value else None)
         if upload is None:
             return api_error(400, f"Bad Request: there is no {kind} in the request")
         caption = params.get("caption", "")
         if len(caption) > 1024:
             return api_error(400, "Bad Request: message caption is too long")
-        file_id = "BAAC" + hashlib.sha1(upload.data).hexdigest()
-        info = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(upload.data)}
+        file_id = "BAAC" + upload.sha256[:40]
+        info = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": upload.size}
         if kind == "photo":
             message["photo"] = [{**info, "width": 90, "height": 60}, {**info, "width": 1280, "height": 853}]
         else:
