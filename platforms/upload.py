@@ -20,19 +20,26 @@ from platforms.base import Media, Transient
 CHUNK = 1024 * 1024
 
 
+def unreadable(media: Media, exc: OSError) -> Transient:
+    return Transient(f"could not read {media.filename}: {exc}")
+
+
 async def chunks(media: Media, size: int = CHUNK) -> AsyncIterator[bytes]:
     """The media's bytes, ``size`` at a time, each read in a thread.
 
     A file that cannot be read, or whose length is not the stored one (the request declared
     it), raises Transient: nothing was published."""
-    reader = await asyncio.to_thread(media.open)
+    try:
+        reader = await asyncio.to_thread(media.open)
+    except OSError as exc:
+        raise unreadable(media, exc) from None
     try:
         total = 0
         while True:
             try:
                 chunk = await asyncio.to_thread(reader.read, size)
             except OSError as exc:
-                raise Transient(f"could not read {media.filename}: {exc}") from None
+                raise unreadable(media, exc) from None
             if not chunk:
                 break
             total += len(chunk)

@@ -26,7 +26,7 @@ from tests.fakes.server import ThreadedServer
 from tests.fakes.telegram import FakeTelegram, Uploaded
 from tests.mediafiles import video
 from tests.support import Client, Running, login, make_user
-from tests.test_media_publish import BOT_TOKEN, CHANNEL, MASTODON_TOKEN, columns, sent
+from tests.test_poster_media import BOT_TOKEN, CHANNEL, MASTODON_TOKEN, columns, sent
 
 MB = 1024 * 1024
 SIZE = 200 * MB
