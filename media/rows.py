@@ -9,7 +9,9 @@ import asyncpg
 
 from board.db import Row, fetchrow
 
-COLUMNS = "id, kind, content_type, filename, size, sha256, backend, key, source_url, user_id, created_at"
+COLUMNS = (
+    "id, kind, content_type, filename, size, sha256, backend, key, source_url, user_id, created_at"
+)
 
 
 async def by_id(db: asyncpg.Connection, media_id: int) -> Row | None:
@@ -26,14 +28,26 @@ async def by_source_url(db: asyncpg.Connection, url: str) -> Row | None:
     return await fetchrow(db, sql, url)
 
 
-async def insert(db: asyncpg.Connection, *, kind: str, content_type: str, filename: str, size: int,
-                 sha256: str, backend: str, key: str, source_url: str | None,
-                 user_id: int | None) -> Row | None:
+async def insert(
+    db: asyncpg.Connection,
+    *,
+    kind: str,
+    content_type: str,
+    filename: str,
+    size: int,
+    sha256: str,
+    backend: str,
+    key: str,
+    source_url: str | None,
+    user_id: int | None,
+) -> Row | None:
     """The new row, or None when a row with these bytes exists already (a concurrent upload)."""
     sql = f"""INSERT INTO media (kind, content_type, filename, size, sha256, backend, key, source_url, user_id)
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
               ON CONFLICT (sha256) DO NOTHING RETURNING {COLUMNS}"""
-    return await fetchrow(db, sql, kind, content_type, filename, size, sha256, backend, key, source_url, user_id)
+    return await fetchrow(
+        db, sql, kind, content_type, filename, size, sha256, backend, key, source_url, user_id
+    )
 
 
 async def set_source_url(db: asyncpg.Connection, media_id: int, url: str) -> None:

@@ -74,7 +74,9 @@ class ObjectReader(io.RawIOBase):
         try:
             if self._body is None or self._body_at != self._pos:
                 self._drop_body()
-                answer = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=f"bytes={self._pos}-")
+                answer = self.client.get_object(
+                    Bucket=self.bucket, Key=self.key, Range=f"bytes={self._pos}-"
+                )
                 self.gets += 1
                 self._body, self._body_at = answer["Body"], self._pos
             data = self._body.read(want)
@@ -82,7 +84,9 @@ class ObjectReader(io.RawIOBase):
             self._drop_body()
             raise OSError(f"s3://{self.bucket}/{self.key}: {_reason(exc)}") from None
         if not data:
-            raise OSError(f"s3://{self.bucket}/{self.key} ended at byte {self._pos}, expected {self.size}")
+            raise OSError(
+                f"s3://{self.bucket}/{self.key} ended at byte {self._pos}, expected {self.size}"
+            )
         buffer[: len(data)] = data
         self._pos += len(data)
         self._body_at += len(data)
@@ -103,13 +107,17 @@ class ObjectSource:
         self.client, self.bucket, self.key, self.size = client, bucket, key, size
 
     def open(self) -> BinaryIO:
-        return io.BufferedReader(ObjectReader(self.client, self.bucket, self.key, self.size), READ_BUFFER)
+        return io.BufferedReader(
+            ObjectReader(self.client, self.bucket, self.key, self.size), READ_BUFFER
+        )
 
 
 class S3Backend:
     name = "s3"
 
-    def __init__(self, bucket: str, endpoint_url: str | None = None, region: str | None = None) -> None:
+    def __init__(
+        self, bucket: str, endpoint_url: str | None = None, region: str | None = None
+    ) -> None:
         self.bucket = bucket
         self.endpoint_url = endpoint_url
         self.region = region
@@ -118,8 +126,10 @@ class S3Backend:
 
     def _make_client(self) -> Any:
         config = Config(
-            s3={"addressing_style": "path"}, signature_version="s3v4",
-            connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
             retries={"max_attempts": 3, "mode": "standard"},
         )
         return boto3.session.Session().client(
@@ -137,8 +147,13 @@ class S3Backend:
         client = await self.client()
 
         def upload() -> None:
-            client.upload_file(str(staged), self.bucket, key, ExtraArgs={"ContentType": content_type},
-                               Config=TRANSFER)
+            client.upload_file(
+                str(staged),
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
+                Config=TRANSFER,
+            )
             staged.unlink(missing_ok=True)
 
         await asyncio.to_thread(upload)
@@ -158,7 +173,9 @@ class S3Backend:
     async def presign(self, key: str, ttl: int, content_type: str) -> str | None:
         client = await self.client()
         url: str = await asyncio.to_thread(
-            client.generate_presigned_url, "get_object",
-            Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type}, ExpiresIn=ttl,
+            client.generate_presigned_url,
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
+            ExpiresIn=ttl,
         )
         return url

@@ -22,7 +22,9 @@ def _url_setting(env: Mapping[str, str], name: str) -> str | None:
     if not raw:
         return None
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", raw):
-        raise MediaSettingError(name, f"expected an http(s) URL like https://board.example.org, got {raw!r}")
+        raise MediaSettingError(
+            name, f"expected an http(s) URL like https://board.example.org, got {raw!r}"
+        )
     return raw
 
 

@@ -32,4 +32,6 @@ class UrlSigner:
         if not self.public_url:
             return None
         expires = int(now) + ttl
-        return f"{self.public_url}/media/{media_id}?exp={expires}&sig={self.sign(media_id, expires)}"
+        return (
+            f"{self.public_url}/media/{media_id}?exp={expires}&sig={self.sign(media_id, expires)}"
+        )

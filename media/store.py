@@ -37,8 +37,15 @@ class MediaStore:
         """A new staging file under the store's root (made in a thread: a disk may be slow)."""
         return await asyncio.to_thread(Staging, self.settings.root / ".incoming", self.limits)
 
-    async def save(self, db: asyncpg.Connection, staged: Staged, filename: str | None, *,
-                   user_id: int | None = None, source_url: str | None = None) -> tuple[Row, bool]:
+    async def save(
+        self,
+        db: asyncpg.Connection,
+        staged: Staged,
+        filename: str | None,
+        *,
+        user_id: int | None = None,
+        source_url: str | None = None,
+    ) -> tuple[Row, bool]:
         """The row for these bytes and whether it is new: same sha256, same row (stored once)."""
         existing = await rows.by_sha256(db, staged.sha256)
         if existing is None:
@@ -46,9 +53,16 @@ class MediaStore:
             # Bytes first, row second: a row never names bytes that are not there.
             await self.backend.put(key, staged.path, staged.sniffed.content_type)
             row = await rows.insert(
-                db, kind=staged.sniffed.kind, content_type=staged.sniffed.content_type,
-                filename=safe_filename(filename, staged.sniffed), size=staged.size, sha256=staged.sha256,
-                backend=self.backend.name, key=key, source_url=source_url, user_id=user_id,
+                db,
+                kind=staged.sniffed.kind,
+                content_type=staged.sniffed.content_type,
+                filename=safe_filename(filename, staged.sniffed),
+                size=staged.size,
+                sha256=staged.sha256,
+                backend=self.backend.name,
+                key=key,
+                source_url=source_url,
+                user_id=user_id,
             )
             if row is not None:
                 return row, True

@@ -61,7 +61,9 @@ def check_base_url(field: str, value: Any, example: str) -> None:
 def check_timeout(settings: Mapping[str, Any]) -> None:
     """The optional ``timeout_s`` setting: seconds above 0."""
     timeout = settings.get("timeout_s")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
         raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
 
 
@@ -98,7 +100,11 @@ class MastodonAdapter(Adapter):
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(
-        self, column: Column, http: httpx.AsyncClient, *, poll_interval: float = 1.0,
+        self,
+        column: Column,
+        http: httpx.AsyncClient,
+        *,
+        poll_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(column, http)
@@ -115,12 +121,21 @@ class MastodonAdapter(Adapter):
         check_timeout(settings)
         token = secrets.get("access_token") or ""
         if not token:
-            raise InvalidSettings("access_token", "required: an access token with the write:statuses and write:media scopes")
+            raise InvalidSettings(
+                "access_token",
+                "required: an access token with the write:statuses and write:media scopes",
+            )
         if any(c.isspace() for c in token):
-            raise InvalidSettings("access_token", "malformed: a token has no spaces (paste only the token, without 'Bearer')")
+            raise InvalidSettings(
+                "access_token",
+                "malformed: a token has no spaces (paste only the token, without 'Bearer')",
+            )
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.column.secrets.get('access_token', '')}", **kwargs.pop("headers", {})}
+        headers = {
+            "Authorization": f"Bearer {self.column.secrets.get('access_token', '')}",
+            **kwargs.pop("headers", {}),
+        }
         url = f"{self.base}{path}"
         response = await nethttp.send(
             lambda: self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
@@ -128,7 +143,9 @@ class MastodonAdapter(Adapter):
         if response.status_code == 429:
             raise RateLimited(rate_limit_wait(response), f"Mastodon: HTTP 429 on {path}")
         if response.status_code == 404 and path == "/api/v1/statuses":
-            raise AuthRejected(f"Mastodon: {self.base} does not serve /api/v1/statuses; check instance_url")
+            raise AuthRejected(
+                f"Mastodon: {self.base} does not serve /api/v1/statuses; check instance_url"
+            )
         nethttp.raise_for_status(response, detail=error_text(response))
         return response
 
@@ -141,7 +158,9 @@ class MastodonAdapter(Adapter):
         # 200: processed (small images); 202: processing, poll until GET answers 200 with a url.
         while response.status_code != 200 or not attachment.get("url"):
             if self._clock() > deadline:
-                raise Transient(f"Mastodon: {media.filename} still processing after {MEDIA_PROCESSING_S:g} s")
+                raise Transient(
+                    f"Mastodon: {media.filename} still processing after {MEDIA_PROCESSING_S:g} s"
+                )
             await asyncio.sleep(self.poll_interval)
             response = await self.request("GET", f"/api/v1/media/{attachment['id']}")
             if response.status_code == 200:
@@ -150,10 +169,14 @@ class MastodonAdapter(Adapter):
 
     async def publish(self, post: Post) -> Receipt:
         if status_length(post.text) > TEXT_LIMIT:
-            raise Rejected(f"text counts {status_length(post.text)} characters (links count 23); Mastodon allows {TEXT_LIMIT}")
+            raise Rejected(
+                f"text counts {status_length(post.text)} characters (links count 23); Mastodon allows {TEXT_LIMIT}"
+            )
         key = idempotency_key(post)
         now = self._clock()
-        self._attempts = {k: a for k, a in self._attempts.items() if now - a.at < IDEMPOTENCY_TRUST_S}
+        self._attempts = {
+            k: a for k, a in self._attempts.items() if now - a.at < IDEMPOTENCY_TRUST_S
+        }
         attempt = self._attempts.get(key)
         if attempt is None:  # a retry of the same key sends the same request, media included
             attempt = self._attempts[key] = Attempt(now, await self.status_data(post))
@@ -173,10 +196,14 @@ class MastodonAdapter(Adapter):
         return data
 
     async def post_status(self, key: str, data: dict[str, Any]) -> Receipt:
-        response = await self.request("POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
+        response = await self.request(
+            "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key}
+        )
         status = response.json()
         self.log.info("published status %s", status["id"], extra={"action": "published"})
-        return Receipt(remote_id=str(status["id"]), remote_url=status.get("url") or status.get("uri"))
+        return Receipt(
+            remote_id=str(status["id"]), remote_url=status.get("url") or status.get("uri")
+        )
 
     async def reconcile(self, post: Post) -> Receipt | None:
         # Re-POST rather than look up: Mastodon offers no lookup by our key, but for an hour it
@@ -205,7 +232,9 @@ def rate_limit_wait(response: httpx.Response) -> float:
     if "retry-after" in response.headers:
         return nethttp.retry_after_seconds(response.headers["retry-after"])
     try:
-        return seconds_until(datetime.fromisoformat(response.headers["x-ratelimit-reset"]), response)
+        return seconds_until(
+            datetime.fromisoformat(response.headers["x-ratelimit-reset"]), response
+        )
     except (KeyError, ValueError):
         return 60.0
 

@@ -108,7 +108,11 @@ class TelegramAdapter(Adapter):
     secret_keys: ClassVar[tuple[str, ...]] = ("bot_token",)
 
     def __init__(
-        self, column: Column, http: httpx.AsyncClient, *, clock: Callable[[], float] = time.monotonic
+        self,
+        column: Column,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(column, http)  # unused: aiogram brings its own aiohttp session
         self.chat_id = parse_chat_id(column.settings.get("chat_id", ""))
@@ -124,7 +128,8 @@ class TelegramAdapter(Adapter):
         chat = parse_chat_id(settings.get("chat_id", ""))
         if isinstance(chat, str) and not CHAT_USERNAME_RE.match(chat):
             raise InvalidSettings(
-                "chat_id", f"expected @channelname or a numeric chat id such as -1001234567890, got {chat!r}"
+                "chat_id",
+                f"expected @channelname or a numeric chat id such as -1001234567890, got {chat!r}",
             )
         check_base_url("api_base", settings.get("api_base") or DEFAULT_API_BASE, DEFAULT_API_BASE)
         check_timeout(settings)
@@ -133,16 +138,23 @@ class TelegramAdapter(Adapter):
             raise InvalidSettings("bot_token", "required: the token @BotFather gave the bot")
         if not TOKEN_RE.match(token):
             # Never echo the value: it is (nearly) a secret.
-            raise InvalidSettings("bot_token", "malformed: expected <digits>:<35 letters, digits, _ or ->, as @BotFather shows it")
+            raise InvalidSettings(
+                "bot_token",
+                "malformed: expected <digits>:<35 letters, digits, _ or ->, as @BotFather shows it",
+            )
 
     def bot(self) -> Bot:
         """The column's one Bot, built on first use (a malformed token fails the column, not the import)."""
         if self._bot is None:
-            session = ColumnSession(api=TelegramAPIServer.from_base(self.api_base), timeout=self.timeout)
+            session = ColumnSession(
+                api=TelegramAPIServer.from_base(self.api_base), timeout=self.timeout
+            )
             try:
                 self._bot = Bot(self._token, session=session)
             except TokenValidationError:
-                raise AuthRejected("bot_token is malformed; paste it again from @BotFather") from None
+                raise AuthRejected(
+                    "bot_token is malformed; paste it again from @BotFather"
+                ) from None
         return self._bot
 
     async def publish(self, post: Post) -> Receipt:
@@ -150,7 +162,9 @@ class TelegramAdapter(Adapter):
         limit = CAPTION_LIMIT if media else TEXT_LIMIT
         if len(post.text) > limit:
             what = f"a {media.kind} caption" if media else "a message"
-            raise Rejected(f"text is {len(post.text)} characters; Telegram allows {limit} in {what}")
+            raise Rejected(
+                f"text is {len(post.text)} characters; Telegram allows {limit} in {what}"
+            )
         bot = self.bot()
         self.window.check("messages a minute to one channel")
         self.window.record()
@@ -164,11 +178,17 @@ class TelegramAdapter(Adapter):
 
     async def send(self, bot: Bot, post: Post, media: Media | None) -> Message:
         if media is None:
-            preview = LinkPreviewOptions(url=post.url, prefer_large_media=True) if post.url else None
-            return await bot.send_message(chat_id=self.chat_id, text=post.text, link_preview_options=preview)
+            preview = (
+                LinkPreviewOptions(url=post.url, prefer_large_media=True) if post.url else None
+            )
+            return await bot.send_message(
+                chat_id=self.chat_id, text=post.text, link_preview_options=preview
+            )
         file = input_file(media)
         if media.kind == "video":
-            return await bot.send_video(chat_id=self.chat_id, video=file, caption=post.text, supports_streaming=True)
+            return await bot.send_video(
+                chat_id=self.chat_id, video=file, caption=post.text, supports_streaming=True
+            )
         return await bot.send_photo(chat_id=self.chat_id, photo=file, caption=post.text)
 
     def error(self, exc: Exception) -> PlatformError:
@@ -176,11 +196,19 @@ class TelegramAdapter(Adapter):
         message = "Telegram: " + scrub(str(exc), self._token)
         if isinstance(exc, TelegramRetryAfter):
             return RateLimited(exc.retry_after, message)
-        if isinstance(exc, TelegramUnauthorizedError | TelegramForbiddenError | TelegramNotFound | TelegramMigrateToChat):
+        if isinstance(
+            exc,
+            TelegramUnauthorizedError
+            | TelegramForbiddenError
+            | TelegramNotFound
+            | TelegramMigrateToChat,
+        ):
             return AuthRejected(message)
         if isinstance(exc, TelegramBadRequest):
             if COLUMN_PROBLEM_RE.search(exc.message):
-                return AuthRejected(f"{message} (check chat_id and that the bot is an admin allowed to post)")
+                return AuthRejected(
+                    f"{message} (check chat_id and that the bot is an admin allowed to post)"
+                )
             return Rejected(message)
         if isinstance(exc, TelegramEntityTooLarge):  # a TelegramNetworkError subclass: before it
             return Rejected(message)
@@ -189,7 +217,9 @@ class TelegramAdapter(Adapter):
         if isinstance(exc, TelegramNetworkError):
             if isinstance(exc.__cause__, aiohttp.InvalidURL):
                 return AuthRejected(f"{message} (api_base is not a usable URL)")
-            if isinstance(exc.__cause__, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            if isinstance(
+                exc.__cause__, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            ):
                 return Transient(message)
             # A timeout or a dropped connection after the request left: it may be posted.
             return OutcomeUnknown(message)

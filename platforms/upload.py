@@ -81,13 +81,16 @@ def multipart(fields: Mapping[str, str], name: str, media: Media) -> tuple[dict[
     its length is known, so it goes with a Content-Length, as browsers send forms."""
     media.stored()  # refused before any request starts
     boundary = secrets.token_hex(16)
-    head = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(key)}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in fields.items()
-    ) + (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"; '
-        f'filename="{_quote(media.filename)}"\r\nContent-Type: {media.content_type}\r\n\r\n'
-    ).encode()
+    head = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(key)}"\r\n\r\n{value}\r\n'.encode()
+            for key, value in fields.items()
+        )
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote(name)}"; '
+            f'filename="{_quote(media.filename)}"\r\nContent-Type: {media.content_type}\r\n\r\n'
+        ).encode()
+    )
     tail = f"\r\n--{boundary}--\r\n".encode()
 
     async def parts() -> AsyncIterator[bytes]:
@@ -96,6 +99,8 @@ def multipart(fields: Mapping[str, str], name: str, media: Media) -> tuple[dict[
             yield chunk
         yield tail
 
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}",
-               "Content-Length": str(len(head) + media.size + len(tail))}
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(len(head) + media.size + len(tail)),
+    }
     return headers, Body(parts)

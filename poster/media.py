@@ -46,7 +46,10 @@ class CardMedia:
             verify = await tls_context()
             if self._http is None:
                 self._http = httpx.AsyncClient(
-                    follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DOWNLOAD_TIMEOUT, verify=verify
+                    follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                    timeout=DOWNLOAD_TIMEOUT,
+                    verify=verify,
                 )
         return self._http
 
@@ -62,8 +65,14 @@ class CardMedia:
 
     async def _media(self, row: Any, now: float) -> Media:
         """What an adapter gets: the stored bytes to stream, and a public URL to hand over."""
-        return Media(kind=row.kind, content_type=row.content_type, filename=row.filename, size=row.size,
-                     public_url=await self.store.public_url(row, now), source=await self.store.source(row))
+        return Media(
+            kind=row.kind,
+            content_type=row.content_type,
+            filename=row.filename,
+            size=row.size,
+            public_url=await self.store.public_url(row, now),
+            source=await self.store.source(row),
+        )
 
     async def _rows(self, card: Any) -> list[Any]:
         own = [item["id"] for item in (card.media or [])]
@@ -73,7 +82,9 @@ class CardMedia:
             if own:
                 found = [await rows.by_id(db, media_id) for media_id in own]
                 return [row for row in found if row is not None]
-            refs = await fetchrow(db, "SELECT video_url, image_url FROM materials WHERE id = $1", card.material_id)
+            refs = await fetchrow(
+                db, "SELECT video_url, image_url FROM materials WHERE id = $1", card.material_id
+            )
         return [await self._from_url(url) for url in (refs or ()) if url]
 
     async def _from_url(self, url: str) -> Any:
@@ -107,11 +118,19 @@ class CardMedia:
                 break
             except (Transient, TimeoutError) as exc:
                 if attempt == DOWNLOAD_TRIES:
-                    message = exc.message if isinstance(exc, PlatformError) else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
-                    raise Transient(f"could not download the material's media {url}: {message}") from None
+                    message = (
+                        exc.message
+                        if isinstance(exc, PlatformError)
+                        else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
+                    )
+                    raise Transient(
+                        f"could not download the material's media {url}: {message}"
+                    ) from None
                 await asyncio.sleep(attempt)
         async with connect(self.engine) as db:
-            row, _ = await self.store.save(db, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url)
+            row, _ = await self.store.save(
+                db, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url
+            )
         return row
 
     async def _fetch(self, url: str) -> Staged:
@@ -121,7 +140,9 @@ class CardMedia:
                 if response.status_code >= 500 or response.status_code == 429:
                     raise Transient(f"HTTP {response.status_code}")
                 if response.status_code >= 400:
-                    raise Rejected(f"the material's media {url} answered HTTP {response.status_code}")
+                    raise Rejected(
+                        f"the material's media {url} answered HTTP {response.status_code}"
+                    )
                 async for chunk in response.aiter_bytes(CHUNK):
                     await asyncio.to_thread(staging.write, chunk)  # a disk write: off the loop
             return await asyncio.to_thread(staging.finish)

@@ -18,8 +18,12 @@ PUBLIC = "https://board.example.org"
 @pytest.fixture
 async def server(database_url: str) -> AsyncIterator[Running]:
     """The app with a public URL (signed links) and a 1 MB image limit."""
-    async with running_app(database_url, METRONOME_WS_RATE="100000", METRONOME_MEDIA_MAX_IMAGE_MB="1",
-                           METRONOME_PUBLIC_URL=PUBLIC + "/") as running:
+    async with running_app(
+        database_url,
+        METRONOME_WS_RATE="100000",
+        METRONOME_MEDIA_MAX_IMAGE_MB="1",
+        METRONOME_PUBLIC_URL=PUBLIC + "/",
+    ) as running:
         yield running
 
 
@@ -27,7 +31,9 @@ async def cookie_for(server: Running, role: str = "editor") -> str:
     return await login(server.url, await make_user(server.database_url, role))
 
 
-async def get(server: Running, path: str, cookie: str | None = None, **kwargs: Any) -> httpx.Response:
+async def get(
+    server: Running, path: str, cookie: str | None = None, **kwargs: Any
+) -> httpx.Response:
     cookies = {"metronome_session": cookie} if cookie else None
     async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as http:
         return await http.get(path, **kwargs)
@@ -36,18 +42,36 @@ async def get(server: Running, path: str, cookie: str | None = None, **kwargs: A
 async def test_upload_sniffs_stores_once_and_serves(server: Running) -> None:
     """An upload's type is sniffed (not the claimed one), the same bytes give the same id, and it is served."""
     cookie = await cookie_for(server)
-    first = await upload(server.url, JPEG, "../../evil.png", cookie=cookie, content_type="text/html")
+    first = await upload(
+        server.url, JPEG, "../../evil.png", cookie=cookie, content_type="text/html"
+    )
     assert first.status_code == 201, first.text
     item = first.json()
-    assert (item["kind"], item["content_type"], item["filename"]) == ("image", "image/jpeg", "evil.jpg")
+    assert (item["kind"], item["content_type"], item["filename"]) == (
+        "image",
+        "image/jpeg",
+        "evil.jpg",
+    )
     assert item["url"] == f"/media/{item['id']}" and item["size"] == len(JPEG)
-    again = await upload(server.url, JPEG, "other.jpg", token=await make_token(server.database_url, await make_user(server.database_url)))
-    assert again.status_code == 200 and again.json()["id"] == item["id"] and not again.json()["created"]
+    again = await upload(
+        server.url,
+        JPEG,
+        "other.jpg",
+        token=await make_token(server.database_url, await make_user(server.database_url)),
+    )
+    assert (
+        again.status_code == 200
+        and again.json()["id"] == item["id"]
+        and not again.json()["created"]
+    )
     stored = [p for p in (server.services.settings.data_dir / "media").rglob("*.jpg")]
     assert len(stored) == 1
     served = await get(server, item["url"], cookie=cookie)
     assert served.status_code == 200 and served.content == JPEG
-    assert served.headers["content-type"] == "image/jpeg" and served.headers["x-content-type-options"] == "nosniff"
+    assert (
+        served.headers["content-type"] == "image/jpeg"
+        and served.headers["x-content-type-options"] == "nosniff"
+    )
     ranged = await get(server, item["url"], cookie=cookie, headers={"Range": "bytes=0-2"})
     assert ranged.status_code == 206 and ranged.content == JPEG[:3]
 
@@ -55,7 +79,9 @@ async def test_upload_sniffs_stores_once_and_serves(server: Running) -> None:
 async def test_upload_refusals(server: Running) -> None:
     """Unknown formats, oversized images, empty files, viewers and strangers are refused with a reason."""
     cookie = await cookie_for(server)
-    html = await upload(server.url, b"<html><script>alert(1)</script></html>", "a.jpg", cookie=cookie)
+    html = await upload(
+        server.url, b"<html><script>alert(1)</script></html>", "a.jpg", cookie=cookie
+    )
     assert html.status_code == 415 and "JPEG" in html.json()["error"]["message"]
     big = await upload(server.url, JPEG + b"\x00" * 1_100_000, "big.jpg", cookie=cookie)
     assert big.status_code == 413 and "1 MB" in big.json()["error"]["message"]
@@ -85,9 +111,17 @@ async def test_cards_carry_media(server: Running, admin: Client) -> None:
     cookie = await cookie_for(server)
     image = (await upload(server.url, JPEG, "a.jpg", cookie=cookie)).json()
     clip = (await upload(server.url, video(1000), "c.mp4", cookie=cookie)).json()
-    pid = (await admin.ok("platform.create", {"kind": "log", "name": "log", "interval_s": 600, "settings": {},
-                                               "paused": True}))["id"]
-    sid = (await admin.ok("snippet.create", {"platform_id": pid, "media_ids": [clip["id"], image["id"]]}))["id"]
+    pid = (
+        await admin.ok(
+            "platform.create",
+            {"kind": "log", "name": "log", "interval_s": 600, "settings": {}, "paused": True},
+        )
+    )["id"]
+    sid = (
+        await admin.ok(
+            "snippet.create", {"platform_id": pid, "media_ids": [clip["id"], image["id"]]}
+        )
+    )["id"]
     card = await admin.wait_for(lambda s: s["snippets"].get(str(sid)))
     assert card["body"] == "" and card["media"] == [
         {"id": clip["id"], "kind": "video", "url": clip["url"]},
@@ -95,5 +129,13 @@ async def test_cards_carry_media(server: Running, admin: Client) -> None:
     ]
     await admin.ok("snippet.update", {"id": sid, "version": card["version"], "media_ids": []})
     await admin.wait_for(lambda s: "media" not in s["snippets"][str(sid)])
-    assert await admin.fails("snippet.create", {"platform_id": pid, "body": "x", "media_ids": [999999]}) == "bad_request"
-    assert await admin.fails("snippet.create", {"platform_id": pid, "body": "x", "media_ids": ["1"]}) == "bad_request"
+    assert (
+        await admin.fails(
+            "snippet.create", {"platform_id": pid, "body": "x", "media_ids": [999999]}
+        )
+        == "bad_request"
+    )
+    assert (
+        await admin.fails("snippet.create", {"platform_id": pid, "body": "x", "media_ids": ["1"]})
+        == "bad_request"
+    )

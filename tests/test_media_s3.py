@@ -63,7 +63,9 @@ async def test_source_opens_a_buffered_seekable_reader(stored: tuple[S3Backend, 
             assert reader.seekable() and reader.read() == DATA
 
 
-async def test_missing_object_is_media_missing_and_a_vanished_one_an_oserror(stored: tuple[S3Backend, str]) -> None:
+async def test_missing_object_is_media_missing_and_a_vanished_one_an_oserror(
+    stored: tuple[S3Backend, str],
+) -> None:
     """A key that is not there: MediaMissing before publishing; gone mid-way: an OSError, as a disk would."""
     backend, key = stored
     with pytest.raises(MediaMissing, match="does not exist"):

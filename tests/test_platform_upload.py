@@ -51,21 +51,35 @@ class WatchedSource:
 def video(tmp_path: Path, data: bytes = DATA, size: int | None = None, source: Any = None) -> Media:
     path = tmp_path / "v.mp4"
     path.write_bytes(data)
-    return Media(kind="video", content_type="video/mp4", filename='in"ter\nview.mp4',
-                 size=len(data) if size is None else size, source=source or FileSource(path))
+    return Media(
+        kind="video",
+        content_type="video/mp4",
+        filename='in"ter\nview.mp4',
+        size=len(data) if size is None else size,
+        source=source or FileSource(path),
+    )
 
 
 async def received(request: Request) -> JSONResponse:
     """What a server makes of the body: Starlette's own multipart parser, or the raw bytes."""
-    headers = {k: request.headers.get(k) for k in ("content-length", "transfer-encoding", "content-type")}
+    headers = {
+        k: request.headers.get(k) for k in ("content-length", "transfer-encoding", "content-type")
+    }
     if request.headers["content-type"].startswith("multipart/form-data"):
         async with request.form() as form:
             part = form["file"]
             assert isinstance(part, UploadFile)
             data = await part.read()
             fields = {k: v for k, v in form.items() if isinstance(v, str)}
-            return JSONResponse({"headers": headers, "fields": fields, "filename": part.filename,
-                                 "type": part.content_type, "data": data == DATA})
+            return JSONResponse(
+                {
+                    "headers": headers,
+                    "fields": fields,
+                    "filename": part.filename,
+                    "type": part.content_type,
+                    "data": data == DATA,
+                }
+            )
     body = await request.body()
     return JSONResponse({"headers": headers, "length": len(body), "data": body == DATA})
 
@@ -73,7 +87,9 @@ async def received(request: Request) -> JSONResponse:
 @pytest.fixture
 async def http() -> Any:
     app = Starlette(routes=[Route("/", received, methods=["POST"])])
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://upload.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://upload.test"
+    ) as client:
         yield client
 
 
@@ -97,8 +113,13 @@ async def test_a_file_of_another_length_is_transient(tmp_path: Path) -> None:
 
 async def test_unreadable_file_is_transient(tmp_path: Path) -> None:
     """A file gone since it was checked fails the attempt as Transient (nothing was published)."""
-    media = Media(kind="video", content_type="video/mp4", filename="gone.mp4", size=1,
-                  source=FileSource(tmp_path / "gone.mp4"))
+    media = Media(
+        kind="video",
+        content_type="video/mp4",
+        filename="gone.mp4",
+        size=1,
+        source=FileSource(tmp_path / "gone.mp4"),
+    )
     with pytest.raises(Transient, match="could not read gone.mp4"):
         _ = [piece async for piece in chunks(media)]
 
@@ -108,24 +129,39 @@ async def test_multipart_is_a_form_servers_parse(tmp_path: Path, http: httpx.Asy
     headers, body = multipart({"title": "Интервью", "access_token": "t"}, "file", video(tmp_path))
     answer = (await http.post("/", content=body, headers=headers)).json()
     assert answer["fields"] == {"title": "Интервью", "access_token": "t"}
-    assert (answer["filename"], answer["type"], answer["data"]) == ("in%22ter%0Aview.mp4", "video/mp4", True)
+    assert (answer["filename"], answer["type"], answer["data"]) == (
+        "in%22ter%0Aview.mp4",
+        "video/mp4",
+        True,
+    )
     assert answer["headers"]["transfer-encoding"] is None
     assert int(answer["headers"]["content-length"]) > len(DATA)
 
 
-async def test_raw_body_streams_with_its_length_and_can_be_sent_again(tmp_path: Path, http: httpx.AsyncClient) -> None:
+async def test_raw_body_streams_with_its_length_and_can_be_sent_again(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
     """The raw body declares the media's length and type; sent twice (a retry), it is whole both times."""
     headers, body = raw(video(tmp_path))
     for _ in range(2):
         answer = (await http.post("/", content=body, headers=headers)).json()
         assert answer["data"] and answer["length"] == len(DATA)
-        assert answer["headers"] == {"content-length": str(len(DATA)), "transfer-encoding": None,
-                                     "content-type": "video/mp4"}
+        assert answer["headers"] == {
+            "content-length": str(len(DATA)),
+            "transfer-encoding": None,
+            "content-type": "video/mp4",
+        }
 
 
 def test_media_without_stored_bytes_is_refused_before_a_request() -> None:
     """Building a body for media known only by URL raises Rejected at once."""
-    media = Media(kind="image", content_type="image/jpeg", filename="a.jpg", size=1, public_url="https://cdn/a.jpg")
+    media = Media(
+        kind="image",
+        content_type="image/jpeg",
+        filename="a.jpg",
+        size=1,
+        public_url="https://cdn/a.jpg",
+    )
     for build in (lambda: raw(media), lambda: multipart({}, "file", media)):
         with pytest.raises(Rejected, match="a.jpg has no stored copy to upload"):
             build()

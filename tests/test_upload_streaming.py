@@ -89,7 +89,10 @@ class LoopProbe:
 @contextlib.contextmanager
 def counting_networks() -> Iterator[tuple[FakeTelegram, FakeMastodon]]:
     """Both fakes, each on its own thread and loop, counting what they receive."""
-    telegram, mastodon = FakeTelegram(BOT_TOKEN, [CHANNEL]), FakeMastodon(MASTODON_TOKEN, processing_polls=1)
+    telegram, mastodon = (
+        FakeTelegram(BOT_TOKEN, [CHANNEL]),
+        FakeMastodon(MASTODON_TOKEN, processing_polls=1),
+    )
     with ThreadedServer(telegram) as tg, ThreadedServer(mastodon) as md:
         for fake, threaded in ((telegram, tg), (mastodon, md)):
             fake.keep_files = False
@@ -98,7 +101,9 @@ def counting_networks() -> Iterator[tuple[FakeTelegram, FakeMastodon]]:
 
 
 async def upload_file(server: Running, cookie: str, path: Path) -> int:
-    async with httpx.AsyncClient(base_url=server.url, cookies={"metronome_session": cookie}, timeout=120) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, cookies={"metronome_session": cookie}, timeout=120
+    ) as http:
         with path.open("rb") as file:
             answer = await http.post("/api/media", files={"file": (path.name, file, "video/mp4")})
     assert answer.status_code == 201, answer.text
@@ -107,8 +112,15 @@ async def upload_file(server: Running, cookie: str, path: Path) -> int:
 
 
 async def publish(admin: Client, media_id: int, *platform_ids: int, timeout: float = 20) -> None:
-    cards = [(await admin.ok("snippet.create", {"platform_id": pid, "body": "The whole interview",
-                                                "media_ids": [media_id]}))["id"] for pid in platform_ids]
+    cards = [
+        (
+            await admin.ok(
+                "snippet.create",
+                {"platform_id": pid, "body": "The whole interview", "media_ids": [media_id]},
+            )
+        )["id"]
+        for pid in platform_ids
+    ]
 
     def done(state: dict) -> bool:  # type: ignore[type-arg]
         return all(state["snippets"].get(str(i), {}).get("status") == "sent" for i in cards)
@@ -142,8 +154,10 @@ async def test_200_mb_video_to_two_networks_keeps_the_loop_and_memory(
         async with LoopProbe().running() as probe:
             await publish(admin, media_id, tg, md, timeout=300)
         tg_video, md_video = last_video(telegram, mastodon)
-    print(f"\n200 MB to two networks: max loop stall {probe.max_stall * 1000:.1f} ms over {probe.ticks} ticks, "
-          f"RSS {probe.start_rss / MB:.0f} MB -> peak {probe.peak_rss / MB:.0f} MB (+{probe.growth / MB:.1f} MB)")
+    print(
+        f"\n200 MB to two networks: max loop stall {probe.max_stall * 1000:.1f} ms over {probe.ticks} ticks, "
+        f"RSS {probe.start_rss / MB:.0f} MB -> peak {probe.peak_rss / MB:.0f} MB (+{probe.growth / MB:.1f} MB)"
+    )
     assert (tg_video.size, tg_video.sha256) == (SIZE, expected)
     assert (md_video.size, md_video.sha256, md_video.content_type) == (SIZE, expected, "video/mp4")
     assert probe.ticks > 100  # the probe ran the whole time

@@ -71,7 +71,9 @@ async def upload(request: Request) -> Response:
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     if actor.role not in UPLOADERS:
-        return json_error(403, "forbidden", f"uploading media needs the editor role, you are {actor.role}")
+        return json_error(
+            403, "forbidden", f"uploading media needs the editor role, you are {actor.role}"
+        )
     if not origin_ok(request):
         return json_error(403, "forbidden", "cross-origin request refused")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -97,8 +99,15 @@ async def upload(request: Request) -> Response:
             row, created = await store.save(db, staged, filename, user_id=actor.id)
     finally:
         staged.path.unlink(missing_ok=True)  # stored (moved or uploaded) by now, or not at all
-    body = {"id": row.id, "kind": row.kind, "url": attachments.url(row.id), "content_type": row.content_type,
-            "filename": row.filename, "size": row.size, "created": created}
+    body = {
+        "id": row.id,
+        "kind": row.kind,
+        "url": attachments.url(row.id),
+        "content_type": row.content_type,
+        "filename": row.filename,
+        "size": row.size,
+        "created": created,
+    }
     return JSONResponse(body, status_code=201 if created else 200)
 
 
@@ -108,7 +117,9 @@ async def serve(request: Request) -> Response:
     media_id: int = request.path_params["id"]
     now = services.clock.now().timestamp()
     params = request.query_params
-    signed = "sig" in params and store.signer.verify(media_id, params.get("exp", ""), params["sig"], now)
+    signed = "sig" in params and store.signer.verify(
+        media_id, params.get("exp", ""), params["sig"], now
+    )
     if not signed:
         if "sig" in params:
             return json_error(403, "forbidden", "this media link has expired or is not valid")
@@ -125,8 +136,13 @@ async def serve(request: Request) -> Response:
     try:
         path = await store.local_path(row)
         if path is not None:
-            return FileResponse(path, media_type=row.content_type, headers=headers,
-                                filename=row.filename, content_disposition_type="inline")
+            return FileResponse(
+                path,
+                media_type=row.content_type,
+                headers=headers,
+                filename=row.filename,
+                content_disposition_type="inline",
+            )
         # On S3 the bucket serves the bytes: a short-lived presigned link.
         url = await store.public_url(row, now)
     except MediaMissing as exc:
