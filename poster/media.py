@@ -60,7 +60,7 @@ class CardMedia:
             return tuple([await self._media(row, now) for row in found])
         except MediaMissing as exc:
             raise Rejected(f"media: {exc}") from None
-        except OSError as exc:  # a full disk, an unreadable cache: nothing went out
+        except OSError as exc:  # a full disk, an unreachable bucket: nothing went out
             raise Transient(f"media: {exc}") from None
 
     async def _media(self, row: Any, now: float) -> Media:
