@@ -22,11 +22,11 @@ from board.clock import Backoff, Clock
 from board.commands import Commands, Op, board_ops
 from board.context import Actor, BoardConfig
 from board.db import Database
-from board.mediastore import MediaStore
 from board.secretbox import SecretBox
 from board.state import full_state
 from drafting.drafter import Drafter
 from ingest.poller import FeedPoller
+from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
 from web import auth, materials_api, media_api, routes
