@@ -121,3 +121,23 @@ async def test_without_a_key_drafting_is_off(editor: Client) -> None:
 def test_reading_answers(content: str, expected: list[str]) -> None:
     """JSON as asked, JSON in prose, a bulleted list: distinct texts, at most three."""
     assert prompts.texts(content, 100) == expected
+
+
+async def test_two_apps_in_one_process_keep_their_own_ai_settings(database_url: str) -> None:
+    """Each app's op table is built from its own settings: two apps side by side in one process
+    draft with their own model, key and server, whichever started last."""
+    first, second = FakeOpenAI(content="1. From the first"), FakeOpenAI(content="1. From the second")
+    async with drafting(database_url, first) as one:
+        card = await draft_card(one)
+        async with serve(second.app()) as base, running_app(
+            database_url, METRONOME_OPENAI_API_KEY="sk-second", METRONOME_OPENAI_BASE_URL=f"{base}/v1",
+            METRONOME_OPENAI_MODEL="second-model",
+        ) as app:
+            cookie = await login(app.url, await make_user(database_url, "editor"))
+            async with Client.connect(app, cookie=cookie) as two:
+                from_one = await one.ok("snippet.suggest", {"snippet_id": card})
+                from_two = await two.ok("snippet.suggest", {"snippet_id": card})
+    assert from_one["texts"] == ["From the first"] and from_one["model"] == "newsroom-mini"
+    assert from_two["texts"] == ["From the second"] and from_two["model"] == "second-model"
+    assert [h["authorization"] for h in first.headers] == ["Bearer sk-test"]
+    assert [h["authorization"] for h in second.headers] == ["Bearer sk-second"]
