@@ -49,7 +49,7 @@ class Backoff:
     def next_delay(self) -> float:
         """The delay after one more failure."""
         self.failures += 1
-        delay = min(self.most, self.first * 2 ** min(self.failures - 1, 32))
+        delay = min(self.most, self.first * 2.0 ** min(self.failures - 1, 32))
         return delay * (1 + random.random() * self.jitter)
 
     async def wait(self) -> float:

@@ -25,7 +25,7 @@ async def _check_settings(ctx: Ctx, op: str, kind: str, settings: dict[str, Any]
 
 
 def _interval(ctx: Ctx, args: Args, required: bool) -> int | None:
-    value = args.int("interval_s", required=required)
+    value: int | None = args.int("interval_s", required=required)
     if value is not None and value < ctx.config.min_interval_s:
         raise BadRequest(
             f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {value}"

@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 # How long a caller waits for a pooled connection before giving up (unavailable).
 ACQUIRE_TIMEOUT = 10.0
 
-# Every connection a function here takes or hands out: a pooled connection (asyncpg's proxy
-# of a Connection, with the same methods).
-Db = asyncpg.Connection
+# Every connection a function here takes or hands out: a connection of its own (the CLI, the
+# tests) or a pooled one (asyncpg's proxy of a Connection, with the same methods).
+Db: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 # Errors that mean the connection (or the server) is gone, not that a statement was wrong.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (

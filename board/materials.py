@@ -54,11 +54,11 @@ class MaterialInput:
 def _url(name: str, value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_URL:
         raise Invalid(name, f"expected an http(s) URL of at most {MAX_URL} characters")
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise Invalid(name, f"expected an http(s) URL, got {value[:80]!r}")
-    return value
+    url: str = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise Invalid(name, f"expected an http(s) URL, got {url[:80]!r}")
+    return url
 
 
 def _time(name: str, value: Any) -> datetime:

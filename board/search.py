@@ -106,12 +106,14 @@ async def gin_conditions(db: Db, query: Query, params: Params) -> list[str]:
         words = _tsquery([(w, False) for w in query.words], counting)
         prefix = _tsquery([(query.prefix, True)], counting)
         window = counting.add(RECENT_WINDOW)
-        word_hits, prefix_hits = await db.fetchrow(
+        hits = await db.fetchrow(
             f"SELECT count(*) FILTER (WHERE search @@ {words}), "
             f"count(*) FILTER (WHERE search @@ {prefix}) FROM (SELECT search FROM materials "
             f"ORDER BY sort_at DESC, id DESC LIMIT {window}) AS recent",
             *counting,
         )
+        assert hits is not None, "an aggregate always returns a row"
+        word_hits, prefix_hits = hits
         if word_hits * FILTER_COST <= prefix_hits:
             return [f"search @@ {_tsquery([(w, False) for w in query.words], params)}",
                     f"ts_match_vq(search, {_tsquery([(query.prefix, True)], params)})"]

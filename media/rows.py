@@ -5,31 +5,30 @@ A row names stored bytes: ``backend`` and ``key`` say where, ``sha256`` makes th
 
 from __future__ import annotations
 
-import asyncpg
 
-from board.db import Row, fetchrow
+from board.db import Db, Row, fetchrow
 
 COLUMNS = (
     "id, kind, content_type, filename, size, sha256, backend, key, source_url, user_id, created_at"
 )
 
 
-async def by_id(db: asyncpg.Connection, media_id: int) -> Row | None:
+async def by_id(db: Db, media_id: int) -> Row | None:
     return await fetchrow(db, f"SELECT {COLUMNS} FROM media WHERE id = $1", media_id)
 
 
-async def by_sha256(db: asyncpg.Connection, sha256: str) -> Row | None:
+async def by_sha256(db: Db, sha256: str) -> Row | None:
     return await fetchrow(db, f"SELECT {COLUMNS} FROM media WHERE sha256 = $1", sha256)
 
 
-async def by_source_url(db: asyncpg.Connection, url: str) -> Row | None:
+async def by_source_url(db: Db, url: str) -> Row | None:
     """The latest copy downloaded from ``url`` (a material's image or video)."""
     sql = f"SELECT {COLUMNS} FROM media WHERE source_url = $1 ORDER BY id DESC LIMIT 1"
     return await fetchrow(db, sql, url)
 
 
 async def insert(
-    db: asyncpg.Connection,
+    db: Db,
     *,
     kind: str,
     content_type: str,
@@ -50,5 +49,5 @@ async def insert(
     )
 
 
-async def set_source_url(db: asyncpg.Connection, media_id: int, url: str) -> None:
+async def set_source_url(db: Db, media_id: int, url: str) -> None:
     await db.execute("UPDATE media SET source_url = $1 WHERE id = $2", url, media_id)

@@ -10,9 +10,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 
-from board.db import Row
+from board.db import Db, Row
 from media import rows
 from media.backend import Backend, Source, backend_for
 from media.errors import MediaMissing
@@ -39,7 +38,7 @@ class MediaStore:
 
     async def save(
         self,
-        db: asyncpg.Connection,
+        db: Db,
         staged: Staged,
         filename: str | None,
         *,

@@ -25,12 +25,12 @@ async def resolve(
 ) -> Actor | None:
     token = bearer(headers)
     session = cookies.get(COOKIE)
-    if token is None and not session:
-        return None
-    async with database.connect() as db:
-        if token is not None:
+    if token is not None:
+        async with database.connect() as db:
             return await accounts.token_actor(db, token)
-        return await accounts.session_actor(db, session, now)
+    if session:
+        async with database.connect() as db:
+            return await accounts.session_actor(db, session, now)
     return None
 
 

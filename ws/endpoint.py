@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +116,7 @@ class BoardSocket:
                     f"more than {deps.rate:g} commands a second: this one was not run",
                 ))
                 continue
-            await lanes.submit(deps.commands.lane(command.op, command.args), lambda command=command: run(command))
+            await lanes.submit(deps.commands.lane(command.op, command.args), functools.partial(run, command))
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
@@ -151,7 +152,7 @@ class Lanes:
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[None], int | None] = {}
 
-    async def submit(self, key: int | None, run: Callable[[], Awaitable[None]]) -> None:
+    async def submit(self, key: int | None, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Start a command; returns when the next one may be read."""
         if key is None:
             await self.drain()

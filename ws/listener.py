@@ -50,8 +50,8 @@ class Listener:
         self._conn: asyncpg.Connection | None = None
         self._delivered_at = 0.0
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._inbox.put_nowait(payload)
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        self._inbox.put_nowait(str(payload))
 
     def _terminated(self, _conn: Any) -> None:
         self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
