@@ -35,13 +35,17 @@ from board import search  # noqa: E402
 
 TARGET_P99_MS = 20.0
 # Real words in several forms: the tests search one form and find the others.
-RU = ("выборы выборов выборах губернатор губернатора бюджет бюджета правительство правительства "
-      "москва москвы москве школа школы школ больница больницы транспорт транспорта погода "
-      "погоды снегопад снегопада пожар пожара суд суда закон закона экономика экономики "
-      "депутаты депутатов мэрия мэрии метро дороги дорог цены цен налоги налогов").split()
-EN = ("election elections budget budgets government school schools weather storm storms court "
-      "courts law laws economy transport hospital hospitals fire fires mayor council report "
-      "reports prices taxes roads").split()
+RU = (
+    "выборы выборов выборах губернатор губернатора бюджет бюджета правительство правительства "
+    "москва москвы москве школа школы школ больница больницы транспорт транспорта погода "
+    "погоды снегопад снегопада пожар пожара суд суда закон закона экономика экономики "
+    "депутаты депутатов мэрия мэрии метро дороги дорог цены цен налоги налогов"
+).split()
+EN = (
+    "election elections budget budgets government school schools weather storm storms court "
+    "courts law laws economy transport hospital hospitals fire fires mayor council report "
+    "reports prices taxes roads"
+).split()
 # Rare words: three rows each, as a name or an event is in a real archive.
 RARE = ("землетрясение", "earthquake", "наводнение", "referendum")
 # A newsroom's vocabulary is large and Zipf-distributed: a few words are everywhere, most
@@ -99,12 +103,28 @@ def corpus(rows: int, seed: int = 6, *, short: bool = False) -> Iterator[tuple[o
         if short:
             yield (f"gen-{i}", f"https://news.example/{i}", title, None, None, None, [], published)
         else:
-            yield (f"gen-{i}", f"https://news.example/{i}", title, phrase(18) + ".", phrase(8),
-                   ("politics", "city", "economy", "world")[i % 4], [phrase(1)], published)
+            yield (
+                f"gen-{i}",
+                f"https://news.example/{i}",
+                title,
+                phrase(18) + ".",
+                phrase(8),
+                ("politics", "city", "economy", "world")[i % 4],
+                [phrase(1)],
+                published,
+            )
     for word in RARE:
         for k in range(3):
-            yield (f"rare-{word}-{k}", f"https://news.example/rare/{word}/{k}",
-                   f"Сильное {word} {k}", None, None, None, [], newest - timedelta(days=30 * k))
+            yield (
+                f"rare-{word}-{k}",
+                f"https://news.example/rare/{word}/{k}",
+                f"Сильное {word} {k}",
+                None,
+                None,
+                None,
+                [],
+                newest - timedelta(days=30 * k),
+            )
 
 
 async def fill(conn: asyncpg.Connection, rows: int, *, short: bool = False) -> None:
@@ -112,7 +132,9 @@ async def fill(conn: asyncpg.Connection, rows: int, *, short: bool = False) -> N
     # A bulk load is faster through GIN's pending list; flushed and off again afterwards,
     # as migration 0003 has it for materials that come one by one.
     await conn.execute("ALTER INDEX materials_search SET (fastupdate = on)")
-    await conn.copy_records_to_table("materials", records=corpus(rows, short=short), columns=COLUMNS)
+    await conn.copy_records_to_table(
+        "materials", records=corpus(rows, short=short), columns=COLUMNS
+    )
     await conn.execute("ALTER INDEX materials_search SET (fastupdate = off)")
     await conn.execute("SELECT gin_clean_pending_list('materials_search')")
     await conn.execute("ANALYZE materials")
@@ -199,13 +221,17 @@ async def run(pg: str, rows: int, searches: int) -> int:
             counts.append(len(found))
         load = os.getloadavg()[0]
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-        print(f"{searches:,} searches on {rows:,} materials: p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
-              f"max {max(latencies):.2f} ms, mean {statistics.fmean(latencies):.2f} ms "
-              f"(target p99 < {TARGET_P99_MS:g} ms); mean results {statistics.fmean(counts):.1f}")
+        print(
+            f"{searches:,} searches on {rows:,} materials: p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+            f"max {max(latencies):.2f} ms, mean {statistics.fmean(latencies):.2f} ms "
+            f"(target p99 < {TARGET_P99_MS:g} ms); mean results {statistics.fmean(counts):.1f}"
+        )
         if any(cpu):
-            print(f"PostgreSQL CPU per search: p50 {percentile(cpu, 50):.2f} ms, "
-                  f"p99 {percentile(cpu, 99):.2f} ms (what the query costs, whatever else runs); "
-                  f"load average {load:.1f} on {os.cpu_count()} CPUs")
+            print(
+                f"PostgreSQL CPU per search: p50 {percentile(cpu, 50):.2f} ms, "
+                f"p99 {percentile(cpu, 99):.2f} ms (what the query costs, whatever else runs); "
+                f"load average {load:.1f} on {os.cpu_count()} CPUs"
+            )
         return 0 if p99 < TARGET_P99_MS else 1
     finally:
         if conn is not None:

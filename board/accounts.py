@@ -50,7 +50,9 @@ async def create_user(db: Db, email: str, password: str, role: str) -> int:
         raise AccountError(f"a user with e-mail {email} already exists")
     user_id: int = await db.fetchval(
         "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
-        email, _hasher.hash(password), role,
+        email,
+        _hasher.hash(password),
+        role,
     )
     return user_id
 
@@ -84,13 +86,18 @@ async def start_session(db: Db, user_id: int, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     await db.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        hash_token(token), user_id, now, now + SESSION_TTL,
+        hash_token(token),
+        user_id,
+        now,
+        now + SESSION_TTL,
     )
     return token
 
 
 async def end_session(db: Db, token: str, now: datetime) -> None:
-    await db.execute("UPDATE sessions SET ended_at = $2 WHERE token_hash = $1", hash_token(token), now)
+    await db.execute(
+        "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1", hash_token(token), now
+    )
 
 
 async def session_actor(db: Db, token: str, now: datetime) -> Actor | None:
@@ -98,7 +105,8 @@ async def session_actor(db: Db, token: str, now: datetime) -> Actor | None:
         db,
         "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1"
         " AND s.ended_at IS NULL AND s.expires_at > $2 AND NOT u.disabled",
-        hash_token(token), now,
+        hash_token(token),
+        now,
     )
     return _actor(row) if row else None
 
@@ -109,8 +117,12 @@ async def create_token(db: Db, email: str, name: str) -> str:
     if user_id is None:
         raise AccountError(f"no user with e-mail {email}")
     token = "mtr_" + secrets.token_urlsafe(32)
-    await db.execute("INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3)",
-                     user_id, name, hash_token(token))
+    await db.execute(
+        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3)",
+        user_id,
+        name,
+        hash_token(token),
+    )
     return token
 
 

@@ -45,7 +45,14 @@ class Args:
             return _MISSING
         return self.raw[name]
 
-    def int(self, name: builtins.str, *, required: builtins.bool = True, nullable: builtins.bool = False, minimum: builtins.int | None = None) -> Any:
+    def int(
+        self,
+        name: builtins.str,
+        *,
+        required: builtins.bool = True,
+        nullable: builtins.bool = False,
+        minimum: builtins.int | None = None,
+    ) -> Any:
         value = self._get(name, required)
         if value is _MISSING or (value is None and nullable):
             return None
@@ -62,7 +69,9 @@ class Args:
             raise BadRequest(f"{self.op}: {name} is out of range")
         return value
 
-    def number(self, name: builtins.str, *, required: builtins.bool = True) -> builtins.float | None:
+    def number(
+        self, name: builtins.str, *, required: builtins.bool = True
+    ) -> builtins.float | None:
         value = self._get(name, required)
         if value is _MISSING:
             return None
@@ -72,7 +81,15 @@ class Args:
             raise BadRequest(f"{self.op}: {name} is out of range")
         return float(value)
 
-    def str(self, name: builtins.str, *, required: builtins.bool = True, nullable: builtins.bool = False, max_len: builtins.int = 10_000, allow_empty: builtins.bool = True) -> Any:
+    def str(
+        self,
+        name: builtins.str,
+        *,
+        required: builtins.bool = True,
+        nullable: builtins.bool = False,
+        max_len: builtins.int = 10_000,
+        allow_empty: builtins.bool = True,
+    ) -> Any:
         value = self._get(name, required)
         if value is _MISSING or (value is None and nullable):
             return None
@@ -92,7 +109,9 @@ class Args:
             raise self._fail(name, "true or false", value)
         return value
 
-    def obj(self, name: builtins.str, *, required: builtins.bool = True) -> dict[builtins.str, Any] | None:
+    def obj(
+        self, name: builtins.str, *, required: builtins.bool = True
+    ) -> dict[builtins.str, Any] | None:
         value = self._get(name, required)
         if value is _MISSING or value is None:
             return None
@@ -100,7 +119,9 @@ class Args:
             raise self._fail(name, "an object", value)
         return value
 
-    def int_list(self, name: builtins.str, *, max_items: builtins.int = 10_000) -> list[builtins.int]:
+    def int_list(
+        self, name: builtins.str, *, max_items: builtins.int = 10_000
+    ) -> list[builtins.int]:
         value = self._get(name, True)
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value

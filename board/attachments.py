@@ -29,10 +29,15 @@ async def from_args(db: Db, args: Args) -> list[dict[str, Any]]:
     ids = list(dict.fromkeys(args.int_list("media_ids", max_items=MAX_PER_CARD)))
     if not ids:
         return []
-    kinds = {r["id"]: r["kind"] for r in await db.fetch("SELECT id, kind FROM media WHERE id = ANY($1::int[])", ids)}
+    kinds = {
+        r["id"]: r["kind"]
+        for r in await db.fetch("SELECT id, kind FROM media WHERE id = ANY($1::int[])", ids)
+    }
     missing = [i for i in ids if i not in kinds]
     if missing:
-        raise BadRequest(f"{args.op}: no media with id {missing[0]}; upload the file first (POST /api/media)")
+        raise BadRequest(
+            f"{args.op}: no media with id {missing[0]}; upload the file first (POST /api/media)"
+        )
     return [{"id": i, "kind": kinds[i]} for i in ids]
 
 

@@ -48,7 +48,8 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
     await ctx.db.execute(
         "UPDATE snippets AS s SET ord = v.ord"
         " FROM unnest($1::integer[], $2::float8[]) AS v(id, ord) WHERE s.id = v.id",
-        [q[0] for q in queue], new_ords,
+        [q[0] for q in queue],
+        new_ords,
     )
     for (snippet_id, old_ord), new_ord in zip(queue, new_ords, strict=True):
         if old_ord != new_ord:
@@ -64,7 +65,9 @@ async def top_ord(ctx: Ctx, platform_id: int, moving_id: int | None) -> float:
 
 
 async def _material(ctx: Ctx, material_id: int) -> Any:
-    row = await fetchrow(ctx.db, "SELECT title, social_text, url FROM materials WHERE id = $1", material_id)
+    row = await fetchrow(
+        ctx.db, "SELECT title, social_text, url FROM materials WHERE id = $1", material_id
+    )
     if row is None:
         raise NotFound(f"no material with id {material_id}")
     return row
@@ -91,7 +94,14 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     new_id = await ctx.db.fetchval(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
         " created_at, updated_at) VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        platform_id, ord_, body, url, material_id, attached, ctx.actor.id, ctx.now,
+        platform_id,
+        ord_,
+        body,
+        url,
+        material_id,
+        attached,
+        ctx.actor.id,
+        ctx.now,
     )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
@@ -111,7 +121,11 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
     new_id = await ctx.db.fetchval(
         "INSERT INTO snippets (platform_id, ord, kind, interval_s, body, user_id, created_at, updated_at)"
         " VALUES ($1, $2, 'interval', $3, '', $4, $5, $5) RETURNING id",
-        platform_id, ord_, interval_s, ctx.actor.id, ctx.now,
+        platform_id,
+        ord_,
+        interval_s,
+        ctx.actor.id,
+        ctx.now,
     )
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
@@ -140,7 +154,10 @@ async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> Non
     raise Conflict(
         f"{args.op}: card {card.id} was changed by {editor or 'someone'} "
         f"(version {card.version}, you had {version})",
-        version=card.version, user_email=editor, body=card.body, url=card.url,
+        version=card.version,
+        user_email=editor,
+        body=card.body,
+        url=card.url,
     )
 
 
@@ -152,7 +169,8 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
         ctx.db,
         f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
         " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id",
-        card.id, *params,
+        card.id,
+        *params,
     )
     ctx.snippet_changed(card, new)
 
@@ -198,7 +216,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     if card.kind == "interval" and args.has("interval_s"):
         interval_s = args.int("interval_s")
         if interval_s < ctx.config.min_interval_s:
-            raise BadRequest(f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s")
+            raise BadRequest(
+                f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s"
+            )
         values["interval_s"] = interval_s
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
@@ -229,7 +249,13 @@ async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
     else:
         warning = {}
     await ctx.reschedule(card.platform_id, target)
-    return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1, **warning}
+    return {
+        "id": card.id,
+        "ord": new_ord,
+        "platform_id": target,
+        "version": card.version + 1,
+        **warning,
+    }
 
 
 async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -11,11 +11,15 @@ from board.db import set_clause
 from board.errors import BadRequest, Conflict, Forbidden
 
 
-async def _check_settings(ctx: Ctx, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+async def _check_settings(
+    ctx: Ctx, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
+) -> None:
     utm = settings.get("utm", True)
     if not (isinstance(utm, bool) or isinstance(utm, dict)):
-        raise BadRequest(f"{op}: expected settings.utm to be false, true or an object like "
-                         '{"campaign": "night"}')
+        raise BadRequest(
+            f"{op}: expected settings.utm to be false, true or an object like "
+            '{"campaign": "night"}'
+        )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
@@ -49,7 +53,13 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     new_id = await ctx.db.fetchval(
         "INSERT INTO platforms (kind, name, interval_s, settings, position, paused, secrets)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        kind, name, interval_s, settings, position, paused, ctx.config.box.seal(secrets) if secrets else None,
+        kind,
+        name,
+        interval_s,
+        settings,
+        position,
+        paused,
+        ctx.config.box.seal(secrets) if secrets else None,
     )
     await ctx.platform_changed(None, new_id)
     return {"id": new_id}
@@ -66,7 +76,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         raise Forbidden(f"{args.op}: only an admin may change a column's name, settings or secrets")
     version = args.int("version", required=False)
     if version is not None and version != old.version:
-        raise Conflict(f"{args.op}: column {platform_id} is at version {old.version}, not {version}")
+        raise Conflict(
+            f"{args.op}: column {platform_id} is at version {old.version}, not {version}"
+        )
     values: dict[str, Any] = {}
     if args.has("name"):
         values["name"] = args.str("name", max_len=200, allow_empty=False).strip()
@@ -91,7 +103,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
             # New credentials: give the column another chance.
             values.update(status="ok", status_message=None)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position")
+        raise BadRequest(
+            f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position"
+        )
     await _update_column(ctx, platform_id, values)
     await ctx.platform_changed(old, platform_id)
     await ctx.reschedule(platform_id)
@@ -100,7 +114,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def _update_column(ctx: Ctx, platform_id: int, values: dict[str, Any]) -> None:
     sets, params = set_clause({**values, "updated_at": ctx.now}, 2)
-    await ctx.db.execute(f"UPDATE platforms SET {sets}, version = version + 1 WHERE id = $1", platform_id, *params)
+    await ctx.db.execute(
+        f"UPDATE platforms SET {sets}, version = version + 1 WHERE id = $1", platform_id, *params
+    )
 
 
 async def _set_paused(ctx: Ctx, args: Args, paused: bool) -> dict[str, Any]:
@@ -124,12 +140,17 @@ async def resume(ctx: Ctx, args: Args) -> dict[str, Any]:
 async def clear(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     await rows.platform_row(ctx.db, platform_id, lock=True)
-    cleared = sorted(r["id"] for r in await ctx.db.fetch(
-        "UPDATE snippets SET status = 'deleted', deleted_from = 'pending', eta = NULL,"
-        " version = version + 1, updated_at = $2, user_id = $3"
-        " WHERE platform_id = $1 AND status = 'pending' RETURNING id",
-        platform_id, ctx.now, ctx.actor.id,
-    ))
+    cleared = sorted(
+        r["id"]
+        for r in await ctx.db.fetch(
+            "UPDATE snippets SET status = 'deleted', deleted_from = 'pending', eta = NULL,"
+            " version = version + 1, updated_at = $2, user_id = $3"
+            " WHERE platform_id = $1 AND status = 'pending' RETURNING id",
+            platform_id,
+            ctx.now,
+            ctx.actor.id,
+        )
+    )
     for snippet_id in cleared:
         ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
     ctx.wake.add(platform_id)
@@ -140,12 +161,18 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     ids = args.int_list("ids")
     await rows.platform_row(ctx.db, platform_id, lock=True)
-    restored = sorted(r["id"] for r in await ctx.db.fetch(
-        "UPDATE snippets SET status = deleted_from, deleted_from = NULL,"
-        " version = version + 1, updated_at = $3, user_id = $4"
-        " WHERE platform_id = $1 AND id = ANY($2::int[]) AND status = 'deleted' RETURNING id",
-        platform_id, ids, ctx.now, ctx.actor.id,
-    ))
+    restored = sorted(
+        r["id"]
+        for r in await ctx.db.fetch(
+            "UPDATE snippets SET status = deleted_from, deleted_from = NULL,"
+            " version = version + 1, updated_at = $3, user_id = $4"
+            " WHERE platform_id = $1 AND id = ANY($2::int[]) AND status = 'deleted' RETURNING id",
+            platform_id,
+            ids,
+            ctx.now,
+            ctx.actor.id,
+        )
+    )
     await ctx.snippets_changed({}, restored)
     await ctx.reschedule(platform_id)
     return {"restored": restored}
@@ -159,10 +186,14 @@ async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     ):
         raise Conflict(f"{args.op}: column {platform_id} is publishing a card right now; try again")
     await ctx.db.execute("UPDATE platforms SET deleted_at = $2 WHERE id = $1", platform_id, ctx.now)
-    gone = [r["id"] for r in await ctx.db.fetch(
-        "SELECT id FROM snippets WHERE platform_id = $1 AND status = ANY($2::text[])",
-        platform_id, list(rows.VISIBLE),
-    )]
+    gone = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE platform_id = $1 AND status = ANY($2::text[])",
+            platform_id,
+            list(rows.VISIBLE),
+        )
+    ]
     for snippet_id in gone:
         ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
     ctx.patch.change("platforms", platform_id, {"id": platform_id}, None)

@@ -38,8 +38,13 @@ class Call:
 
     def unit(self) -> AbstractAsyncContextManager[Ctx]:
         """A unit of work recording this command's event."""
-        return unit_of_work(self.commands.database, self.actor, self.now, self.commands.config,
-                            Event(self.op, self.raw_args))
+        return unit_of_work(
+            self.commands.database,
+            self.actor,
+            self.now,
+            self.commands.config,
+            Event(self.op, self.raw_args),
+        )
 
     def read(self) -> AbstractAsyncContextManager[Db]:
         """A transaction for reads (nothing is recorded or announced)."""
@@ -65,7 +70,9 @@ def board_ops() -> dict[str, Op]:
     """The board's own ops (CONTRACT §3)."""
     return {
         "platform.create": Op(columns.create, "admin"),
-        "platform.update": Op(columns.update_, "editor"),  # name/settings/secrets: admin (columns.py)
+        "platform.update": Op(
+            columns.update_, "editor"
+        ),  # name/settings/secrets: admin (columns.py)
         "platform.delete": Op(columns.delete, "admin"),
         "platform.pause": Op(columns.pause, "editor"),
         "platform.resume": Op(columns.resume, "editor"),
@@ -105,7 +112,9 @@ class Commands:
         spec = self.ops.get(op)
         return spec.lane(raw_args) if spec is not None and spec.lane is not None else None
 
-    def unit(self, actor: Actor, now: datetime, event: Event | None) -> AbstractAsyncContextManager[Ctx]:
+    def unit(
+        self, actor: Actor, now: datetime, event: Event | None
+    ) -> AbstractAsyncContextManager[Ctx]:
         """A unit of work outside any command (the feed importer, the materials API)."""
         return unit_of_work(self.database, actor, now, self.config, event)
 
@@ -132,7 +141,9 @@ class Commands:
                 raise Unavailable() from exc
             raise
 
-    async def _record_refusal(self, actor: Actor, op: str, raw_args: Any, exc: CommandError, now: datetime) -> None:
+    async def _record_refusal(
+        self, actor: Actor, op: str, raw_args: Any, exc: CommandError, now: datetime
+    ) -> None:
         try:
             async with self.database.connect() as db:
                 await _insert_refusal(db, actor, op, raw_args, exc, now)
@@ -142,9 +153,14 @@ class Commands:
             # The refusal itself already answers the client; the record is best effort.
 
 
-async def _insert_refusal(db: Db, actor: Actor, op: str, raw_args: Any, exc: CommandError, now: datetime) -> None:
+async def _insert_refusal(
+    db: Db, actor: Actor, op: str, raw_args: Any, exc: CommandError, now: datetime
+) -> None:
     await db.execute(
         "INSERT INTO events (user_id, op, args, ok, error, created_at) VALUES ($1, $2, $3::text::jsonb, false, $4, $5)",
-        actor.id or None, op[:64], event_args(raw_args if isinstance(raw_args, dict) else {"args": raw_args}),
-        exc.code, now,
+        actor.id or None,
+        op[:64],
+        event_args(raw_args if isinstance(raw_args, dict) else {"args": raw_args}),
+        exc.code,
+        now,
     )

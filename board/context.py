@@ -68,8 +68,10 @@ class Ctx:
         self.columns[platform_id] = new
         limits = self.config.text_limits
         self.patch.change(
-            "platforms", platform_id,
-            rows.platform_state(old, limits) if old is not None else None, rows.platform_state(new, limits),
+            "platforms",
+            platform_id,
+            rows.platform_state(old, limits) if old is not None else None,
+            rows.platform_state(new, limits),
         )
         self.wake.add(platform_id)
         return new
@@ -78,13 +80,16 @@ class Ctx:
         """Record a column's change from its rows before and after; it is rescheduled from ``new``."""
         self.columns[new.id] = new
         limits = self.config.text_limits
-        self.patch.change("platforms", new.id, rows.platform_state(old, limits), rows.platform_state(new, limits))
+        self.patch.change(
+            "platforms", new.id, rows.platform_state(old, limits), rows.platform_state(new, limits)
+        )
         self.wake.add(new.id)
 
     def snippet_changed(self, old: Any, new: Any) -> None:
         """Record one card's change from its rows before and after (None: not there)."""
         self.patch.change(
-            "snippets", (new if new is not None else old).id,
+            "snippets",
+            (new if new is not None else old).id,
             rows.snippet_state(old) if old is not None else None,
             rows.snippet_state(new) if new is not None else None,
         )
@@ -96,7 +101,8 @@ class Ctx:
         for snippet_id in ids:
             before = old.get(snippet_id)
             self.patch.change(
-                "snippets", snippet_id,
+                "snippets",
+                snippet_id,
                 rows.snippet_state(before) if before is not None else None,
                 rows.snippet_state(new[snippet_id]) if snippet_id in new else None,
             )
@@ -120,7 +126,8 @@ class Ctx:
             await self.db.execute(
                 "UPDATE snippets AS s SET eta = v.eta"
                 " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
-                [m[0] for m in moved], [m[2] for m in moved],
+                [m[0] for m in moved],
+                [m[2] for m in moved],
             )
             for snippet_id, before, after in moved:
                 self.patch.change_fields(

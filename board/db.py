@@ -77,7 +77,9 @@ async def _init(conn: asyncpg.Connection) -> None:
     after a start (every column's first card falling due at once) and made them 200 ms late.
     """
     for name in ("json", "jsonb"):
-        await conn.set_type_codec(name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog")
+        await conn.set_type_codec(
+            name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
+        )
     await conn.fetchval(_WARM_ARRAYS, *([] for _ in _ARRAY_TYPES))
 
 
@@ -100,7 +102,9 @@ class Database:
         self.size = size
 
     @classmethod
-    async def open(cls, dsn: str, *, size: int = 10, application_name: str = "metronome") -> Database:
+    async def open(
+        cls, dsn: str, *, size: int = 10, application_name: str = "metronome"
+    ) -> Database:
         pool = await asyncpg.create_pool(
             dsn,
             min_size=size,
@@ -149,4 +153,6 @@ class Database:
 
 def set_clause(values: dict[str, Any], first: int) -> tuple[str, list[Any]]:
     """``name = $n, …`` for these column values (numbered from ``first``), and the values."""
-    return ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=first)), list(values.values())
+    return ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=first)), list(
+        values.values()
+    )

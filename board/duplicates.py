@@ -46,7 +46,10 @@ async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
         # needs_check: it may well have gone out.
         " OR (status IN ('sent', 'needs_check') AND coalesce(finished_at, updated_at) >= $4))"
         " ORDER BY (status <> 'sent'), id DESC LIMIT 1",
-        card.platform_id, card.url, card.id, ctx.now - span,
+        card.platform_id,
+        card.url,
+        card.id,
+        ctx.now - span,
     )
     if earlier is None:
         return None

@@ -165,8 +165,22 @@ def _item(el: ET.Element) -> FeedItem | None:
                 links.append((child.get("rel", "alternate"), child.get("type", ""), href.strip()))
             elif child.text and child.text.strip():
                 links.append(("alternate", "", child.text.strip()))
-        elif core and name in ("title", "guid", "id", "description", "summary", "content",
-                               "pubDate", "published", "updated") and name not in fields:
+        elif (
+            core
+            and name
+            in (
+                "title",
+                "guid",
+                "id",
+                "description",
+                "summary",
+                "content",
+                "pubDate",
+                "published",
+                "updated",
+            )
+            and name not in fields
+        ):
             fields[name] = _text(child)
         elif core and name == "category":
             term = child.get("term") or child.text or ""
@@ -200,13 +214,29 @@ def _item(el: ET.Element) -> FeedItem | None:
         link = guid  # an RSS guid with isPermaLink is the link
     if not (guid or link):
         return None
-    summary = plain(fields.get("description") or fields.get("summary")
-                    or fields.get("content") or fields.get("encoded"))
+    summary = plain(
+        fields.get("description")
+        or fields.get("summary")
+        or fields.get("content")
+        or fields.get("encoded")
+    )
     title = plain(fields.get("title"), MAX_TITLE) or (summary or link or guid or "")[:120]
-    published = parse_date(fields.get("pubDate") or fields.get("published")
-                           or fields.get("dc_date") or fields.get("updated"))
-    return FeedItem(guid=guid, link=link, title=title, summary=summary, published_at=published,
-                    categories=tuple(dict.fromkeys(categories)), image_url=image, video_url=video)
+    published = parse_date(
+        fields.get("pubDate")
+        or fields.get("published")
+        or fields.get("dc_date")
+        or fields.get("updated")
+    )
+    return FeedItem(
+        guid=guid,
+        link=link,
+        title=title,
+        summary=summary,
+        published_at=published,
+        categories=tuple(dict.fromkeys(categories)),
+        image_url=image,
+        video_url=video,
+    )
 
 
 def parse(data: bytes) -> Feed:
@@ -227,8 +257,14 @@ def parse(data: bytes) -> Feed:
         raise FeedError(f"expected <rss>, <rdf:RDF> or an Atom <feed>, got <{name}>")
     title = None
     if channel is not None:
-        title_el = next((c for c in channel if _split(c.tag) in ((ns, "title"), ("", "title"),
-                                                                 (_RSS1, "title"))), None)
+        title_el = next(
+            (
+                c
+                for c in channel
+                if _split(c.tag) in ((ns, "title"), ("", "title"), (_RSS1, "title"))
+            ),
+            None,
+        )
         title = plain(title_el.text if title_el is not None else None, MAX_TITLE)
     items = []
     for el in container:

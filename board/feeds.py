@@ -40,21 +40,33 @@ def next_delay(interval_s: int, failures: int, retry_after_s: float | None = Non
 def feed_state(row: Any) -> dict[str, Any]:
     m = row
     return {
-        "id": m["id"], "url": m["url"], "title": m["title"], "interval_s": m["interval_s"],
-        "section": m["section"], "drafts_platform_id": m["drafts_platform_id"],
-        "status": m["status"], "error": m["error"], "failures": m["failures"],
-        "last_polled_at": rows.iso(m["last_polled_at"]), "last_ok_at": rows.iso(m["last_ok_at"]),
+        "id": m["id"],
+        "url": m["url"],
+        "title": m["title"],
+        "interval_s": m["interval_s"],
+        "section": m["section"],
+        "drafts_platform_id": m["drafts_platform_id"],
+        "status": m["status"],
+        "error": m["error"],
+        "failures": m["failures"],
+        "last_polled_at": rows.iso(m["last_polled_at"]),
+        "last_ok_at": rows.iso(m["last_ok_at"]),
         "next_poll_at": rows.iso(m["next_poll_at"]),
     }
 
 
 async def feeds_state(db: Db) -> dict[str, Any]:
     """Every feed keyed by id, for the full state's ``feeds`` key."""
-    return {str(r["id"]): materials.compact(feed_state(r)) for r in await db.fetch("SELECT * FROM feeds ORDER BY id")}
+    return {
+        str(r["id"]): materials.compact(feed_state(r))
+        for r in await db.fetch("SELECT * FROM feeds ORDER BY id")
+    }
 
 
 async def _row(db: Db, feed_id: int, *, lock: bool = False) -> Row:
-    row = await fetchrow(db, "SELECT * FROM feeds WHERE id = $1" + (" FOR UPDATE" if lock else ""), feed_id)
+    row = await fetchrow(
+        db, "SELECT * FROM feeds WHERE id = $1" + (" FOR UPDATE" if lock else ""), feed_id
+    )
     if row is None:
         raise NotFound(f"no feed with id {feed_id}")
     return row
@@ -62,7 +74,9 @@ async def _row(db: Db, feed_id: int, *, lock: bool = False) -> Row:
 
 async def _changed(ctx: Ctx, old: Row | None, feed_id: int) -> None:
     new = await _row(ctx.db, feed_id)
-    ctx.patch.change("feeds", feed_id, feed_state(old) if old is not None else None, feed_state(new))
+    ctx.patch.change(
+        "feeds", feed_id, feed_state(old) if old is not None else None, feed_state(new)
+    )
 
 
 async def _fields(ctx: Ctx, args: Args, *, creating: bool) -> dict[str, Any]:
@@ -81,13 +95,17 @@ async def _fields(ctx: Ctx, args: Args, *, creating: bool) -> dict[str, Any]:
         if platform_id is not None:
             column = await rows.platform_row(ctx.db, platform_id)
             if column.kind != "drafts":
-                raise BadRequest(f"{args.op}: column {platform_id} is {column.kind}, not a drafts inbox")
+                raise BadRequest(
+                    f"{args.op}: column {platform_id} is {column.kind}, not a drafts inbox"
+                )
         values["drafts_platform_id"] = platform_id
     return values
 
 
 async def _unique_url(ctx: Ctx, args: Args, url: str, feed_id: int | None = None) -> None:
-    other = await ctx.db.fetchval("SELECT id FROM feeds WHERE url = $1 AND id <> $2", url, feed_id or 0)
+    other = await ctx.db.fetchval(
+        "SELECT id FROM feeds WHERE url = $1 AND id <> $2", url, feed_id or 0
+    )
     if other is not None:
         raise Conflict(f"{args.op}: feed {other} already polls {url}")
 
@@ -109,13 +127,21 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     old = await _row(ctx.db, feed_id, lock=True)
     values = await _fields(ctx, args, creating=False)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give url, interval_s, section, title "
-                         "or drafts_platform_id")
+        raise BadRequest(
+            f"{args.op}: nothing to change: give url, interval_s, section, title "
+            "or drafts_platform_id"
+        )
     if "url" in values and values["url"] != old.url:
         await _unique_url(ctx, args, values["url"], feed_id)
         # Another document: its validators mean nothing, and it is due at once.
-        values.update(etag=None, last_modified=None, status="new", error=None, failures=0,
-                      next_poll_at=ctx.now)
+        values.update(
+            etag=None,
+            last_modified=None,
+            status="new",
+            error=None,
+            failures=0,
+            next_poll_at=ctx.now,
+        )
     await _update_feed(ctx, feed_id, {**values, "updated_at": ctx.now})
     await _changed(ctx, old, feed_id)
     return {"id": feed_id}
@@ -149,7 +175,9 @@ async def claim_due(db: Db, now: datetime, limit: int) -> list[Row]:
         "WITH due AS (SELECT id FROM feeds WHERE next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
         " FOR UPDATE SKIP LOCKED)"
         " UPDATE feeds SET next_poll_at = $3 FROM due WHERE feeds.id = due.id RETURNING feeds.*",
-        now, limit, now + timedelta(seconds=LEASE_S),
+        now,
+        limit,
+        now + timedelta(seconds=LEASE_S),
     )
 
 
@@ -175,7 +203,10 @@ async def _store_item(ctx: Ctx, feed: Row, item: FeedItem) -> int | None:
     if same_link is not None:
         return None
     payload: dict[str, Any] = {
-        "external_id": key, "url": item.link, "title": item.title, "lead": item.summary,
+        "external_id": key,
+        "url": item.link,
+        "title": item.title,
+        "lead": item.summary,
         "tags": [c[: materials.MAX_TAG] for c in item.categories][: materials.MAX_TAGS],
     }
     if feed.section:
@@ -193,8 +224,9 @@ async def _store_item(ctx: Ctx, feed: Row, item: FeedItem) -> int | None:
     return done.id if done.created else None
 
 
-async def record_success(ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: str | None,
-                         last_modified: str | None) -> list[int]:
+async def record_success(
+    ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: str | None, last_modified: str | None
+) -> list[int]:
     """A 200 (``parsed``) or a 304 (None): store new items, schedule the next poll.
 
     Returns the ids of new materials.
@@ -213,24 +245,44 @@ async def record_success(ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: s
             values["title"] = parsed.title
     if new_ids and old.drafts_platform_id is not None:
         try:
-            await materials.drop_into_drafts(ctx, old.drafts_platform_id, new_ids[-MAX_DRAFTS_PER_POLL:])
+            await materials.drop_into_drafts(
+                ctx, old.drafts_platform_id, new_ids[-MAX_DRAFTS_PER_POLL:]
+            )
         except (NotFound, BadRequest):
             pass  # the inbox was deleted or changed kind: the materials are kept all the same
-    await _update_feed(ctx, feed_id, {
-        **values, "status": "ok", "error": None, "failures": 0, "last_polled_at": ctx.now,
-        "last_ok_at": ctx.now, "next_poll_at": ctx.now + timedelta(seconds=next_delay(old.interval_s, 0)),
-    })
+    await _update_feed(
+        ctx,
+        feed_id,
+        {
+            **values,
+            "status": "ok",
+            "error": None,
+            "failures": 0,
+            "last_polled_at": ctx.now,
+            "last_ok_at": ctx.now,
+            "next_poll_at": ctx.now + timedelta(seconds=next_delay(old.interval_s, 0)),
+        },
+    )
     await _changed(ctx, old, feed_id)
     return new_ids
 
 
-async def record_failure(ctx: Ctx, feed_id: int, error: str, retry_after_s: float | None = None) -> None:
+async def record_failure(
+    ctx: Ctx, feed_id: int, error: str, retry_after_s: float | None = None
+) -> None:
     """A failed poll: the feed shows as failing and is retried later and later."""
     old = await _row(ctx.db, feed_id, lock=True)
     failures = old.failures + 1
     delay = next_delay(old.interval_s, failures, retry_after_s)
-    await _update_feed(ctx, feed_id, {
-        "status": "failing", "error": error[:500], "failures": failures, "last_polled_at": ctx.now,
-        "next_poll_at": ctx.now + timedelta(seconds=delay),
-    })
+    await _update_feed(
+        ctx,
+        feed_id,
+        {
+            "status": "failing",
+            "error": error[:500],
+            "failures": failures,
+            "last_polled_at": ctx.now,
+            "next_poll_at": ctx.now + timedelta(seconds=delay),
+        },
+    )
     await _changed(ctx, old, feed_id)

@@ -164,7 +164,9 @@ def compact(item: dict[str, Any]) -> dict[str, Any]:
 
 async def recent_state(db: Db) -> dict[str, Any]:
     """The newest materials, keyed by id, for the full state."""
-    found = await db.fetch(f"SELECT {COLUMNS} FROM materials ORDER BY sort_at DESC, id DESC LIMIT $1", RECENT)
+    found = await db.fetch(
+        f"SELECT {COLUMNS} FROM materials ORDER BY sort_at DESC, id DESC LIMIT $1", RECENT
+    )
     return {str(r["id"]): compact(material_state(r)) for r in found}
 
 
@@ -179,12 +181,19 @@ class Upserted:
 async def upsert(ctx: Ctx, item: MaterialInput, *, feed_id: int | None = None) -> Upserted:
     """Insert or update by external_id; records the patch and moves linked cards' links."""
     for _ in range(3):
-        old = await fetchrow(ctx.db, "SELECT * FROM materials WHERE external_id = $1 FOR UPDATE", item.external_id)
+        old = await fetchrow(
+            ctx.db, "SELECT * FROM materials WHERE external_id = $1 FOR UPDATE", item.external_id
+        )
         if old is not None:
             return await _update(ctx, old, item)
         require_new(item)
-        values = {**item.values, "external_id": item.external_id, "feed_id": feed_id,
-                  "created_at": ctx.now, "updated_at": ctx.now}
+        values = {
+            **item.values,
+            "external_id": item.external_id,
+            "feed_id": feed_id,
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        }
         # Two CMS calls for one new material may race: the loser reads the winner's row.
         names = ", ".join(values)
         places = ", ".join(f"${i}" for i in range(1, len(values) + 1))
@@ -212,7 +221,9 @@ async def _update(ctx: Ctx, old: Row, item: MaterialInput) -> Upserted:
     sets, params = set_clause({**changes, "updated_at": ctx.now}, 2)
     await ctx.db.execute(f"UPDATE materials SET {sets} WHERE id = $1", old.id, *params)
     new = await _row(ctx.db, old.id)
-    ctx.patch.change("materials", old.id, compact(material_state(old)), compact(material_state(new)))
+    ctx.patch.change(
+        "materials", old.id, compact(material_state(old)), compact(material_state(new))
+    )
     followed: list[int] = []
     if "url" in changes:
         followed = await _follow_url(ctx, old.id, old.url, new.url)
@@ -224,18 +235,24 @@ async def _follow_url(ctx: Ctx, material_id: int, old_url: str, new_url: str) ->
 
     A card whose link an editor changed by hand keeps it: that link is the editor's choice.
     """
-    ids = [r["id"] for r in await ctx.db.fetch(
-        "SELECT id FROM snippets WHERE material_id = $1 AND status = 'pending' AND url = $2"
-        " ORDER BY id FOR UPDATE",  # one lock order for every writer: no deadlocks
-        material_id, old_url,
-    )]
+    ids = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE material_id = $1 AND status = 'pending' AND url = $2"
+            " ORDER BY id FOR UPDATE",  # one lock order for every writer: no deadlocks
+            material_id,
+            old_url,
+        )
+    ]
     if not ids:
         return []
     before = await rows.snippet_rows(ctx.db, ids)
     # The version moves, so an editor saving a stale copy hears that the card changed.
     await ctx.db.execute(
         "UPDATE snippets SET url = $2, version = version + 1, updated_at = $3 WHERE id = ANY($1::int[])",
-        ids, new_url, ctx.now,
+        ids,
+        new_url,
+        ctx.now,
     )
     await ctx.snippets_changed(before)
     return ids
@@ -250,8 +267,12 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
         raise BadRequest(f"column {platform_id} is a {column.kind} column, not a drafts inbox")
     queue = await rows.queue(ctx.db, platform_id)
     top = queue[0].ord if queue else None
-    found = {r.id: r for r in await fetch(ctx.db, "SELECT * FROM materials WHERE id = ANY($1::int[])",
-                                          list(material_ids))}
+    found = {
+        r.id: r
+        for r in await fetch(
+            ctx.db, "SELECT * FROM materials WHERE id = ANY($1::int[])", list(material_ids)
+        )
+    }
     new_ids = []
     for material_id in material_ids:
         material = found.get(material_id)
@@ -261,7 +282,12 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
         new_id = await ctx.db.fetchval(
             "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, created_at, updated_at)"
             " VALUES ($1, $2, 'post', $3, $4, $5, $6, $6) RETURNING id",
-            platform_id, top, material.social_text or material.title, material.url, material_id, ctx.now,
+            platform_id,
+            top,
+            material.social_text or material.title,
+            material.url,
+            material_id,
+            ctx.now,
         )
         await duplicates.check(ctx, new_id)
         new_ids.append(new_id)

@@ -95,4 +95,4 @@ def _patch_json(raw: bytes, message: dict[str, Any]) -> bytes | None:
     tail = b"," + orjson.dumps(rest)[1:] if rest else b"}"
     if not raw.endswith(tail) or len(raw) <= len(_PATCH_KEY) + len(tail):
         return None
-    return raw[len(_PATCH_KEY):-len(tail)]
+    return raw[len(_PATCH_KEY) : -len(tail)]

@@ -56,7 +56,9 @@ _HEAD = (
 )
 
 
-async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, int]) -> tuple[Any, Any] | None:
+async def take(
+    ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, int]
+) -> tuple[Any, Any] | None:
     """Apply interval cards at the head, then mark the head post `sending` if it is due.
 
     Returns (the card with its material, the column) when taken, else None (not due, moved,
@@ -82,11 +84,19 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, in
     meta = {**(card.meta or {}), "attempt": int((card.meta or {}).get("attempt", 1))}
     await ctx.db.execute(
         "UPDATE snippets SET status = 'sending', version = version + 1, updated_at = $2, meta = $3 WHERE id = $1",
-        card.id, ctx.now, meta,
+        card.id,
+        ctx.now,
+        meta,
     )
     before = rows.snippet_state(card)
     assert before is not None
-    after = {**before, "status": "sending", "version": card.version + 1, "updated_at": rows.iso(ctx.now), "meta": meta}
+    after = {
+        **before,
+        "status": "sending",
+        "version": card.version + 1,
+        "updated_at": rows.iso(ctx.now),
+        "meta": meta,
+    }
     ctx.patch.change("snippets", card.id, before, after)
     return card, column
 
@@ -97,7 +107,9 @@ async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
     new_column = await fetchrow(
         ctx.db,
         "UPDATE platforms SET interval_s = $2, version = version + 1, updated_at = $3 WHERE id = $1 RETURNING *",
-        column.id, card.interval_s, ctx.now,
+        column.id,
+        card.interval_s,
+        ctx.now,
     )
     new = await fetchrow(
         ctx.db,
@@ -105,7 +117,8 @@ async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
             sets="status = 'sent', finished_at = $2, eta = NULL, version = version + 1, updated_at = $2",
             where="",
         ),
-        card.id, ctx.now,
+        card.id,
+        ctx.now,
     )
     ctx.snippet_changed(card, new)
     ctx.column_changed(column, new_column)
@@ -121,8 +134,14 @@ _UPDATED_CARD = (
 
 
 async def finish(
-    ctx: Ctx, platform_id: int, snippet_id: int, status: str, *, meta: dict[str, Any],
-    column_status: tuple[str, str | None] | None = None, count_as_send: bool = True,
+    ctx: Ctx,
+    platform_id: int,
+    snippet_id: int,
+    status: str,
+    *,
+    meta: dict[str, Any],
+    column_status: tuple[str, str | None] | None = None,
+    count_as_send: bool = True,
 ) -> bool:
     """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
     column = await rows.platform_row(ctx.db, platform_id, lock=True)
@@ -132,8 +151,13 @@ async def finish(
     if status in ("sent", "failed", "needs_check"):
         sets += ", finished_at = $3, eta = NULL"
     new = await fetchrow(
-        ctx.db, _UPDATED_CARD.format(sets=sets, where=" AND status = 'sending'"),
-        snippet_id, status, ctx.now, list(OUTCOME_KEYS), meta,
+        ctx.db,
+        _UPDATED_CARD.format(sets=sets, where=" AND status = 'sending'"),
+        snippet_id,
+        status,
+        ctx.now,
+        list(OUTCOME_KEYS),
+        meta,
     )
     if new is None:
         return False
@@ -146,11 +170,15 @@ async def finish(
         # A status change is an edit of the column; a send time is not (no version bump, so
         # an admin's settings edit in flight does not conflict with every publish).
         params.extend(column_status)
-        column_sets.append(f"status = ${len(params)}, status_message = ${len(params) + 1}, version = version + 1")
+        column_sets.append(
+            f"status = ${len(params)}, status_message = ${len(params) + 1}, version = version + 1"
+        )
     if column_sets:
         new_column = await fetchrow(
-            ctx.db, f"UPDATE platforms SET {', '.join(column_sets)} WHERE id = $1 RETURNING *",
-            platform_id, *params,
+            ctx.db,
+            f"UPDATE platforms SET {', '.join(column_sets)} WHERE id = $1 RETURNING *",
+            platform_id,
+            *params,
         )
         ctx.column_changed(column, new_column)
     ctx.snippet_changed(old.get(snippet_id), new)
@@ -164,8 +192,10 @@ async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> No
     if column.status_message == message:
         return
     new_column = await fetchrow(
-        ctx.db, "UPDATE platforms SET status_message = $2, version = version + 1 WHERE id = $1 RETURNING *",
-        platform_id, message,
+        ctx.db,
+        "UPDATE platforms SET status_message = $2, version = version + 1 WHERE id = $1 RETURNING *",
+        platform_id,
+        message,
     )
     ctx.column_changed(column, new_column)
 
@@ -195,8 +225,12 @@ async def _to_top(ctx: Ctx, card: Any, **values: Any) -> None:
 
     old = await rows.snippet_rows(ctx.db, [card.id])
     ord_ = await top_ord(ctx, card.platform_id, card.id)
-    sets, params = set_clause({**values, "ord": ord_, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
-    await ctx.db.execute(f"UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1", card.id, *params)
+    sets, params = set_clause(
+        {**values, "ord": ord_, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2
+    )
+    await ctx.db.execute(
+        f"UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1", card.id, *params
+    )
     await ctx.snippets_changed(old)
     await ctx.reschedule(card.platform_id)
 
@@ -209,7 +243,9 @@ def _outcome_cleared(meta: Any, **values: Any) -> dict[str, Any]:
 async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _card(ctx, args)
     if card.status != "pending" or card.kind != "post":
-        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now")
+        raise Conflict(
+            f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now"
+        )
     await _to_top(ctx, card, meta={**(card.meta or {}), "send_now": True})
     return {"id": card.id}
 
@@ -217,10 +253,18 @@ async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
 async def retry(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _card(ctx, args)
     if card.status not in ("failed", "needs_check"):
-        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried")
+        raise Conflict(
+            f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried"
+        )
     attempt = int((card.meta or {}).get("attempt", 1)) + 1
     # A new attempt number: an editor's deliberate resend gets a fresh idempotency key.
-    await _to_top(ctx, card, status="pending", finished_at=None, meta=_outcome_cleared(card.meta, attempt=attempt))
+    await _to_top(
+        ctx,
+        card,
+        status="pending",
+        finished_at=None,
+        meta=_outcome_cleared(card.meta, attempt=attempt),
+    )
     return {"id": card.id}
 
 
@@ -237,7 +281,10 @@ async def mark_sent(ctx: Ctx, args: Args) -> dict[str, Any]:
     await ctx.db.execute(
         "UPDATE snippets SET status = 'sent', version = version + 1, updated_at = $2, user_id = $3, meta = $4"
         " WHERE id = $1",
-        card.id, ctx.now, ctx.actor.id, meta,
+        card.id,
+        ctx.now,
+        ctx.actor.id,
+        meta,
     )
     await ctx.snippets_changed(old)
     return {"id": card.id}
@@ -259,30 +306,44 @@ async def heads(db: Db, platform_ids: list[int]) -> dict[int, Head]:
         list(platform_ids),
     ):
         result[pid] = Head(
-            platform_id=pid, running=running(paused, status, kind), status=status, urgent=bool(urgent),
-            snippet_id=head_id, kind=head_kind, eta=head_eta,
+            platform_id=pid,
+            running=running(paused, status, kind),
+            status=status,
+            urgent=bool(urgent),
+            snippet_id=head_id,
+            kind=head_kind,
+            eta=head_eta,
         )
     return result
 
 
 async def columns_with_sending(db: Db, platform_ids: list[int]) -> set[int]:
-    return {r["platform_id"] for r in await db.fetch(
-        "SELECT DISTINCT platform_id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'",
-        list(platform_ids),
-    )}
+    return {
+        r["platform_id"]
+        for r in await db.fetch(
+            "SELECT DISTINCT platform_id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'",
+            list(platform_ids),
+        )
+    }
 
 
 async def publishable_columns(db: Db) -> list[int]:
     """Columns that have a poster: every live column but the drafts inboxes."""
-    return [r["id"] for r in await db.fetch(
-        "SELECT id FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts' ORDER BY id"
-    )]
+    return [
+        r["id"]
+        for r in await db.fetch(
+            "SELECT id FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts' ORDER BY id"
+        )
+    ]
 
 
 async def kinds_in_use(db: Db) -> list[str]:
-    return [r["kind"] for r in await db.fetch(
-        "SELECT DISTINCT kind FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts'"
-    )]
+    return [
+        r["kind"]
+        for r in await db.fetch(
+            "SELECT DISTINCT kind FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts'"
+        )
+    ]
 
 
 async def column_row(db: Db, platform_id: int) -> Any | None:
@@ -293,11 +354,20 @@ async def abandon_sending(ctx: Ctx, platform_ids: list[int]) -> list[int]:
     """At shutdown: cards still `sending` in these columns become needs_check (never resent)."""
     if not platform_ids:
         return []
-    ids = [r["id"] for r in await ctx.db.fetch(
-        "SELECT id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'", list(platform_ids)
-    )]
+    ids = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'",
+            list(platform_ids),
+        )
+    ]
     for snippet_id in ids:
         card = await rows.snippet_row(ctx.db, snippet_id)
-        await finish(ctx, card.platform_id, snippet_id, "needs_check",
-                     meta={"error": "outcome unknown: the server stopped while publishing"})
+        await finish(
+            ctx,
+            card.platform_id,
+            snippet_id,
+            "needs_check",
+            meta={"error": "outcome unknown: the server stopped while publishing"},
+        )
     return ids

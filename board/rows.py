@@ -82,29 +82,40 @@ async def platform_row(db: Db, platform_id: int, *, lock: bool = False) -> Row:
 async def lock_platforms(db: Db, ids: Iterable[int]) -> dict[int, Row]:
     """Lock columns in id order, so two commands on the same pair never deadlock."""
     wanted = sorted(set(ids))
-    rows = {r.id: r for r in await fetch(
-        db, "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL"
-            " ORDER BY id FOR UPDATE", wanted,
-    )}
+    rows = {
+        r.id: r
+        for r in await fetch(
+            db,
+            "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL"
+            " ORDER BY id FOR UPDATE",
+            wanted,
+        )
+    }
     for platform_id in wanted:
         if platform_id not in rows:
             raise NotFound(f"no column with id {platform_id}")
     return rows
 
 
-async def lock_card(db: Db, snippet_id: int, extra_platforms: Sequence[int] = ()) -> tuple[Row, dict[int, Row]]:
+async def lock_card(
+    db: Db, snippet_id: int, extra_platforms: Sequence[int] = ()
+) -> tuple[Row, dict[int, Row]]:
     """Lock a card's column (and ``extra_platforms``) in id order, then the card itself.
 
     Returns the card (with its last editor's e-mail, so it doubles as the 'before' snapshot)
     and the locked columns. Two round trips; retried if the card moves meanwhile.
     """
     for _ in range(3):
-        locked = {r.id: r for r in await fetch(
-            db,
-            "SELECT * FROM platforms WHERE (id = (SELECT platform_id FROM snippets WHERE id = $1)"
-            " OR id = ANY($2::int[])) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
-            snippet_id, list(extra_platforms),
-        )}
+        locked = {
+            r.id: r
+            for r in await fetch(
+                db,
+                "SELECT * FROM platforms WHERE (id = (SELECT platform_id FROM snippets WHERE id = $1)"
+                " OR id = ANY($2::int[])) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
+                snippet_id,
+                list(extra_platforms),
+            )
+        }
         card = await fetchrow(db, SNIPPET_SELECT + " WHERE s.id = $1 FOR UPDATE OF s", snippet_id)
         if card is None:
             raise NotFound(f"no card with id {snippet_id}")
@@ -113,9 +124,12 @@ async def lock_card(db: Db, snippet_id: int, extra_platforms: Sequence[int] = ()
                 raise NotFound(f"no column with id {platform_id}")
         if card.platform_id in locked:
             return card, locked
-        if await db.fetchval(
-            "SELECT 1 FROM platforms WHERE id = $1 AND deleted_at IS NULL", card.platform_id
-        ) is None:
+        if (
+            await db.fetchval(
+                "SELECT 1 FROM platforms WHERE id = $1 AND deleted_at IS NULL", card.platform_id
+            )
+            is None
+        ):
             raise NotFound(f"card {snippet_id} is in a deleted column")
     raise NotFound(f"card {snippet_id} keeps moving; try again")
 
@@ -139,7 +153,10 @@ async def lock_card_alone(db: Db, snippet_id: int) -> Row:
 async def snippet_rows(db: Db, ids: Sequence[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    return {row.id: row for row in await fetch(db, SNIPPET_SELECT + " WHERE s.id = ANY($1::int[])", list(ids))}
+    return {
+        row.id: row
+        for row in await fetch(db, SNIPPET_SELECT + " WHERE s.id = ANY($1::int[])", list(ids))
+    }
 
 
 async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:

@@ -68,12 +68,16 @@ def _tsquery(terms: list[tuple[str, bool]], params: Params) -> str:
     columns, parts = [], []
     for i, (word, prefix) in enumerate(terms):
         w = params.add(word + (":*" if prefix else ""))
-        columns.append(f"to_tsquery('russian', {w}::text) AS r{i}, to_tsquery('simple', {w}::text) AS s{i}")
+        columns.append(
+            f"to_tsquery('russian', {w}::text) AS r{i}, to_tsquery('simple', {w}::text) AS s{i}"
+        )
         if prefix:
             # The stem's prefix covers the word's when the word starts with the stem
             # ('выбор':* covers 'выборы':*): then one walk through the index is enough.
-            parts.append(f"(CASE WHEN numnode(r{i}) > 0 AND starts_with(s{i}::text, left(r{i}::text, -3)) "
-                         f"THEN r{i} ELSE r{i} || s{i} END)")
+            parts.append(
+                f"(CASE WHEN numnode(r{i}) > 0 AND starts_with(s{i}::text, left(r{i}::text, -3)) "
+                f"THEN r{i} ELSE r{i} || s{i} END)"
+            )
         else:
             parts.append(f"(CASE WHEN numnode(r{i}) > 0 THEN r{i} ELSE s{i} END)")
     return f"(SELECT {' && '.join(parts)} FROM (SELECT {', '.join(columns)}) AS words)"
@@ -115,8 +119,10 @@ async def gin_conditions(db: Db, query: Query, params: Params) -> list[str]:
         assert hits is not None, "an aggregate always returns a row"
         word_hits, prefix_hits = hits
         if word_hits * FILTER_COST <= prefix_hits:
-            return [f"search @@ {_tsquery([(w, False) for w in query.words], params)}",
-                    f"ts_match_vq(search, {_tsquery([(query.prefix, True)], params)})"]
+            return [
+                f"search @@ {_tsquery([(w, False) for w in query.words], params)}",
+                f"ts_match_vq(search, {_tsquery([(query.prefix, True)], params)})",
+            ]
     return [f"search @@ {_tsquery(_terms(query), params)}"]
 
 
@@ -133,7 +139,9 @@ RECENT_WINDOW = 1000
 def _sql(where: list[str], params: Params, limit: int, offset: int, *, window: bool) -> str:
     source = (
         f"(SELECT {COLUMNS}, search FROM materials ORDER BY sort_at DESC, id DESC "
-        f"LIMIT {params.add(RECENT_WINDOW)}) AS materials" if window else "materials"
+        f"LIMIT {params.add(RECENT_WINDOW)}) AS materials"
+        if window
+        else "materials"
     )
     return (
         f"SELECT {COLUMNS} FROM {source}"
@@ -143,7 +151,12 @@ def _sql(where: list[str], params: Params, limit: int, offset: int, *, window: b
 
 
 async def search(
-    db: Db, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0, section: str | None = None,
+    db: Db,
+    q: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    section: str | None = None,
 ) -> list[Row]:
     """Materials matching ``q``, newest first; an empty query lists the newest ones. Run it in
     a transaction (the second pass sets planner options for itself alone).
@@ -191,12 +204,15 @@ async def explain(db: Db, q: str) -> tuple[str, str]:
     query = parse(q)
     params = Params()
     recent = await db.fetch(
-        "EXPLAIN " + _sql([f"search @@ {tsquery_sql(query, params)}"], params, DEFAULT_LIMIT, 0, window=True),
+        "EXPLAIN "
+        + _sql([f"search @@ {tsquery_sql(query, params)}"], params, DEFAULT_LIMIT, 0, window=True),
         *params,
     )
     params = Params()
     conditions = await gin_conditions(db, query, params)
     await _bitmap_only(db, True)
-    rare = await db.fetch("EXPLAIN " + _sql(conditions, params, DEFAULT_LIMIT, 0, window=False), *params)
+    rare = await db.fetch(
+        "EXPLAIN " + _sql(conditions, params, DEFAULT_LIMIT, 0, window=False), *params
+    )
     await _bitmap_only(db, False)
     return "\n".join(r[0] for r in recent), "\n".join(r[0] for r in rare)

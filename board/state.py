@@ -23,7 +23,9 @@ _CARDS = (
 
 
 async def full_state(db: Db, actor: Actor, text_limits: Mapping[str, int]) -> dict[str, Any]:
-    state_platforms = {str(r["id"]): rows.platform_state(r, text_limits) for r in await db.fetch(_COLUMNS)}
+    state_platforms = {
+        str(r["id"]): rows.platform_state(r, text_limits) for r in await db.fetch(_COLUMNS)
+    }
     state_snippets: dict[str, Any] = {}
     for row in await db.fetch(_CARDS, rows.HISTORY):
         item = rows.snippet_state(row)

@@ -28,7 +28,11 @@ MAX_EVENT_ARGS = 64 * 1024
 
 @asynccontextmanager
 async def unit_of_work(
-    database: Database, actor: Actor, now: datetime, config: BoardConfig, event: Event | None = None,
+    database: Database,
+    actor: Actor,
+    now: datetime,
+    config: BoardConfig,
+    event: Event | None = None,
 ) -> AsyncIterator[Ctx]:
     """Run the block in one transaction; on its way out record ``ctx.event`` (the block may
     set or replace it) and announce ``ctx.patch`` and ``ctx.wake``, then commit."""
@@ -44,11 +48,15 @@ async def finish(ctx: Ctx) -> None:
     params: list[Any] = []
     if ctx.event is not None:
         params += [ctx.actor.id or None, ctx.event.op[:64], event_args(ctx.event.args), ctx.now]
-        ctes.append("event AS (INSERT INTO events (user_id, op, args, ok, created_at)"
-                    " VALUES ($1, $2, $3::text::jsonb, true, $4))")
+        ctes.append(
+            "event AS (INSERT INTO events (user_id, op, args, ok, created_at)"
+            " VALUES ($1, $2, $3::text::jsonb, true, $4))"
+        )
     patch = ctx.patch.build()
     if patch or ctx.wake:
-        await ctx.db.execute(notify.notify_sql(notify.encode(patch, ctx.wake), ctes, params), *params)
+        await ctx.db.execute(
+            notify.notify_sql(notify.encode(patch, ctx.wake), ctes, params), *params
+        )
     elif ctes:
         await ctx.db.execute(f"WITH {', '.join(ctes)} SELECT 1", *params)
 

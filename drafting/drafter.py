@@ -80,29 +80,39 @@ class Drafter:
 
     async def _ask(self, messages: list[dict[str, str]]) -> str:
         if self._slots.locked():
-            raise RateLimited("snippet.suggest: drafts are being written for others; try again in a moment")
+            raise RateLimited(
+                "snippet.suggest: drafts are being written for others; try again in a moment"
+            )
         # Imported on first use: the client library takes seconds to import, and every
         # `metronome` start (and restart) would pay for it.
         import openai
 
         async with self._slots:
-            client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key,
-                                        max_retries=0, timeout=self.timeout_s)
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=self.timeout_s
+            )
             try:
                 answer = await asyncio.wait_for(
-                    client.chat.completions.create(model=self.model, messages=messages,  # type: ignore[arg-type]
-                                                   temperature=0.8),
+                    client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        temperature=0.8,
+                    ),
                     self.timeout_s + 1,
                 )
             except (openai.APITimeoutError, TimeoutError):
-                raise DraftingFailed(f"snippet.suggest: the AI server did not answer within "
-                                     f"{self.timeout_s:g} s") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: the AI server did not answer within {self.timeout_s:g} s"
+                ) from None
             except openai.APIStatusError as exc:
-                raise DraftingFailed(f"snippet.suggest: the AI server answered HTTP {exc.status_code}: "
-                                     f"{_message(exc)}") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: the AI server answered HTTP {exc.status_code}: "
+                    f"{_message(exc)}"
+                ) from None
             except openai.APIConnectionError:
-                raise DraftingFailed(f"snippet.suggest: cannot reach the AI server at "
-                                     f"{client.base_url}") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: cannot reach the AI server at {client.base_url}"
+                ) from None
             finally:
                 await client.close()
         if not answer.choices or not answer.choices[0].message.content:
@@ -119,7 +129,9 @@ def _message(exc: openai.APIStatusError) -> str:
     return str(exc.message)[:200]
 
 
-async def _source(db: Db, snippet_id: int | None, material_id: int | None) -> tuple[prompts.Source, int | None]:
+async def _source(
+    db: Db, snippet_id: int | None, material_id: int | None
+) -> tuple[prompts.Source, int | None]:
     """The text to draft from, and the card's column when drafting for a card."""
     body = url = None
     platform_id = None
@@ -127,7 +139,12 @@ async def _source(db: Db, snippet_id: int | None, material_id: int | None) -> tu
         card = await rows.snippet_row(db, snippet_id)
         if card.kind != "post":
             raise BadRequest(f"card {snippet_id} is an interval marker: it has no text to draft")
-        body, url, platform_id, material_id = card.body, card.url, card.platform_id, card.material_id
+        body, url, platform_id, material_id = (
+            card.body,
+            card.url,
+            card.platform_id,
+            card.material_id,
+        )
     material = None
     if material_id is not None:
         material = await fetchrow(db, "SELECT * FROM materials WHERE id = $1", material_id)
@@ -136,6 +153,10 @@ async def _source(db: Db, snippet_id: int | None, material_id: int | None) -> tu
     if material is None:
         return prompts.Source(None, None, None, body, url), platform_id
     return prompts.Source(
-        material.title, material.lead, material.social_text, body, url or material.url, material.section,
+        material.title,
+        material.lead,
+        material.social_text,
+        body,
+        url or material.url,
+        material.section,
     ), platform_id
-

@@ -5,7 +5,6 @@ A row names stored bytes: ``backend`` and ``key`` say where, ``sha256`` makes th
 
 from __future__ import annotations
 
-
 from board.db import Db, Row, fetchrow
 
 COLUMNS = (

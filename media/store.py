@@ -10,7 +10,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-
 from board.db import Db, Row
 from media import rows
 from media.backend import Backend, Source, backend_for

@@ -28,8 +28,16 @@ KINDS: dict[str, str] = {
 # column never imports its network's client library (aiogram alone takes seconds);
 # tests/test_platforms_registry.py checks it matches each adapter's own text_limit.
 TEXT_LIMITS: dict[str, int | None] = {
-    "log": None, "drafts": None, "webhook": None, "telegram": 4096, "vk": 16384,
-    "facebook": 63206, "instagram": 2200, "x": 280, "youtube": 5000, "mastodon": 500,
+    "log": None,
+    "drafts": None,
+    "webhook": None,
+    "telegram": 4096,
+    "vk": 16384,
+    "facebook": 63206,
+    "instagram": 2200,
+    "x": 280,
+    "youtube": 5000,
+    "mastodon": 500,
     "bluesky": 300,
 }
 

@@ -45,7 +45,9 @@ class Leadership:
     async def connect(self) -> None:
         self.held.clear()
         self.epochs.clear()
-        self._conn = await asyncpg.connect(self._dsn, server_settings={"application_name": "metronome-leader"})
+        self._conn = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": "metronome-leader"}
+        )
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -75,16 +77,22 @@ class Leadership:
         if not wanted:
             return []
         async with self._use() as conn:
-            got = [r["id"] for r in await conn.fetch(
-                "SELECT id FROM unnest($1::integer[]) AS id WHERE pg_try_advisory_lock($2, id)", wanted, LOCK_NS,
-            )]
+            got = [
+                r["id"]
+                for r in await conn.fetch(
+                    "SELECT id FROM unnest($1::integer[]) AS id WHERE pg_try_advisory_lock($2, id)",
+                    wanted,
+                    LOCK_NS,
+                )
+            ]
             if got:
                 bumped = await conn.fetch(
                     "INSERT INTO column_leaders (platform_id, owner, epoch)"
                     " SELECT id, $2, 1 FROM unnest($1::integer[]) AS id ON CONFLICT (platform_id) DO UPDATE"
                     " SET owner = EXCLUDED.owner, epoch = column_leaders.epoch + 1, since = now()"
                     " RETURNING platform_id, epoch",
-                    got, self.owner,
+                    got,
+                    self.owner,
                 )
                 self.epochs.update({r["platform_id"]: r["epoch"] for r in bumped})
         self.held.update(got)

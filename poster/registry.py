@@ -54,15 +54,30 @@ DRAIN_TIMEOUT = 10.0
 
 
 class Registry:
-    def __init__(self, dsn: str, database: Database, config: BoardConfig, clock: Any, metrics: Any,
-                 media_for: Any = None, on_secrets: Any = None) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        database: Database,
+        config: BoardConfig,
+        clock: Any,
+        metrics: Any,
+        media_for: Any = None,
+        on_secrets: Any = None,
+    ) -> None:
         self.leadership = Leadership(dsn)
         self.database = database
         self.clock = clock
         self._http: httpx.AsyncClient | None = None  # built on first use (platforms/http.py)
-        self.deps = PosterDeps(database=database, leadership=self.leadership, config=config, clock=clock,
-                               adapter_for=self.adapter_for, metrics=metrics, media_for=media_for,
-                               turns=asyncio.Semaphore(max(1, database.size - POOL_RESERVE)))
+        self.deps = PosterDeps(
+            database=database,
+            leadership=self.leadership,
+            config=config,
+            clock=clock,
+            adapter_for=self.adapter_for,
+            metrics=metrics,
+            media_for=media_for,
+            turns=asyncio.Semaphore(max(1, database.size - POOL_RESERVE)),
+        )
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
         # A poster that died: its backoff and when it may start again (monotonic).
@@ -122,7 +137,8 @@ class Registry:
         """The column's adapter, built from its own row (its own secrets) and rebuilt when
         the account changes (kind, settings or secrets), not on every send."""
         key = hashlib.sha256(
-            orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS) + bytes(row.secrets or b"")
+            orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS)
+            + bytes(row.secrets or b"")
         ).hexdigest()
         cached = self._adapters.get(row.id)
         if cached is not None and cached[0] == key:
@@ -132,7 +148,9 @@ class Registry:
         secrets = self.deps.config.box.open(row.secrets)
         if self._on_secrets is not None:
             self._on_secrets(secrets.values())
-        column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
+        column = Column(
+            id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets
+        )
         adapter = (await load_class(row.kind))(column, await self.http())
         self._adapters[row.id] = (key, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
@@ -164,14 +182,21 @@ class Registry:
         if self._http is None:
             await self.http()
             # httpcore imports its asyncio backend (anyio) on the first request.
-            await asyncio.to_thread(_import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio")
+            await asyncio.to_thread(
+                _import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio"
+            )
         async with self.database.connect() as db:
             kinds = await publishing.kinds_in_use(db)
         for kind in set(kinds) - self._kinds_loaded:
             try:
                 await load_class(kind)
             except Exception:  # a kind that cannot load is reported by its first publish
-                log.warning("cannot load the %s adapter", kind, exc_info=True, extra={"action": "poster.prewarm"})
+                log.warning(
+                    "cannot load the %s adapter",
+                    kind,
+                    exc_info=True,
+                    extra={"action": "poster.prewarm"},
+                )
             self._kinds_loaded.add(kind)
 
     async def _run(self) -> None:
@@ -182,12 +207,19 @@ class Registry:
                 backoff.reset()
                 await self._lead()
             except LeadershipLost as exc:
-                log.warning("leadership connection lost (%s): stopping this instance's posters", exc,
-                            extra={"action": "poster.leadership_lost"})
+                log.warning(
+                    "leadership connection lost (%s): stopping this instance's posters",
+                    exc,
+                    extra={"action": "poster.leadership_lost"},
+                )
             except Exception as exc:
                 if not is_connection_error(exc):
                     raise
-                log.warning("leadership connection failed: %r", exc, extra={"action": "poster.leadership_lost"})
+                log.warning(
+                    "leadership connection failed: %r",
+                    exc,
+                    extra={"action": "poster.leadership_lost"},
+                )
             finally:
                 await self._stop_all()
                 await self.leadership.close()
@@ -248,8 +280,13 @@ class Registry:
             if backoff is None:
                 backoff = Backoff(REAL_TIME, RESTART_DELAY, MAX_RESTART_DELAY, jitter=0)
             if exc is not None:
-                log.error("poster %s died: %r; restarting", platform_id, exc, exc_info=exc,
-                          extra={"action": "poster.restart"})
+                log.error(
+                    "poster %s died: %r; restarting",
+                    platform_id,
+                    exc,
+                    exc_info=exc,
+                    extra={"action": "poster.restart"},
+                )
             self._restarts[platform_id] = (backoff, now + backoff.next_delay())
             self.ensure(platform_id)
 
@@ -274,8 +311,11 @@ class Registry:
         """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""
         for poster in self.posters.values():
             poster.stop_taking()
-        busy = [self.tasks[p] for p, poster in self.posters.items()
-                if (poster.publishing or poster.taking) and p in self.tasks]
+        busy = [
+            self.tasks[p]
+            for p, poster in self.posters.items()
+            if (poster.publishing or poster.taking) and p in self.tasks
+        ]
         if busy:
             await asyncio.wait(busy, timeout=DRAIN_TIMEOUT)
         held = sorted(self.leadership.held)
@@ -283,13 +323,24 @@ class Registry:
         # Still holding the columns: nobody else can be publishing them, so whatever is left
         # `sending` was ours and is recorded as unknown (never resent blindly).
         try:
-            async with unit_of_work(self.database, POSTER, self.clock.now(), self.deps.config,
-                                    Event("poster.abandon", {"platform_ids": held})) as ctx:
+            async with unit_of_work(
+                self.database,
+                POSTER,
+                self.clock.now(),
+                self.deps.config,
+                Event("poster.abandon", {"platform_ids": held}),
+            ) as ctx:
                 abandoned = await publishing.abandon_sending(ctx, held)
             if abandoned:
-                log.warning("left %d cards needs_check at shutdown", len(abandoned), extra={"action": "poster.shutdown"})
+                log.warning(
+                    "left %d cards needs_check at shutdown",
+                    len(abandoned),
+                    extra={"action": "poster.shutdown"},
+                )
         except Exception:
-            log.exception("could not record in-flight cards at shutdown", extra={"action": "poster.shutdown"})
+            log.exception(
+                "could not record in-flight cards at shutdown", extra={"action": "poster.shutdown"}
+            )
         self._stopping = True
         self._scan.set()
         # The supervisor loop closes the leadership connection.
@@ -307,4 +358,3 @@ def _import_quietly(*names: str) -> None:
     for name in names:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-

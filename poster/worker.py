@@ -152,9 +152,12 @@ class Poster:
         own change is not a reason to wake it: that would be one more read per publish."""
         counted = False
         try:
-            async with self.deps.turns, unit_of_work(
-                self.deps.database, POSTER, self.deps.clock.now(), self.deps.config, event
-            ) as ctx:
+            async with (
+                self.deps.turns,
+                unit_of_work(
+                    self.deps.database, POSTER, self.deps.clock.now(), self.deps.config, event
+                ) as ctx,
+            ):
                 yield ctx
                 # Counted before the commit (which goes with the notification): the
                 # notification may be read before this coroutine hears the commit is done.
@@ -162,7 +165,9 @@ class Poster:
                     self._own_notices += 1
                     counted = True
         except BaseException:
-            if counted:  # not committed, or not known to be: an extra wake is harmless, a lost one is not
+            if (
+                counted
+            ):  # not committed, or not known to be: an extra wake is harmless, a lost one is not
                 self._own_notices -= 1
             raise
 
@@ -176,7 +181,9 @@ class Poster:
                 async with self._step(None) as ctx:
                     taken = await publishing.take(ctx, self.platform_id, self._planned, fence)
                     if taken is not None:
-                        ctx.event = Event("poster.take", {"id": self._planned, "platform_id": self.platform_id})
+                        ctx.event = Event(
+                            "poster.take", {"id": self._planned, "platform_id": self.platform_id}
+                        )
             except publishing.Fenced as exc:
                 raise LeadershipLost(str(exc)) from exc
             if taken is None:
@@ -211,7 +218,11 @@ class Poster:
             except RateLimited as exc:
                 self.deps.metrics.publishes.labels(kind, "rate_limited").inc()
                 if exc.retry_after <= HOLD_IN_PLACE and not self._stopping:
-                    self.log.info("rate limited for %.1f s; waiting", exc.retry_after, extra={"action": "poster.rate_limited"})
+                    self.log.info(
+                        "rate limited for %.1f s; waiting",
+                        exc.retry_after,
+                        extra={"action": "poster.rate_limited"},
+                    )
                     await self.deps.clock.sleep(exc.retry_after)
                     continue
                 await self._hold(card, exc)
@@ -223,18 +234,31 @@ class Poster:
                     await self._finish(card, "pending", {}, count_as_send=False)
                     return
                 if transient > MAX_TRANSIENT:
-                    await self._finish(card, "failed", {"error": f"{exc.message} (after {transient} tries)"})
+                    await self._finish(
+                        card, "failed", {"error": f"{exc.message} (after {transient} tries)"}
+                    )
                     return
                 delay = backoff.next_delay()
-                self.log.info("transient failure (%s); retry %d in %.1f s", exc.message, transient, delay,
-                              extra={"action": "poster.retry"})
+                self.log.info(
+                    "transient failure (%s); retry %d in %.1f s",
+                    exc.message,
+                    transient,
+                    delay,
+                    extra={"action": "poster.retry"},
+                )
                 await self.deps.clock.sleep(delay)
                 continue
             except AuthRejected as exc:
                 self.deps.metrics.publishes.labels(kind, "auth_rejected").inc()
-                self.log.warning("credentials rejected: %s", exc.message, extra={"action": "poster.auth"})
-                await self._finish(card, "pending", {"error": exc.message},
-                                   column_status=("auth_rejected", f"credentials rejected: {exc.message}"))
+                self.log.warning(
+                    "credentials rejected: %s", exc.message, extra={"action": "poster.auth"}
+                )
+                await self._finish(
+                    card,
+                    "pending",
+                    {"error": exc.message},
+                    column_status=("auth_rejected", f"credentials rejected: {exc.message}"),
+                )
                 return
             except Rejected as exc:
                 self.deps.metrics.publishes.labels(kind, "rejected").inc()
@@ -262,7 +286,9 @@ class Poster:
 
     async def _unknown(self, adapter: Adapter, post: Any, card: Any, reason: str) -> None:
         """Never resend blindly: ask the network, else let an editor decide."""
-        self.log.warning("outcome unknown (%s); reconciling", reason, extra={"action": "poster.unknown"})
+        self.log.warning(
+            "outcome unknown (%s); reconciling", reason, extra={"action": "poster.unknown"}
+        )
         try:
             receipt = await asyncio.wait_for(adapter.reconcile(post), PUBLISH_TIMEOUT)
         except Exception as exc:
@@ -279,12 +305,22 @@ class Poster:
         self.hold_until = self.deps.clock.monotonic() + exc.retry_after
         until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
         note = f"rate limited by the network until {until:%H:%M:%S} UTC"
-        async with self._step(Event("poster.hold", {"id": card.id, "retry_after_s": exc.retry_after})) as ctx:
-            await publishing.finish(ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False)
+        async with self._step(
+            Event("poster.hold", {"id": card.id, "retry_after_s": exc.retry_after})
+        ) as ctx:
+            await publishing.finish(
+                ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False
+            )
             await publishing.set_column_note(ctx, self.platform_id, note)
 
-    async def _finish(self, card: Any, status: str, meta: dict[str, Any],
-                      column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
+    async def _finish(
+        self,
+        card: Any,
+        status: str,
+        meta: dict[str, Any],
+        column_status: tuple[str, str | None] | None = None,
+        count_as_send: bool = True,
+    ) -> None:
         """Record the outcome, retrying through a database hiccup: the card is `sending` until
         this commits, and a card left `sending` would come back as needs_check."""
         backoff = Backoff(self.deps.clock, 0.2, 5.0)
@@ -293,8 +329,15 @@ class Poster:
         while True:
             try:
                 async with self._step(event) as ctx:
-                    done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
-                                                   column_status=column_status, count_as_send=count_as_send)
+                    done = await publishing.finish(
+                        ctx,
+                        self.platform_id,
+                        card.id,
+                        status,
+                        meta=meta,
+                        column_status=column_status,
+                        count_as_send=count_as_send,
+                    )
                     if done and status == "sent":
                         await publishing.set_column_note(ctx, self.platform_id, None)
                 break
@@ -302,12 +345,21 @@ class Poster:
                 if not is_connection_error(exc) or self.deps.clock.monotonic() > deadline:
                     raise
                 delay = backoff.next_delay()
-                self.log.warning("recording card %s as %s failed (%r); retrying in %.1f s", card.id, status, exc,
-                                 delay, extra={"action": "poster.finish_retry"})
+                self.log.warning(
+                    "recording card %s as %s failed (%r); retrying in %.1f s",
+                    card.id,
+                    status,
+                    exc,
+                    delay,
+                    extra={"action": "poster.finish_retry"},
+                )
                 await self.deps.clock.sleep(delay)
         if not done:
-            self.log.warning("card %s was resolved elsewhere while publishing", card.id,
-                             extra={"action": "poster.lost_card"})
+            self.log.warning(
+                "card %s was resolved elsewhere while publishing",
+                card.id,
+                extra={"action": "poster.lost_card"},
+            )
 
     # --- after a crash ------------------------------------------------------------------
 

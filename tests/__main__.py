@@ -19,12 +19,18 @@ def ensure_chromium() -> None:
         return
     apt = shutil.which("apt-get")
     if apt is None:
-        print(f"tests: {CHROMIUM} is missing and apt-get is not available to install it", file=sys.stderr)
+        print(
+            f"tests: {CHROMIUM} is missing and apt-get is not available to install it",
+            file=sys.stderr,
+        )
         return
     print("tests: installing chromium (Debian package)…", flush=True)
     subprocess.run([apt, "update", "-qq"], check=False)
-    subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=False,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        [apt, "install", "-y", "-qq", "chromium"],
+        check=False,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
 
 
 def main() -> int:

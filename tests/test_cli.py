@@ -18,9 +18,17 @@ import pytest
 from tests.fakes.server import free_port
 
 
-def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], env={**os.environ, **env}, input=stdin,
-                          capture_output=True, text=True, timeout=timeout)
+def run(
+    args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,13 +36,23 @@ def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 
     [
         ({"DATABASE_URL": "mysql://root@127.0.0.1/test"}, ["migrate"], "DATABASE_URL"),
         ({"DATABASE_URL": "not a url at all"}, ["migrate"], "DATABASE_URL"),
-        ({"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/x"}, ["migrate"], "DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/x"},
+            ["migrate"],
+            "DATABASE_URL",
+        ),
         ({"METRONOME_MIN_INTERVAL_S": "often"}, ["migrate"], "METRONOME_MIN_INTERVAL_S"),
-        ({"METRONOME_ALLOWED_ORIGINS": "board.example.org"}, ["migrate"], "METRONOME_ALLOWED_ORIGINS"),
+        (
+            {"METRONOME_ALLOWED_ORIGINS": "board.example.org"},
+            ["migrate"],
+            "METRONOME_ALLOWED_ORIGINS",
+        ),
         ({}, ["serve", "--bogus"], "--bogus"),
     ],
 )
-def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], args: list[str], named: str) -> None:
+def test_bad_setting_is_one_clear_line(
+    tmp_path: Path, env: dict[str, str], args: list[str], named: str
+) -> None:
     """A bad setting exits non-zero with a line naming it, never a traceback."""
     result = run(args, {"METRONOME_DATA_DIR": str(tmp_path), **env})
     assert result.returncode != 0
@@ -46,9 +64,17 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], args
 def test_users_and_tokens(database_url: str, tmp_path: Path) -> None:
     """user create reads the password from stdin; user list shows it; token create prints a working token."""
     env = {"DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)}
-    created = run(["user", "create", "--email", "Ed@Example.org", "--role", "editor"], env, stdin="a long password\n")
+    created = run(
+        ["user", "create", "--email", "Ed@Example.org", "--role", "editor"],
+        env,
+        stdin="a long password\n",
+    )
     assert created.returncode == 0, created.stderr
-    duplicate = run(["user", "create", "--email", "ed@example.org", "--role", "editor"], env, stdin="a long password\n")
+    duplicate = run(
+        ["user", "create", "--email", "ed@example.org", "--role", "editor"],
+        env,
+        stdin="a long password\n",
+    )
     assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
     listed = run(["user", "list"], env)
     assert "ed@example.org\teditor" in listed.stdout
@@ -98,7 +124,9 @@ def test_embedded_database_survives_kill_9(tmp_path: Path) -> None:
     second = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         wait_healthy(url, second)
-        login = httpx.post(url + "/api/login", json={"email": "admin@example.org", "password": password})
+        login = httpx.post(
+            url + "/api/login", json={"email": "admin@example.org", "password": password}
+        )
         assert login.status_code == 200, "the same database, with the same admin"
         assert (tmp_path / "serve.log").read_text().count("Created the admin user") == 1
     finally:

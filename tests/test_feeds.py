@@ -35,17 +35,25 @@ def test_atom_and_rdf() -> None:
     assert undated.published_at is None and undated.summary == "No date at all"
     (item,) = feedparse.parse(RDF.encode()).items
     assert item.link == "https://old.example/1" and item.guid == "https://old.example/1"
-    assert item.published_at == datetime(2026, 11, 21, 7, tzinfo=UTC) and item.categories == ("history",)
+    assert item.published_at == datetime(2026, 11, 21, 7, tzinfo=UTC) and item.categories == (
+        "history",
+    )
 
 
 def test_legacy_encoding_and_odd_items() -> None:
     """A windows-1251 feed decodes; a guid that is a URL stands in for a missing link; bare items are skipped."""
-    doc = ('<?xml version="1.0" encoding="windows-1251"?><rss><channel>'
-           "<item><title>Снегопад</title><guid>https://x.example/1</guid>"
-           "<pubDate>not a date</pubDate></item><item><title>nothing to know it by</title></item>"
-           "</channel></rss>").encode("cp1251")
+    doc = (
+        '<?xml version="1.0" encoding="windows-1251"?><rss><channel>'
+        "<item><title>Снегопад</title><guid>https://x.example/1</guid>"
+        "<pubDate>not a date</pubDate></item><item><title>nothing to know it by</title></item>"
+        "</channel></rss>"
+    ).encode("cp1251")
     (item,) = feedparse.parse(doc).items
-    assert item.title == "Снегопад" and item.link == "https://x.example/1" and item.published_at is None
+    assert (
+        item.title == "Снегопад"
+        and item.link == "https://x.example/1"
+        and item.published_at is None
+    )
 
 
 @pytest.mark.parametrize("body", [BROKEN, NOT_A_FEED, b"", b"<rss/>"])
@@ -55,11 +63,20 @@ def test_broken_documents_raise(body: bytes) -> None:
         feedparse.parse(body)
 
 
-@pytest.mark.parametrize(("interval", "failures", "retry_after", "expected"), [
-    (300, 0, None, 300), (300, 1, None, 60), (300, 2, None, 120), (300, 3, None, 240),
-    (300, 40, None, feeds.MAX_BACKOFF_S), (10, 1, None, 10), (10, 3, None, 40),
-    (86400, 40, None, 86400), (300, 1, 600, 600),
-])
+@pytest.mark.parametrize(
+    ("interval", "failures", "retry_after", "expected"),
+    [
+        (300, 0, None, 300),
+        (300, 1, None, 60),
+        (300, 2, None, 120),
+        (300, 3, None, 240),
+        (300, 40, None, feeds.MAX_BACKOFF_S),
+        (10, 1, None, 10),
+        (10, 3, None, 40),
+        (86400, 40, None, 86400),
+        (300, 1, 600, 600),
+    ],
+)
 def test_backoff(interval: int, failures: int, retry_after: float | None, expected: float) -> None:
     """Healthy: the interval; failing: from min(interval, 60 s), doubling, capped; Retry-After wins."""
     assert feeds.next_delay(interval, failures, retry_after) == expected
@@ -78,8 +95,11 @@ async def test_poll_store_and_conditional_requests(admin: Client) -> None:
     """Items become materials once; the next poll sends If-None-Match and a 304 adds nothing."""
     fake = FeedServer({"rss.xml": Doc(rss(3))})
     async with serve(fake.app()) as base:
-        fid = (await admin.ok("feed.create", {"url": f"{base}/rss.xml", "interval_s": 1,
-                                              "section": "news"}))["id"]
+        fid = (
+            await admin.ok(
+                "feed.create", {"url": f"{base}/rss.xml", "interval_s": 1, "section": "news"}
+            )
+        )["id"]
         await admin.wait_for(lambda s: len(materials_from(admin, fid)) == 3)
         await admin.wait_for(lambda s: (feed(admin, fid) or {}).get("status") == "ok")
         assert feed(admin, fid)["title"] == "Новости & события"
@@ -95,22 +115,29 @@ async def test_poll_store_and_conditional_requests(admin: Client) -> None:
 
 async def test_failing_feed_backs_off_without_stopping_others(admin: Client) -> None:
     """A 500 and a broken document show as failing with their error; a good feed beside them keeps working."""
-    fake = FeedServer({"bad": Doc(b"", status=500), "broken": Doc(BROKEN), "atom": Doc(ATOM.encode())})
+    fake = FeedServer(
+        {"bad": Doc(b"", status=500), "broken": Doc(BROKEN), "atom": Doc(ATOM.encode())}
+    )
     async with serve(fake.app()) as base:
         bad = (await admin.ok("feed.create", {"url": f"{base}/bad", "interval_s": 1}))["id"]
         broken = (await admin.ok("feed.create", {"url": f"{base}/broken", "interval_s": 1}))["id"]
         good = (await admin.ok("feed.create", {"url": f"{base}/atom", "interval_s": 1}))["id"]
         await admin.wait_for(lambda s: len(materials_from(admin, good)) == 2)
-        failing = await admin.wait_for(lambda s: (feed(admin, bad) or {}).get("failures", 0) >= 2
-                                       and feed(admin, bad), timeout=8)
+        failing = await admin.wait_for(
+            lambda s: (feed(admin, bad) or {}).get("failures", 0) >= 2 and feed(admin, bad),
+            timeout=8,
+        )
         assert failing["status"] == "failing" and "HTTP 500" in failing["error"]
-        broken_state = await admin.wait_for(lambda s: (feed(admin, broken) or {}).get("status") == "failing"
-                                            and feed(admin, broken))
+        broken_state = await admin.wait_for(
+            lambda s: (feed(admin, broken) or {}).get("status") == "failing" and feed(admin, broken)
+        )
         assert "not well-formed" in broken_state["error"]
         assert feed(admin, good)["status"] == "ok"
         polled = datetime.fromisoformat(failing["last_polled_at"].replace("Z", "+00:00"))
         due = datetime.fromisoformat(failing["next_poll_at"].replace("Z", "+00:00"))
-        assert (due - polled).total_seconds() == pytest.approx(feeds.next_delay(1, failing["failures"]), abs=0.01)
+        assert (due - polled).total_seconds() == pytest.approx(
+            feeds.next_delay(1, failing["failures"]), abs=0.01
+        )
         fake.docs["bad"] = Doc(rss(1))  # it recovers
         await admin.wait_for(lambda s: (feed(admin, bad) or {}).get("status") == "ok", timeout=10)
         assert "error" not in feed(admin, bad) and feed(admin, bad).get("failures") == 0
@@ -118,17 +145,29 @@ async def test_failing_feed_backs_off_without_stopping_others(admin: Client) -> 
 
 async def test_new_items_drop_into_drafts(admin: Client) -> None:
     """A feed set to a drafts inbox puts a card per new item there, the newest on top; the same link elsewhere is not repeated."""
-    inbox = (await admin.ok("platform.create", {"kind": "drafts", "name": "Inbox", "settings": {}}))["id"]
-    fake = FeedServer({"a": Doc(rss(2)), "b": Doc(rss(2, guid="syndicated"))})  # b: same links, own guids
+    inbox = (
+        await admin.ok("platform.create", {"kind": "drafts", "name": "Inbox", "settings": {}})
+    )["id"]
+    fake = FeedServer(
+        {"a": Doc(rss(2)), "b": Doc(rss(2, guid="syndicated"))}
+    )  # b: same links, own guids
     async with serve(fake.app()) as base:
-        fid = (await admin.ok("feed.create", {"url": f"{base}/a", "interval_s": 1,
-                                              "drafts_platform_id": inbox}))["id"]
+        fid = (
+            await admin.ok(
+                "feed.create", {"url": f"{base}/a", "interval_s": 1, "drafts_platform_id": inbox}
+            )
+        )["id"]
         await admin.wait_for(lambda s: len(admin.queue(inbox)) == 2)
         cards = [admin.card(i) for i in admin.queue(inbox)]
         assert [c["body"] for c in cards] == ["Выборы: новость 2", "Выборы: новость 1"]
-        assert all(c["material_id"] and c["url"].startswith("https://news.example/n/") for c in cards)
-        other = (await admin.ok("feed.create", {"url": f"{base}/b", "interval_s": 1,
-                                                "drafts_platform_id": inbox}))["id"]
+        assert all(
+            c["material_id"] and c["url"].startswith("https://news.example/n/") for c in cards
+        )
+        other = (
+            await admin.ok(
+                "feed.create", {"url": f"{base}/b", "interval_s": 1, "drafts_platform_id": inbox}
+            )
+        )["id"]
         await admin.wait_for(lambda s: (feed(admin, other) or {}).get("status") == "ok")
         assert len(admin.queue(inbox)) == 2 and not materials_from(admin, other)
         assert len(materials_from(admin, fid)) == 2
@@ -136,13 +175,22 @@ async def test_new_items_drop_into_drafts(admin: Client) -> None:
 
 async def test_feed_ops_check_their_args(admin: Client, editor: Client) -> None:
     """Feeds are the admin's; a duplicate URL is a conflict, a non-inbox column a bad request; delete leaves the state."""
-    network = (await admin.ok("platform.create", {"kind": "log", "name": "Log", "interval_s": 60,
-                                                  "settings": {}}))["id"]
+    network = (
+        await admin.ok(
+            "platform.create", {"kind": "log", "name": "Log", "interval_s": 60, "settings": {}}
+        )
+    )["id"]
     url = "http://127.0.0.1:9/feed.xml"
     assert await editor.fails("feed.create", {"url": url, "interval_s": 60}) == "forbidden"
-    assert await admin.fails("feed.create", {"url": "ftp://x/feed", "interval_s": 60}) == "bad_request"
-    assert await admin.fails("feed.create", {"url": url, "interval_s": 60,
-                                             "drafts_platform_id": network}) == "bad_request"
+    assert (
+        await admin.fails("feed.create", {"url": "ftp://x/feed", "interval_s": 60}) == "bad_request"
+    )
+    assert (
+        await admin.fails(
+            "feed.create", {"url": url, "interval_s": 60, "drafts_platform_id": network}
+        )
+        == "bad_request"
+    )
     fid = (await admin.ok("feed.create", {"url": url, "interval_s": 60}))["id"]
     assert await admin.fails("feed.create", {"url": url, "interval_s": 60}) == "conflict"
     await admin.ok("feed.update", {"id": fid, "interval_s": 120, "section": "world"})

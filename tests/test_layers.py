@@ -43,7 +43,9 @@ def imports(package: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_package_imports_only_what_its_layer_allows(package: str) -> None:
     """board/ imports nothing from platforms, poster, ws or web; adapters know no board; …"""
-    wrong = {other: files for other, files in imports(package).items() if other not in ALLOWED[package]}
+    wrong = {
+        other: files for other, files in imports(package).items() if other not in ALLOWED[package]
+    }
     assert not wrong, f"{package}/ must not import {sorted(wrong)}: {wrong}"
 
 

@@ -28,13 +28,19 @@ ROWS = [
 ]
 
 
-async def insert(conn: asyncpg.Connection, rows: list[tuple[str, str, str | None, int | None]]) -> None:
+async def insert(
+    conn: asyncpg.Connection, rows: list[tuple[str, str, str | None, int | None]]
+) -> None:
     for external_id, title, lead, ago in rows:
         await conn.execute(
             "INSERT INTO materials (external_id, url, title, lead, published_at, created_at)"
             " VALUES ($1, $2, $3, $4, $5, $6)",
-            external_id, f"https://news.example/{external_id}", title, lead,
-            NOW - timedelta(minutes=ago) if ago is not None else None, NOW - timedelta(minutes=5),
+            external_id,
+            f"https://news.example/{external_id}",
+            title,
+            lead,
+            NOW - timedelta(minutes=ago) if ago is not None else None,
+            NOW - timedelta(minutes=5),
         )
 
 
@@ -50,23 +56,28 @@ async def ids(conn: asyncpg.Connection, q: str, **kwargs: Any) -> list[str]:
         return [r.external_id for r in await search.search(conn, q, **kwargs)]
 
 
-@pytest.mark.parametrize(("q", "expected"), [
-    ("выборы", ["ru-1", "ru-2"]),
-    ("выборах", ["ru-1", "ru-2"]),
-    ("губернатору ", ["ru-2"]),
-    ("election", ["en-1", "en-2"]),
-    ("elections ", ["en-1", "en-2"]),
-    ("electi", ["en-1", "en-2"]),
-    ("выбо", ["ru-1", "ru-2"]),
-    ("итоги выб", ["ru-1"]),
-    ("елка", ["ru-3"]),
-    ("ёлки", ["ru-3"]),
-    ("москв", ["ru-3"]),
-    ("moscow snow", ["mix"]),
-    ("storm", ["en-2"]),
-    ("выборы ohio", []),
-])
-async def test_word_forms_and_prefixes(conn: asyncpg.Connection, q: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("выборы", ["ru-1", "ru-2"]),
+        ("выборах", ["ru-1", "ru-2"]),
+        ("губернатору ", ["ru-2"]),
+        ("election", ["en-1", "en-2"]),
+        ("elections ", ["en-1", "en-2"]),
+        ("electi", ["en-1", "en-2"]),
+        ("выбо", ["ru-1", "ru-2"]),
+        ("итоги выб", ["ru-1"]),
+        ("елка", ["ru-3"]),
+        ("ёлки", ["ru-3"]),
+        ("москв", ["ru-3"]),
+        ("moscow snow", ["mix"]),
+        ("storm", ["en-2"]),
+        ("выборы ohio", []),
+    ],
+)
+async def test_word_forms_and_prefixes(
+    conn: asyncpg.Connection, q: str, expected: list[str]
+) -> None:
     """A word finds its other forms, the word being typed matches as a prefix, all words must match."""
     assert await ids(conn, q) == expected
 
@@ -84,7 +95,9 @@ async def test_odd_input_is_harmless(conn: asyncpg.Connection) -> None:
     assert await ids(conn, "выборы & !губернатора") == ["ru-2"]
 
 
-async def test_both_passes_agree_with_a_full_sort(conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_both_passes_agree_with_a_full_sort(
+    conn: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a tiny recent window, the first pass (enough recent hits) and the second (GIN) give the true order."""
     await insert(conn, [(f"bulk-{i}", f"Выборы номер {i}", None, 100 + i) for i in range(30)])
     expected = await ids(conn, "выборы", limit=25)
@@ -115,8 +128,9 @@ async def test_search_op_and_http(server: Any, admin: Client) -> None:
     assert result["items"][0]["title"] == "Итоги выборов в регионах"
     token = await make_token(server.database_url, await make_user(server.database_url, "viewer"))
     async with httpx.AsyncClient(base_url=server.url) as http:
-        response = await http.get("/api/materials", params={"q": "electi"},
-                                  headers={"Authorization": f"Bearer {token}"})
+        response = await http.get(
+            "/api/materials", params={"q": "electi"}, headers={"Authorization": f"Bearer {token}"}
+        )
     assert [m["external_id"] for m in response.json()["items"]] == ["en-1", "en-2"]
     assert await admin.fails("materials.search", {"q": 5}) == "bad_request"
 
@@ -128,7 +142,10 @@ def big_db(pg_server: str, template_db: str) -> Iterator[str]:
 
     async def setup() -> None:
         await db.create_database(pg_server, name, template=template_db)
-        async with db.connect(db.with_database(pg_server, name)) as connection, connection.transaction():
+        async with (
+            db.connect(db.with_database(pg_server, name)) as connection,
+            connection.transaction(),
+        ):
             await fill(connection, 100_000, short=True)
 
     asyncio.run(setup())

@@ -47,7 +47,9 @@ async def joined(running: Running, before: set[Any]) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def connected(running: Running, role: str = "admin", **options: Any) -> AsyncIterator[tuple[Client, Any]]:
+async def connected(
+    running: Running, role: str = "admin", **options: Any
+) -> AsyncIterator[tuple[Client, Any]]:
     """A client and the server's side of its connection."""
     cookie = await login(running.url, await make_user(running.database_url, role))
     before = set(running.services.hub.connections)
@@ -77,6 +79,7 @@ def small_kernel_buffers(running: Running) -> Callable[[], None]:
     """A hook that gives joining connections a small kernel send buffer. On loopback the
     kernel's grows to megabytes for a client that does not read; with a small one, what the
     client does not take waits in the transport's buffer, where the backlog is measured."""
+
     def shrink() -> None:
         for conn in running.services.hub.connections:
             if conn.seq == 0:  # joined, its first frame not yet written
@@ -114,27 +117,46 @@ async def test_direct_path_under_serve_settings(server: Running) -> None:
     breaks the detection, this fails rather than every connection quietly taking the slow path."""
     assert WS_OPTIONS["ws"] == "websockets-sansio"
     async with connected(server) as (client, conn):
-        assert isinstance(conn, DirectConnection), f"expected the direct writer, got {type(conn).__name__}"
+        assert isinstance(conn, DirectConnection), (
+            f"expected the direct writer, got {type(conn).__name__}"
+        )
         assert isinstance(conn.protocol, WebSocketsSansIOProtocol)
         assert client.seq == 1 and "me" in client.state
-        created = await client.ok("platform.create", {"kind": "log", "name": "direct", "interval_s": 60})
+        created = await client.ok(
+            "platform.create", {"kind": "log", "name": "direct", "interval_s": 60}
+        )
         await client.wait_for(lambda s: str(created["id"]) in s["platforms"])
 
 
-@pytest.mark.parametrize("path", [
-    pytest.param("legacy", marks=LEGACY_MARKS), "deflate",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("legacy", marks=LEGACY_MARKS),
+        "deflate",
+    ],
+)
 async def test_fallback_path(database_url: str, path: str) -> None:
     """Another uvicorn implementation, or permessage-deflate negotiated: the queued Connection
     serves the client, with the same frames."""
-    options, compression = (LEGACY, None) if path == "legacy" else ({"ws_per_message_deflate": True}, "deflate")
-    async with running_app(database_url, uvicorn_options=options, METRONOME_WS_RATE="100000") as running:
-        async with connected(running, compression=compression) as (one, conn), \
-                connected(running, "viewer", compression=compression) as (two, _):
+    options, compression = (
+        (LEGACY, None) if path == "legacy" else ({"ws_per_message_deflate": True}, "deflate")
+    )
+    async with running_app(
+        database_url, uvicorn_options=options, METRONOME_WS_RATE="100000"
+    ) as running:
+        async with (
+            connected(running, compression=compression) as (one, conn),
+            connected(running, "viewer", compression=compression) as (two, _),
+        ):
             assert type(conn) is Connection
-            replies = await asyncio.gather(*[
-                one.command("platform.create", {"kind": "log", "name": f"f{i}", "interval_s": 60}) for i in range(10)
-            ])
+            replies = await asyncio.gather(
+                *[
+                    one.command(
+                        "platform.create", {"kind": "log", "name": f"f{i}", "interval_s": 60}
+                    )
+                    for i in range(10)
+                ]
+            )
             assert all(r["ok"] for r in replies)
             ids = {str(r["result"]["id"]) for r in replies}
             for client in (one, two):
@@ -149,13 +171,17 @@ async def test_patches_while_the_state_is_read_follow_it(database_url: str, path
     that state, as seq 2."""
     options = LEGACY if path == "legacy" else None
     async with running_app(database_url, uvicorn_options=options) as running:
+
         def change() -> None:
             running.services.hub.publish({"probe": "while the state was read"})
 
         with before_first_frame(running, change):
             async with connected(running) as (client, _):
                 await client.wait_for(lambda s: "probe" in s)
-                assert [(f["seq"], "probe" in f["patch"]) for f in client.frames] == [(1, False), (2, True)]
+                assert [(f["seq"], "probe" in f["patch"]) for f in client.frames] == [
+                    (1, False),
+                    (2, True),
+                ]
 
 
 async def test_seq_and_order_with_replies(server: Running) -> None:
@@ -166,23 +192,33 @@ async def test_seq_and_order_with_replies(server: Running) -> None:
         start_one, start_two, seq = len(one.frames), len(two.frames), conn.seq
         expected = []
         for i in range(40):
-            conn.push(orjson.dumps({"type": "reply", "id": f"r{i}", "ok": True, "result": {}}).decode())
+            conn.push(
+                orjson.dumps({"type": "reply", "id": f"r{i}", "ok": True, "result": {}}).decode()
+            )
             expected.append(("reply", f"r{i}"))
             for part in ("a", "b")[: 1 + i % 2]:
                 hub.publish({"probe": {part: i}})
                 seq += 1
                 expected.append(("patch", seq))
         await one.wait_for(lambda s: s.get("probe") == {"a": 39, "b": 39})
-        got = [("reply", f["id"]) if f["type"] == "reply" else ("patch", f["seq"]) for f in one.frames[start_one:]]
+        got = [
+            ("reply", f["id"]) if f["type"] == "reply" else ("patch", f["seq"])
+            for f in one.frames[start_one:]
+        ]
         assert got == expected
         await two.wait_for(lambda s: s.get("probe") == {"a": 39, "b": 39})
-        assert [f["type"] for f in two.frames[start_two:]] == ["patch"] * 60, "replies go to their connection only"
+        assert [f["type"] for f in two.frames[start_two:]] == ["patch"] * 60, (
+            "replies go to their connection only"
+        )
         assert [f["seq"] for f in two.frames] == list(range(1, conn_two.seq + 1))
 
         # Real commands, many in flight: each gets its reply; patches stay gapless on both.
-        replies = await asyncio.gather(*[
-            one.command("platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60}) for i in range(20)
-        ])
+        replies = await asyncio.gather(
+            *[
+                one.command("platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60})
+                for i in range(20)
+            ]
+        )
         ids = {str(r["result"]["id"]) for r in replies}
         for client, server_side in ((one, conn), (two, conn_two)):
             await client.wait_for(lambda s: ids <= set(s["platforms"]))
@@ -223,7 +259,11 @@ async def test_nothing_is_written_after_a_drop(server: Running) -> None:
         hub.publish({"after": "the drop"})
         conn.push('{"type":"error","error":{"code":"after","message":"the drop"}}')
         close = await raw.frame()
-        assert close is not None and close[0] == OPCODE_CLOSE and int.from_bytes(close[1][:2], "big") == CLOSE_TOO_SLOW
+        assert (
+            close is not None
+            and close[0] == OPCODE_CLOSE
+            and int.from_bytes(close[1][:2], "big") == CLOSE_TOO_SLOW
+        )
         await raw.send_frame(OPCODE_CLOSE, close[1][:2])
         assert await raw.frames_until_eof() == []
         assert conn not in hub.connections
@@ -236,7 +276,9 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
     buffer: after the close frame uvicorn answers with, nothing more is written, neither the
     patches published meanwhile nor the command's reply."""
     hub = server.services.hub
-    pid = (await admin.ok("platform.create", {"kind": "log", "name": "held", "interval_s": 60}))["id"]
+    pid = (await admin.ok("platform.create", {"kind": "log", "name": "held", "interval_s": 60}))[
+        "id"
+    ]
     cookie = await login(server.url, await make_user(server.database_url, "editor"))
     before = set(hub.connections)
     with before_first_frame(server, small_kernel_buffers(server)):
@@ -257,7 +299,9 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
             command = orjson.dumps({"id": "held", "op": "platform.pause", "args": {"id": pid}})
             # One write: uvicorn reads the close along with the command.
             await asyncio.get_running_loop().sock_sendall(
-                raw.sock, raw.frame_bytes(OPCODE_TEXT, command) + raw.frame_bytes(OPCODE_CLOSE, (1000).to_bytes(2, "big"))
+                raw.sock,
+                raw.frame_bytes(OPCODE_TEXT, command)
+                + raw.frame_bytes(OPCODE_CLOSE, (1000).to_bytes(2, "big")),
             )
             await eventually(lambda: conn.protocol.conn.state is not State.OPEN)
             assert not conn.closed and conn in hub.connections  # only the protocol knows yet
@@ -268,8 +312,13 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
         frames = await raw.frames_until_eof()
         assert frames[-1][0] == OPCODE_CLOSE, "the close frame must be the last"
         written = [orjson.loads(payload) for opcode, payload in frames if opcode == OPCODE_TEXT]
-        assert not [f for f in written if f.get("id") == "held" or "after" in f.get("patch", {})
-                    or f.get("error", {}).get("code") == "after"]
+        assert not [
+            f
+            for f in written
+            if f.get("id") == "held"
+            or "after" in f.get("patch", {})
+            or f.get("error", {}).get("code") == "after"
+        ]
         await admin.wait_for(lambda s: s["platforms"][str(pid)]["paused"])  # the command did run
     finally:
         raw.close()
@@ -280,11 +329,18 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
     patches after it do, and past MAX_BACKLOG of them it is dropped while the others keep
     up. Its socket, which never takes the close frame, is aborted after CLOSE_TIMEOUT."""
     hub = server.services.hub
-    pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}))["id"]
+    pid = (
+        await admin.ok(
+            "platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}
+        )
+    )["id"]
     for start in range(0, 130, 10):
-        await asyncio.gather(*[
-            admin.ok("snippet.create", {"platform_id": pid, "body": f"{i:03d}" + "b" * 9_990}) for i in range(start, start + 10)
-        ])
+        await asyncio.gather(
+            *[
+                admin.ok("snippet.create", {"platform_id": pid, "body": f"{i:03d}" + "b" * 9_990})
+                for i in range(start, start + 10)
+            ]
+        )
     sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "small"}))["id"]
     version = 1
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
@@ -294,11 +350,15 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
         conn = await joined(server, before)
         await eventually(lambda: conn.seq == 1)
     try:
-        assert conn.protocol.transport.get_write_buffer_size() > MAX_BACKLOG, "the state should wait in our buffer"
+        assert conn.protocol.transport.get_write_buffer_size() > MAX_BACKLOG, (
+            "the state should wait in our buffer"
+        )
 
         async def update(body: str) -> None:
             nonlocal version
-            version = (await admin.ok("snippet.update", {"id": sid, "version": version, "body": body}))["version"]
+            version = (
+                await admin.ok("snippet.update", {"id": sid, "version": version, "body": body})
+            )["version"]
             await admin.wait_for(lambda s: s["snippets"][str(sid)]["body"] == body, timeout=1.0)
 
         start = len(admin.frames)
@@ -309,7 +369,9 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
             await update(f"{i:03d}" + "y" * 9_000)
             if conn not in hub.connections:
                 break
-        assert conn not in hub.connections and conn.closed, "the stuck client should have been dropped"
+        assert conn not in hub.connections and conn.closed, (
+            "the stuck client should have been dropped"
+        )
         # The stuck client was written the same patches as this one (but for seq's digits):
         # dropped by the first that took it past the limit.
         written = sum(len(orjson.dumps(f)) for f in admin.frames[start:] if f["type"] == "patch")
@@ -333,8 +395,12 @@ async def test_notified_patches_are_not_encoded_again(server: Running, admin: Cl
 
     listener._on_change = record
     try:
-        created = await admin.ok("platform.create", {"kind": "log", "name": "cut", "interval_s": 60})
+        created = await admin.ok(
+            "platform.create", {"kind": "log", "name": "cut", "interval_s": 60}
+        )
         await admin.wait_for(lambda s: str(created["id"]) in s["platforms"])
     finally:
         listener._on_change = on_change
-    assert seen and all(encoded is not None and orjson.loads(encoded) == patch for patch, encoded in seen)
+    assert seen and all(
+        encoded is not None and orjson.loads(encoded) == patch for patch, encoded in seen
+    )

@@ -81,8 +81,12 @@ async def supervise(name: str, run: Callable[[], Any]) -> None:
             raise
         except Exception:
             delay = backoff.next_delay()
-            log.exception("background task %s died; restarting in %.1f s", name, delay,
-                          extra={"action": "task.restart"})
+            log.exception(
+                "background task %s died; restarting in %.1f s",
+                name,
+                delay,
+                extra={"action": "task.restart"},
+            )
             await asyncio.sleep(delay)
 
 
@@ -107,7 +111,9 @@ def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
     clock = clock or Clock()
     # Checked here, before serving: a bad media setting stops the start with one clear line.
-    media_settings = media_api.media_settings(settings.extra, settings.data_dir, settings.secret_key)
+    media_settings = media_api.media_settings(
+        settings.extra, settings.data_dir, settings.secret_key
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -141,13 +147,27 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         dsn = asyncpg_dsn(database_url)
         listener = Listener(dsn, on_change, on_resync)
         services = Services(
-            settings=settings, database=database, commands=commands, clock=clock, metrics=metrics, hub=hub,
-            listener=listener, login_throttle=routes.LoginThrottle(),
+            settings=settings,
+            database=database,
+            commands=commands,
+            clock=clock,
+            metrics=metrics,
+            hub=hub,
+            listener=listener,
+            login_throttle=routes.LoginThrottle(),
         )
-        services.socket = BoardSocket(SocketDeps(
-            commands=commands, hub=hub, clock=clock, rate=settings.ws_rate,
-            authorize=authorize, origin_ok=origin_ok, load_state=services.load_state, metrics=metrics,
-        ))
+        services.socket = BoardSocket(
+            SocketDeps(
+                commands=commands,
+                hub=hub,
+                clock=clock,
+                rate=settings.ws_rate,
+                authorize=authorize,
+                origin_ok=origin_ok,
+                load_state=services.load_state,
+                metrics=metrics,
+            )
+        )
         app.state.services = services
         feeds_task = asyncio.create_task(
             supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
@@ -159,8 +179,9 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         # Secrets out of every log line (web/redact.py): the columns' own values and credential shapes.
         redactor = Redactor()
         uninstall_redactor = install(redactor)
-        registry = Registry(dsn, database, config, clock, metrics, media_for=card_media,
-                            on_secrets=redactor.add)
+        registry = Registry(
+            dsn, database, config, clock, metrics, media_for=card_media, on_secrets=redactor.add
+        )
         services.registry = registry
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
@@ -175,7 +196,12 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             for task in (settle_task, feeds_task):
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
-                    log.error("%s failed", task.get_name(), exc_info=task.exception(), extra={"action": "shutdown"})
+                    log.error(
+                        "%s failed",
+                        task.get_name(),
+                        exc_info=task.exception(),
+                        extra={"action": "shutdown"},
+                    )
             await registry.shutdown()
             try:
                 await asyncio.wait_for(poster_task, 15)
@@ -192,11 +218,15 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
 
     async def authorize(websocket: WebSocket) -> Actor | None:
         services = websocket.app.state.services
-        return await auth.resolve(services.database, websocket.headers, websocket.cookies, services.clock.now())
+        return await auth.resolve(
+            services.database, websocket.headers, websocket.cookies, services.clock.now()
+        )
 
     def origin_ok(websocket: WebSocket) -> bool:
         return auth.origin_allowed(
-            websocket.headers.get("origin"), settings.allowed_origins, websocket.url.scheme,
+            websocket.headers.get("origin"),
+            settings.allowed_origins,
+            websocket.url.scheme,
             websocket.headers.get("host"),
         )
 

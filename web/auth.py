@@ -34,7 +34,9 @@ async def resolve(
     return None
 
 
-def origin_allowed(origin: str | None, allowed: tuple[str, ...], scheme: str, host: str | None) -> bool:
+def origin_allowed(
+    origin: str | None, allowed: tuple[str, ...], scheme: str, host: str | None
+) -> bool:
     """Exact match only: no prefixes, no suffixes, no wildcards.
 
     No Origin header at all is a non-browser client (a CMS, a script): it is not a cross-site

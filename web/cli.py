@@ -158,21 +158,29 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="metronome", description="A realtime queue board for social publishing.")
+    top = argparse.ArgumentParser(
+        prog="metronome", description="A realtime queue board for social publishing."
+    )
     sub = top.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the board: HTTP, WebSocket and posters")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(run=cmd_serve)
-    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(run=cmd_migrate)
-    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
+        run=cmd_migrate
+    )
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
     create = user.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     token_create = token.add_parser("create", help="print a new API token for a user")
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="api")

@@ -40,16 +40,25 @@ async def _payload(request: Request) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise materials.Invalid("body", "expected JSON: a material object or an array of them") from None
+        raise materials.Invalid(
+            "body", "expected JSON: a material object or an array of them"
+        ) from None
 
 
 async def _upsert_one(ctx: Ctx, item: materials.MaterialInput) -> dict[str, Any]:
     done = await materials.upsert(ctx, item)
-    result: dict[str, Any] = {"id": done.id, "external_id": item.external_id, "created": done.created,
-                              "changed": done.changed, "cards": done.followed}
+    result: dict[str, Any] = {
+        "id": done.id,
+        "external_id": item.external_id,
+        "created": done.created,
+        "changed": done.changed,
+        "cards": done.followed,
+    }
     if done.created and item.drafts_platform_id is not None:
         try:
-            result["drafts"] = await materials.drop_into_drafts(ctx, item.drafts_platform_id, [done.id])
+            result["drafts"] = await materials.drop_into_drafts(
+                ctx, item.drafts_platform_id, [done.id]
+            )
         except (NotFound, BadRequest) as exc:
             raise materials.Invalid("drafts_platform_id", exc.message) from None
     return result
@@ -60,7 +69,9 @@ async def post_materials(request: Request) -> Response:
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     if actor.role not in WRITERS:
-        return json_error(403, "forbidden", f"adding materials needs the editor role, you are {actor.role}")
+        return json_error(
+            403, "forbidden", f"adding materials needs the editor role, you are {actor.role}"
+        )
     if not origin_ok(request):
         return json_error(403, "forbidden", "cross-origin request refused")
     services = request.app.state.services
@@ -75,8 +86,9 @@ async def post_materials(request: Request) -> Response:
             try:
                 items.append(materials.parse(payload))
             except materials.Invalid as exc:
-                raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
-                                        exc.reason) from None
+                raise materials.Invalid(
+                    f"[{i}].{exc.field}" if batch else exc.field, exc.reason
+                ) from None
         event = Event("materials.upsert", {"external_ids": [item.external_id for item in items]})
         async with services.commands.unit(actor, services.clock.now(), event) as ctx:
             results = []
@@ -84,8 +96,9 @@ async def post_materials(request: Request) -> Response:
                 try:
                     results.append(await _upsert_one(ctx, item))
                 except materials.Invalid as exc:
-                    raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
-                                            exc.reason) from None
+                    raise materials.Invalid(
+                        f"[{i}].{exc.field}" if batch else exc.field, exc.reason
+                    ) from None
     except materials.Invalid as exc:
         return invalid(exc.field, exc.reason)
     if batch:
@@ -112,8 +125,11 @@ async def get_materials(request: Request) -> Response:
     params = request.query_params
     async with services.database.transaction() as db:
         found = await search.search(
-            db, params.get("q", ""), limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
-            offset=_int(params.get("offset"), 0), section=params.get("section") or None,
+            db,
+            params.get("q", ""),
+            limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
+            offset=_int(params.get("offset"), 0),
+            section=params.get("section") or None,
         )
     items = [materials.compact(materials.material_state(r)) for r in found]
     return Response(orjson.dumps({"items": items}), media_type="application/json")

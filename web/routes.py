@@ -29,13 +29,17 @@ def json_error(status: int, code: str, message: str) -> JSONResponse:
 
 async def current_actor(request: Request) -> Actor | None:
     services = request.app.state.services
-    return await auth.resolve(services.database, request.headers, request.cookies, services.clock.now())
+    return await auth.resolve(
+        services.database, request.headers, request.cookies, services.clock.now()
+    )
 
 
 def origin_ok(request: Request) -> bool:
     services = request.app.state.services
     return auth.origin_allowed(
-        request.headers.get("origin"), services.settings.allowed_origins, request.url.scheme,
+        request.headers.get("origin"),
+        services.settings.allowed_origins,
+        request.url.scheme,
         request.headers.get("host"),
     )
 
@@ -81,9 +85,13 @@ async def _credentials(request: Request) -> tuple[str, str, bool]:
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
-        raise ValueError("expected a JSON body {\"email\": …, \"password\": …}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not isinstance(body.get("password"), str):
-        raise ValueError("expected a JSON body {\"email\": …, \"password\": …} with string values")
+        raise ValueError('expected a JSON body {"email": …, "password": …}') from None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("email"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        raise ValueError('expected a JSON body {"email": …, "password": …} with string values')
     return body["email"], body["password"], False
 
 
@@ -111,10 +119,17 @@ async def login(request: Request) -> Response:
     if is_form:
         response = RedirectResponse("/", status_code=303)
     else:
-        response = JSONResponse({"ok": True, "me": {"id": actor.id, "email": actor.email, "role": actor.role}})
+        response = JSONResponse(
+            {"ok": True, "me": {"id": actor.id, "email": actor.email, "role": actor.role}}
+        )
     response.set_cookie(
-        auth.COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()), httponly=True,
-        samesite="lax", secure=request.url.scheme == "https", path="/",
+        auth.COOKIE,
+        token,
+        max_age=int(accounts.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     return response
 
@@ -147,7 +162,9 @@ async def health(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = request.app.state.services
-    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(
+        services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
 
 
 async def state(request: Request) -> Response:

@@ -131,7 +131,11 @@ class DirectConnection(BaseConnection):
         """False once a close was sent or received, or the socket is going away."""
         if self.closed:
             return False
-        if self.protocol.close_sent or self._transport.is_closing() or self._ws.state is not State.OPEN:
+        if (
+            self.protocol.close_sent
+            or self._transport.is_closing()
+            or self._ws.state is not State.OPEN
+        ):
             # The connection is ending without us (the client closed, or uvicorn did): leave
             # the fanout; the endpoint sees the disconnect and cleans up.
             self.closed = True
@@ -175,6 +179,9 @@ class DirectConnection(BaseConnection):
             # uvicorn writes the close frame only once the buffer drains below its low-water
             # mark: a client that took nothing for CLOSE_TIMEOUT never will, and only an abort
             # frees the buffer it holds.
-            log.info("connection %s did not take its close frame: aborted", self.name,
-                     extra={"action": "ws.abort"})
+            log.info(
+                "connection %s did not take its close frame: aborted",
+                self.name,
+                extra={"action": "ws.abort"},
+            )
             self._transport.abort()

@@ -91,7 +91,9 @@ class BoardSocket:
         finally:
             await lanes.drain()
 
-    async def _read(self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes) -> None:
+    async def _read(
+        self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes
+    ) -> None:
         deps = self.deps
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
 
@@ -111,12 +113,17 @@ class BoardSocket:
                 continue
             if not bucket.take(time.monotonic()):
                 deps.metrics.commands.labels("any", "rate_limited").inc()
-                conn.push(protocol.reply_error(
-                    command.id, "rate_limited",
-                    f"more than {deps.rate:g} commands a second: this one was not run",
-                ))
+                conn.push(
+                    protocol.reply_error(
+                        command.id,
+                        "rate_limited",
+                        f"more than {deps.rate:g} commands a second: this one was not run",
+                    )
+                )
                 continue
-            await lanes.submit(deps.commands.lane(command.op, command.args), functools.partial(run, command))
+            await lanes.submit(
+                deps.commands.lane(command.op, command.args), functools.partial(run, command)
+            )
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
@@ -131,7 +138,9 @@ class BoardSocket:
         except Exception:
             log.exception("command %s failed", command.op, extra={"action": "ws.command"})
             deps.metrics.commands.labels(op_label, "internal").inc()
-            return protocol.reply_error(command.id, "internal", "the server failed to run this command; nothing was changed")
+            return protocol.reply_error(
+                command.id, "internal", "the server failed to run this command; nothing was changed"
+            )
         finally:
             deps.metrics.command_seconds.observe(time.perf_counter() - started)
         deps.metrics.commands.labels(op_label, "ok").inc()
@@ -170,9 +179,10 @@ class Lanes:
     def _done(self, task: asyncio.Task[None]) -> None:
         self.running.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("a command task failed", exc_info=task.exception(), extra={"action": "ws.command"})
+            log.error(
+                "a command task failed", exc_info=task.exception(), extra={"action": "ws.command"}
+            )
 
     async def drain(self) -> None:
         while self.running:
             await asyncio.wait(list(self.running))
-

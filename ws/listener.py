@@ -57,7 +57,9 @@ class Listener:
         self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
 
     async def _connect(self) -> asyncpg.Connection:
-        conn = await asyncpg.connect(self._dsn, server_settings={"application_name": "metronome-listen"})
+        conn = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": "metronome-listen"}
+        )
         await conn.add_listener(notify.CHANNEL, self._notified)
         conn.add_termination_listener(self._terminated)
         return conn
@@ -74,15 +76,22 @@ class Listener:
                 if not (is_connection_error(exc) or isinstance(exc, asyncpg.PostgresError)):
                     raise
                 delay = backoff.next_delay()
-                log.warning("LISTEN connection failed: %s; retrying in %.1f s", exc, delay,
-                            extra={"action": "listen.retry"})
+                log.warning(
+                    "LISTEN connection failed: %s; retrying in %.1f s",
+                    exc,
+                    delay,
+                    extra={"action": "listen.retry"},
+                )
                 await asyncio.sleep(delay)
                 continue
             backoff.reset()
             self.connected.set()
             if not first:
                 self.reconnects += 1
-                log.warning("LISTEN connection restored; resyncing clients", extra={"action": "listen.resync"})
+                log.warning(
+                    "LISTEN connection restored; resyncing clients",
+                    extra={"action": "listen.resync"},
+                )
                 await self._on_resync()
             first = False
             try:
@@ -157,7 +166,9 @@ class Listener:
         if spilled is not None:
             text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", spilled)
             if text is None:
-                log.error("change %s is gone; resyncing", payload, extra={"action": "listen.missing"})
+                log.error(
+                    "change %s is gone; resyncing", payload, extra={"action": "listen.missing"}
+                )
                 return None
             payload = text
         try:
