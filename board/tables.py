@@ -213,7 +213,7 @@ feeds = Table(
     Index("feeds_due", "next_poll_at"),
 )
 
-# Uploaded images and videos, stored once (by sha256) on the local disk or S3 (board/mediastore.py).
+# Uploaded images and videos, stored once (by sha256) on the local disk or S3 (the media package).
 media = Table(
     "media",
     metadata,

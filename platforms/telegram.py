@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, ClassVar
 
 import aiohttp
@@ -32,7 +32,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import FSInputFile, LinkPreviewOptions, Message
+from aiogram.types import InputFile, LinkPreviewOptions, Message
 from aiogram.utils.token import TokenValidationError, validate_token
 
 from platforms.base import (
@@ -51,6 +51,7 @@ from platforms.base import (
 )
 from platforms.limits import SlidingWindow
 from platforms.mastodon import check_base_url, check_timeout
+from platforms.upload import CHUNK, chunks
 
 log = logging.getLogger(__name__)
 
@@ -237,12 +238,24 @@ class TelegramAdapter(Adapter):
             self._bot = None
 
 
-def input_file(media: Media) -> FSInputFile | str:
-    """Upload the local copy (multipart); else let Telegram fetch the public URL."""
-    if media.path is not None:
-        if not media.path.is_file():
-            raise Rejected(f"media {media.filename} has no local file to upload")
-        return FSInputFile(media.path, filename=media.filename)
+class MediaInputFile(InputFile):
+    """The stored bytes as aiogram uploads a file: its ``read`` yields chunks, which aiohttp
+    streams into the multipart body. aiogram's FSInputFile does the same for a path (reading
+    with aiofiles, in a thread); this one reads a disk or S3 alike, off the loop."""
+
+    def __init__(self, media: Media) -> None:
+        super().__init__(filename=media.filename, chunk_size=CHUNK)
+        self.media = media
+
+    async def read(self, bot: Bot) -> AsyncGenerator[bytes, None]:
+        async for chunk in chunks(self.media, self.chunk_size):
+            yield chunk
+
+
+def input_file(media: Media) -> InputFile | str:
+    """Upload the stored bytes (multipart); else let Telegram fetch the public URL."""
+    if media.source is not None:
+        return MediaInputFile(media)
     if media.public_url:
         return media.public_url
     raise Rejected(f"media {media.filename} has neither a local file nor a public URL")

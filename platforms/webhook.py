@@ -22,12 +22,18 @@ class WebhookAdapter(Adapter):
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
         url = settings.get("url")
         if not isinstance(url, str) or not url:
-            raise InvalidSettings("url", "a webhook column needs settings.url, the address to POST to")
+            raise InvalidSettings(
+                "url", "a webhook column needs settings.url, the address to POST to"
+            )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidSettings("url", f"expected an http(s) URL, got {url[:100]!r}")
         timeout = settings.get("timeout_s", 10)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= 120
+        ):
             raise InvalidSettings("timeout_s", "expected a number of seconds between 0 and 120")
 
     async def publish(self, post: Post) -> Receipt:
@@ -44,10 +50,14 @@ class WebhookAdapter(Adapter):
             "text": post.text,
         }
         timeout = float(settings.get("timeout_s", 10))
-        response = await send(lambda: self.http.post(
-            settings["url"], json=body, headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
-        ))
+        response = await send(
+            lambda: self.http.post(
+                settings["url"],
+                json=body,
+                headers=headers,
+                timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            )
+        )
         raise_for_status(response)
         remote_id, remote_url = f"{post.snippet_id}", None
         if response.headers.get("content-type", "").startswith("application/json"):

@@ -19,7 +19,6 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import text
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol as WebSocketsProtocol
@@ -31,7 +30,6 @@ from web.cli import WS_OPTIONS
 from ws import hub as ws_hub
 from ws.direct import DirectConnection, frame_header
 from ws.hub import CLOSE_TIMEOUT, CLOSE_TOO_SLOW, MAX_BACKLOG, Connection, Encoded
-from ws.listener import patch_bytes
 from ws.uvicorn_socket import SansIOSocket, socket_of
 
 OPCODE_TEXT, OPCODE_CLOSE = 0x1, 0x8
@@ -429,11 +427,11 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
                 break
             hub.publish({"fill": f"{i:03d}" + "x" * 20_000})
         assert conn.socket.buffered() > 0
-        async with server.services.engine.connect() as db:
+        async with server.services.database.connect() as db:
+            lock = db.transaction()
+            await lock.start()
             # The command will wait on this lock, so the endpoint cannot see the close yet.
-            await db.execute(
-                text("SELECT id FROM platforms WHERE id = :id FOR UPDATE"), {"id": pid}
-            )
+            await db.execute("SELECT id FROM platforms WHERE id = $1 FOR UPDATE", pid)
             command = orjson.dumps({"id": "held", "op": "platform.pause", "args": {"id": pid}})
             # One write: uvicorn reads the close along with the command.
             await asyncio.get_running_loop().sock_sendall(
@@ -446,7 +444,7 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
             hub.publish({"after": "the close"})
             conn.push('{"type":"error","error":{"code":"after","message":"the close"}}')
             assert conn.closed and conn not in hub.connections
-            await db.rollback()
+            await lock.rollback()
         frames = await raw.frames_until_eof()
         assert frames[-1][0] == OPCODE_CLOSE, "the close frame must be the last"
         written = [orjson.loads(payload) for opcode, payload in frames if opcode == OPCODE_TEXT]
@@ -517,23 +515,10 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
         stuck.close()
 
 
-def test_patch_bytes_cut_from_a_notification() -> None:
-    """The patch's JSON is cut out of a payload of announce's exact form, and only then."""
-    patch = {"snippets": {"7": {"body": 'a "quoted" ,"wake":[1]} body', "eta": None}}}
-    raw = orjson.dumps({"patch": patch, "wake": [3, 1]})
-    assert patch_bytes(raw, orjson.loads(raw)) == orjson.dumps(patch)
-    for other in (
-        b'{"wake":[1],"patch":{"a":1}}',  # another key order
-        b'{"patch": {"a":1}, "wake": [1]}',  # whitespace
-        b'{"patch":{"a":1},"wake":[1],"more":true}',  # another key
-        b'{"patch":{"a":1}}',  # no wake
-    ):
-        assert patch_bytes(other, orjson.loads(other)) is None, other
-
-
 async def test_notified_patches_are_not_encoded_again(server: Running, admin: Client) -> None:
-    """What board.commands.announce writes today is the form the listener cuts the patch
-    from: if it changes, this says so (the fallback, encoding again, would be silent)."""
+    """What the unit of work notifies is the form the listener cuts the patch from
+    (board/notify.py): if it changes, this says so (the fallback, encoding again, would be
+    silent)."""
     listener = server.services.listener
     on_change = listener._on_change
     seen: list[tuple[dict[str, Any], bytes | None]] = []

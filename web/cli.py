@@ -11,11 +11,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from board import accounts
+from board.db import Db
 from web import settings as settings_mod
-from web.database import check_reachable, create_engine, migrate
+from web.database import asyncpg_dsn, check_reachable, migrate
 from web.settings import SettingError, Settings
 
 T = TypeVar("T")
@@ -49,14 +50,16 @@ def database_url(settings: Settings) -> str:
         raise SettingError("METRONOME_DATA_DIR", str(exc)) from None
 
 
-def with_db(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+def with_db(url: str, work: Callable[[Db], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on a connection of its own (a CLI command)."""
+
     async def run() -> T:
-        engine = create_engine(url, pool_size=1)
+        db = await asyncpg.connect(asyncpg_dsn(url))
         try:
-            async with engine.begin() as conn:
-                return await work(conn)
+            async with db.transaction():
+                return await work(db)
         finally:
-            await engine.dispose()
+            await db.close()
 
     return asyncio.run(run())
 
@@ -64,12 +67,12 @@ def with_db(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
 def ensure_admin(url: str, settings: Settings) -> None:
     """First start with no users: create the admin and print its credentials once."""
 
-    async def work(conn: AsyncConnection) -> tuple[str, str] | None:
-        if await accounts.count_users(conn):
+    async def work(db: Db) -> tuple[str, str] | None:
+        if await accounts.count_users(db):
             return None
         email = settings.admin_email or "admin@example.org"
         password = settings.admin_password or secrets.token_urlsafe(12)
-        await accounts.create_user(conn, email, password, "admin")
+        await accounts.create_user(db, email, password, "admin")
         return email, password
 
     created = with_db(url, work)
@@ -116,8 +119,8 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> int:
-        return await accounts.create_user(conn, args.email, password, args.role)
+    async def work(db: Db) -> int:
+        return await accounts.create_user(db, args.email, password, args.role)
 
     try:
         user_id = with_db(url, work)
@@ -131,8 +134,8 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> list[Any]:
-        return await accounts.list_users(conn)
+    async def work(db: Db) -> list[Any]:
+        return await accounts.list_users(db)
 
     for row in with_db(url, work):
         state = " (disabled)" if row.disabled else ""
@@ -144,8 +147,8 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> str:
-        return await accounts.create_token(conn, args.email, args.name)
+    async def work(db: Db) -> str:
+        return await accounts.create_token(db, args.email, args.name)
 
     try:
         print(with_db(url, work))
@@ -155,21 +158,29 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="metronome", description="A realtime queue board for social publishing.")
+    top = argparse.ArgumentParser(
+        prog="metronome", description="A realtime queue board for social publishing."
+    )
     sub = top.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the board: HTTP, WebSocket and posters")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(run=cmd_serve)
-    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(run=cmd_migrate)
-    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
+        run=cmd_migrate
+    )
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
     create = user.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     token_create = token.add_parser("create", help="print a new API token for a user")
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="api")

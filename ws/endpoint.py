@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from board.commands import execute
-from board.context import Actor, BoardConfig
+from board.commands import Commands
+from board.context import Actor
 from board.errors import CommandError
 from ws import protocol
 from ws.direct import connection_for
@@ -30,9 +31,8 @@ _ids = itertools.count(1)
 
 @dataclass
 class SocketDeps:
-    engine: Any
+    commands: Commands
     hub: Hub
-    config: BoardConfig
     clock: Any
     rate: float
     authorize: Callable[[WebSocket], Awaitable[Actor | None]]
@@ -86,7 +86,9 @@ class BoardSocket:
         finally:
             await lanes.drain()
 
-    async def _read(self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes) -> None:
+    async def _read(
+        self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes
+    ) -> None:
         deps = self.deps
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
 
@@ -106,19 +108,24 @@ class BoardSocket:
                 continue
             if not bucket.take(time.monotonic()):
                 deps.metrics.commands.labels("any", "rate_limited").inc()
-                conn.push(protocol.reply_error(
-                    command.id, "rate_limited",
-                    f"more than {deps.rate:g} commands a second: this one was not run",
-                ))
+                conn.push(
+                    protocol.reply_error(
+                        command.id,
+                        "rate_limited",
+                        f"more than {deps.rate:g} commands a second: this one was not run",
+                    )
+                )
                 continue
-            await lanes.submit(lane(command), lambda command=command: run(command))
+            await lanes.submit(
+                deps.commands.lane(command.op, command.args), functools.partial(run, command)
+            )
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
         started = time.perf_counter()
-        op_label = command.op if command.op in _known_ops() else "unknown"
+        op_label = command.op if command.op in deps.commands.ops else "unknown"
         try:
-            outcome = await execute(deps.engine, deps.config, actor, command.op, command.args, deps.clock.now())
+            outcome = await deps.commands.execute(actor, command.op, command.args, deps.clock.now())
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
@@ -126,7 +133,9 @@ class BoardSocket:
         except Exception:
             log.exception("command %s failed", command.op, extra={"action": "ws.command"})
             deps.metrics.commands.labels(op_label, "internal").inc()
-            return protocol.reply_error(command.id, "internal", "the server failed to run this command; nothing was changed")
+            return protocol.reply_error(
+                command.id, "internal", "the server failed to run this command; nothing was changed"
+            )
         finally:
             deps.metrics.command_seconds.observe(time.perf_counter() - started)
         deps.metrics.commands.labels(op_label, "ok").inc()
@@ -138,25 +147,16 @@ class BoardSocket:
 MAX_PARALLEL = 8
 
 
-def lane(command: protocol.Command) -> int | None:
-    """The card a command edits on its own, when it may run beside others; None: alone.
-
-    Only snippet.update without interval_s: it locks just its card (board.cards.update_), and
-    it changes no order or time, so two on different cards commute. Two on the same card run
-    in the order sent."""
-    if command.op != "snippet.update" or not isinstance(command.args, dict) or "interval_s" in command.args:
-        return None
-    card = command.args.get("id")
-    return card if isinstance(card, int) and not isinstance(card, bool) else None
-
-
 class Lanes:
-    """The commands of one connection under way, and the order rule of ``lane``."""
+    """The commands of one connection under way. A command whose op names a lane (the card
+    it edits on its own: board.commands.Op.lane) runs beside others, at most MAX_PARALLEL,
+    after any earlier one of the same lane; any other command waits for all before it and
+    runs alone."""
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[None], int | None] = {}
 
-    async def submit(self, key: int | None, run: Callable[[], Awaitable[None]]) -> None:
+    async def submit(self, key: int | None, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Start a command; returns when the next one may be read."""
         if key is None:
             await self.drain()
@@ -174,14 +174,10 @@ class Lanes:
     def _done(self, task: asyncio.Task[None]) -> None:
         self.running.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("a command task failed", exc_info=task.exception(), extra={"action": "ws.command"})
+            log.error(
+                "a command task failed", exc_info=task.exception(), extra={"action": "ws.command"}
+            )
 
     async def drain(self) -> None:
         while self.running:
             await asyncio.wait(list(self.running))
-
-
-def _known_ops() -> dict[str, Any]:
-    from board.commands import OPS
-
-    return OPS

@@ -49,10 +49,12 @@ class FakeVK:
         self.released = asyncio.Event()
         self.ids = itertools.count(101)
         self.wall: list[dict[str, Any]] = []  # newest first, as wall.get lists them
-        self.app = Starlette(routes=[
-            Route("/method/{name}", self.method, methods=["POST"]),
-            Route("/upload/{kind}", self.upload_server, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/method/{name}", self.method, methods=["POST"]),
+                Route("/upload/{kind}", self.upload_server, methods=["POST"]),
+            ]
+        )
 
     def fail(self, method: str, kind: str) -> None:
         """Make the next call of ``method`` fail: an ERRORS key, or "hang" (never answer)."""
@@ -80,9 +82,13 @@ class FakeVK:
         if kind is not None:
             code, msg = ERRORS[kind]
             params = [{"key": "method", "value": call.method}]  # VK echoes params, never the token
-            return JSONResponse({"error": {"error_code": code, "error_msg": msg, "request_params": params}})
+            return JSONResponse(
+                {"error": {"error_code": code, "error_msg": msg, "request_params": params}}
+            )
         if call.form.get("access_token") in (None, "", "bad-token"):
-            return JSONResponse({"error": {"error_code": 5, "error_msg": "User authorization failed"}})
+            return JSONResponse(
+                {"error": {"error_code": 5, "error_msg": "User authorization failed"}}
+            )
         return JSONResponse({"response": self.answer(call)})
 
     def answer(self, call: Call) -> Any:
@@ -92,12 +98,25 @@ class FakeVK:
         if call.method == "photos.saveWallPhoto":
             return [{"id": next(self.ids), "owner_id": -int(gid), "album_id": -14, "text": ""}]
         if call.method == "video.save":
-            return {"upload_url": f"{self.base}/upload/video", "video_id": next(self.ids),
-                    "owner_id": -int(gid), "title": call.form.get("name"), "access_key": "k"}
+            return {
+                "upload_url": f"{self.base}/upload/video",
+                "video_id": next(self.ids),
+                "owner_id": -int(gid),
+                "title": call.form.get("name"),
+                "access_key": "k",
+            }
         if call.method == "wall.post":
             post_id = next(self.ids)
-            self.wall.insert(0, {"id": post_id, "owner_id": -int(call.form["owner_id"].lstrip("-")), "date": int(time.time()),
-                                 "text": call.form.get("message", ""), "post_type": "post"})
+            self.wall.insert(
+                0,
+                {
+                    "id": post_id,
+                    "owner_id": -int(call.form["owner_id"].lstrip("-")),
+                    "date": int(time.time()),
+                    "text": call.form.get("message", ""),
+                    "post_type": "post",
+                },
+            )
             return {"post_id": post_id}
         if call.method == "wall.get":
             items = self.wall[: int(call.form.get("count", 20))]
@@ -114,7 +133,9 @@ class FakeVK:
             return JSONResponse({"server": 777, "photo": listing, "hash": "h4sh"})
         if "video_file" not in call.files:
             return JSONResponse({"error": "no file"})
-        return JSONResponse({"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1})
+        return JSONResponse(
+            {"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1}
+        )
 
 
 # The two helpers below serve every fake network (the Graph, X and YouTube fakes import them).
