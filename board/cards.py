@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from board import attachments, duplicates, ordering, rows
+from board import approval, attachments, duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.db import fetchrow, set_clause
@@ -93,7 +93,8 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
     new_id = await ctx.db.fetchval(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
-        " created_at, updated_at) VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        " created_at, updated_at, approval)"
+        " VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
         platform_id,
         ord_,
         body,
@@ -102,6 +103,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
         attached,
         ctx.actor.id,
         ctx.now,
+        approval.of_new_card(ctx.actor),
     )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
@@ -165,9 +167,15 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     """Change a card as its editor (the values, a new version, who and when) and record the
     change in the patch; the new row comes back from the same statement."""
     sets, params = set_clause({**values, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
+    await _write(ctx, card, f"{sets}, version = version + 1", params)
+
+
+async def _write(ctx: Ctx, card: Any, sets: str, params: list[Any]) -> None:
+    """UPDATE the card (``sets`` numbered from $2) and record its change in the patch; the
+    new row comes back from the same statement."""
     new = await fetchrow(
         ctx.db,
-        f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
+        f"WITH s AS (UPDATE snippets SET {sets} WHERE id = $1 RETURNING *)"
         " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id",
         card.id,
         *params,
@@ -204,7 +212,10 @@ def edits_alone(raw_args: Any) -> int | None:
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     values = _text_values(args)
-    if edits_alone(args.raw) is None:  # may retime the column: its queue is locked as for a move
+    author = approval.is_author(ctx.actor)
+    # An interval change may retime the column, and so may an author's edit (the card waits
+    # again): its queue is locked as for a move.
+    if edits_alone(args.raw) is None or author:
         card = await _locked_card(ctx, args)
     else:
         # Editors (and posters) working on other cards of the column do not wait.
@@ -222,8 +233,10 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["interval_s"] = interval_s
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
+    if author:
+        values.update(approval.author_edit(args, card))
     await _edit(ctx, card, **values)
-    if "interval_s" in values:
+    if "interval_s" in values or values.get("approval", card.approval) != card.approval:
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
     return {"id": card.id, "version": new_version}
@@ -275,3 +288,18 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     await _edit(ctx, card, status=card.deleted_from or "pending", deleted_from=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}
+
+
+async def approve(ctx: Ctx, args: Args) -> dict[str, Any]:
+    """``snippet.approve`` {id, version?} (board/approval.py): the card takes its slot.
+
+    ``version``, when given, is the one the editor read: if the author changed the card
+    since, the approval is refused (``conflict``) rather than approve text nobody has seen."""
+    card = await _locked_card(ctx, args)
+    if card.status == "deleted":
+        raise Conflict(f"{args.op}: card {card.id} is deleted")
+    await _check_version(ctx, args, card, required=False)
+    if card.approval != approval.APPROVED:
+        await _write(ctx, card, "approval = $2", [approval.APPROVED])
+        await ctx.reschedule(card.platform_id)
+    return {"id": card.id, "approval": approval.APPROVED, "version": card.version}

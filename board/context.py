@@ -118,7 +118,10 @@ class Ctx:
                 last_sent_at=column.last_sent_at,
                 running=is_running(column),
             )
-            cards = [schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent)) for r in queue]
+            cards = [
+                schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), waiting=r.waiting)
+                for r in queue
+            ]
             etas = schedule.walk(clock, cards, self.now, self.config.min_lead)
             moved = [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
             if not moved:

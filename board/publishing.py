@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import rows
+from board import approval, rows
 from board.args import Args
 from board.context import Ctx, is_running, running
 from board.db import Db, fetch, fetchrow, set_clause
@@ -48,11 +48,15 @@ _FENCED_COLUMN = (
     " FOR UPDATE OF p FOR SHARE OF cl"
 )
 
+# The head is the first pending card that may be published: a card waiting for approval
+# (board/approval.py) is passed over, whatever its eta says, and the cards behind it move up.
+_PUBLISHABLE = "s.status = 'pending' AND s.approval = 'approved'"
+
 _HEAD = (
     "SELECT s.*, u.email AS user_email, m.title AS material_title, m.lead AS material_lead"
     " FROM snippets s LEFT JOIN users u ON u.id = s.user_id"
     " LEFT JOIN materials m ON m.id = s.material_id"
-    " WHERE s.platform_id = $1 AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1 FOR UPDATE OF s"
+    f" WHERE s.platform_id = $1 AND {_PUBLISHABLE} ORDER BY s.ord, s.id LIMIT 1 FOR UPDATE OF s"
 )
 
 
@@ -246,6 +250,7 @@ async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
         raise Conflict(
             f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now"
         )
+    approval.refuse_waiting(args, card)
     await _to_top(ctx, card, meta={**(card.meta or {}), "send_now": True})
     return {"id": card.id}
 
@@ -301,7 +306,7 @@ async def heads(db: Db, platform_ids: list[int]) -> dict[int, Head]:
         " h.eta AS head_eta, h.urgent AS head_urgent"
         " FROM platforms p LEFT JOIN LATERAL ("
         "  SELECT s.id, s.kind, s.eta, (s.meta->>'send_now')::boolean AS urgent FROM snippets s"
-        "  WHERE s.platform_id = p.id AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1"
+        f"  WHERE s.platform_id = p.id AND {_PUBLISHABLE} ORDER BY s.ord, s.id LIMIT 1"
         " ) h ON true WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL",
         list(platform_ids),
     ):

@@ -60,6 +60,7 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "version": m["version"],
         "meta": dict(m["meta"] or {}),
         "media": attachments.state(m.get("media")),
+        "approval": m["approval"],
         "created_at": iso(m["created_at"]),
         "updated_at": iso(m["updated_at"]),
         "finished_at": iso(m["finished_at"]),
@@ -172,7 +173,8 @@ async def queue(db: Db, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
     return await fetch(
         db,
-        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent FROM snippets"
+        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent,"
+        " approval = 'pending' AS waiting FROM snippets"
         " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
         platform_id,
     )

@@ -17,6 +17,8 @@ class QueuedCard:
     interval_s: int | None = None
     # An editor's "send now": goes at once, even in a paused column, out of the rhythm.
     urgent: bool = False
+    # Waits for an editor's approval (board/approval.py): keeps its place, takes no slot.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,17 @@ def walk(
 
     A post goes out at max(prev + I, now + lead) (no prev: now + lead) and becomes prev.
     An interval card changes I from there on; its eta is the moment it takes effect.
-    A column that isn't running has no etas.
+    A column that isn't running has no etas. A card waiting for approval takes no slot (no
+    eta; the cards behind it move up).
     """
     interval = timedelta(seconds=column.interval_s)
     prev = column.last_sent_at
     earliest = now + min_lead
     etas: dict[int, datetime | None] = {}
     for card in cards:
+        if card.waiting:
+            etas[card.id] = None
+            continue
         if card.urgent and card.kind == "post":
             etas[card.id] = now
             prev = now

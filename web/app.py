@@ -38,6 +38,7 @@ from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
+from ws.presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Services:
     metrics: Metrics
     hub: Hub
     listener: Listener
+    presence: Presence
     login_throttle: routes.LoginThrottle
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
@@ -67,7 +69,10 @@ class Services:
 
     async def load_state(self, actor: Actor) -> dict[str, Any]:
         async with self.database.connect() as db:
-            return await full_state(db, actor, self.config.text_limits)
+            state = await full_state(db, actor, self.config.text_limits)
+        # Taken after the read: a presence patch sent meanwhile is replayed on top (ws/hub.py).
+        state["presence"] = self.presence.state()
+        return state
 
 
 async def supervise(name: str, run: Callable[[], Any]) -> None:
@@ -105,7 +110,8 @@ async def settle(registry: Registry) -> None:
 def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
     """This app's op table: the board's own, and the AI drafts configured from its settings."""
     drafter = Drafter(settings.extra, text_limits)
-    return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "editor", own_units=True)}
+    # Authors draft too: a suggestion only fills their editor, and what they save waits.
+    return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "author", own_units=True)}
 
 
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
@@ -138,6 +144,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
 
         async def on_resync() -> None:
             metrics.listen_reconnects.inc()
+            presence.resync()
             state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
@@ -145,7 +152,9 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 services.registry.resync()
 
         dsn = asyncpg_dsn(database_url)
-        listener = Listener(dsn, on_change, on_resync)
+        # Who has the board open, on every instance: ephemeral, over the same channel.
+        presence = Presence(database, hub.publish)
+        listener = Listener(dsn, on_change, on_resync, presence.heard)
         services = Services(
             settings=settings,
             database=database,
@@ -154,6 +163,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             metrics=metrics,
             hub=hub,
             listener=listener,
+            presence=presence,
             login_throttle=routes.LoginThrottle(),
         )
         services.socket = BoardSocket(
@@ -166,6 +176,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 origin_ok=origin_ok,
                 load_state=services.load_state,
                 metrics=metrics,
+                presence=presence,
             )
         )
         app.state.services = services
@@ -185,10 +196,15 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         services.registry = registry
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
+        presence_task: asyncio.Task[None] | None = None
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
         try:
             await asyncio.wait_for(listener.connected.wait(), 15)
+            # Once listening: its first announcement asks the other instances for theirs.
+            presence_task = asyncio.create_task(
+                supervise("presence", presence.run), name="presence"
+            )
             yield
         finally:
             settle_task.cancel()
@@ -209,6 +225,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 log.warning("posters did not stop in time", extra={"action": "shutdown"})
             await card_media.aclose()
             await hub.close_all()
+            if presence_task is not None:
+                presence_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await presence_task
+            await presence.stop()  # the other instances drop this one's users at once
             listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listen_task
@@ -243,6 +264,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/api/health", routes.health),
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
+            Route("/api/snippets/{id}/history", routes.snippet_history),
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
