@@ -1,6 +1,7 @@
 // What the editor's clicks and keys ask of the server: one command each, errors as toasts,
 // undo where it makes sense. Every change reaches the page back as a patch.
 
+import { TEXT as APPROVAL } from "./approval.js";
 import { confirmDialog, intervalDialog, textDialog } from "./dialogs.js";
 import { errorToast, toast } from "./toasts.js";
 import { interval } from "./time.js";
@@ -135,6 +136,18 @@ export function createActions({ conn, store, render, signedOut }) {
         if (error.code === "conflict") return "conflict";
         failed("Could not save the card", error);
         return false;
+      }
+    },
+
+    /** snippet.approve of the version this page shows: text changed meanwhile is not approved unseen. */
+    async approve(id) {
+      const snippet = store.snippet(id);
+      if (!snippet) return;
+      try {
+        await conn.command("snippet.approve", { id, version: snippet.version });
+      } catch (error) {
+        if (error.code === "conflict") errorToast(APPROVAL.changedMeanwhile);
+        else failed(APPROVAL.couldNot, error);
       }
     },
 

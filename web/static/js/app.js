@@ -1,10 +1,13 @@
 // The board page: wires the connection, the store, the board and the top bar together.
 
 import { createActions } from "./actions.js";
+import { WaitingFilter } from "./approval.js";
 import { Board } from "./board.js";
 import { setText } from "./dom.js";
 import { refreshFeeds } from "./feeds.js";
 import { MaterialsPanel } from "./materials.js";
+import { EditingReporter, PresenceBar } from "./presence.js";
+import { mayWrite } from "./roles.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
 import { everyHalfMinute } from "./time.js";
@@ -43,11 +46,17 @@ function showStatus({ state, retryInMs }) {
 
 let board = null;
 let materials = null;
+let editing = null;
+const presence = new PresenceBar(document.getElementById("presence"), store);
+const waiting = new WaitingFilter(document.getElementById("waiting-filter"), store, () => board.render());
 const conn = new Connection({
   onState: (full) => {
     store.reset(full);
     showMe();
     board.render();
+    presence.render();
+    waiting.render();
+    editing.reconnected();
     materials.resync();
     refreshFeeds();
   },
@@ -55,6 +64,8 @@ const conn = new Connection({
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    presence.render();
+    if (patch.snippets) waiting.render();
     // The panel shows materials, and which columns already hold a card of each.
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
@@ -68,12 +79,14 @@ const actions = createActions({
     goToLogin();
   },
 });
-const canEdit = () => ["admin", "editor"].includes(store.me.role);
+editing = new EditingReporter(conn);
 board = new Board(document.getElementById("board"), {
-  store, actions, onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
+  store, actions, editing,
+  onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
 });
+// Authors add materials to columns too (their cards wait for approval).
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
-  { store, actions, canEdit });
+  { store, actions, canEdit: () => mayWrite(store.me.role) });
 
 function showMe() {
   const { email = "", role = "" } = store.me;

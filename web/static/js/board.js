@@ -5,16 +5,24 @@ import { CardView, MarkerView } from "./card.js";
 import { ColumnView } from "./column.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
+import { mayEdit, mayWrite } from "./roles.js";
 import { relative } from "./time.js";
 import { toast } from "./toasts.js";
 
 export class Board {
-  constructor(root, { store, actions, onMaterialDrop = null }) {
+  constructor(root, { store, actions, editing, onMaterialDrop = null }) {
     this.root = root;
     this.store = store;
     this.columns = new Map();
     this.cards = new Map();
-    this.ctx = { actions, canEdit: () => ["admin", "editor"].includes(store.me.role) };
+    this.ctx = {
+      actions,
+      store,
+      editing,
+      canEdit: () => mayEdit(store.me.role),
+      canWrite: () => mayWrite(store.me.role),
+      columnName: (id) => store.platform(id)?.name ?? null,
+    };
     this.empty = h("div", { class: "board-empty" },
       h("h2", {}, "No columns yet"),
       h("p", {}, "An administrator adds a column for each network the newsroom publishes to."));
@@ -23,7 +31,7 @@ export class Board {
       columnAt: (el) => this.columnAt(el),
       onMove: (id, args) => actions.move(id, args),
       // A material from the materials panel: one snippet.create at the drop position.
-      onCreate: (platformId, materialId, args) => canEdit() && onMaterialDrop?.(platformId, materialId, args),
+      onCreate: (platformId, materialId, args) => this.ctx.canWrite() && onMaterialDrop?.(platformId, materialId, args),
     });
     enableKeyboard(root, {
       columns: () => this.orderedColumns(),

@@ -1,7 +1,10 @@
 // One card of a column, kept across patches: post cards and interval dividers.
 
+import { approvalRow, isWaiting } from "./approval.js";
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
+import { editingNote, editingWarning, editorsOf, hue, initials, makeEditingNote } from "./presence.js";
+import { storyPanel } from "./story.js";
 import { suggestTool } from "./suggest.js";
 import { toast } from "./toasts.js";
 import { isInbox } from "./networks.js";
@@ -14,19 +17,6 @@ const STATUS_LABEL = {
   failed: "Failed",
   needs_check: "Did it go out?",
 };
-
-function initials(email) {
-  const name = (email ?? "").split("@")[0];
-  const parts = name.split(/[._-]+/).filter(Boolean);
-  const letters = parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 2);
-  return letters.toUpperCase() || "?";
-}
-
-function hue(text) {
-  let n = 0;
-  for (const ch of text ?? "") n = (n * 31 + ch.charCodeAt(0)) % 360;
-  return n;
-}
 
 function linkLabel(snippet) {
   if (snippet.material?.title) return snippet.material.title;
@@ -57,13 +47,20 @@ export function setRelative(el, iso) {
   setText(el, iso ? relative(iso) : "");
 }
 
-/** A post card. `ctx` = {actions, canEdit()}. */
+/**
+ * A post card. `ctx` = {actions, store, canEdit(), canWrite(), editing, columnName(id)}:
+ * canWrite (authors and up) edits text; canEdit (editors and up) does the rest.
+ */
 export class CardView {
   constructor(id, ctx) {
     this.id = id;
     this.ctx = ctx;
     this.signature = "";
     this.editor = null;
+    this.story = null;
+    this.editors = "";
+    this.presence = makeEditingNote();
+    this.approval = approvalRow(() => this.ctx.actions.approve(this.id));
     this.snippet = null;
     this.platform = null;
     this.body = h("p", { class: "card-body" });
@@ -76,11 +73,12 @@ export class CardView {
     this.editorLabel = h("span", { class: "visually-hidden" });
     this.actions = h("div", { class: "card-actions" });
     this.view = h("div", { class: "card-view" },
-      this.body, this.link, this.notes,
+      this.body, this.link, this.notes, this.approval.el,
       h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
         this.editorLabel, this.avatar),
       this.actions);
-    this.el = h("article", { class: "card", tabindex: "0" }, this.view);
+    // Outside the view: "‹name› is editing" shows above the editor too.
+    this.el = h("article", { class: "card", tabindex: "0" }, this.presence.el, this.view);
     this.el.addEventListener("dblclick", (event) => {
       if (event.target.closest("a, button")) return;
       this.startEdit();
@@ -88,16 +86,23 @@ export class CardView {
   }
 
   update(snippet, platform) {
+    const before = this.snippet;
     this.snippet = snippet;
     this.platform = platform;
     const editable = this.ctx.canEdit();
+    const writable = this.ctx.canWrite();
+    this.showEditors();
     if (this.editor && snippet.status !== "pending") {
       this.stopEdit();
       toast("The card you were editing left the queue; your changes were not saved.", { kind: "error" });
       return;
     }
-    if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
-    const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
+    if (this.editor) {
+      this.editor.seen(snippet, platform.text_limit ?? null);
+      if (before && (before.version !== snippet.version || before.approval !== snippet.approval
+        || before.platform_id !== snippet.platform_id)) this.story?.changed();
+    }
+    const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable, writable]);
     if (signature === this.signature) return;
     this.signature = signature;
     const { status } = snippet;
@@ -109,6 +114,8 @@ export class CardView {
     setAttr(el, "data-status", status);
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
     el.classList.toggle("is-paused", queued && !!platform.paused);
+    el.classList.toggle("is-waiting", isWaiting(snippet));
+    this.approval.update(snippet, editable);
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;
@@ -122,7 +129,7 @@ export class CardView {
     }
     this.renderNotes(snippet);
     this.renderMeta(snippet, platform);
-    this.renderActions(snippet, platform, editable);
+    this.renderActions(snippet, platform, editable, writable);
     setAttr(el, "aria-label", `${STATUS_LABEL[status] ?? status} card: ${(snippet.body ?? snippet.url ?? "").slice(0, 80)}`);
   }
 
@@ -153,7 +160,8 @@ export class CardView {
     let when = null;
     let label = "";
     if (status === "pending") {
-      if (isInbox(platform)) label = "Draft";
+      if (isWaiting(snippet)) label = ""; // the approval row above says it
+      else if (isInbox(platform)) label = "Draft";
       else if (platform.paused) label = "Paused";
       else if (snippet.eta) when = snippet.eta;
       else label = "Not scheduled";
@@ -176,21 +184,23 @@ export class CardView {
     setText(this.editorLabel, email ? `Last edited by ${email}` : "");
   }
 
-  renderActions(snippet, platform, editable) {
+  renderActions(snippet, platform, editable, writable) {
     // Rebuild the buttons only when the set changes, so a focused button survives patches.
-    const key = `${snippet.status}:${editable}:${isInbox(platform)}`;
+    const waiting = isWaiting(snippet);
+    const key = `${snippet.status}:${editable}:${writable}:${isInbox(platform)}:${waiting}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
     const a = this.ctx.actions;
     const id = snippet.id;
     const buttons = [];
-    if (editable && snippet.status === "pending") {
+    if (writable && snippet.status === "pending") {
+      // Authors edit; the rest is an editor's (a waiting card is not sent before approval).
       buttons.push(iconButton("edit", "Edit (Enter)", () => this.startEdit()));
-      if (!isInbox(platform)) {
+      if (editable && !isInbox(platform) && !waiting) {
         buttons.push(iconButton("send", "Send now", () => a.sendNow(id)));
         buttons.push(iconButton("clock", "Interval from here", () => a.intervalFromHere(id)));
       }
-      buttons.push(iconButton("trash", "Delete (Del)", () => a.deleteCard(id)));
+      if (editable) buttons.push(iconButton("trash", "Delete (Del)", () => a.deleteCard(id)));
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
         icon("retry"), "Retry"));
@@ -206,30 +216,47 @@ export class CardView {
     this.actions.hidden = buttons.length === 0;
   }
 
+  /** "‹name› is editing" on the card, from the state's presence (every render). */
+  showEditors() {
+    const entries = editorsOf(this.ctx.store, this.id);
+    const key = entries.map((e) => e.email).join(",");
+    if (key === this.editors) return;
+    this.editors = key;
+    editingNote(this.presence, entries);
+    this.el.classList.toggle("is-edited-elsewhere", entries.length > 0);
+  }
+
   startEdit() {
-    if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canEdit()) return;
+    if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canWrite()) return;
     const finish = () => this.stopEdit();
     const suggest = suggestTool({
       actions: this.ctx.actions, snippetId: this.id, pick: (text) => this.editor?.useText(text),
     });
+    this.story = storyPanel(this.id, this.ctx.columnName);
     this.editor = new InPlaceEditor(this.snippet, {
       limit: this.platform.text_limit ?? null,
       save: (values, version) => this.ctx.actions.updateCard(this.id, version, values),
       done: finish,
       tools: [suggest.button],
-      below: suggest.panel,
+      below: h("div", { class: "editor-below" }, suggest.panel, this.story.el),
     });
     this.el.classList.add("is-editing");
     this.el.removeAttribute("draggable");
     this.view.hidden = true;
     this.el.append(this.editor.el);
-    this.editor.focus();
+    this.ctx.editing.opened(this.id);
+    // Someone else is in this card: say so before a keystroke can cross theirs.
+    const others = editorsOf(this.ctx.store, this.id);
+    if (others.length) this.editor.holdUntilConfirmed(editingWarning(others));
+    else this.editor.focus();
   }
 
   stopEdit() {
     if (!this.editor) return;
+    this.ctx.editing.closed(this.id);
     this.editor.el.remove();
     this.editor = null;
+    this.story = null;
     this.view.hidden = false;
     this.el.classList.remove("is-editing");
     this.signature = "";

@@ -82,10 +82,11 @@ export class ColumnView {
 
   renderHeader(platform, queue) {
     const editable = this.ctx.canEdit();
+    const writable = this.ctx.canWrite();
     const inbox = isInbox(platform);
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
-    const signature = JSON.stringify([platform, editable, next, queue.length]);
+    const signature = JSON.stringify([platform, editable, writable, next, queue.length]);
     if (signature === this.signature) return;
     this.signature = signature;
 
@@ -134,7 +135,7 @@ export class ColumnView {
     setAttr(this.pause, "aria-label", pauseLabel);
     setAttr(this.pause, "title", pauseLabel);
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
-    this.add.hidden = !editable;
+    this.add.hidden = !writable; // authors add cards too: theirs wait for approval
     this.clear.hidden = !editable;
     this.clear.disabled = queue.length === 0;
   }

@@ -1,6 +1,7 @@
 // The card form (new card and edit in place) and the conflict notice of an edit.
 
 import { h } from "./dom.js";
+import { TEXT as PRESENCE } from "./presence.js";
 import { relative } from "./time.js";
 
 function length(text) {
@@ -37,6 +38,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       cancel, extra, submit));
   let currentLimit = limit;
   let busy = false;
+  let locked = false;
 
   const refresh = () => {
     const n = length(textarea.value);
@@ -45,7 +47,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
     counter.classList.toggle("over", over);
     counter.title = over ? `${n - currentLimit} characters over this network's limit` : "Characters";
     const empty = !textarea.value.trim() && !link.value.trim();
-    submit.disabled = busy || over || empty;
+    submit.disabled = busy || over || empty || locked;
     if (extra) extra.disabled = submit.disabled;
   };
   textarea.addEventListener("input", refresh);
@@ -105,6 +107,13 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       notice.replaceChildren(...(content ? [content].flat() : []));
       notice.hidden = !content;
     },
+    /** Read-only (and nothing to save) while `on`: someone else is in the card. */
+    setLocked: (on) => {
+      locked = on;
+      textarea.readOnly = on;
+      link.readOnly = on;
+      refresh();
+    },
   };
 }
 
@@ -114,6 +123,8 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
  */
 export class InPlaceEditor {
   constructor(snippet, { limit, save, done, tools = [], below = null }) {
+    this.done = done;
+    this.held = false;
     this.version = snippet.version;
     this.latest = snippet;
     this.conflicted = false;
@@ -137,6 +148,28 @@ export class InPlaceEditor {
     this.form.focus();
   }
 
+  /**
+   * Someone else is editing this card: the form stays read-only under `warning` until the
+   * user chooses to edit anyway (or cancels).
+   */
+  holdUntilConfirmed(warning) {
+    this.held = true;
+    this.form.setLocked(true);
+    const go = h("button", { type: "button", class: "btn btn-small", onclick: () => {
+      this.held = false;
+      this.form.setLocked(false);
+      this.form.setNotice(null);
+      this.form.focus();
+    } }, PRESENCE.editAnyway);
+    this.form.setNotice([
+      h("span", { class: "notice-text" }, warning),
+      h("span", { class: "notice-buttons" }, go,
+        h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => this.done() },
+          PRESENCE.cancel)),
+    ]);
+    go.focus();
+  }
+
   /** Put `text` in the editor (an AI draft the editor picked); saving stays the editor's call. */
   useText(text) {
     this.form.setBody(text);
@@ -147,7 +180,14 @@ export class InPlaceEditor {
   seen(snippet, limit) {
     this.latest = snippet;
     this.form.setLimit(limit);
-    if (snippet.version !== this.version) this.showNotice();
+    if (snippet.version === this.version) return;
+    if (this.held) {
+      // Nothing typed yet: show their latest text, and edit from that version.
+      this.form.setValues({ body: snippet.body, url: snippet.url });
+      this.version = snippet.version;
+    } else {
+      this.showNotice();
+    }
   }
 
   showNotice() {
