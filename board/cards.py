@@ -74,6 +74,14 @@ async def _material(ctx: Ctx, material_id: int) -> Any:
 
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    return await create_post(ctx, args, approval.of_new_card(ctx.actor))
+
+
+async def create_post(
+    ctx: Ctx, args: Args, approval_: str, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A new post card from ``args`` (as ``snippet.create`` takes them), with this approval
+    and meta: what an AI drafts waits, whoever asked for it (drafting/drafter.py)."""
     platform_id = args.int("platform_id")
     ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
     body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
@@ -93,8 +101,8 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
     new_id = await ctx.db.fetchval(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
-        " created_at, updated_at, approval)"
-        " VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
+        " created_at, updated_at, approval, meta)"
+        " VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
         platform_id,
         ord_,
         body,
@@ -103,7 +111,8 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
         attached,
         ctx.actor.id,
         ctx.now,
-        approval.of_new_card(ctx.actor),
+        approval_,
+        meta or {},
     )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])

@@ -14,7 +14,7 @@ import pytest
 from tests import db
 from tests.fakes.server import serve
 from tests.fakes.webhook import Receiver
-from tests.support import Client, Running, make_user, session_cookie
+from tests.support import Client, Running, make_user, running_app, session_cookie
 
 
 @contextlib.asynccontextmanager
@@ -280,3 +280,42 @@ async def test_the_author_role_in_the_database(database_url: str) -> None:
             await conn.execute(
                 "INSERT INTO users (email, password_hash, role) VALUES ('x@example.org', 'h', 'chief')"
             )
+
+
+async def test_an_ai_draft_enters_as_a_waiting_card(database_url: str) -> None:
+    """snippet.draft: the AI's first text for a material becomes a card where asked, waiting
+    for approval even when an admin asked; an answer with no usable text, or drafting off,
+    creates nothing; an author may ask, a viewer may not."""
+    from tests.fakes.openai import FakeOpenAI
+    from tests.test_search import ROWS, insert
+    from tests.test_suggest import drafting
+
+    fake = FakeOpenAI(content='{"texts": ["Выборы: итоги ночи", "Второй"]}')
+    async with drafting(database_url, fake) as admin:
+        async with db.connect(database_url) as conn:
+            await insert(conn, ROWS[:1])
+        material = (await admin.ok("materials.search", {"q": "выборы"}))["items"][0]
+        pid = await column(admin, paused=True)
+        first = await create(admin, pid, "already here")
+        result = await admin.ok(
+            "snippet.draft", {"platform_id": pid, "material_id": material["id"], "after_id": None}
+        )
+        sid = result["id"]
+        await admin.wait_for(lambda s: admin.card(sid))
+        drafted = card(admin, sid)
+        assert drafted["body"] == "Выборы: итоги ночи" and drafted["url"] == material["url"]
+        assert drafted["approval"] == "pending" and drafted["meta"]["drafted_by"] == "newsroom-mini"
+        assert admin.queue(pid) == [sid, first]
+        fake.content = ""
+        reply = await admin.command(
+            "snippet.draft", {"platform_id": pid, "material_id": material["id"]}
+        )
+        assert reply["error"]["code"] == "unavailable"
+        assert await admin.fails("snippet.draft", {"platform_id": pid}) == "bad_request"
+        assert admin.queue(pid) == [sid, first]
+    async with running_app(database_url) as app:
+        async with signed_in(app, "author") as author:
+            reply = await author.command("snippet.draft", {"platform_id": pid, "material_id": 1})
+            assert reply["error"]["code"] == "drafting_off"
+        async with signed_in(app, "viewer") as viewer:
+            assert await viewer.fails("snippet.draft", {"platform_id": pid}) == "forbidden"

@@ -110,8 +110,13 @@ async def settle(registry: Registry) -> None:
 def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
     """This app's op table: the board's own, and the AI drafts configured from its settings."""
     drafter = Drafter(settings.extra, text_limits)
-    # Authors draft too: a suggestion only fills their editor, and what they save waits.
-    return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "author", own_units=True)}
+    # Authors draft too: a suggestion only fills their editor, and what they save waits, as
+    # every card the AI drafts does.
+    return {
+        **board_ops(),
+        "snippet.suggest": Op(drafter.suggest, "author", own_units=True),
+        "snippet.draft": Op(drafter.draft, "author", own_units=True),
+    }
 
 
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:

@@ -87,6 +87,20 @@ export function createActions({ conn, store, render, signedOut }) {
       return result;
     },
 
+    /**
+     * snippet.draft: the AI writes the new card's text from the material (it waits for an
+     * editor's approval). Takes seconds: a toast says it is on its way. Resolves {id} or null.
+     */
+    async draftFromMaterial(platformId, materialId, placement = {}) {
+      const done = toast("The AI is writing the card…", { timeout: 60_000 });
+      try {
+        return await run("snippet.draft",
+          { platform_id: platformId, material_id: materialId, ...placement }, "Could not draft the card");
+      } finally {
+        done();
+      }
+    },
+
     /** materials.search; rejects with the CommandError for the panel to show. */
     searchMaterials(args) {
       return direct("materials.search", args);

@@ -147,6 +147,10 @@ export class CardView {
       notes.push(h("p", { class: "note note-warn" },
         "Not confirmed by the network. Check the channel."));
     }
+    if (meta.drafted_by && snippet.status === "pending") {
+      notes.push(h("p", { class: "note note-ai", title: String(meta.drafted_by) }, icon("sparkle"),
+        "Written by the AI"));
+    }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
         duplicateText(meta.duplicate)));

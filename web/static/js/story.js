@@ -15,6 +15,7 @@ export const TEXT = {
   server: "Metronome",
   what: {
     "snippet.create": () => "created it",
+    "snippet.draft": () => "had the AI draft it",
     "snippet.update": (args) => {
       if ("interval_s" in args) return "changed the interval";
       if ("body" in args) return "edited the text";
