@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from board import cards, columns, publishing
+from board import cards, columns, publishing, users
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx
 from board.db import CONNECTION_ERRORS, commit_with, connect, literal, transaction
@@ -54,6 +54,11 @@ OPS: dict[str, Op] = {
     "snippet.send_now": Op(publishing.send_now, "editor"),
     "snippet.retry": Op(publishing.retry, "editor"),
     "snippet.mark_sent": Op(publishing.mark_sent, "editor"),
+    "user.list": Op(users.list_op, "admin"),
+    "user.create": Op(users.create_op, "admin"),
+    "user.update": Op(users.update_op, "admin"),
+    "user.reset_password": Op(users.reset_op, "admin"),
+    "user.passwd": Op(users.passwd_op, "viewer"),
 }
 
 
@@ -62,10 +67,18 @@ def register(name: str, handler: Handler, role: str) -> None:
     OPS[name] = Op(handler, role)
 
 
+# Arguments that are passwords (user.passwd): recorded as "***".
+PASSWORD_ARGS = ("current", "password")
+
+
 def redact(args: Any) -> Any:
-    """Arguments as recorded in events: secret values never reach the table."""
-    if isinstance(args, dict) and isinstance(args.get("secrets"), dict):
-        return {**args, "secrets": {k: "***" for k in args["secrets"]}}
+    """Arguments as recorded in events: secret values and passwords never reach the table."""
+    if not isinstance(args, dict):
+        return args
+    if isinstance(args.get("secrets"), dict):
+        args = {**args, "secrets": {k: "***" for k in args["secrets"]}}
+    if any(key in args for key in PASSWORD_ARGS):
+        args = {k: "***" if k in PASSWORD_ARGS else v for k, v in args.items()}
     return args
 
 

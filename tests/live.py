@@ -44,6 +44,8 @@ class LiveServer:
             "METRONOME_ADMIN_EMAIL": ADMIN_EMAIL,
             "METRONOME_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "METRONOME_WS_RATE": "1000",
+            # Most browser tests publish at once; the grace period's own tests set 30.
+            "METRONOME_MIN_LEAD_S": "0",
             **(env or {}),
         }
         self.log_path = data_dir / "serve.log"

@@ -54,6 +54,8 @@ def test_env(database_url: str, data_dir: str, **extra: str) -> dict[str, str]:
         "METRONOME_DATA_DIR": data_dir,
         "METRONOME_SECRET_KEY": "test-secret-key-0123456789",
         "METRONOME_MIN_INTERVAL_S": "1",
+        # Most tests publish at once; tests of the grace period (test_lead.py) set their own.
+        "METRONOME_MIN_LEAD_S": "0",
         **extra,
     }
 

@@ -42,6 +42,7 @@ from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
+from ws.sessions import close_disabled, close_user
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,10 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             hub.resync(state)
             if services.registry is not None:
                 services.registry.resync()
+            # A user disabled while notifications were lost still loses their boards.
+            await close_disabled(engine, hub)
 
-        listener = Listener(asyncpg_dsn(database_url), on_change, on_resync)
+        listener = Listener(asyncpg_dsn(database_url), on_change, on_resync, on_users=lambda note: close_user(hub, note))
         services = Services(
             settings=settings, engine=engine, clock=clock, metrics=metrics, hub=hub, listener=listener,
             config=BoardConfig(

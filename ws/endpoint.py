@@ -62,7 +62,7 @@ class BoardSocket:
             conn = DirectConnection(sansio, self._closer(websocket), name)
         else:
             conn = Connection(websocket.send_text, self._closer(websocket), name)
-        deps.hub.join(conn)
+        deps.hub.join(conn, actor.id)
         deps.metrics.connections.inc()
         try:
             # Encoded and dropped at once: a dict held for the connection's life costs ~40 KB.

@@ -18,6 +18,7 @@ import orjson
 
 from board.commands import CHANNEL
 from board.patch import compose
+from board.users import CHANNEL as USERS_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,16 @@ COALESCE_S = 0.010
 # a form that can be cut out (else None, and whoever needs bytes encodes the patch).
 OnChange = Callable[[dict[str, Any], list[int], bytes | None], None]
 OnResync = Callable[[], Awaitable[None]]
+# A user was disabled or changed role: {"user": id, "close": code} (board/users.py).
+OnUsers = Callable[[dict[str, Any]], None]
 
 
 class Listener:
-    def __init__(self, dsn: str, on_change: OnChange, on_resync: OnResync) -> None:
+    def __init__(self, dsn: str, on_change: OnChange, on_resync: OnResync, on_users: OnUsers | None = None) -> None:
         self._dsn = dsn
         self._on_change = on_change
         self._on_resync = on_resync
+        self._on_users = on_users
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self.connected = asyncio.Event()
         self.reconnects = 0
@@ -53,12 +57,22 @@ class Listener:
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         self._inbox.put_nowait(payload)
 
+    def _users_notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        # Straight on, not through the inbox: closing a user's boards does not wait for patches.
+        if self._on_users is None:
+            return
+        try:
+            self._on_users(orjson.loads(payload))
+        except Exception:
+            log.exception("a users handler failed", extra={"action": "listen.users"})
+
     def _terminated(self, _conn: Any) -> None:
         self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
 
     async def _connect(self) -> asyncpg.Connection:
         conn = await asyncpg.connect(self._dsn, server_settings={"application_name": "metronome-listen"})
         await conn.add_listener(CHANNEL, self._notified)
+        await conn.add_listener(USERS_CHANNEL, self._users_notified)
         conn.add_termination_listener(self._terminated)
         return conn
 
