@@ -35,6 +35,19 @@ ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
 class Op:
     handler: Handler
     role: str  # the least role allowed
+    # An op that calls the network (a connection check) must not hold a transaction while it
+    # waits: it runs outside any, as handler(Outside, Args), and changes nothing.
+    outside: bool = False
+
+
+@dataclass(frozen=True)
+class Outside:
+    """What an op that runs outside any transaction gets instead of a Ctx."""
+
+    engine: AsyncEngine
+    config: BoardConfig
+    actor: Actor
+    now: datetime
 
 
 OPS: dict[str, Op] = {
@@ -62,9 +75,10 @@ OPS: dict[str, Op] = {
 }
 
 
-def register(name: str, handler: Handler, role: str) -> None:
-    """Add an op from another part (the posters' publishing ops, materials search)."""
-    OPS[name] = Op(handler, role)
+def register(name: str, handler: Callable[[Any, Args], Awaitable[dict[str, Any]]], role: str, *,
+             outside: bool = False) -> None:
+    """Add an op from another part (materials search, the connection check)."""
+    OPS[name] = Op(handler, role, outside)
 
 
 # Arguments that are passwords (user.passwd): recorded as "***".
@@ -132,6 +146,8 @@ async def execute(
         if ROLE_RANK.get(actor.role, -1) < ROLE_RANK[spec.role]:
             raise Forbidden(f"{op}: needs the {spec.role} role, you are {actor.role}")
         args = Args(raw_args, op)
+        if spec.outside:
+            return Outcome(await spec.handler(Outside(engine, config, actor, now), args), {}, frozenset())  # type: ignore[arg-type]
         if op == "snippet.update":
             done = await _text_edit(engine, actor, args, raw_args, now)
             if done is not None:

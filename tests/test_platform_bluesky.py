@@ -273,3 +273,13 @@ async def test_secrets_never_appear_in_errors(fake: FakePDS, make: Callable[...,
     messages.append(str(caught.value))
     tokens = list(fake.access) + list(fake.refresh)
     assert not [m for m in messages if PASSWORD in m or "wxyz-wxyz" in m or any(t in m for t in tokens)]
+
+
+async def test_check_logs_in_and_names_the_handle(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+    """Check connection is one createSession; a wrong app password names app_password."""
+    identity = await make().check()
+    assert (identity.account, identity.url) == (f"@{HANDLE}", f"https://bsky.app/profile/{HANDLE}")
+    assert [seen.path for seen in fake.requests] == ["/xrpc/com.atproto.server.createSession"]
+    with pytest.raises(AuthRejected) as refused:
+        await make(password="wxyz-wxyz-wxyz-wxyz").check()
+    assert refused.value.field == "app_password"

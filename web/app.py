@@ -32,6 +32,7 @@ from web import (
     media_api,
     routes,
 )
+from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, create_engine, fill_pool
 from web.feeds_task import FeedPoller
 from web.metrics import Metrics
@@ -155,6 +156,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         registry = Registry(database_url, engine, services.config, clock, metrics, media_for=card_media,
                             on_secrets=redactor.add)
         services.registry = registry
+        register("platform.check", ColumnCheck(registry.http, redactor.add), "editor", outside=True)
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")

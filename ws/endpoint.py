@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +89,7 @@ class BoardSocket:
         try:
             await self._read(websocket, conn, actor, lanes)
         finally:
-            await lanes.drain()
+            await lanes.drain(everything=True)
 
     async def _read(self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes) -> None:
         deps = self.deps
@@ -141,14 +141,19 @@ class BoardSocket:
 # Commands of one connection that edit one card's own fields run side by side, this many at
 # most; any other command waits for those sent before it and runs alone.
 MAX_PARALLEL = 8
+# The lane of commands that change nothing and that no other command waits for.
+BESIDE = "beside"
 
 
-def lane(command: protocol.Command) -> int | None:
+def lane(command: protocol.Command) -> Hashable | None:
     """The card a command edits on its own, when it may run beside others; None: alone.
 
     Only snippet.update without interval_s: it locks just its card (board.cards.update_), and
     it changes no order or time, so two on different cards commute. Two on the same card run
-    in the order sent."""
+    in the order sent. A connection check changes nothing and may wait on a network for
+    seconds: it runs beside everything, nothing waits for it, and one runs at a time."""
+    if command.op == "platform.check":
+        return BESIDE
     if command.op != "snippet.update" or not isinstance(command.args, dict) or "interval_s" in command.args:
         return None
     card = command.args.get("id")
@@ -159,9 +164,9 @@ class Lanes:
     """The commands of one connection under way, and the order rule of ``lane``."""
 
     def __init__(self) -> None:
-        self.running: dict[asyncio.Task[None], int | None] = {}
+        self.running: dict[asyncio.Task[None], Hashable | None] = {}
 
-    async def submit(self, key: int | None, run: Callable[[], Awaitable[None]]) -> None:
+    async def submit(self, key: Hashable | None, run: Callable[[], Awaitable[None]]) -> None:
         """Start a command; returns when the next one may be read."""
         if key is None:
             await self.drain()
@@ -181,9 +186,10 @@ class Lanes:
         if not task.cancelled() and task.exception() is not None:
             log.error("a command task failed", exc_info=task.exception(), extra={"action": "ws.command"})
 
-    async def drain(self) -> None:
-        while self.running:
-            await asyncio.wait(list(self.running))
+    async def drain(self, everything: bool = False) -> None:
+        """Wait for the commands under way (``everything``: those beside the order too)."""
+        while waiting := [t for t, k in self.running.items() if everything or k != BESIDE]:
+            await asyncio.wait(waiting)
 
 
 def _known_ops() -> dict[str, Any]:

@@ -206,12 +206,20 @@ class FakeTelegram(FakeNetwork):
         params = {**seen.query, **{k: v if isinstance(v, str) else json.dumps(v) for k, v in seen.fields.items()}}
         method = request.path_params["method"].lower()  # method names are case-insensitive
         if method == "getme":
-            return ok({"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Metronome", "username": "metronome_bot"})
-        if method not in ("sendmessage", "sendphoto", "sendvideo"):
+            return ok(self.bot_user())
+        if method not in ("sendmessage", "sendphoto", "sendvideo", "getchat", "getchatmember"):
             return api_error(404, "Not Found")
         chat = self.find_chat(params.get("chat_id", ""))
         if chat is None:
             return api_error(400, "Bad Request: chat not found")
+        public = {k: v for k, v in chat.items() if k not in ("bot_status", "can_post")}
+        if method == "getchat":
+            return ok({**public, "accent_color_id": 0, "max_reaction_count": 11,
+                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                               "unique_gifts": False, "premium_subscription": False,
+                                               "gifts_from_channels": False}})
+        if method == "getchatmember":
+            return ok(self.member(chat, params.get("user_id", "")))
         message: dict[str, Any] = {"message_id": self._next_id, "date": int(time.time()), "chat": chat}
         if chat["type"] == "channel":
             message["sender_chat"] = chat
@@ -224,6 +232,25 @@ class FakeTelegram(FakeNetwork):
         self._next_id += 1
         self.messages.append(answer)
         return ok(answer)
+
+    def bot_user(self) -> dict[str, Any]:
+        return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Metronome", "username": "metronome_bot"}
+
+    def member(self, chat: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """The bot's membership as getChatMember answers it: ``bot_status`` in the chat's entry
+        ("administrator" unless told), ``can_post`` for a channel admin's right to post."""
+        user = self.bot_user()
+        if user_id != str(user["id"]):
+            return {"status": "left", "user": {"id": int(user_id or 0), "is_bot": False, "first_name": "?"}}
+        status = chat.get("bot_status", "administrator")
+        if status != "administrator":
+            return {"status": status, "user": user}
+        rights = dict.fromkeys(("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                                "can_delete_stories", "can_send_welcome_messages"), False)
+        return {"status": status, "user": user, **rights, "can_post_messages": chat.get("can_post", True),
+                "can_edit_messages": True}
 
     def text_message(self, params: dict[str, str], message: dict[str, Any]) -> dict[str, Any] | Response:
         text = params.get("text", "")
