@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from board import cards, columns, publishing, users
+from board import cards, columns, demo, layout, publishing, users
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx
 from board.db import CONNECTION_ERRORS, commit_with, connect, literal, transaction
@@ -58,6 +58,7 @@ OPS: dict[str, Op] = {
     "platform.resume": Op(columns.resume, "editor"),
     "platform.clear": Op(columns.clear, "editor"),
     "platform.restore": Op(columns.restore, "editor"),
+    "platform.reorder": Op(layout.reorder, "editor"),
     "snippet.create": Op(cards.create, "editor"),
     "snippet.update": Op(cards.update_, "editor"),
     "snippet.move": Op(cards.move, "editor"),
@@ -67,6 +68,7 @@ OPS: dict[str, Op] = {
     "snippet.send_now": Op(publishing.send_now, "editor"),
     "snippet.retry": Op(publishing.retry, "editor"),
     "snippet.mark_sent": Op(publishing.mark_sent, "editor"),
+    "board.demo": Op(demo.fill, "admin"),
     "user.list": Op(users.list_op, "admin"),
     "user.create": Op(users.create_op, "admin"),
     "user.update": Op(users.update_op, "admin"),

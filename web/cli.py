@@ -9,6 +9,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
@@ -117,6 +118,39 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=args.log_level,
         timeout_graceful_shutdown=10,
     )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Fill the board with demo columns (they publish to the server log only) and cards."""
+    from board.commands import execute
+    from board.context import Actor, BoardConfig
+    from board.secretbox import SecretBox
+
+    url = database_url(settings)
+    migrate(url)
+    ensure_admin(url, settings)
+    config = BoardConfig(min_interval_s=settings.min_interval_s, min_lead=timedelta(seconds=settings.min_lead_s),
+                         box=SecretBox(settings.secret_key))
+
+    async def run() -> dict[str, Any]:
+        db = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            admin = next(u for u in await users.all_users(db) if u.role == "admin" and not u.disabled)
+        finally:
+            await db.close()
+        engine = create_engine(url, pool_size=1)
+        try:
+            outcome = await execute(engine, config, Actor(admin.id, admin.email, "admin"), "board.demo", {},
+                                    datetime.now(UTC))
+        finally:
+            await engine.dispose()
+        return outcome.result
+
+    made = asyncio.run(run())
+    print(f"Added {len(made['columns'])} demo columns (three publish to the server log, one is a drafts inbox),"
+          f" {len(made['materials'])} materials and {len(made['cards'])} cards.")
+    print(f"Open the board: the first card goes out within {settings.min_lead_s + 60:g} s; drag cards to change the order.")
     return 0
 
 
@@ -231,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(run=cmd_migrate)
+    sub.add_parser("demo", help="fill the board with demo columns, materials and cards to try it").set_defaults(
+        run=cmd_demo)
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
