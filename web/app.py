@@ -28,6 +28,7 @@ from poster.media import CardMedia
 from poster.registry import Registry
 from web import (
     auth,
+    docs,
     materials_api,  # registers the materials and feed ops
     media_api,
     routes,
@@ -211,6 +212,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
+            Route("/docs/{name}", docs.page),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],
