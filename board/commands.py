@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from board import cards, columns, demo, layout, publishing, users
+from board import cards, columns, demo, layout, publishing, secret_names, users
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx
 from board.db import CONNECTION_ERRORS, commit_with, connect, literal, transaction
@@ -59,6 +59,7 @@ OPS: dict[str, Op] = {
     "platform.clear": Op(columns.clear, "editor"),
     "platform.restore": Op(columns.restore, "editor"),
     "platform.reorder": Op(layout.reorder, "editor"),
+    "platform.secret_names": Op(secret_names.names, "admin"),
     "snippet.create": Op(cards.create, "editor"),
     "snippet.update": Op(cards.update_, "editor"),
     "snippet.move": Op(cards.move, "editor"),

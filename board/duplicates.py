@@ -47,7 +47,7 @@ async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
     went_out = func.coalesce(snippets.c.finished_at, snippets.c.updated_at)
     earlier = (
         await ctx.conn.execute(
-            select(snippets.c.id, snippets.c.status)
+            select(snippets.c.id, snippets.c.status, snippets.c.body)
             .where(
                 snippets.c.platform_id == card.platform_id,
                 snippets.c.url == card.url,
@@ -65,7 +65,7 @@ async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
     ).first()
     if earlier is None:
         return None
-    return {"snippet_id": earlier.id, "status": earlier.status}
+    return {"snippet_id": earlier.id, "status": earlier.status, "body": earlier.body}
 
 
 async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
@@ -74,7 +74,8 @@ async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
     Call it after the card's row is written and before its patch is taken, so the patch
     carries the flag.
     """
-    found = await find(ctx, snippet_id)
+    earlier = await find(ctx, snippet_id)
+    found = None if earlier is None else {"snippet_id": earlier["snippet_id"], "status": earlier["status"]}
     meta = await ctx.conn.scalar(select(snippets.c.meta).where(snippets.c.id == snippet_id))
     meta = dict(meta or {})
     if meta.get("duplicate") != found:
@@ -83,10 +84,16 @@ async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
         else:
             meta["duplicate"] = found
         await ctx.conn.execute(update(snippets).where(snippets.c.id == snippet_id).values(meta=meta))
-    if found is None:
+    if earlier is None or found is None:
         return {}
     verb = "was already sent" if found["status"] in ("sent", "needs_check") else "is already queued"
     return {
-        "warning": f"this link {verb} on this column (card {found['snippet_id']})",
+        # The earlier card by its words, as the editor knows it (its id means nothing to them).
+        "warning": f"this link {verb} on this column: “{excerpt(earlier['body'])}”",
         "duplicate": found,
     }
+
+
+def excerpt(body: str, length: int = 60) -> str:
+    flat = " ".join((body or "").split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"

@@ -53,7 +53,7 @@ class WebhookAdapter(Adapter):
         url = self.column.settings["url"]
         response = await send(lambda: self.http.get(url, headers=self.headers(), timeout=self.timeout()))
         status = response.status_code
-        where = f"{response.url.host}{response.url.path}"
+        where = f"{response.url.netloc.decode()}{response.url.path}"
         if status in (401, 403):
             raise AuthRejected(f"HTTP {status} from {where}: {short_body(response, 200)}", field="token")
         if status in (404, 410):

@@ -75,7 +75,7 @@ async def test_webhook_answers_unreachable_and_missing(admin: Client) -> None:
     receiver = Receiver()
     async with serve(receiver.app()) as base:
         ok = await admin.ok("platform.check", {"kind": "webhook", "settings": {"url": f"{base}/hook"}})
-        assert ok == {"ok": True, "account": "127.0.0.1/hook", "url": f"{base}/hook"}
+        assert ok == {"ok": True, "account": f"{base.removeprefix('http://')}/hook", "url": f"{base}/hook"}
         missing = await admin.ok("platform.check", {"kind": "webhook", "settings": {"url": f"{base}/nothing"}})
         assert (missing["error"]["type"], missing["error"]["field"]) == ("rejected", "url")
     assert receiver.received == [], "a check posts nothing"
@@ -120,3 +120,11 @@ async def test_log_and_drafts_have_no_account_to_ask_about(admin: Client) -> Non
     """The server log and a drafts inbox answer at once, asking no one."""
     assert await admin.ok("platform.check", {"kind": "log", "settings": {}}) == {"ok": True, "account": "the server log"}
     assert (await admin.ok("platform.check", {"kind": "drafts"}))["account"] == "nowhere (an inbox)"
+
+
+async def test_secret_names_never_values(admin: Client, editor: Client, telegram: FakeTelegram) -> None:
+    """The dialog learns which secrets are set, by name; never a value; admins only."""
+    column = (await admin.ok("platform.create", {"name": "Telegram", "interval_s": 3600, "paused": True,
+                                                 **telegram_args(telegram)}))["id"]
+    assert await admin.ok("platform.secret_names", {"id": column}) == {"id": column, "names": ["bot_token"]}
+    assert await editor.fails("platform.secret_names", {"id": column}) == "forbidden"

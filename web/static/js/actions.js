@@ -4,6 +4,7 @@
 import { confirmDialog, intervalDialog, textDialog } from "./dialogs.js";
 import { errorToast, toast } from "./toasts.js";
 import { interval } from "./time.js";
+import { M } from "./messages.js";
 
 const MESSAGES = {
   disconnected: "Not connected to the server: try again when the board is back online",
@@ -238,6 +239,62 @@ export function createActions({ conn, store, render, signedOut }) {
       const result = await run("platform.update", { id: platformId, interval_s: seconds },
         `Could not set the interval to ${interval(seconds)}`);
       return result !== null;
+    },
+
+    // --- columns (admins) -----------------------------------------------------------
+
+    /** platform.create; rejects with the CommandError for the dialog to place by field. */
+    createColumn(args) {
+      return direct("platform.create", args);
+    },
+
+    updateColumn(args) {
+      return direct("platform.update", args);
+    },
+
+    async deleteColumn(platformId) {
+      return (await run("platform.delete", { id: platformId }, "Could not delete the column")) !== null;
+    },
+
+    /** platform.check: the network's answer ({ok, account…} or {ok: false, error}). */
+    checkColumn(args) {
+      return direct("platform.check", args);
+    },
+
+    /** The names of the secrets a column holds (never their values). */
+    async secretNames(platformId) {
+      const result = await run("platform.secret_names", { id: platformId }, "Could not read the column");
+      return result?.names ?? [];
+    },
+
+    reorderColumns(ids) {
+      return run("platform.reorder", { ids }, M.columnMoved);
+    },
+
+    async fillDemo() {
+      if (await run("board.demo", {}, "Could not add the demo columns")) toast(M.demoAdded);
+    },
+
+    // --- users -----------------------------------------------------------------------
+
+    listUsers() {
+      return direct("user.list", {});
+    },
+
+    createUser(args) {
+      return direct("user.create", args);
+    },
+
+    updateUser(args) {
+      return run("user.update", args, "Could not change the user");
+    },
+
+    resetPassword(id) {
+      return run("user.reset_password", { id }, "Could not set a new password");
+    },
+
+    changePassword(args) {
+      return direct("user.passwd", args);
     },
 
     askInterval(platform) {

@@ -2,10 +2,10 @@
 
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
-import { suggestTool } from "./suggest.js";
-import { toast } from "./toasts.js";
+import { M } from "./messages.js";
 import { isInbox } from "./networks.js";
-import { clock, fullTime, interval, relative } from "./time.js";
+import { suggestTool } from "./suggest.js";
+import { clock, countingDown, fullTime, interval, relative } from "./time.js";
 
 const STATUS_LABEL = {
   pending: "Queued",
@@ -51,10 +51,21 @@ function duplicateText(duplicate) {
   return "This link is already on the board";
 }
 
-/** Sets an element's relative-time text and keeps its timestamp for the 30 s refresh. */
-export function setRelative(el, iso) {
+/** Sets an element's relative-time text and keeps its timestamp for the refresh (a countdown
+within the minute, by the second). */
+export function setRelative(el, iso, now = Date.now()) {
   setAttr(el, "data-time", iso || null);
-  setText(el, iso ? relative(iso) : "");
+  setText(el, iso ? relative(iso, now) : "");
+  el.classList.toggle("is-countdown", !!iso && countingDown(iso, now));
+}
+
+/** A failure's plain words, with the network's own text one click away. */
+export function failureNote(kind, status, raw) {
+  const words = M.explain(kind, status, raw);
+  return h("div", { class: "note note-error failure" }, icon("warning"),
+    h("div", { class: "failure-text" }, h("p", { class: "failure-title" }, words.title),
+      h("p", { class: "failure-hint" }, words.hint),
+      raw ? h("details", { class: "raw" }, h("summary", {}, M.details), h("code", {}, String(raw))) : null));
 }
 
 /** A post card. `ctx` = {actions, canEdit()}. */
@@ -75,11 +86,10 @@ export class CardView {
     this.avatar = h("span", { class: "avatar", "aria-hidden": "true" });
     this.editorLabel = h("span", { class: "visually-hidden" });
     this.actions = h("div", { class: "card-actions" });
-    this.view = h("div", { class: "card-view" },
-      this.body, this.link, this.notes,
-      h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
-        this.editorLabel, this.avatar),
-      this.actions);
+    // The actions float over the meta line (times, who edited), never over the text.
+    this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
+      this.editorLabel, this.avatar);
+    this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     this.el = h("article", { class: "card", tabindex: "0" }, this.view);
     this.el.addEventListener("dblclick", (event) => {
       if (event.target.closest("a, button")) return;
@@ -91,11 +101,7 @@ export class CardView {
     this.snippet = snippet;
     this.platform = platform;
     const editable = this.ctx.canEdit();
-    if (this.editor && snippet.status !== "pending") {
-      this.stopEdit();
-      toast("The card you were editing left the queue; your changes were not saved.", { kind: "error" });
-      return;
-    }
+    // An editor whose card left the queue was handed to the column by the board (board.js keep).
     if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
     const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
     if (signature === this.signature) return;
@@ -133,12 +139,8 @@ export class CardView {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
         icon("external"), "View the post"));
     }
-    if ((snippet.status === "failed" || snippet.status === "needs_check") && meta.error) {
-      notes.push(h("p", { class: "note note-error" }, icon("warning"), String(meta.error)));
-    }
-    if (snippet.status === "needs_check") {
-      notes.push(h("p", { class: "note note-warn" },
-        "Not confirmed by the network. Check the channel."));
+    if (snippet.status === "failed" || snippet.status === "needs_check") {
+      notes.push(failureNote(this.platform?.kind, snippet.status, meta.error));
     }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
@@ -200,8 +202,11 @@ export class CardView {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
         icon("retry"), "Send again"));
     }
-    const kind = snippet.status === "pending" ? "card-actions is-overlay" : "card-actions is-row";
+    const overlay = snippet.status === "pending";
+    const kind = overlay ? "card-actions is-overlay" : "card-actions is-row";
     if (this.actions.className !== kind) this.actions.className = kind;
+    const home = overlay ? this.meta : this.view;
+    if (this.actions.parentNode !== home) home.append(this.actions);
     this.actions.replaceChildren(...buttons);
     this.actions.hidden = buttons.length === 0;
   }
@@ -227,14 +232,21 @@ export class CardView {
   }
 
   stopEdit() {
-    if (!this.editor) return;
+    if (!this.dropEditor()) return;
+    this.update(this.snippet, this.platform);
+    this.el.focus();
+  }
+
+  /** Close the editor without saving or redrawing; returns what it held ({values, changed}). */
+  dropEditor() {
+    if (!this.editor) return null;
+    const held = { values: this.editor.form.values(), changed: this.editor.changed() };
     this.editor.el.remove();
     this.editor = null;
     this.view.hidden = false;
     this.el.classList.remove("is-editing");
     this.signature = "";
-    this.update(this.snippet, this.platform);
-    this.el.focus();
+    return held;
   }
 }
 

@@ -12,7 +12,7 @@ function length(text) {
  * onSubmit({body, url}, button) may return a promise; the form is busy until it settles.
  */
 export function cardForm({ limit = null, body = "", url = "", submitLabel, extraSubmit = null,
-  onSubmit, onCancel, label, tools = [], below = null }) {
+  onSubmit, onCancel, label, tools = [], below = null, cancelLabel = "Cancel" }) {
   const textarea = h("textarea", {
     name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
     "aria-label": `${label}: text`,
@@ -30,7 +30,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
     type: "submit", class: "btn btn-small", value: "extra", title: extraSubmit.title,
   }, extraSubmit.label);
   const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
-    "Cancel");
+    cancelLabel);
   const form = h("form", { class: "card-form", novalidate: true },
     h("div", { class: "text-box" }, textarea, counter), link, notice, below,
     h("div", { class: "form-footer" }, ...tools, tools.length ? h("span", { class: "spacer" }) : null,
@@ -86,6 +86,8 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       textarea.focus();
       textarea.setSelectionRange(textarea.value.length, textarea.value.length);
     },
+    /** What the form holds now, as typed. */
+    values: () => ({ body: textarea.value, url: link.value }),
     setValues: ({ body: newBody, url: newUrl }) => {
       textarea.value = newBody ?? "";
       link.value = newUrl ?? "";
@@ -116,6 +118,7 @@ export class InPlaceEditor {
   constructor(snippet, { limit, save, done, tools = [], below = null }) {
     this.version = snippet.version;
     this.latest = snippet;
+    this.original = { body: snippet.body ?? "", url: snippet.url ?? "" };
     this.conflicted = false;
     this.form = cardForm({
       limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: "Save", label: "Edit card",
@@ -135,6 +138,12 @@ export class InPlaceEditor {
 
   focus() {
     this.form.focus();
+  }
+
+  /** Whether the editor holds text that was never saved. */
+  changed() {
+    const now = this.form.values();
+    return now.body.trim() !== this.original.body.trim() || now.url.trim() !== this.original.url.trim();
   }
 
   /** Put `text` in the editor (an AI draft the editor picked); saving stays the editor's call. */
