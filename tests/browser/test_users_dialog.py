@@ -7,10 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 from playwright.async_api import expect
 
 from tests.browser.helpers import eventually, shoot_dialog
 from tests.support import PASSWORD, make_user
+
+
+async def signs_in(server, email: str, password: str) -> bool:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        return (await http.post("/api/login", json={"email": email, "password": password})).status_code == 200
 
 
 async def test_users_dialog_adds_changes_and_disables(open_page, browser, live_server):
@@ -71,10 +77,8 @@ async def test_users_dialog_dark_and_a_new_password(open_page, live_server):
     await expect(dialog.locator(".one-time-password")).to_be_visible()
     fresh = await dialog.locator(".one-time-password").inner_text()
     await shoot_dialog(page, "users-dialog-dark")
-    import httpx
-
-    assert httpx.post(live_server.url + "/api/login", json={"email": email, "password": PASSWORD}).status_code == 401
-    assert httpx.post(live_server.url + "/api/login", json={"email": email, "password": fresh}).status_code == 200
+    assert await signs_in(live_server, email, PASSWORD) is False
+    assert await signs_in(live_server, email, fresh) is True
 
 
 async def test_own_password_change(open_page, live_server):
@@ -103,11 +107,7 @@ async def test_own_password_change(open_page, live_server):
         await dialog.get_by_role("button", name="Change password").click()
         await expect(dialog).to_be_hidden()
         await expect(page.locator(".toast", has_text="Password changed")).to_be_visible()
-    import httpx
-
-    await eventually(lambda: httpx.post(live_server.url + "/api/login",
-                                        json={"email": email, "password": "a brand new password"}).status_code == 200,
-                     what="the new password")
+    await eventually(lambda: signs_in(live_server, email, "a brand new password"), what="the new password")
 
 
 async def test_a_wrong_password_logs_no_console_error(open_page, live_server):
