@@ -195,11 +195,16 @@ export function createActions({ conn, store, render, signedOut }) {
       if (!platform) return;
       const queue = store.queue(platform.id);
       const index = queue.findIndex((s) => s.id === id);
+      // The interval in force at this card: the column's, or that of an interval card above it.
+      const above = queue.slice(0, index).filter((s) => s.kind === "interval").at(-1);
+      const current = above?.interval_s ?? platform.interval_s;
       const seconds = await intervalDialog({
         title: "Interval from here",
-        message: `From this card on, ${platform.name} publishes every…`,
-        seconds: platform.interval_s,
+        message: `From this card on, ${platform.name} publishes every… (now every ${interval(current)})`,
+        seconds: current >= 3600 ? current / 2 : current * 2,
         okLabel: "Insert",
+        unlike: current,
+        unlikeMessage: M.sameInterval(interval(current)),
       });
       if (!seconds) return;
       const after = index > 0 ? queue[index - 1].id : null;

@@ -56,8 +56,11 @@ function splitSeconds(seconds) {
   return [seconds || 60, 1];
 }
 
-/** Ask for an interval in seconds (presets plus any number of s/min/h); null if cancelled. */
-export function intervalDialog({ title, message, seconds = 3600, okLabel = "Set" }) {
+/**
+ * Ask for an interval in seconds (presets plus any number of s/min/h); null if cancelled.
+ * `unlike` (seconds): a value that would change nothing, refused with `unlikeMessage`.
+ */
+export function intervalDialog({ title, message, seconds = 3600, okLabel = "Set", unlike = null, unlikeMessage = "" }) {
   const [value, unit] = splitSeconds(seconds);
   const amount = h("input", {
     type: "number", name: "amount", min: "1", step: "any", required: true, value: String(value),
@@ -65,6 +68,10 @@ export function intervalDialog({ title, message, seconds = 3600, okLabel = "Set"
   });
   const unitSelect = h("select", { name: "unit", class: "input", "aria-label": "Unit" },
     UNITS.map(([label, factor]) => h("option", { value: String(factor), selected: factor === unit }, label)));
+  const chosen = () => Math.max(1, Math.round(Number(amount.value) * Number(unitSelect.value)));
+  const same = () => amount.setCustomValidity(unlike !== null && chosen() === unlike ? unlikeMessage : "");
+  amount.addEventListener("input", same);
+  unitSelect.addEventListener("change", same);
   const presets = h("div", { class: "preset-row", role: "group", "aria-label": "Presets" },
     PRESET_MINUTES.map((minutes) => h("button", {
       type: "button",
@@ -72,12 +79,14 @@ export function intervalDialog({ title, message, seconds = 3600, okLabel = "Set"
       onclick: () => {
         amount.value = String(minutes);
         unitSelect.value = "60";
+        same();
       },
     }, formatInterval(minutes * 60))));
+  same();
   return ask({
     title, message, okLabel,
     fields: [presets, h("div", { class: "field-row" }, h("span", {}, "every"), amount, unitSelect)],
-    read: () => Math.max(1, Math.round(Number(amount.value) * Number(unitSelect.value))),
+    read: chosen,
   });
 }
 

@@ -113,6 +113,9 @@ export const M = {
   keptAdded: "Added your text as a new card",
   keptBack: "The card came back: your edit is open again.",
 
+  // Interval from here
+  sameInterval: (every) => `It is already every ${every} here: choose another interval`,
+
   // Countdown
   dueIn: (seconds) => `in ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`,
 
