@@ -16,6 +16,8 @@ from tests.support import PASSWORD, make_user
 TOKEN = "123456789:AAHfakeTOKENfor-tests_0123456789abcd"
 WRONG_TOKEN = "123456789:AAHwrongTOKENfor-tests_012345678abc"
 MASTODON_TOKEN = "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0"
+# A check may wait for the network, and the first of a kind imports its client library.
+CHECK_MS = 20_000
 CHANNEL = {"id": -1001234567890, "type": "channel", "title": "City News", "username": "citynews"}
 
 
@@ -54,7 +56,7 @@ async def test_webhook_column_from_first_screen_to_delete(open_page, board, live
         await expect(dialog.get_by_label("URL")).to_have_attribute("aria-invalid", "true")
         await dialog.get_by_label("URL").fill(f"{base}/hook")
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.get_by_role("status").filter(has_text="The address answers")).to_be_visible()
+        await expect(dialog.get_by_role("status").filter(has_text="The address answers")).to_be_visible(timeout=CHECK_MS)
         assert receiver.received == [], "checking posts nothing"
         await dialog.get_by_role("button", name="Add").click()
         await expect(dialog).to_be_hidden()
@@ -102,14 +104,14 @@ async def test_telegram_column_checked_against_the_bot_api(open_page, board):
         await dialog.get_by_label("Bot token").fill(WRONG_TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
         refused = "Telegram refused the bot token. Copy it again from @BotFather."
-        await expect(dialog.locator(".check-result")).to_contain_text(refused)
+        await expect(dialog.locator(".check-result")).to_contain_text(refused, timeout=CHECK_MS)
         await expect(dialog.locator('[data-field="bot_token"] .field-error')).to_have_text(refused)
         await dialog.locator(".check-result summary").click()
         await expect(dialog.locator(".check-result code")).to_contain_text("Unauthorized")
         await dialog.get_by_label("Bot token").fill(TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
         await expect(dialog.locator(".check-result")).to_have_text(
-            "Telegram says: posts as @metronome_bot to City News (@citynews).")
+            "Telegram says: posts as @metronome_bot to City News (@citynews).", timeout=CHECK_MS)
         await shoot_dialog(page, "column-dialog-light")
         await dialog.get_by_role("button", name="Add").click()
         made = await eventually(lambda: named(board, "Telegram @citynews"), what="the Telegram column")
@@ -120,10 +122,10 @@ async def test_telegram_column_checked_against_the_bot_api(open_page, board):
         dialog = page.get_by_role("dialog")
         await expect(dialog.locator('[data-field="bot_token"] .secret-state')).to_have_text("set")
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("posts as @metronome_bot")
+        await expect(dialog.locator(".check-result")).to_contain_text("posts as @metronome_bot", timeout=CHECK_MS)
         await dialog.get_by_label("Bot token").fill(WRONG_TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("Telegram refused the bot token")
+        await expect(dialog.locator(".check-result")).to_contain_text("Telegram refused the bot token", timeout=CHECK_MS)
         await dialog.get_by_role("button", name="Cancel").click()
         await expect(dialog).to_be_hidden()
         assert fake.messages == [], "no check, no edit posted anything"
@@ -146,10 +148,10 @@ async def test_mastodon_column_and_the_dark_dialog(open_page, board):
         await dialog.get_by_label("Access token").fill(MASTODON_TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
         await expect(dialog.locator('[data-field="instance_url"] .field-error')).to_have_text(
-            "That address is not a Mastodon instance.")
+            "That address is not a Mastodon instance.", timeout=CHECK_MS)
         await dialog.get_by_label("Instance URL").fill(fake.base_url)
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("Mastodon says: posts as City News (@newsroom@127.0.0.1)")
+        await expect(dialog.locator(".check-result")).to_contain_text("Mastodon says: posts as City News (@newsroom@127.0.0.1)", timeout=CHECK_MS)
         await shoot_dialog(page, "column-dialog-dark")
         await dialog.get_by_role("button", name="Add").click()
         made = await eventually(lambda: named(board, "Mastodon @newsroom"), what="the Mastodon column")
@@ -173,7 +175,9 @@ async def test_columns_are_moved_by_their_headers(open_page, board):
     third = await board.column("Third")
     page = await open_page()
     other = await open_page()
-    await column(page, third).locator(".column-header").drag_to(column(page, first).locator(".column-name"))
+    # Dropped over the left half of the first column: it goes before it.
+    await column(page, third).locator(".column-header").drag_to(column(page, first).locator(".column-header"),
+                                                                 target_position={"x": 20, "y": 20})
 
     async def order(on: Page) -> list[int]:
         ids = await on.locator("[data-platform-id]").evaluate_all("els => els.map(e => Number(e.dataset.platformId))")

@@ -44,8 +44,9 @@ export class ColumnView {
     this.badge = h("span", { class: "badge" });
     this.alert = h("button", { type: "button", class: "alert-badge", hidden: true, title: M.failuresTitle,
       onclick: () => this.showTroubles() });
+    // Shown over the name's end while the header is hovered or focused: the name keeps its width.
     this.edit = iconButton("settings", M.editColumn(platform.name), () => ctx.onEditColumn?.(this.platform),
-      "icon-btn");
+      "icon-btn column-edit");
     this.next = h("span", { class: "column-next-label" });
     this.nextClock = h("time", { class: "column-next-clock" });
     this.nextRel = h("span", { class: "column-next-rel rel" });
@@ -59,10 +60,10 @@ export class ColumnView {
     this.add = iconButton("plus", "New card", () => this.openComposer());
     this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
     this.header = h("header", { class: "column-header" },
-      h("div", { class: "column-title" }, this.icon, this.name, this.alert),
+      h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
       h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add, this.edit));
+      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add));
 
     // Unsaved text of an edit whose card left the queue (board.js keep), offered back here.
     this.keptSlot = h("div", { class: "kept-slot" });
