@@ -329,7 +329,15 @@ def profiling(target: Target, clients: int, opts: argparse.Namespace) -> Iterato
         return
     out = Path(opts.profile) / f"{target.name}-{clients}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["py-spy", "record", "--pid", str(target.process.pid), "--format", "raw", "--nonblocking"]
+    argv = [
+        "py-spy",
+        "record",
+        "--pid",
+        str(target.process.pid),
+        "--format",
+        "raw",
+        "--nonblocking",
+    ]
     argv += ["--rate", "200", "--output", str(out)]
     spy = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

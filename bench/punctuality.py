@@ -606,7 +606,17 @@ def profile(pid: int, opts: argparse.Namespace, name: str) -> subprocess.Popen[b
         return None
     out = Path(opts.profile) / f"{name}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "100", "--nonblocking"]
+    argv = [
+        "py-spy",
+        "record",
+        "--pid",
+        str(pid),
+        "--format",
+        "raw",
+        "--rate",
+        "100",
+        "--nonblocking",
+    ]
     log(f"  profile: {out}")
     return subprocess.Popen(
         [*argv, "--output", str(out)],
@@ -693,7 +703,10 @@ async def judge(
         first.setdefault(snippet_id, arrived)
     figures.lateness = [first[i] - due[i] for i in expected if i in first and i in due]
     if dump:
-        lines = (f"{i} {due[i]:.6f} {first[i]:.6f}\n" for i in sorted(expected & first.keys() & due.keys(), key=due.__getitem__))
+        lines = (
+            f"{i} {due[i]:.6f} {first[i]:.6f}\n"
+            for i in sorted(expected & first.keys() & due.keys(), key=due.__getitem__)
+        )
         await asyncio.to_thread(Path(dump).write_text, "".join(lines))
     for snippet_id, announced in figures.ws.get("taken", {}).items():
         if announced is None or snippet_id not in due:

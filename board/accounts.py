@@ -10,11 +10,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board.context import Actor
-from board.tables import ROLES, api_tokens, sessions, users
+from board.db import Db, fetch, fetchrow
+from board.tables import ROLES
 
 SESSION_TTL = timedelta(days=14)
 _hasher = PasswordHasher()
@@ -41,38 +40,41 @@ def normalize_email(email: str) -> str:
     return email
 
 
-async def create_user(conn: AsyncConnection, email: str, password: str, role: str) -> int:
+async def create_user(db: Db, email: str, password: str, role: str) -> int:
     if role not in ROLES:
         raise AccountError(f"expected role to be one of {', '.join(ROLES)}, got {role!r}")
     if len(password) < 8:
         raise AccountError("expected a password of at least 8 characters")
     email = normalize_email(email)
-    if await conn.scalar(select(users.c.id).where(users.c.email == email)):
+    if await db.fetchval("SELECT id FROM users WHERE email = $1", email):
         raise AccountError(f"a user with e-mail {email} already exists")
-    user_id: int = await conn.scalar(
-        users.insert().values(email=email, password_hash=_hasher.hash(password), role=role).returning(users.c.id)
+    user_id: int = await db.fetchval(
+        "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
+        email,
+        _hasher.hash(password),
+        role,
     )
     return user_id
 
 
-async def list_users(conn: AsyncConnection) -> list[Any]:
-    return list(await conn.execute(select(users).order_by(users.c.id)))
+async def list_users(db: Db) -> list[Any]:
+    return await fetch(db, "SELECT * FROM users ORDER BY id")
 
 
-async def count_users(conn: AsyncConnection) -> int:
-    return int(await conn.scalar(select(func.count()).select_from(users)) or 0)
+async def count_users(db: Db) -> int:
+    return int(await db.fetchval("SELECT count(*) FROM users") or 0)
 
 
 def _actor(row: Any) -> Actor:
     return Actor(id=row.id, email=row.email, role=row.role)
 
 
-async def authenticate(conn: AsyncConnection, email: str, password: str) -> Actor | None:
+async def authenticate(db: Db, email: str, password: str) -> Actor | None:
     try:
         email = normalize_email(email)
     except AccountError:
         return None
-    row = (await conn.execute(select(users).where(users.c.email == email, users.c.disabled.is_(False)))).first()
+    row = await fetchrow(db, "SELECT * FROM users WHERE email = $1 AND NOT disabled", email)
     try:
         _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
@@ -80,50 +82,55 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> Acto
     return _actor(row) if row else None
 
 
-async def start_session(conn: AsyncConnection, user_id: int, now: datetime) -> str:
+async def start_session(db: Db, user_id: int, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
-    await conn.execute(
-        sessions.insert().values(token_hash=hash_token(token), user_id=user_id, created_at=now, expires_at=now + SESSION_TTL)
+    await db.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        hash_token(token),
+        user_id,
+        now,
+        now + SESSION_TTL,
     )
     return token
 
 
-async def end_session(conn: AsyncConnection, token: str, now: datetime) -> None:
-    await conn.execute(update(sessions).where(sessions.c.token_hash == hash_token(token)).values(ended_at=now))
+async def end_session(db: Db, token: str, now: datetime) -> None:
+    await db.execute(
+        "UPDATE sessions SET ended_at = $2 WHERE token_hash = $1", hash_token(token), now
+    )
 
 
-async def session_actor(conn: AsyncConnection, token: str, now: datetime) -> Actor | None:
-    row = (
-        await conn.execute(
-            select(users)
-            .join(sessions, sessions.c.user_id == users.c.id)
-            .where(
-                sessions.c.token_hash == hash_token(token),
-                sessions.c.ended_at.is_(None),
-                sessions.c.expires_at > now,
-                users.c.disabled.is_(False),
-            )
-        )
-    ).first()
+async def session_actor(db: Db, token: str, now: datetime) -> Actor | None:
+    row = await fetchrow(
+        db,
+        "SELECT u.* FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1"
+        " AND s.ended_at IS NULL AND s.expires_at > $2 AND NOT u.disabled",
+        hash_token(token),
+        now,
+    )
     return _actor(row) if row else None
 
 
-async def create_token(conn: AsyncConnection, email: str, name: str) -> str:
+async def create_token(db: Db, email: str, name: str) -> str:
     email = normalize_email(email)
-    user_id = await conn.scalar(select(users.c.id).where(users.c.email == email))
+    user_id = await db.fetchval("SELECT id FROM users WHERE email = $1", email)
     if user_id is None:
         raise AccountError(f"no user with e-mail {email}")
     token = "mtr_" + secrets.token_urlsafe(32)
-    await conn.execute(api_tokens.insert().values(user_id=user_id, name=name, token_hash=hash_token(token)))
+    await db.execute(
+        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3)",
+        user_id,
+        name,
+        hash_token(token),
+    )
     return token
 
 
-async def token_actor(conn: AsyncConnection, token: str) -> Actor | None:
-    row = (
-        await conn.execute(
-            select(users)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None), users.c.disabled.is_(False))
-        )
-    ).first()
+async def token_actor(db: Db, token: str) -> Actor | None:
+    row = await fetchrow(
+        db,
+        "SELECT u.* FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = $1"
+        " AND t.revoked_at IS NULL AND NOT u.disabled",
+        hash_token(token),
+    )
     return _actor(row) if row else None

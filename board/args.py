@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
 class Args:
     """A command's ``args`` object, read field by field."""
 
-    def __init__(self, raw: Any, op: str) -> None:
+    def __init__(self, raw: Any, op: builtins.str) -> None:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
@@ -31,20 +32,27 @@ class Args:
         self.raw: Mapping[str, Any] = raw
         self.op = op
 
-    def has(self, name: str) -> bool:
+    def has(self, name: builtins.str) -> bool:
         return name in self.raw
 
-    def _fail(self, name: str, expected: str, value: Any) -> BadRequest:
+    def _fail(self, name: builtins.str, expected: builtins.str, value: Any) -> BadRequest:
         return BadRequest(f"{self.op}: expected {name} to be {expected}, got {_type_name(value)}")
 
-    def _get(self, name: str, required: bool) -> Any:
+    def _get(self, name: builtins.str, required: builtins.bool) -> Any:
         if name not in self.raw:
             if required:
                 raise BadRequest(f"{self.op}: missing required argument {name!r}")
             return _MISSING
         return self.raw[name]
 
-    def int(self, name: str, *, required: bool = True, nullable: bool = False, minimum: int | None = None) -> Any:
+    def int(
+        self,
+        name: builtins.str,
+        *,
+        required: builtins.bool = True,
+        nullable: builtins.bool = False,
+        minimum: builtins.int | None = None,
+    ) -> Any:
         value = self._get(name, required)
         if value is _MISSING or (value is None and nullable):
             return None
@@ -61,7 +69,9 @@ class Args:
             raise BadRequest(f"{self.op}: {name} is out of range")
         return value
 
-    def number(self, name: str, *, required: bool = True) -> float | None:
+    def number(
+        self, name: builtins.str, *, required: builtins.bool = True
+    ) -> builtins.float | None:
         value = self._get(name, required)
         if value is _MISSING:
             return None
@@ -71,7 +81,15 @@ class Args:
             raise BadRequest(f"{self.op}: {name} is out of range")
         return float(value)
 
-    def str(self, name: str, *, required: bool = True, nullable: bool = False, max_len: int = 10_000, allow_empty: bool = True) -> Any:
+    def str(
+        self,
+        name: builtins.str,
+        *,
+        required: builtins.bool = True,
+        nullable: builtins.bool = False,
+        max_len: builtins.int = 10_000,
+        allow_empty: builtins.bool = True,
+    ) -> Any:
         value = self._get(name, required)
         if value is _MISSING or (value is None and nullable):
             return None
@@ -83,7 +101,7 @@ class Args:
             raise BadRequest(f"{self.op}: {name} must not be empty")
         return value
 
-    def bool(self, name: str, *, required: bool = True) -> bool | None:
+    def bool(self, name: builtins.str, *, required: builtins.bool = True) -> builtins.bool | None:
         value = self._get(name, required)
         if value is _MISSING:
             return None
@@ -91,7 +109,9 @@ class Args:
             raise self._fail(name, "true or false", value)
         return value
 
-    def obj(self, name: str, *, required: bool = True) -> dict[str, Any] | None:
+    def obj(
+        self, name: builtins.str, *, required: builtins.bool = True
+    ) -> dict[builtins.str, Any] | None:
         value = self._get(name, required)
         if value is _MISSING or value is None:
             return None
@@ -99,7 +119,9 @@ class Args:
             raise self._fail(name, "an object", value)
         return value
 
-    def int_list(self, name: str, *, max_items: int = 10_000) -> list[int]:
+    def int_list(
+        self, name: builtins.str, *, max_items: builtins.int = 10_000
+    ) -> list[builtins.int]:
         value = self._get(name, True)
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
@@ -109,8 +131,8 @@ class Args:
             raise BadRequest(f"{self.op}: {name} has too many items ({len(value)} > {max_items})")
         return list(value)
 
-    def url(self, name: str, *, required: bool = False) -> str | None:
-        value = self.str(name, required=required, nullable=True, max_len=4096)
+    def url(self, name: builtins.str, *, required: builtins.bool = False) -> builtins.str | None:
+        value: builtins.str | None = self.str(name, required=required, nullable=True, max_len=4096)
         if value is None or value == "":
             return None
         value = value.strip()

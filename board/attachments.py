@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from board.args import Args
+from board.db import Db
 from board.errors import BadRequest
-from board.tables import media
 
 # More than any network attaches to one post (Telegram albums: 10; X, Mastodon, Bluesky: 4
 # images or 1 video); each adapter takes what its network allows.
@@ -25,17 +22,22 @@ def url(media_id: int) -> str:
     return f"/media/{media_id}"
 
 
-async def from_args(conn: AsyncConnection, args: Args) -> list[dict[str, Any]]:
+async def from_args(db: Db, args: Args) -> list[dict[str, Any]]:
     """The card's media from ``args.media_ids`` (null or [] for none), in the given order."""
     if args.raw.get("media_ids") is None:
         return []
     ids = list(dict.fromkeys(args.int_list("media_ids", max_items=MAX_PER_CARD)))
     if not ids:
         return []
-    kinds = {r.id: r.kind for r in await conn.execute(select(media.c.id, media.c.kind).where(media.c.id.in_(ids)))}
+    kinds = {
+        r["id"]: r["kind"]
+        for r in await db.fetch("SELECT id, kind FROM media WHERE id = ANY($1::int[])", ids)
+    }
     missing = [i for i in ids if i not in kinds]
     if missing:
-        raise BadRequest(f"{args.op}: no media with id {missing[0]}; upload the file first (POST /api/media)")
+        raise BadRequest(
+            f"{args.op}: no media with id {missing[0]}; upload the file first (POST /api/media)"
+        )
     return [{"id": i, "kind": kinds[i]} for i in ids]
 
 

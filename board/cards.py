@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from sqlalchemy import select
-
 from board import attachments, duplicates, ordering, rows
 from board.args import Args
 from board.context import Ctx
-from board.db import fetchrow
+from board.db import fetchrow, set_clause
 from board.errors import BadRequest, Conflict, NotFound
-from board.tables import materials, snippets, users
 
 _TOP = object()
 _END = object()
@@ -52,7 +48,8 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
     await ctx.db.execute(
         "UPDATE snippets AS s SET ord = v.ord"
         " FROM unnest($1::integer[], $2::float8[]) AS v(id, ord) WHERE s.id = v.id",
-        [q[0] for q in queue], new_ords,
+        [q[0] for q in queue],
+        new_ords,
     )
     for (snippet_id, old_ord), new_ord in zip(queue, new_ords, strict=True):
         if old_ord != new_ord:
@@ -68,7 +65,9 @@ async def top_ord(ctx: Ctx, platform_id: int, moving_id: int | None) -> float:
 
 
 async def _material(ctx: Ctx, material_id: int) -> Any:
-    row = (await ctx.conn.execute(select(materials).where(materials.c.id == material_id))).first()
+    row = await fetchrow(
+        ctx.db, "SELECT title, social_text, url FROM materials WHERE id = $1", material_id
+    )
     if row is None:
         raise NotFound(f"no material with id {material_id}")
     return row
@@ -86,18 +85,23 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
             body = material.social_text or material.title
         if url is None and not args.has("url"):
             url = material.url
-    attached = await attachments.from_args(ctx.conn, args)  # media_ids: uploaded images/videos
+    attached = await attachments.from_args(ctx.db, args)  # media_ids: uploaded images/videos
     if body is None and attached:
         body = ""
     if body is None or not (body.strip() or url or attached):
         raise BadRequest(f"{args.op}: a card needs a body or a url")
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
-    new_id = await ctx.conn.scalar(
-        snippets.insert()
-        .values(platform_id=platform_id, ord=ord_, kind="post", body=body, url=url,
-                material_id=material_id, media=attached, user_id=ctx.actor.id, created_at=ctx.now,
-                updated_at=ctx.now)
-        .returning(snippets.c.id)
+    new_id = await ctx.db.fetchval(
+        "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
+        " created_at, updated_at) VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        platform_id,
+        ord_,
+        body,
+        url,
+        material_id,
+        attached,
+        ctx.actor.id,
+        ctx.now,
     )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
@@ -114,11 +118,14 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
         )
     await rows.lock_platforms(ctx.db, [platform_id])
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
-    new_id = await ctx.conn.scalar(
-        snippets.insert()
-        .values(platform_id=platform_id, ord=ord_, kind="interval", interval_s=interval_s, body="",
-                user_id=ctx.actor.id, created_at=ctx.now, updated_at=ctx.now)
-        .returning(snippets.c.id)
+    new_id = await ctx.db.fetchval(
+        "INSERT INTO snippets (platform_id, ord, kind, interval_s, body, user_id, created_at, updated_at)"
+        " VALUES ($1, $2, 'interval', $3, '', $4, $5, $5) RETURNING id",
+        platform_id,
+        ord_,
+        interval_s,
+        ctx.actor.id,
+        ctx.now,
     )
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
@@ -143,33 +150,27 @@ async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> Non
     version = args.int("version", required=required)
     if version is None or version == card.version:
         return
-    editor = await ctx.conn.scalar(select(users.c.email).where(users.c.id == card.user_id))
+    editor = await ctx.db.fetchval("SELECT email FROM users WHERE id = $1", card.user_id)
     raise Conflict(
         f"{args.op}: card {card.id} was changed by {editor or 'someone'} "
         f"(version {card.version}, you had {version})",
-        version=card.version, user_email=editor, body=card.body, url=card.url,
+        version=card.version,
+        user_email=editor,
+        body=card.body,
+        url=card.url,
     )
-
-
-# Columns stored as JSONB: sent to the driver as JSON text.
-_JSON_COLUMNS = frozenset({"meta", "media"})
-
-
-def assignments(values: dict[str, Any], first: int) -> tuple[str, list[Any]]:
-    """SET clause and parameters (numbered from ``first``) for these column values."""
-    params = [orjson.dumps(v).decode() if n in _JSON_COLUMNS else v for n, v in values.items()]
-    return ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=first)), params
 
 
 async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     """Change a card as its editor (the values, a new version, who and when) and record the
     change in the patch; the new row comes back from the same statement."""
-    sets, params = assignments({**values, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
+    sets, params = set_clause({**values, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
     new = await fetchrow(
         ctx.db,
         f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
         " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id",
-        card.id, *params,
+        card.id,
+        *params,
     )
     ctx.snippet_changed(card, new)
 
@@ -188,30 +189,36 @@ def _text_values(args: Args) -> dict[str, Any]:
     return values
 
 
-def text_edit_values(args: Args) -> dict[str, Any] | None:
-    """The body and link a snippet.update sets, when that is all it does (the edit editors
-    make all day, which board.commands runs in one round trip); None for any other update."""
-    if args.has("media_ids") or args.has("interval_s"):
+def edits_alone(raw_args: Any) -> int | None:
+    """The card a snippet.update edits on its own, or None.
+
+    An update of a card's text, link or media changes no order or time: it locks only its
+    card (``update_``), so such edits of different cards commute and one connection's may run
+    side by side (ws/endpoint.py). An interval change may retime the column: it locks the
+    column and runs alone."""
+    if not isinstance(raw_args, dict) or "interval_s" in raw_args:
         return None
-    return _text_values(args) or None
+    card = raw_args.get("id")
+    return card if isinstance(card, int) and not isinstance(card, bool) else None
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     values = _text_values(args)
-    if args.has("interval_s"):  # may retime the column: its queue is locked as for a move
+    if edits_alone(args.raw) is None:  # may retime the column: its queue is locked as for a move
         card = await _locked_card(ctx, args)
     else:
-        # Text, link or media: the queue's order and times stay, so the card's own lock is
-        # enough, and editors (and posters) working on other cards of the column do not wait.
+        # Editors (and posters) working on other cards of the column do not wait.
         card = await rows.lock_card_alone(ctx.db, args.int("id"))
     _editable(args, card, TEXT_EDITABLE)
     await _check_version(ctx, args, card, required=True)
     if args.has("media_ids"):
-        values["media"] = await attachments.from_args(ctx.conn, args)
+        values["media"] = await attachments.from_args(ctx.db, args)
     if card.kind == "interval" and args.has("interval_s"):
         interval_s = args.int("interval_s")
         if interval_s < ctx.config.min_interval_s:
-            raise BadRequest(f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s")
+            raise BadRequest(
+                f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s"
+            )
         values["interval_s"] = interval_s
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
@@ -242,7 +249,13 @@ async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
     else:
         warning = {}
     await ctx.reschedule(card.platform_id, target)
-    return {"id": card.id, "ord": new_ord, "platform_id": target, "version": card.version + 1, **warning}
+    return {
+        "id": card.id,
+        "ord": new_ord,
+        "platform_id": target,
+        "version": card.version + 1,
+        **warning,
+    }
 
 
 async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from datetime import UTC, datetime
 
@@ -28,3 +29,31 @@ class Clock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+class Backoff:
+    """The delays of a loop that retries: ``first``, doubling up to ``most``, each stretched by
+    up to ``jitter`` (so instances that failed together do not retry together), waited out on
+    the injected clock. ``reset`` after a success."""
+
+    def __init__(self, clock: Clock, first: float, most: float, jitter: float = 0.5) -> None:
+        self._clock = clock
+        self.first = first
+        self.most = most
+        self.jitter = jitter
+        self.failures = 0
+
+    def reset(self) -> None:
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        """The delay after one more failure."""
+        self.failures += 1
+        delay = min(self.most, self.first * 2.0 ** min(self.failures - 1, 32))
+        return delay * (1 + random.random() * self.jitter)
+
+    async def wait(self) -> float:
+        """Sleep the next delay; returns it."""
+        delay = self.next_delay()
+        await self._clock.sleep(delay)
+        return delay

@@ -4,35 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
-
 from board import rows
 from board.args import Args
-from board.context import Ctx
+from board.context import BoardConfig, Ctx
+from board.db import set_clause
 from board.errors import BadRequest, Conflict, Forbidden
-from board.tables import platforms, snippets
 
 
-async def _check_settings(op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
-    from platforms import UnknownKind, load_class
-    from platforms.base import InvalidSettings
-
+async def check_settings(
+    config: BoardConfig, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
+) -> None:
+    """A column's settings and secrets as the op ``op`` takes them (also platform.check's)."""
     utm = settings.get("utm", True)
     if not (isinstance(utm, bool) or isinstance(utm, dict)):
-        raise BadRequest(f"{op}: expected settings.utm to be false, true or an object like "
-                         '{"campaign": "night"}')
+        raise BadRequest(
+            f"{op}: expected settings.utm to be false, true or an object like "
+            '{"campaign": "night"}'
+        )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
-        (await load_class(kind)).validate(settings, secrets)
-    except UnknownKind as exc:
-        raise BadRequest(f"{op}: {exc}") from None
-    except InvalidSettings as exc:
+        await config.check_settings(kind, settings, secrets)
+    except ValueError as exc:
         raise BadRequest(f"{op}: {exc}") from None
 
 
 def _interval(ctx: Ctx, args: Args, required: bool) -> int | None:
-    value = args.int("interval_s", required=required)
+    value: int | None = args.int("interval_s", required=required)
     if value is not None and value < ctx.config.min_interval_s:
         raise BadRequest(
             f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {value}"
@@ -46,22 +44,23 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
-    await _check_settings(args.op, kind, settings, secrets)
+    await check_settings(ctx.config, args.op, kind, settings, secrets)
     # A column may start paused: fill its queue first, then let it run.
     paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
     if position is None:
-        last = await ctx.conn.scalar(
-            select(func.max(platforms.c.position)).where(platforms.c.deleted_at.is_(None))
-        )
+        last = await ctx.db.fetchval("SELECT max(position) FROM platforms WHERE deleted_at IS NULL")
         position = (last or 0) + 1
-    new_id = await ctx.conn.scalar(
-        platforms.insert()
-        .values(
-            kind=kind, name=name, interval_s=interval_s, settings=settings, position=position, paused=paused,
-            secrets=ctx.config.box.seal(secrets) if secrets else None,
-        )
-        .returning(platforms.c.id)
+    new_id = await ctx.db.fetchval(
+        "INSERT INTO platforms (kind, name, interval_s, settings, position, paused, secrets)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        kind,
+        name,
+        interval_s,
+        settings,
+        position,
+        paused,
+        ctx.config.box.seal(secrets) if secrets else None,
     )
     await ctx.platform_changed(None, new_id)
     return {"id": new_id}
@@ -78,7 +77,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         raise Forbidden(f"{args.op}: only an admin may change a column's name, settings or secrets")
     version = args.int("version", required=False)
     if version is not None and version != old.version:
-        raise Conflict(f"{args.op}: column {platform_id} is at version {old.version}, not {version}")
+        raise Conflict(
+            f"{args.op}: column {platform_id} is at version {old.version}, not {version}"
+        )
     values: dict[str, Any] = {}
     if args.has("name"):
         values["name"] = args.str("name", max_len=200, allow_empty=False).strip()
@@ -98,29 +99,32 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
         values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
     if "settings" in values or "secrets" in values:
-        await _check_settings(args.op, old.kind, settings, secrets)
+        await check_settings(ctx.config, args.op, old.kind, settings, secrets)
         if old.status == "auth_rejected":
             # New credentials: give the column another chance.
             values.update(status="ok", status_message=None)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position")
-    await ctx.conn.execute(
-        update(platforms).where(platforms.c.id == platform_id)
-        .values(**values, version=platforms.c.version + 1, updated_at=ctx.now)
-    )
+        raise BadRequest(
+            f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position"
+        )
+    await _update_column(ctx, platform_id, values)
     await ctx.platform_changed(old, platform_id)
     await ctx.reschedule(platform_id)
     return {"id": platform_id}
+
+
+async def _update_column(ctx: Ctx, platform_id: int, values: dict[str, Any]) -> None:
+    sets, params = set_clause({**values, "updated_at": ctx.now}, 2)
+    await ctx.db.execute(
+        f"UPDATE platforms SET {sets}, version = version + 1 WHERE id = $1", platform_id, *params
+    )
 
 
 async def _set_paused(ctx: Ctx, args: Args, paused: bool) -> dict[str, Any]:
     platform_id = args.int("id")
     old = await rows.platform_row(ctx.db, platform_id, lock=True)
     if old.paused != paused:
-        await ctx.conn.execute(
-            update(platforms).where(platforms.c.id == platform_id)
-            .values(paused=paused, version=platforms.c.version + 1, updated_at=ctx.now)
-        )
+        await _update_column(ctx, platform_id, {"paused": paused})
         await ctx.platform_changed(old, platform_id)
         await ctx.reschedule(platform_id)
     return {"id": platform_id, "paused": paused}
@@ -137,16 +141,17 @@ async def resume(ctx: Ctx, args: Args) -> dict[str, Any]:
 async def clear(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     await rows.platform_row(ctx.db, platform_id, lock=True)
-    cleared = list(
-        await ctx.conn.scalars(
-            update(snippets)
-            .where(snippets.c.platform_id == platform_id, snippets.c.status == "pending")
-            .values(status="deleted", deleted_from="pending", eta=None,
-                    version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id)
-            .returning(snippets.c.id)
+    cleared = sorted(
+        r["id"]
+        for r in await ctx.db.fetch(
+            "UPDATE snippets SET status = 'deleted', deleted_from = 'pending', eta = NULL,"
+            " version = version + 1, updated_at = $2, user_id = $3"
+            " WHERE platform_id = $1 AND status = 'pending' RETURNING id",
+            platform_id,
+            ctx.now,
+            ctx.actor.id,
         )
     )
-    cleared.sort()
     for snippet_id in cleared:
         ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
     ctx.wake.add(platform_id)
@@ -157,17 +162,18 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     ids = args.int_list("ids")
     await rows.platform_row(ctx.db, platform_id, lock=True)
-    restored = list(
-        await ctx.conn.scalars(
-            update(snippets)
-            .where(snippets.c.platform_id == platform_id, snippets.c.id.in_(ids),
-                   snippets.c.status == "deleted")
-            .values(status=snippets.c.deleted_from, deleted_from=None,
-                    version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id)
-            .returning(snippets.c.id)
+    restored = sorted(
+        r["id"]
+        for r in await ctx.db.fetch(
+            "UPDATE snippets SET status = deleted_from, deleted_from = NULL,"
+            " version = version + 1, updated_at = $3, user_id = $4"
+            " WHERE platform_id = $1 AND id = ANY($2::int[]) AND status = 'deleted' RETURNING id",
+            platform_id,
+            ids,
+            ctx.now,
+            ctx.actor.id,
         )
     )
-    restored.sort()
     await ctx.snippets_changed({}, restored)
     await ctx.reschedule(platform_id)
     return {"restored": restored}
@@ -176,18 +182,19 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
 async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     await rows.platform_row(ctx.db, platform_id, lock=True)
-    if await ctx.conn.scalar(
-        select(func.count()).select_from(snippets)
-        .where(snippets.c.platform_id == platform_id, snippets.c.status == "sending")
+    if await ctx.db.fetchval(
+        "SELECT 1 FROM snippets WHERE platform_id = $1 AND status = 'sending' LIMIT 1", platform_id
     ):
         raise Conflict(f"{args.op}: column {platform_id} is publishing a card right now; try again")
-    await ctx.conn.execute(
-        update(platforms).where(platforms.c.id == platform_id).values(deleted_at=ctx.now)
-    )
-    gone = list(await ctx.conn.scalars(
-        select(snippets.c.id).where(snippets.c.platform_id == platform_id,
-                                    snippets.c.status.in_(rows.VISIBLE))
-    ))
+    await ctx.db.execute("UPDATE platforms SET deleted_at = $2 WHERE id = $1", platform_id, ctx.now)
+    gone = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE platform_id = $1 AND status = ANY($2::text[])",
+            platform_id,
+            list(rows.VISIBLE),
+        )
+    ]
     for snippet_id in gone:
         ctx.patch.change("snippets", snippet_id, {"id": snippet_id}, None)
     ctx.patch.change("platforms", platform_id, {"id": platform_id}, None)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from board import rows, schedule
-from board.db import SqlConn
+from board.db import Db
 from board.patch import PatchBuilder
 from board.secretbox import SecretBox
 
@@ -21,21 +20,42 @@ class Actor:
     role: str
 
 
+# Checks a column's settings and secrets for its kind; raises ValueError saying what is wrong.
+# Injected: board/ knows no adapters (the composition root hands in platforms' own checks).
+CheckSettings = Callable[[str, dict[str, Any], dict[str, Any]], Awaitable[None]]
+
+
+async def _no_check(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class BoardConfig:
     min_interval_s: int
     min_lead: timedelta
     box: SecretBox
+    check_settings: CheckSettings = _no_check
+    # The longest text each kind of network takes (the card's counter in the page).
+    text_limits: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the events table records of a change: the op and its (redacted) arguments."""
+
+    op: str
+    args: Any
 
 
 @dataclass
 class Ctx:
-    # The transaction (board/db.py): SQLAlchemy for the rarer statements, asyncpg for the hot ones.
-    conn: SqlConn
-    db: asyncpg.Connection
+    # The unit of work's transaction (board/unit.py).
+    db: Db
     actor: Actor
     now: datetime
     config: BoardConfig
+    # Recorded in events when the unit commits (None: nothing to record).
+    event: Event | None = None
     patch: PatchBuilder = field(default_factory=PatchBuilder)
     # Columns whose poster must look at its queue again.
     wake: set[int] = field(default_factory=set)
@@ -46,9 +66,12 @@ class Ctx:
         """Re-read a column and record its change in the patch; returns the new row."""
         new = await rows.platform_row(self.db, platform_id)
         self.columns[platform_id] = new
+        limits = self.config.text_limits
         self.patch.change(
-            "platforms", platform_id,
-            rows.platform_state(old) if old is not None else None, rows.platform_state(new),
+            "platforms",
+            platform_id,
+            rows.platform_state(old, limits) if old is not None else None,
+            rows.platform_state(new, limits),
         )
         self.wake.add(platform_id)
         return new
@@ -56,13 +79,17 @@ class Ctx:
     def column_changed(self, old: Any, new: Any) -> None:
         """Record a column's change from its rows before and after; it is rescheduled from ``new``."""
         self.columns[new.id] = new
-        self.patch.change("platforms", new.id, rows.platform_state(old), rows.platform_state(new))
+        limits = self.config.text_limits
+        self.patch.change(
+            "platforms", new.id, rows.platform_state(old, limits), rows.platform_state(new, limits)
+        )
         self.wake.add(new.id)
 
     def snippet_changed(self, old: Any, new: Any) -> None:
         """Record one card's change from its rows before and after (None: not there)."""
         self.patch.change(
-            "snippets", (new if new is not None else old).id,
+            "snippets",
+            (new if new is not None else old).id,
             rows.snippet_state(old) if old is not None else None,
             rows.snippet_state(new) if new is not None else None,
         )
@@ -74,7 +101,8 @@ class Ctx:
         for snippet_id in ids:
             before = old.get(snippet_id)
             self.patch.change(
-                "snippets", snippet_id,
+                "snippets",
+                snippet_id,
                 rows.snippet_state(before) if before is not None else None,
                 rows.snippet_state(new[snippet_id]) if snippet_id in new else None,
             )
@@ -98,7 +126,8 @@ class Ctx:
             await self.db.execute(
                 "UPDATE snippets AS s SET eta = v.eta"
                 " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
-                [m[0] for m in moved], [m[2] for m in moved],
+                [m[0] for m in moved],
+                [m[2] for m in moved],
             )
             for snippet_id, before, after in moved:
                 self.patch.change_fields(

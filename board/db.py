@@ -1,29 +1,27 @@
-"""A board transaction on the driver's own connection: the hot statements skip SQLAlchemy.
+"""The one way to the database: SQL on asyncpg, from one pool, read as attribute rows.
 
-A command runs four to eight statements. Through SQLAlchemy Core each costs ~300 µs of
-this process's CPU (statement building, cache keys, result processing, a greenlet hop);
-through asyncpg directly ~100 µs. Commands and posters therefore run their frequent
-statements as SQL on the asyncpg connection (``Ctx.db``), while the rarer ones keep
-SQLAlchemy (``Ctx.conn``) — both on the same connection, in the same transaction: the
-SQLAlchemy side is opened only when first used and switched to autocommit, so it never
-issues BEGIN or COMMIT of its own, and this module owns the transaction.
+The schema is declared with SQLAlchemy Core (board/tables.py) for alembic alone; at run time
+every statement is SQL on an asyncpg connection. A statement through Core cost ~300 µs of
+this process's CPU against ~100 µs on asyncpg, and a command runs four to eight of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeAlias
 
 import asyncpg
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.util import greenlet_spawn
+import orjson
+from asyncpg.pool import PoolConnectionProxy
 
-T = TypeVar("T")
+# How long a caller waits for a pooled connection before giving up (unavailable).
+ACQUIRE_TIMEOUT = 10.0
+
+# Every connection a function here takes or hands out: a connection of its own (the CLI, the
+# tests) or a pooled one (asyncpg's proxy of a Connection, with the same methods).
+Db: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 # Errors that mean the connection (or the server) is gone, not that a statement was wrong.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -32,12 +30,21 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown
-    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.CannotConnectNowError,  # the server is starting or stopping
 )
 
 
+def is_connection_error(exc: BaseException, *, connecting: bool = False) -> bool:
+    """Whether ``exc`` says the database is out of reach (try again later), not that a
+    statement was wrong (a bug, or a constraint the caller broke). While ``connecting``, any
+    refusal by the server (too many connections, a database being created) counts too."""
+    if connecting and isinstance(exc, asyncpg.PostgresError):
+        return True
+    return isinstance(exc, CONNECTION_ERRORS)
+
+
 class Row(asyncpg.Record):
-    """A record read by attribute, as SQLAlchemy rows are, so both kinds flow through one code."""
+    """A record read by attribute as well as by key: ``row.id``."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -45,169 +52,110 @@ class Row(asyncpg.Record):
         except KeyError:
             raise AttributeError(name) from None
 
-    @property
-    def _mapping(self) -> Row:
-        return self
 
-
-async def fetch(db: asyncpg.Connection, sql: str, *args: Any) -> list[Row]:
+async def fetch(db: Db, sql: str, *args: Any) -> list[Row]:
     return await db.fetch(sql, *args, record_class=Row)
 
 
-async def fetchrow(db: asyncpg.Connection, sql: str, *args: Any) -> Row | None:
+async def fetchrow(db: Db, sql: str, *args: Any) -> Row | None:
     return await db.fetchrow(sql, *args, record_class=Row)
 
 
-async def checkout(engine: AsyncEngine) -> Any:
-    """A connection from the engine's pool, without a SQLAlchemy Connection around it.
-
-    SQLAlchemy's Connection costs ~110 µs of CPU to open and close (an object graph, a
-    greenlet hop each way, a task to shield the close); the pool's own checkout ~40 µs. The
-    pool's events (the idle ping, web/database.py) run as usual. Returned with ``checkin``:
-    no transaction of SQLAlchemy's was begun on it, so that does no I/O."""
-    return await greenlet_spawn(engine.sync_engine.pool.connect)
+# The array types the board's statements bind (ids, ords, etas, statuses, names).
+_ARRAY_TYPES = ("int4", "int8", "float8", "timestamptz", "text")
+_WARM_ARRAYS = "SELECT 1 FROM (SELECT {}) t".format(
+    ", ".join(f"${i}::{name}[]" for i, name in enumerate(_ARRAY_TYPES, start=1))
+)
 
 
-async def to_completion(aw: Awaitable[T]) -> T:
-    """Run a clean-up to its end even when the caller is cancelled meanwhile, then raise the
-    cancellation: a connection half returned, or returned after the engine is disposed (the
-    app stopping mid-command), would be left for the garbage collector to terminate.
-    (SQLAlchemy's ``async with`` does the same with a private helper, which we do not import.)"""
-    task = asyncio.ensure_future(aw)
-    cancelled: asyncio.CancelledError | None = None
-    while True:
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    """Each new connection: JSON as Python values, and the array types learned at once.
+
+    asyncpg learns an array type the first time a statement binds one, with an introspection
+    query of ~11 ms per connection and type; learned lazily, that fell on the first publishes
+    after a start (every column's first card falling due at once) and made them 200 ms late.
+    """
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
+        )
+    await conn.fetchval(_WARM_ARRAYS, *([] for _ in _ARRAY_TYPES))
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """On the way back to the pool. asyncpg's default reset costs a round trip per release
+    (unlisten, unlock, reset all); pooled connections never listen or lock, and end their
+    transactions themselves — unless cancelled mid-way."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+class Database:
+    """The pool every part of one app shares. Made by ``open`` in the app's lifespan."""
+
+    # A pool that grew on demand opened connections at the first burst of work, the worst
+    # moment (~5 ms of CPU and several round trips each, while more work queued for more of
+    # them): every connection is opened at start and kept.
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+        self._pool = pool
+        self.size = size
+
+    @classmethod
+    async def open(
+        cls, dsn: str, *, size: int = 10, application_name: str = "metronome"
+    ) -> Database:
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=size,
+            max_size=size,
+            # Connections are not recycled by age or use: a reconnect mid-burst is a stall.
+            max_queries=2**62,
+            max_inactive_connection_lifetime=0,
+            init=_init,
+            reset=_reset,
+            record_class=Row,
+            command_timeout=30,
+            server_settings={"application_name": application_name},
+        )
+        return cls(pool, size)
+
+    @property
+    def in_use(self) -> int:
+        """Connections handed out now."""
+        return self._pool.get_size() - self._pool.get_idle_size()
+
+    async def close(self) -> None:
+        """Wait for connections in use to come back, then close them all."""
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def connect(self, timeout: float = ACQUIRE_TIMEOUT) -> AsyncIterator[Db]:
+        """A pooled connection outside any transaction: for reads.
+
+        A connection the server closed (a restart) is replaced by the pool as it is handed
+        out; one that breaks in use raises a connection error (``is_connection_error``)."""
+        # A deadline on this task, not the pool's own timeout, which makes a task per acquire.
+        async with asyncio.timeout(timeout):
+            conn = await self._pool.acquire()
         try:
-            result = await asyncio.shield(task)
-            break
-        except asyncio.CancelledError as exc:
-            if task.done():  # the clean-up itself was cancelled (the loop closing)
-                raise
-            cancelled = exc
-    if cancelled is not None:
-        raise cancelled
-    return result
+            yield conn
+        finally:
+            # Shielded by asyncpg: the connection goes back even if this task is cancelled.
+            await self._pool.release(conn)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        async with self.connect() as conn, conn.transaction():
+            yield conn
 
 
-async def checkin(record: Any, broken: bool) -> None:
-    await to_completion(_return(record, broken))
-
-
-async def _return(record: Any, broken: bool) -> None:
-    if broken:
-        await greenlet_spawn(record.invalidate)
-    await greenlet_spawn(record.close)
-
-
-@asynccontextmanager
-async def connect(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled asyncpg connection outside any transaction: for single reads."""
-    record = await checkout(engine)
-    raw = record.driver_connection
-    try:
-        yield raw
-    finally:
-        await checkin(record, raw.is_closed())
-
-
-class SqlConn:
-    """``Ctx.conn``: SQLAlchemy Core on the transaction's own connection, opened on first use.
-
-    Most commands and every poster step run only SQL on asyncpg (``Ctx.db``); those that use
-    Core pay for a SQLAlchemy Connection then, not all of them up front. It is switched to
-    autocommit, so SQLAlchemy issues no BEGIN or COMMIT of its own: the transaction is
-    ``transaction()``'s."""
-
-    def __init__(self, engine: AsyncEngine, record: Any) -> None:
-        self._engine = engine
-        self._record = record
-        self.opened: AsyncConnection | None = None
-
-    async def _conn(self) -> AsyncConnection:
-        if self.opened is None:
-            # Kept before the await: from here on the Connection owns the record (see _release).
-            self.opened = AsyncConnection(self._engine, Connection(self._engine.sync_engine, self._record))
-            await self.opened.execution_options(isolation_level="AUTOCOMMIT")
-        return self.opened
-
-    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        return await (await self._conn()).execute(statement, *args, **kwargs)
-
-    async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        return await (await self._conn()).scalar(statement, *args, **kwargs)
-
-    async def scalars(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        return await (await self._conn()).scalars(statement, *args, **kwargs)
-
-
-@asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[tuple[SqlConn, asyncpg.Connection]]:
-    """One transaction: yields SQLAlchemy Core (opened on first use) and the asyncpg
-    connection under it.
-
-    Commits when the block ends (unless the block committed itself, see ``commit_with``),
-    rolls back when it raises. A connection that broke on the way is invalidated, so the
-    pool never hands it out again.
-    """
-    record = await checkout(engine)
-    raw = record.driver_connection
-    sql = SqlConn(engine, record)
-    try:
-        await raw.execute("BEGIN")
-        try:
-            yield sql, raw
-        except BaseException:
-            if raw.is_in_transaction():
-                # A failed rollback: the original error tells more; the connection is dropped below.
-                with contextlib.suppress(*CONNECTION_ERRORS, asyncpg.PostgresError):
-                    await raw.execute("ROLLBACK")
-            raise
-        if raw.is_in_transaction():
-            await raw.execute("COMMIT")
-    finally:
-        await to_completion(_release(sql, record, broken=raw.is_closed() or raw.is_in_transaction()))
-
-
-async def _release(sql: SqlConn, record: Any, broken: bool) -> None:
-    if sql.opened is None:
-        await _return(record, broken)
-        return
-    # SQLAlchemy's Connection owns the record now, and returns it.
-    if broken:
-        await sql.opened.invalidate()
-    await sql.opened.close()
-
-
-async def commit_with(db: asyncpg.Connection, *statements: str) -> None:
-    """Run the transaction's last statements and COMMIT in one round trip.
-
-    They go as one simple query, which takes no parameters: values are spelled with
-    ``literal``. On an error the rest is skipped and the transaction is rolled back as usual.
-    """
-    if db.get_settings().standard_conforming_strings != "on":
-        raise RuntimeError("standard_conforming_strings is off on this connection: literals would be unsafe")
-    await db.execute("; ".join((*statements, "COMMIT")))
-
-
-def literal(value: Any) -> str:
-    """A value as an SQL literal, for ``commit_with``.
-
-    Strings are quoted by doubling their quotes, which is the whole rule when
-    standard_conforming_strings is on: every pooled connection sets it (web/database.py),
-    and ``commit_with`` refuses a connection where it is not.
-    """
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"({int(value)})"  # parenthesized: -2147483648::int is -(2147483648::int)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("a timestamp literal needs a time zone")
-        return f"'{value.isoformat()}'::timestamptz"
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("PostgreSQL text cannot hold NUL characters")
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
-
+def set_clause(values: dict[str, Any], first: int) -> tuple[str, list[Any]]:
+    """``name = $n, …`` for these column values (numbered from ``first``), and the values."""
+    return ", ".join(f"{name} = ${i}" for i, name in enumerate(values, start=first)), list(
+        values.values()
+    )

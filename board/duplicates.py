@@ -10,10 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
-
 from board.context import Ctx
-from board.tables import platforms, snippets
+from board.db import fetchrow
 
 # Column setting `duplicate_window_h`: how far back a sent link counts; 0 turns the check off.
 SETTING = "duplicate_window_h"
@@ -30,39 +28,29 @@ def window(settings: Any) -> timedelta | None:
 
 async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
     """The earlier card on the same column with the same link, if any (sent ones first)."""
-    card = (
-        await ctx.conn.execute(
-            select(snippets.c.id, snippets.c.platform_id, snippets.c.url, snippets.c.kind,
-                   platforms.c.settings)
-            .join(platforms, platforms.c.id == snippets.c.platform_id)
-            .where(snippets.c.id == snippet_id)
-        )
-    ).first()
+    card = await fetchrow(
+        ctx.db,
+        "SELECT s.id, s.platform_id, s.url, s.kind, s.meta, p.settings FROM snippets s"
+        " JOIN platforms p ON p.id = s.platform_id WHERE s.id = $1",
+        snippet_id,
+    )
     if card is None or card.kind != "post" or not card.url:
         return None
     span = window(card.settings)
     if span is None:
         return None
-    since = ctx.now - span
-    went_out = func.coalesce(snippets.c.finished_at, snippets.c.updated_at)
-    earlier = (
-        await ctx.conn.execute(
-            select(snippets.c.id, snippets.c.status, snippets.c.body)
-            .where(
-                snippets.c.platform_id == card.platform_id,
-                snippets.c.url == card.url,
-                snippets.c.id != card.id,
-                snippets.c.kind == "post",
-                or_(
-                    snippets.c.status.in_(("pending", "sending")),
-                    # needs_check: it may well have gone out.
-                    and_(snippets.c.status.in_(("sent", "needs_check")), went_out >= since),
-                ),
-            )
-            .order_by(case((snippets.c.status == "sent", 0), else_=1), snippets.c.id.desc())
-            .limit(1)
-        )
-    ).first()
+    earlier = await fetchrow(
+        ctx.db,
+        "SELECT id, status, body FROM snippets WHERE platform_id = $1 AND url = $2 AND id <> $3"
+        " AND kind = 'post' AND (status IN ('pending', 'sending')"
+        # needs_check: it may well have gone out.
+        " OR (status IN ('sent', 'needs_check') AND coalesce(finished_at, updated_at) >= $4))"
+        " ORDER BY (status <> 'sent'), id DESC LIMIT 1",
+        card.platform_id,
+        card.url,
+        card.id,
+        ctx.now - span,
+    )
     if earlier is None:
         return None
     return {"snippet_id": earlier.id, "status": earlier.status, "body": earlier.body}
@@ -75,15 +63,14 @@ async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
     carries the flag.
     """
     earlier = await find(ctx, snippet_id)
-    found = None if earlier is None else {"snippet_id": earlier["snippet_id"], "status": earlier["status"]}
-    meta = await ctx.conn.scalar(select(snippets.c.meta).where(snippets.c.id == snippet_id))
-    meta = dict(meta or {})
+    found = None if earlier is None else {k: earlier[k] for k in ("snippet_id", "status")}
+    meta = dict(await ctx.db.fetchval("SELECT meta FROM snippets WHERE id = $1", snippet_id) or {})
     if meta.get("duplicate") != found:
         if found is None:
             meta.pop("duplicate", None)
         else:
             meta["duplicate"] = found
-        await ctx.conn.execute(update(snippets).where(snippets.c.id == snippet_id).values(meta=meta))
+        await ctx.db.execute("UPDATE snippets SET meta = $2 WHERE id = $1", snippet_id, meta)
     if earlier is None or found is None:
         return {}
     verb = "was already sent" if found["status"] in ("sent", "needs_check") else "is already queued"

@@ -62,5 +62,7 @@ class Internal(CommandError):
     code = "internal"
 
 
-class Unavailable(Internal):
+class Unavailable(CommandError):
     """The database is unreachable; nothing was changed, try again."""
+
+    code = "unavailable"

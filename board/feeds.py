@@ -11,16 +11,12 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from board import materials, rows
 from board.args import Args
 from board.context import Ctx
+from board.db import Db, Row, fetch, fetchrow, set_clause
 from board.errors import BadRequest, Conflict, NotFound
 from board.feedparse import Feed, FeedItem
-from board.tables import feeds
-from board.tables import materials as materials_table
 
 # A failure is retried after min(interval, 60 s), doubling each time, at most this long.
 MAX_BACKOFF_S = 6 * 3600
@@ -41,34 +37,46 @@ def next_delay(interval_s: int, failures: int, retry_after_s: float | None = Non
     return max(delay, retry_after_s or 0.0)
 
 
-def feed_state(row: Row[Any] | Any) -> dict[str, Any]:
-    m = row._mapping
+def feed_state(row: Any) -> dict[str, Any]:
+    m = row
     return {
-        "id": m["id"], "url": m["url"], "title": m["title"], "interval_s": m["interval_s"],
-        "section": m["section"], "drafts_platform_id": m["drafts_platform_id"],
-        "status": m["status"], "error": m["error"], "failures": m["failures"],
-        "last_polled_at": rows.iso(m["last_polled_at"]), "last_ok_at": rows.iso(m["last_ok_at"]),
+        "id": m["id"],
+        "url": m["url"],
+        "title": m["title"],
+        "interval_s": m["interval_s"],
+        "section": m["section"],
+        "drafts_platform_id": m["drafts_platform_id"],
+        "status": m["status"],
+        "error": m["error"],
+        "failures": m["failures"],
+        "last_polled_at": rows.iso(m["last_polled_at"]),
+        "last_ok_at": rows.iso(m["last_ok_at"]),
         "next_poll_at": rows.iso(m["next_poll_at"]),
     }
 
 
-async def feeds_state(conn: AsyncConnection) -> dict[str, Any]:
+async def feeds_state(db: Db) -> dict[str, Any]:
     """Every feed keyed by id, for the full state's ``feeds`` key."""
-    result = await conn.execute(select(feeds).order_by(feeds.c.id))
-    return {str(r.id): materials.compact(feed_state(r)) for r in result}
+    return {
+        str(r["id"]): materials.compact(feed_state(r))
+        for r in await db.fetch("SELECT * FROM feeds ORDER BY id")
+    }
 
 
-async def _row(conn: AsyncConnection, feed_id: int, *, lock: bool = False) -> Row[Any]:
-    query = select(feeds).where(feeds.c.id == feed_id)
-    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+async def _row(db: Db, feed_id: int, *, lock: bool = False) -> Row:
+    row = await fetchrow(
+        db, "SELECT * FROM feeds WHERE id = $1" + (" FOR UPDATE" if lock else ""), feed_id
+    )
     if row is None:
         raise NotFound(f"no feed with id {feed_id}")
     return row
 
 
-async def _changed(ctx: Ctx, old: Row[Any] | None, feed_id: int) -> None:
-    new = await _row(ctx.conn, feed_id)
-    ctx.patch.change("feeds", feed_id, feed_state(old) if old is not None else None, feed_state(new))
+async def _changed(ctx: Ctx, old: Row | None, feed_id: int) -> None:
+    new = await _row(ctx.db, feed_id)
+    ctx.patch.change(
+        "feeds", feed_id, feed_state(old) if old is not None else None, feed_state(new)
+    )
 
 
 async def _fields(ctx: Ctx, args: Args, *, creating: bool) -> dict[str, Any]:
@@ -87,13 +95,17 @@ async def _fields(ctx: Ctx, args: Args, *, creating: bool) -> dict[str, Any]:
         if platform_id is not None:
             column = await rows.platform_row(ctx.db, platform_id)
             if column.kind != "drafts":
-                raise BadRequest(f"{args.op}: column {platform_id} is {column.kind}, not a drafts inbox")
+                raise BadRequest(
+                    f"{args.op}: column {platform_id} is {column.kind}, not a drafts inbox"
+                )
         values["drafts_platform_id"] = platform_id
     return values
 
 
 async def _unique_url(ctx: Ctx, args: Args, url: str, feed_id: int | None = None) -> None:
-    other = await ctx.conn.scalar(select(feeds.c.id).where(feeds.c.url == url, feeds.c.id != (feed_id or 0)))
+    other = await ctx.db.fetchval(
+        "SELECT id FROM feeds WHERE url = $1 AND id <> $2", url, feed_id or 0
+    )
     if other is not None:
         raise Conflict(f"{args.op}: feed {other} already polls {url}")
 
@@ -101,9 +113,10 @@ async def _unique_url(ctx: Ctx, args: Args, url: str, feed_id: int | None = None
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     values = await _fields(ctx, args, creating=True)
     await _unique_url(ctx, args, values["url"])
-    new_id = await ctx.conn.scalar(
-        feeds.insert().values(**values, next_poll_at=ctx.now, created_at=ctx.now, updated_at=ctx.now)
-        .returning(feeds.c.id)
+    values.update(next_poll_at=ctx.now, created_at=ctx.now, updated_at=ctx.now)
+    places = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    new_id = await ctx.db.fetchval(
+        f"INSERT INTO feeds ({', '.join(values)}) VALUES ({places}) RETURNING id", *values.values()
     )
     await _changed(ctx, None, new_id)
     return {"id": new_id}
@@ -111,55 +124,65 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     feed_id = args.int("id")
-    old = await _row(ctx.conn, feed_id, lock=True)
+    old = await _row(ctx.db, feed_id, lock=True)
     values = await _fields(ctx, args, creating=False)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give url, interval_s, section, title "
-                         "or drafts_platform_id")
+        raise BadRequest(
+            f"{args.op}: nothing to change: give url, interval_s, section, title "
+            "or drafts_platform_id"
+        )
     if "url" in values and values["url"] != old.url:
         await _unique_url(ctx, args, values["url"], feed_id)
         # Another document: its validators mean nothing, and it is due at once.
-        values.update(etag=None, last_modified=None, status="new", error=None, failures=0,
-                      next_poll_at=ctx.now)
-    await ctx.conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values, updated_at=ctx.now))
+        values.update(
+            etag=None,
+            last_modified=None,
+            status="new",
+            error=None,
+            failures=0,
+            next_poll_at=ctx.now,
+        )
+    await _update_feed(ctx, feed_id, {**values, "updated_at": ctx.now})
     await _changed(ctx, old, feed_id)
     return {"id": feed_id}
 
 
+async def _update_feed(ctx: Ctx, feed_id: int, values: dict[str, Any]) -> None:
+    sets, params = set_clause(values, 2)
+    await ctx.db.execute(f"UPDATE feeds SET {sets} WHERE id = $1", feed_id, *params)
+
+
 async def delete_(ctx: Ctx, args: Args) -> dict[str, Any]:
     feed_id = args.int("id")
-    await _row(ctx.conn, feed_id, lock=True)
-    await ctx.conn.execute(delete(feeds).where(feeds.c.id == feed_id))  # its materials stay
+    await _row(ctx.db, feed_id, lock=True)
+    await ctx.db.execute("DELETE FROM feeds WHERE id = $1", feed_id)  # its materials stay
     ctx.patch.change("feeds", feed_id, {"id": feed_id}, None)
     return {"id": feed_id}
 
 
 async def poll_now(ctx: Ctx, args: Args) -> dict[str, Any]:
     feed_id = args.int("id")
-    old = await _row(ctx.conn, feed_id, lock=True)
-    await ctx.conn.execute(update(feeds).where(feeds.c.id == feed_id).values(next_poll_at=ctx.now))
+    old = await _row(ctx.db, feed_id, lock=True)
+    await _update_feed(ctx, feed_id, {"next_poll_at": ctx.now})
     await _changed(ctx, old, feed_id)
     return {"id": feed_id}
 
 
-async def claim_due(conn: AsyncConnection, now: datetime, limit: int) -> list[Row[Any]]:
+async def claim_due(db: Db, now: datetime, limit: int) -> list[Row]:
     """Feeds due now, leased to the caller (another instance skips them until the lease ends)."""
-    due = (
-        select(feeds.c.id).where(feeds.c.next_poll_at <= now).order_by(feeds.c.next_poll_at)
-        .limit(limit).with_for_update(skip_locked=True)
+    return await fetch(
+        db,
+        "WITH due AS (SELECT id FROM feeds WHERE next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
+        " FOR UPDATE SKIP LOCKED)"
+        " UPDATE feeds SET next_poll_at = $3 FROM due WHERE feeds.id = due.id RETURNING feeds.*",
+        now,
+        limit,
+        now + timedelta(seconds=LEASE_S),
     )
-    ids = list(await conn.scalars(due))
-    if not ids:
-        return []
-    result = await conn.execute(
-        update(feeds).where(feeds.c.id.in_(ids))
-        .values(next_poll_at=now + timedelta(seconds=LEASE_S)).returning(*feeds.c)
-    )
-    return list(result)
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    value: datetime | None = await conn.scalar(select(func.min(feeds.c.next_poll_at)))
+async def next_due(db: Db) -> datetime | None:
+    value: datetime | None = await db.fetchval("SELECT min(next_poll_at) FROM feeds")
     return value
 
 
@@ -168,20 +191,22 @@ def external_id(item: FeedItem) -> str:
     return "feed:" + hashlib.sha256(item.key.encode()).hexdigest()[:40]
 
 
-async def _store_item(ctx: Ctx, feed: Row[Any], item: FeedItem) -> int | None:
+async def _store_item(ctx: Ctx, feed: Row, item: FeedItem) -> int | None:
     """Upsert an item as a material; returns its id when it is new to us."""
     if not item.link:
         return None
     key = external_id(item)
     # Known by link under another id (the CMS's own, another feed's): the first one stays.
-    same_link = await ctx.conn.scalar(
-        select(materials_table.c.id)
-        .where(materials_table.c.url == item.link, materials_table.c.external_id != key).limit(1)
+    same_link = await ctx.db.fetchval(
+        "SELECT id FROM materials WHERE url = $1 AND external_id <> $2 LIMIT 1", item.link, key
     )
     if same_link is not None:
         return None
     payload: dict[str, Any] = {
-        "external_id": key, "url": item.link, "title": item.title, "lead": item.summary,
+        "external_id": key,
+        "url": item.link,
+        "title": item.title,
+        "lead": item.summary,
         "tags": [c[: materials.MAX_TAG] for c in item.categories][: materials.MAX_TAGS],
     }
     if feed.section:
@@ -199,13 +224,14 @@ async def _store_item(ctx: Ctx, feed: Row[Any], item: FeedItem) -> int | None:
     return done.id if done.created else None
 
 
-async def record_success(ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: str | None,
-                         last_modified: str | None) -> list[int]:
+async def record_success(
+    ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: str | None, last_modified: str | None
+) -> list[int]:
     """A 200 (``parsed``) or a 304 (None): store new items, schedule the next poll.
 
     Returns the ids of new materials.
     """
-    old = await _row(ctx.conn, feed_id, lock=True)
+    old = await _row(ctx.db, feed_id, lock=True)
     new_ids: list[int] = []
     values: dict[str, Any] = {}
     if parsed is not None:
@@ -219,28 +245,44 @@ async def record_success(ctx: Ctx, feed_id: int, parsed: Feed | None, *, etag: s
             values["title"] = parsed.title
     if new_ids and old.drafts_platform_id is not None:
         try:
-            await materials.drop_into_drafts(ctx, old.drafts_platform_id, new_ids[-MAX_DRAFTS_PER_POLL:])
+            await materials.drop_into_drafts(
+                ctx, old.drafts_platform_id, new_ids[-MAX_DRAFTS_PER_POLL:]
+            )
         except (NotFound, BadRequest):
             pass  # the inbox was deleted or changed kind: the materials are kept all the same
-    await ctx.conn.execute(
-        update(feeds).where(feeds.c.id == feed_id).values(
-            **values, status="ok", error=None, failures=0, last_polled_at=ctx.now, last_ok_at=ctx.now,
-            next_poll_at=ctx.now + timedelta(seconds=next_delay(old.interval_s, 0)),
-        )
+    await _update_feed(
+        ctx,
+        feed_id,
+        {
+            **values,
+            "status": "ok",
+            "error": None,
+            "failures": 0,
+            "last_polled_at": ctx.now,
+            "last_ok_at": ctx.now,
+            "next_poll_at": ctx.now + timedelta(seconds=next_delay(old.interval_s, 0)),
+        },
     )
     await _changed(ctx, old, feed_id)
     return new_ids
 
 
-async def record_failure(ctx: Ctx, feed_id: int, error: str, retry_after_s: float | None = None) -> None:
+async def record_failure(
+    ctx: Ctx, feed_id: int, error: str, retry_after_s: float | None = None
+) -> None:
     """A failed poll: the feed shows as failing and is retried later and later."""
-    old = await _row(ctx.conn, feed_id, lock=True)
+    old = await _row(ctx.db, feed_id, lock=True)
     failures = old.failures + 1
     delay = next_delay(old.interval_s, failures, retry_after_s)
-    await ctx.conn.execute(
-        update(feeds).where(feeds.c.id == feed_id).values(
-            status="failing", error=error[:500], failures=failures, last_polled_at=ctx.now,
-            next_poll_at=ctx.now + timedelta(seconds=delay),
-        )
+    await _update_feed(
+        ctx,
+        feed_id,
+        {
+            "status": "failing",
+            "error": error[:500],
+            "failures": failures,
+            "last_polled_at": ctx.now,
+            "next_poll_at": ctx.now + timedelta(seconds=delay),
+        },
     )
     await _changed(ctx, old, feed_id)

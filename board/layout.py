@@ -24,7 +24,9 @@ async def reorder(ctx: Ctx, args: Args) -> dict[str, Any]:
     if len(set(wanted)) != len(wanted):
         raise BadRequest(f"{args.op}: ids lists a column twice")
     # Locked in id order, as every command locks columns, so two reorders never deadlock.
-    locked = await fetch(ctx.db, "SELECT * FROM platforms WHERE deleted_at IS NULL ORDER BY id FOR UPDATE")
+    locked = await fetch(
+        ctx.db, "SELECT * FROM platforms WHERE deleted_at IS NULL ORDER BY id FOR UPDATE"
+    )
     by_id = {row.id: row for row in locked}
     unknown = [platform_id for platform_id in wanted if platform_id not in by_id]
     if unknown:
@@ -36,9 +38,17 @@ async def reorder(ctx: Ctx, args: Args) -> dict[str, Any]:
         "UPDATE platforms AS p SET position = v.position, version = p.version + 1, updated_at = $3"
         " FROM unnest($1::int[], $2::int[]) AS v(id, position)"
         " WHERE p.id = v.id AND p.position IS DISTINCT FROM v.position RETURNING p.*",
-        order, list(range(1, len(order) + 1)), ctx.now,
+        order,
+        list(range(1, len(order) + 1)),
+        ctx.now,
     )
     for new in moved:
         # Only the position changes: no queue moves, so no poster needs waking.
-        ctx.patch.change("platforms", new.id, rows.platform_state(by_id[new.id]), rows.platform_state(new))
+        limits = ctx.config.text_limits
+        ctx.patch.change(
+            "platforms",
+            new.id,
+            rows.platform_state(by_id[new.id], limits),
+            rows.platform_state(new, limits),
+        )
     return {"ids": order}

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, select, text, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from board import duplicates, ordering, rows
+from board import duplicates, ordering, rows, search
+from board.args import Args
 from board.context import Ctx
+from board.db import Db, Row, fetch, fetchrow, set_clause
 from board.errors import BadRequest
 from board.search import COLUMNS
-from board.tables import materials, snippets
+
+if TYPE_CHECKING:
+    from board.commands import Call
 
 # Generous bounds: a CMS sends articles' metadata, never their full text.
 LIMITS = {"external_id": 200, "title": 1000, "lead": 5000, "social_text": 10_000, "section": 200}
@@ -54,11 +54,11 @@ class MaterialInput:
 def _url(name: str, value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_URL:
         raise Invalid(name, f"expected an http(s) URL of at most {MAX_URL} characters")
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise Invalid(name, f"expected an http(s) URL, got {value[:80]!r}")
-    return value
+    url: str = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise Invalid(name, f"expected an http(s) URL, got {url[:80]!r}")
+    return url
 
 
 def _time(name: str, value: Any) -> datetime:
@@ -137,9 +137,9 @@ def require_new(item: MaterialInput) -> None:
             raise Invalid(name, "required for a new material")
 
 
-def material_state(row: Row[Any] | Any) -> dict[str, Any]:
+def material_state(row: Any) -> dict[str, Any]:
     """A material as the state and search results show it."""
-    m = row._mapping
+    m = row
     return {
         "id": m["id"],
         "external_id": m["external_id"],
@@ -162,13 +162,12 @@ def compact(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v is not None}
 
 
-async def recent_state(conn: AsyncConnection) -> dict[str, Any]:
+async def recent_state(db: Db) -> dict[str, Any]:
     """The newest materials, keyed by id, for the full state."""
-    result = await conn.execute(
-        text(f"SELECT {COLUMNS} FROM materials ORDER BY sort_at DESC, id DESC LIMIT :n"),
-        {"n": RECENT},
+    found = await db.fetch(
+        f"SELECT {COLUMNS} FROM materials ORDER BY sort_at DESC, id DESC LIMIT $1", RECENT
     )
-    return {str(r.id): compact(material_state(r)) for r in result}
+    return {str(r["id"]): compact(material_state(r)) for r in found}
 
 
 @dataclass(frozen=True)
@@ -181,43 +180,50 @@ class Upserted:
 
 async def upsert(ctx: Ctx, item: MaterialInput, *, feed_id: int | None = None) -> Upserted:
     """Insert or update by external_id; records the patch and moves linked cards' links."""
-    conn = ctx.conn
     for _ in range(3):
-        old = (
-            await conn.execute(
-                select(materials).where(materials.c.external_id == item.external_id).with_for_update()
-            )
-        ).first()
+        old = await fetchrow(
+            ctx.db, "SELECT * FROM materials WHERE external_id = $1 FOR UPDATE", item.external_id
+        )
         if old is not None:
             return await _update(ctx, old, item)
         require_new(item)
-        values = {**item.values, "external_id": item.external_id, "feed_id": feed_id,
-                  "created_at": ctx.now, "updated_at": ctx.now}
+        values = {
+            **item.values,
+            "external_id": item.external_id,
+            "feed_id": feed_id,
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        }
         # Two CMS calls for one new material may race: the loser reads the winner's row.
-        statement = insert(materials).values(**values).on_conflict_do_nothing(
-            index_elements=["external_id"]
+        names = ", ".join(values)
+        places = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+        new_id = await ctx.db.fetchval(
+            f"INSERT INTO materials ({names}) VALUES ({places}) ON CONFLICT (external_id) DO NOTHING RETURNING id",
+            *values.values(),
         )
-        new_id = await conn.scalar(statement.returning(materials.c.id))
         if new_id is not None:
-            new = await _row(conn, new_id)
+            new = await _row(ctx.db, new_id)
             ctx.patch.change("materials", new_id, None, compact(material_state(new)))
             return Upserted(new_id, True, sorted(item.values), [])
     raise BadRequest(f"material {item.external_id!r} keeps changing; try again")
 
 
-async def _row(conn: AsyncConnection, material_id: int) -> Row[Any]:
-    return (await conn.execute(select(materials).where(materials.c.id == material_id))).one()
+async def _row(db: Db, material_id: int) -> Row:
+    row = await fetchrow(db, "SELECT * FROM materials WHERE id = $1", material_id)
+    assert row is not None, "read in the transaction that wrote it"
+    return row
 
 
-async def _update(ctx: Ctx, old: Row[Any], item: MaterialInput) -> Upserted:
-    changes = {k: v for k, v in item.values.items() if getattr(old, k) != v}
+async def _update(ctx: Ctx, old: Row, item: MaterialInput) -> Upserted:
+    changes = {k: v for k, v in item.values.items() if old[k] != v}
     if not changes:
         return Upserted(old.id, False, [], [])
-    await ctx.conn.execute(
-        update(materials).where(materials.c.id == old.id).values(**changes, updated_at=ctx.now)
+    sets, params = set_clause({**changes, "updated_at": ctx.now}, 2)
+    await ctx.db.execute(f"UPDATE materials SET {sets} WHERE id = $1", old.id, *params)
+    new = await _row(ctx.db, old.id)
+    ctx.patch.change(
+        "materials", old.id, compact(material_state(old)), compact(material_state(new))
     )
-    new = await _row(ctx.conn, old.id)
-    ctx.patch.change("materials", old.id, compact(material_state(old)), compact(material_state(new)))
     followed: list[int] = []
     if "url" in changes:
         followed = await _follow_url(ctx, old.id, old.url, new.url)
@@ -229,22 +235,24 @@ async def _follow_url(ctx: Ctx, material_id: int, old_url: str, new_url: str) ->
 
     A card whose link an editor changed by hand keeps it: that link is the editor's choice.
     """
-    ids = list(
-        await ctx.conn.scalars(
-            select(snippets.c.id)
-            .where(snippets.c.material_id == material_id, snippets.c.status == "pending",
-                   snippets.c.url == old_url)
-            .order_by(snippets.c.id)  # one lock order for every writer: no deadlocks
-            .with_for_update()
+    ids = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE material_id = $1 AND status = 'pending' AND url = $2"
+            " ORDER BY id FOR UPDATE",  # one lock order for every writer: no deadlocks
+            material_id,
+            old_url,
         )
-    )
+    ]
     if not ids:
         return []
     before = await rows.snippet_rows(ctx.db, ids)
     # The version moves, so an editor saving a stale copy hears that the card changed.
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id.in_(ids))
-        .values(url=new_url, version=snippets.c.version + 1, updated_at=ctx.now)
+    await ctx.db.execute(
+        "UPDATE snippets SET url = $2, version = version + 1, updated_at = $3 WHERE id = ANY($1::int[])",
+        ids,
+        new_url,
+        ctx.now,
     )
     await ctx.snippets_changed(before)
     return ids
@@ -260,7 +268,10 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
     queue = await rows.queue(ctx.db, platform_id)
     top = queue[0].ord if queue else None
     found = {
-        r.id: r for r in await ctx.conn.execute(select(materials).where(materials.c.id.in_(list(material_ids))))
+        r.id: r
+        for r in await fetch(
+            ctx.db, "SELECT * FROM materials WHERE id = ANY($1::int[])", list(material_ids)
+        )
     }
     new_ids = []
     for material_id in material_ids:
@@ -268,15 +279,29 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
         if material is None:
             continue
         top = ordering.between(None, top)
-        new_id = await ctx.conn.scalar(
-            snippets.insert()
-            .values(platform_id=platform_id, ord=top, kind="post",
-                    body=material.social_text or material.title, url=material.url,
-                    material_id=material_id, created_at=ctx.now, updated_at=ctx.now)
-            .returning(snippets.c.id)
+        new_id = await ctx.db.fetchval(
+            "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, created_at, updated_at)"
+            " VALUES ($1, $2, 'post', $3, $4, $5, $6, $6) RETURNING id",
+            platform_id,
+            top,
+            material.social_text or material.title,
+            material.url,
+            material_id,
+            ctx.now,
         )
         await duplicates.check(ctx, new_id)
         new_ids.append(new_id)
     await ctx.snippets_changed({}, new_ids)
     await ctx.reschedule(platform_id)
     return new_ids
+
+
+async def search_op(call: Call, args: Args) -> dict[str, Any]:
+    """``materials.search``: a read, run outside any unit of work (nothing to record)."""
+    q = args.str("q", required=False, nullable=True, max_len=500) or ""
+    limit = args.int("limit", required=False, minimum=1) or search.DEFAULT_LIMIT
+    offset = args.int("offset", required=False, minimum=0) or 0
+    section = args.str("section", required=False, nullable=True, max_len=200)
+    async with call.read() as db:
+        found = await search.search(db, q, limit=limit, offset=offset, section=section)
+    return {"items": [compact(material_state(r)) for r in found]}

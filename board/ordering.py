@@ -39,7 +39,10 @@ def renumbered(count: int) -> list[float]:
 
 
 def neighbours(
-    ords: Sequence[tuple[int, float]], *, after_id: int | None = None, before_id: int | None = None,
+    ords: Sequence[tuple[int, float]],
+    *,
+    after_id: int | None = None,
+    before_id: int | None = None,
     top: bool = False,
 ) -> tuple[float | None, float | None]:
     """The ords around the target slot in a queue of (id, ord) in order, the moving card excluded.

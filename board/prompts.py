@@ -13,12 +13,12 @@ from dataclasses import dataclass
 # Default tones by platform kind; a column's settings.tone replaces them.
 TONES = {
     "telegram": "a Telegram channel post: informative, two or three short sentences, may open "
-                "with one fitting emoji, no hashtags",
+    "with one fitting emoji, no hashtags",
     "x": "a news tweet: the key fact first, short and punchy, at most one hashtag",
     "vk": "a VK community post: friendly and informative, two to four sentences",
     "facebook": "a Facebook Page post: conversational, one to three sentences that invite to read on",
     "instagram": "an Instagram caption: vivid, a few relevant hashtags at the end; links are not "
-                 "clickable there",
+    "clickable there",
     "mastodon": "a Mastodon post: plain and factual, no clickbait, one or two CamelCase hashtags",
     "bluesky": "a Bluesky post: short, factual, conversational",
     "youtube": "a YouTube video description whose first line sums the video up",
@@ -28,7 +28,6 @@ NEUTRAL = "a neutral, factual social media post about a news story"
 LINK_COST = {"x": 23}
 # When a network sets no limit, drafts still should be status-sized.
 DEFAULT_BUDGET = 500
-MIN_TEXTS = 2
 MAX_TEXTS = 3
 
 
@@ -60,8 +59,9 @@ def budget(text_limit: int | None, kind: str | None, url: str | None) -> int:
     return max(40, text_limit - LINK_COST.get(kind or "", len(url)) - 1)
 
 
-def messages(source: Source, kind: str | None, settings: dict[str, object] | None,
-             text_limit: int | None) -> list[dict[str, str]]:
+def messages(
+    source: Source, kind: str | None, settings: dict[str, object] | None, text_limit: int | None
+) -> list[dict[str, str]]:
     room = budget(text_limit, kind, source.url)
     system = (
         f"You are a newsroom's social media editor. Write {MAX_TEXTS} different versions of "
@@ -93,12 +93,16 @@ def _candidates(content: str) -> list[str]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            data = data.get("texts") or data.get("variants") or next(
-                (v for v in data.values() if isinstance(v, list)), None
+            data = (
+                data.get("texts")
+                or data.get("variants")
+                or next((v for v in data.values() if isinstance(v, list)), None)
             )
         if isinstance(data, list):
-            return [t if isinstance(t, str) else str(t.get("text", "")) if isinstance(t, dict) else ""
-                    for t in data]
+            return [
+                t if isinstance(t, str) else str(t.get("text", "")) if isinstance(t, dict) else ""
+                for t in data
+            ]
     parts = re.split(r"\n\s*(?:\d+[.)]|[-*•])\s+|\n{2,}", "\n" + fenced)
     return parts
 

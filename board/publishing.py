@@ -10,17 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-import orjson
-from sqlalchemy import Integer, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-
 from board import rows
 from board.args import Args
 from board.context import Ctx, is_running, running
-from board.db import fetchrow
+from board.db import Db, fetch, fetchrow, set_clause
 from board.errors import Conflict
-from board.tables import materials, platforms, snippets
 
 # Keys of meta an outcome replaces: a retried card does not keep its old error.
 OUTCOME_KEYS = ("error", "remote_id", "remote_url", "send_now")
@@ -39,17 +33,9 @@ class Head:
     status: str
 
 
-async def head(db: asyncpg.Connection, platform_id: int) -> Head | None:
+async def head(db: Db, platform_id: int) -> Head | None:
     """The column's first pending card (None: the column is gone)."""
     return (await heads(db, [platform_id])).get(platform_id)
-
-
-def _meta_update(**values: Any) -> Any:
-    """meta without the previous outcome's keys, plus ``values``."""
-    cleaned = snippets.c.meta
-    for key in OUTCOME_KEYS:
-        cleaned = cleaned.op("-")(key)
-    return cleaned.op("||")(func.jsonb_build_object(*[x for kv in values.items() for x in kv]))
 
 
 class Fenced(Exception):
@@ -70,7 +56,9 @@ _HEAD = (
 )
 
 
-async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, int]) -> tuple[Any, Any] | None:
+async def take(
+    ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, int]
+) -> tuple[Any, Any] | None:
     """Apply interval cards at the head, then mark the head post `sending` if it is due.
 
     Returns (the card with its material, the column) when taken, else None (not due, moved,
@@ -95,13 +83,20 @@ async def take(ctx: Ctx, platform_id: int, snippet_id: int, fence: tuple[str, in
         break
     meta = {**(card.meta or {}), "attempt": int((card.meta or {}).get("attempt", 1))}
     await ctx.db.execute(
-        "UPDATE snippets SET status = 'sending', version = version + 1, updated_at = $2,"
-        " meta = $3::text::jsonb WHERE id = $1",
-        card.id, ctx.now, orjson.dumps(meta).decode(),
+        "UPDATE snippets SET status = 'sending', version = version + 1, updated_at = $2, meta = $3 WHERE id = $1",
+        card.id,
+        ctx.now,
+        meta,
     )
     before = rows.snippet_state(card)
     assert before is not None
-    after = {**before, "status": "sending", "version": card.version + 1, "updated_at": rows.iso(ctx.now), "meta": meta}
+    after = {
+        **before,
+        "status": "sending",
+        "version": card.version + 1,
+        "updated_at": rows.iso(ctx.now),
+        "meta": meta,
+    }
     ctx.patch.change("snippets", card.id, before, after)
     return card, column
 
@@ -112,7 +107,9 @@ async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
     new_column = await fetchrow(
         ctx.db,
         "UPDATE platforms SET interval_s = $2, version = version + 1, updated_at = $3 WHERE id = $1 RETURNING *",
-        column.id, card.interval_s, ctx.now,
+        column.id,
+        card.interval_s,
+        ctx.now,
     )
     new = await fetchrow(
         ctx.db,
@@ -120,7 +117,8 @@ async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
             sets="status = 'sent', finished_at = $2, eta = NULL, version = version + 1, updated_at = $2",
             where="",
         ),
-        card.id, ctx.now,
+        card.id,
+        ctx.now,
     )
     ctx.snippet_changed(card, new)
     ctx.column_changed(column, new_column)
@@ -136,19 +134,30 @@ _UPDATED_CARD = (
 
 
 async def finish(
-    ctx: Ctx, platform_id: int, snippet_id: int, status: str, *, meta: dict[str, Any],
-    column_status: tuple[str, str | None] | None = None, count_as_send: bool = True,
+    ctx: Ctx,
+    platform_id: int,
+    snippet_id: int,
+    status: str,
+    *,
+    meta: dict[str, Any],
+    column_status: tuple[str, str | None] | None = None,
+    count_as_send: bool = True,
 ) -> bool:
     """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
     column = await rows.platform_row(ctx.db, platform_id, lock=True)
     ctx.columns[platform_id] = column
     old = await rows.snippet_rows(ctx.db, [snippet_id])
-    sets = "status = $2, version = version + 1, updated_at = $3, meta = (meta - $4::text[]) || $5::text::jsonb"
+    sets = "status = $2, version = version + 1, updated_at = $3, meta = (meta - $4::text[]) || $5::jsonb"
     if status in ("sent", "failed", "needs_check"):
         sets += ", finished_at = $3, eta = NULL"
     new = await fetchrow(
-        ctx.db, _UPDATED_CARD.format(sets=sets, where=" AND status = 'sending'"),
-        snippet_id, status, ctx.now, list(OUTCOME_KEYS), orjson.dumps(meta).decode(),
+        ctx.db,
+        _UPDATED_CARD.format(sets=sets, where=" AND status = 'sending'"),
+        snippet_id,
+        status,
+        ctx.now,
+        list(OUTCOME_KEYS),
+        meta,
     )
     if new is None:
         return False
@@ -161,11 +170,15 @@ async def finish(
         # A status change is an edit of the column; a send time is not (no version bump, so
         # an admin's settings edit in flight does not conflict with every publish).
         params.extend(column_status)
-        column_sets.append(f"status = ${len(params)}, status_message = ${len(params) + 1}, version = version + 1")
+        column_sets.append(
+            f"status = ${len(params)}, status_message = ${len(params) + 1}, version = version + 1"
+        )
     if column_sets:
         new_column = await fetchrow(
-            ctx.db, f"UPDATE platforms SET {', '.join(column_sets)} WHERE id = $1 RETURNING *",
-            platform_id, *params,
+            ctx.db,
+            f"UPDATE platforms SET {', '.join(column_sets)} WHERE id = $1 RETURNING *",
+            platform_id,
+            *params,
         )
         ctx.column_changed(column, new_column)
     ctx.snippet_changed(old.get(snippet_id), new)
@@ -179,19 +192,22 @@ async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> No
     if column.status_message == message:
         return
     new_column = await fetchrow(
-        ctx.db, "UPDATE platforms SET status_message = $2, version = version + 1 WHERE id = $1 RETURNING *",
-        platform_id, message,
+        ctx.db,
+        "UPDATE platforms SET status_message = $2, version = version + 1 WHERE id = $1 RETURNING *",
+        platform_id,
+        message,
     )
     ctx.column_changed(column, new_column)
 
 
-async def stuck_sending(conn: Any, platform_id: int) -> list[Any]:
+async def stuck_sending(db: Db, platform_id: int) -> list[Any]:
     """Cards left `sending` by a poster that died mid-publish."""
-    return list(await conn.execute(
-        select(snippets, materials.c.title.label("material_title"), materials.c.lead.label("material_lead"))
-        .select_from(snippets.outerjoin(materials, materials.c.id == snippets.c.material_id))
-        .where(snippets.c.platform_id == platform_id, snippets.c.status == "sending")
-    ))
+    return await fetch(
+        db,
+        "SELECT s.*, m.title AS material_title, m.lead AS material_lead FROM snippets s"
+        " LEFT JOIN materials m ON m.id = s.material_id WHERE s.platform_id = $1 AND s.status = 'sending'",
+        platform_id,
+    )
 
 
 # --- the editors' publishing ops ------------------------------------------------------
@@ -209,29 +225,46 @@ async def _to_top(ctx: Ctx, card: Any, **values: Any) -> None:
 
     old = await rows.snippet_rows(ctx.db, [card.id])
     ord_ = await top_ord(ctx, card.platform_id, card.id)
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(ord=ord_, version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id, **values)
+    sets, params = set_clause(
+        {**values, "ord": ord_, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2
+    )
+    await ctx.db.execute(
+        f"UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1", card.id, *params
     )
     await ctx.snippets_changed(old)
     await ctx.reschedule(card.platform_id)
 
 
+def _outcome_cleared(meta: Any, **values: Any) -> dict[str, Any]:
+    """``meta`` without the previous outcome's keys, plus ``values``."""
+    return {**{k: v for k, v in (meta or {}).items() if k not in OUTCOME_KEYS}, **values}
+
+
 async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _card(ctx, args)
     if card.status != "pending" or card.kind != "post":
-        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now")
-    await _to_top(ctx, card, meta=snippets.c.meta.op("||")(func.jsonb_build_object("send_now", True)))
+        raise Conflict(
+            f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now"
+        )
+    await _to_top(ctx, card, meta={**(card.meta or {}), "send_now": True})
     return {"id": card.id}
 
 
 async def retry(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _card(ctx, args)
     if card.status not in ("failed", "needs_check"):
-        raise Conflict(f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried")
+        raise Conflict(
+            f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried"
+        )
     attempt = int((card.meta or {}).get("attempt", 1)) + 1
     # A new attempt number: an editor's deliberate resend gets a fresh idempotency key.
-    await _to_top(ctx, card, status="pending", finished_at=None, meta=_meta_update(attempt=attempt))
+    await _to_top(
+        ctx,
+        card,
+        status="pending",
+        finished_at=None,
+        meta=_outcome_cleared(card.meta, attempt=attempt),
+    )
     return {"id": card.id}
 
 
@@ -244,16 +277,20 @@ async def mark_sent(ctx: Ctx, args: Args) -> dict[str, Any]:
     if remote_url:
         extra["remote_url"] = remote_url
     old = await rows.snippet_rows(ctx.db, [card.id])
-    await ctx.conn.execute(
-        update(snippets).where(snippets.c.id == card.id)
-        .values(status="sent", version=snippets.c.version + 1, updated_at=ctx.now, user_id=ctx.actor.id,
-                meta=snippets.c.meta.op("-")("error").op("||")(func.jsonb_build_object(*[x for kv in extra.items() for x in kv])))
+    meta = {**{k: v for k, v in (card.meta or {}).items() if k != "error"}, **extra}
+    await ctx.db.execute(
+        "UPDATE snippets SET status = 'sent', version = version + 1, updated_at = $2, user_id = $3, meta = $4"
+        " WHERE id = $1",
+        card.id,
+        ctx.now,
+        ctx.actor.id,
+        meta,
     )
     await ctx.snippets_changed(old)
     return {"id": card.id}
 
 
-async def heads(db: asyncpg.Connection, platform_ids: list[int]) -> dict[int, Head]:
+async def heads(db: Db, platform_ids: list[int]) -> dict[int, Head]:
     """Head of many columns in one query: how a restart arms thousands of posters quickly."""
     if not platform_ids:
         return {}
@@ -269,52 +306,68 @@ async def heads(db: asyncpg.Connection, platform_ids: list[int]) -> dict[int, He
         list(platform_ids),
     ):
         result[pid] = Head(
-            platform_id=pid, running=running(paused, status, kind), status=status, urgent=bool(urgent),
-            snippet_id=head_id, kind=head_kind, eta=head_eta,
+            platform_id=pid,
+            running=running(paused, status, kind),
+            status=status,
+            urgent=bool(urgent),
+            snippet_id=head_id,
+            kind=head_kind,
+            eta=head_eta,
         )
     return result
 
 
-async def columns_with_sending(conn: Any, platform_ids: list[int]) -> set[int]:
-    return set(await conn.scalars(
-        select(snippets.c.platform_id).distinct()
-        .where(snippets.c.platform_id == any_(bindparam("ids", list(platform_ids), type_=ARRAY(Integer))),
-               snippets.c.status == "sending")
-    ))
+async def columns_with_sending(db: Db, platform_ids: list[int]) -> set[int]:
+    return {
+        r["platform_id"]
+        for r in await db.fetch(
+            "SELECT DISTINCT platform_id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'",
+            list(platform_ids),
+        )
+    }
 
 
-async def publishable_columns(conn: Any) -> list[int]:
+async def publishable_columns(db: Db) -> list[int]:
     """Columns that have a poster: every live column but the drafts inboxes."""
-    return list(await conn.scalars(
-        select(platforms.c.id).where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
-        .order_by(platforms.c.id)
-    ))
+    return [
+        r["id"]
+        for r in await db.fetch(
+            "SELECT id FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts' ORDER BY id"
+        )
+    ]
 
 
-async def kinds_in_use(conn: Any) -> list[str]:
-    return list(await conn.scalars(
-        select(platforms.c.kind).distinct().where(platforms.c.deleted_at.is_(None), platforms.c.kind != "drafts")
-    ))
+async def kinds_in_use(db: Db) -> list[str]:
+    return [
+        r["kind"]
+        for r in await db.fetch(
+            "SELECT DISTINCT kind FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts'"
+        )
+    ]
 
 
-async def column_row(conn: Any, platform_id: int) -> Any | None:
-    return (await conn.execute(
-        select(platforms).where(platforms.c.id == platform_id, platforms.c.deleted_at.is_(None))
-    )).first()
+async def column_row(db: Db, platform_id: int) -> Any | None:
+    return await fetchrow(db, rows.PLATFORM_SELECT, platform_id)
 
 
 async def abandon_sending(ctx: Ctx, platform_ids: list[int]) -> list[int]:
     """At shutdown: cards still `sending` in these columns become needs_check (never resent)."""
     if not platform_ids:
         return []
-    ids = list(await ctx.conn.scalars(
-        select(snippets.c.id).where(
-            snippets.c.platform_id == any_(bindparam("ids", list(platform_ids), type_=ARRAY(Integer))),
-            snippets.c.status == "sending",
+    ids = [
+        r["id"]
+        for r in await ctx.db.fetch(
+            "SELECT id FROM snippets WHERE platform_id = ANY($1::int[]) AND status = 'sending'",
+            list(platform_ids),
         )
-    ))
+    ]
     for snippet_id in ids:
         card = await rows.snippet_row(ctx.db, snippet_id)
-        await finish(ctx, card.platform_id, snippet_id, "needs_check",
-                     meta={"error": "outcome unknown: the server stopped while publishing"})
+        await finish(
+            ctx,
+            card.platform_id,
+            snippet_id,
+            "needs_check",
+            meta={"error": "outcome unknown: the server stopped while publishing"},
+        )
     return ids

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from board import attachments
-from board.db import Row, fetch, fetchrow
+from board.db import Db, Row, fetch, fetchrow
 from board.errors import NotFound
-from board.tables import snippets, users
 
 # Statuses that are part of the board's state (deleted cards leave it).
 VISIBLE = ("pending", "sending", "sent", "failed", "needs_check")
@@ -25,14 +22,8 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def text_limit(kind: str) -> int | None:
-    from platforms import TEXT_LIMITS
-
-    return TEXT_LIMITS.get(kind)
-
-
-def platform_state(row: Any) -> dict[str, Any]:
-    m = row._mapping
+def platform_state(row: Any, text_limits: Mapping[str, int]) -> dict[str, Any]:
+    m = row
     return {
         "id": m["id"],
         "kind": m["kind"],
@@ -44,17 +35,13 @@ def platform_state(row: Any) -> dict[str, Any]:
         "status": m["status"],
         "status_message": m["status_message"],
         "settings": dict(m["settings"] or {}),
-        "text_limit": text_limit(m["kind"]),
+        "text_limit": text_limits.get(m["kind"]),
         "version": m["version"],
     }
 
 
-SNIPPET_COLUMNS = (*snippets.c, users.c.email.label("user_email"))
-SNIPPET_FROM = snippets.outerjoin(users, users.c.id == snippets.c.user_id)
-
-
 def snippet_state(row: Any) -> dict[str, Any] | None:
-    m = row._mapping
+    m = row
     if m["status"] not in VISIBLE:
         return None
     return {
@@ -85,39 +72,50 @@ SNIPPET_SELECT = (
 )
 
 
-async def platform_row(db: asyncpg.Connection, platform_id: int, *, lock: bool = False) -> Row:
+async def platform_row(db: Db, platform_id: int, *, lock: bool = False) -> Row:
     row = await fetchrow(db, PLATFORM_SELECT + (" FOR UPDATE" if lock else ""), platform_id)
     if row is None:
         raise NotFound(f"no column with id {platform_id}")
     return row
 
 
-async def lock_platforms(db: asyncpg.Connection, ids: Iterable[int]) -> dict[int, Row]:
+async def lock_platforms(db: Db, ids: Iterable[int]) -> dict[int, Row]:
     """Lock columns in id order, so two commands on the same pair never deadlock."""
     wanted = sorted(set(ids))
-    rows = {r.id: r for r in await fetch(
-        db, "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL"
-            " ORDER BY id FOR UPDATE", wanted,
-    )}
+    rows = {
+        r.id: r
+        for r in await fetch(
+            db,
+            "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL"
+            " ORDER BY id FOR UPDATE",
+            wanted,
+        )
+    }
     for platform_id in wanted:
         if platform_id not in rows:
             raise NotFound(f"no column with id {platform_id}")
     return rows
 
 
-async def lock_card(db: asyncpg.Connection, snippet_id: int, extra_platforms: Sequence[int] = ()) -> tuple[Row, dict[int, Row]]:
+async def lock_card(
+    db: Db, snippet_id: int, extra_platforms: Sequence[int] = ()
+) -> tuple[Row, dict[int, Row]]:
     """Lock a card's column (and ``extra_platforms``) in id order, then the card itself.
 
     Returns the card (with its last editor's e-mail, so it doubles as the 'before' snapshot)
     and the locked columns. Two round trips; retried if the card moves meanwhile.
     """
     for _ in range(3):
-        locked = {r.id: r for r in await fetch(
-            db,
-            "SELECT * FROM platforms WHERE (id = (SELECT platform_id FROM snippets WHERE id = $1)"
-            " OR id = ANY($2::int[])) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
-            snippet_id, list(extra_platforms),
-        )}
+        locked = {
+            r.id: r
+            for r in await fetch(
+                db,
+                "SELECT * FROM platforms WHERE (id = (SELECT platform_id FROM snippets WHERE id = $1)"
+                " OR id = ANY($2::int[])) AND deleted_at IS NULL ORDER BY id FOR UPDATE",
+                snippet_id,
+                list(extra_platforms),
+            )
+        }
         card = await fetchrow(db, SNIPPET_SELECT + " WHERE s.id = $1 FOR UPDATE OF s", snippet_id)
         if card is None:
             raise NotFound(f"no card with id {snippet_id}")
@@ -126,14 +124,17 @@ async def lock_card(db: asyncpg.Connection, snippet_id: int, extra_platforms: Se
                 raise NotFound(f"no column with id {platform_id}")
         if card.platform_id in locked:
             return card, locked
-        if await db.fetchval(
-            "SELECT 1 FROM platforms WHERE id = $1 AND deleted_at IS NULL", card.platform_id
-        ) is None:
+        if (
+            await db.fetchval(
+                "SELECT 1 FROM platforms WHERE id = $1 AND deleted_at IS NULL", card.platform_id
+            )
+            is None
+        ):
             raise NotFound(f"card {snippet_id} is in a deleted column")
     raise NotFound(f"card {snippet_id} keeps moving; try again")
 
 
-async def lock_card_alone(db: asyncpg.Connection, snippet_id: int) -> Row:
+async def lock_card_alone(db: Db, snippet_id: int) -> Row:
     """Lock one card, not its column: for changes that leave the column's queue as it is.
     Taking a single lock, such a transaction cannot deadlock with those that lock columns."""
     card = await fetchrow(
@@ -149,13 +150,16 @@ async def lock_card_alone(db: asyncpg.Connection, snippet_id: int) -> Row:
     return card
 
 
-async def snippet_rows(db: asyncpg.Connection, ids: Sequence[int]) -> dict[int, Row]:
+async def snippet_rows(db: Db, ids: Sequence[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    return {row.id: row for row in await fetch(db, SNIPPET_SELECT + " WHERE s.id = ANY($1::int[])", list(ids))}
+    return {
+        row.id: row
+        for row in await fetch(db, SNIPPET_SELECT + " WHERE s.id = ANY($1::int[])", list(ids))
+    }
 
 
-async def snippet_row(db: asyncpg.Connection, snippet_id: int, *, lock: bool = False) -> Row:
+async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:
     row = await fetchrow(
         db, "SELECT * FROM snippets WHERE id = $1" + (" FOR UPDATE" if lock else ""), snippet_id
     )
@@ -164,7 +168,7 @@ async def snippet_row(db: asyncpg.Connection, snippet_id: int, *, lock: bool = F
     return row
 
 
-async def queue(db: asyncpg.Connection, platform_id: int) -> list[Row]:
+async def queue(db: Db, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
     return await fetch(
         db,

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from board.db import Db, Row, fetch
 
 # Letters and digits only: everything else is a separator, and nothing reaches to_tsquery
 # that its syntax could read as an operator.
@@ -49,7 +48,15 @@ def parse(q: str) -> Query:
     return Query(tuple(words), prefix)
 
 
-def _tsquery(terms: list[tuple[str, bool]], params: dict[str, str]) -> str:
+class Params(list[Any]):
+    """Positional parameters of one statement, numbered as they are added."""
+
+    def add(self, value: Any) -> str:
+        self.append(value)
+        return f"${len(self)}"
+
+
+def _tsquery(terms: list[tuple[str, bool]], params: Params) -> str:
     """A scalar sub-select building the tsquery of ``terms`` (word, is_prefix), all of them.
 
     A whole word matches by its stem ('russian'), or as itself ('simple') when the stemmer
@@ -59,15 +66,18 @@ def _tsquery(terms: list[tuple[str, bool]], params: dict[str, str]) -> str:
     Being a sub-select, it runs once per search (an InitPlan), not once per row.
     """
     columns, parts = [], []
-    for word, prefix in terms:
-        i = len(params)
-        params[f"w{i}"] = word + (":*" if prefix else "")
-        columns.append(f"to_tsquery('russian', :w{i}) AS r{i}, to_tsquery('simple', :w{i}) AS s{i}")
+    for i, (word, prefix) in enumerate(terms):
+        w = params.add(word + (":*" if prefix else ""))
+        columns.append(
+            f"to_tsquery('russian', {w}::text) AS r{i}, to_tsquery('simple', {w}::text) AS s{i}"
+        )
         if prefix:
             # The stem's prefix covers the word's when the word starts with the stem
             # ('выбор':* covers 'выборы':*): then one walk through the index is enough.
-            parts.append(f"(CASE WHEN numnode(r{i}) > 0 AND starts_with(s{i}::text, left(r{i}::text, -3)) "
-                         f"THEN r{i} ELSE r{i} || s{i} END)")
+            parts.append(
+                f"(CASE WHEN numnode(r{i}) > 0 AND starts_with(s{i}::text, left(r{i}::text, -3)) "
+                f"THEN r{i} ELSE r{i} || s{i} END)"
+            )
         else:
             parts.append(f"(CASE WHEN numnode(r{i}) > 0 THEN r{i} ELSE s{i} END)")
     return f"(SELECT {' && '.join(parts)} FROM (SELECT {', '.join(columns)}) AS words)"
@@ -77,10 +87,9 @@ def _terms(query: Query) -> list[tuple[str, bool]]:
     return [(w, False) for w in query.words] + ([(query.prefix, True)] if query.prefix else [])
 
 
-def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
-    """SQL for the query's tsquery (every word, the prefix too), and its parameters."""
-    params: dict[str, str] = {}
-    return _tsquery(_terms(query), params), params
+def tsquery_sql(query: Query, params: Params) -> str:
+    """SQL for the query's tsquery (every word, the prefix too), its values added to ``params``."""
+    return _tsquery(_terms(query), params)
 
 
 # Checking the prefix on a row costs about four times what GIN spends per row when it lists
@@ -88,7 +97,7 @@ def tsquery_sql(query: Query) -> tuple[str, dict[str, str]]:
 FILTER_COST = 4
 
 
-async def gin_conditions(conn: AsyncConnection, query: Query) -> tuple[list[str], dict[str, str]]:
+async def gin_conditions(db: Db, query: Query, params: Params) -> list[str]:
     """WHERE clauses for the GIN pass, chosen from how often each part matched lately.
 
     Beside whole words, the typed prefix is either intersected in GIN, which first lists
@@ -96,20 +105,25 @@ async def gin_conditions(conn: AsyncConnection, query: Query) -> tuple[list[str]
     row of the words (ts_match_vq: the @@ that the index cannot see). The newest materials
     tell which list is shorter; run this before bitmap-only mode (it reads the newest).
     """
-    params: dict[str, str] = {}
     if query.words and query.prefix is not None:
-        words = _tsquery([(w, False) for w in query.words], params)
-        prefix = _tsquery([(query.prefix, True)], params)
-        word_hits, prefix_hits = (await conn.execute(
-            text(f"SELECT count(*) FILTER (WHERE search @@ {words}), "
-                 f"count(*) FILTER (WHERE search @@ {prefix}) FROM (SELECT search FROM materials "
-                 "ORDER BY sort_at DESC, id DESC LIMIT :window) AS recent"),
-            {**params, "window": RECENT_WINDOW},
-        )).one()
+        counting = Params()
+        words = _tsquery([(w, False) for w in query.words], counting)
+        prefix = _tsquery([(query.prefix, True)], counting)
+        window = counting.add(RECENT_WINDOW)
+        hits = await db.fetchrow(
+            f"SELECT count(*) FILTER (WHERE search @@ {words}), "
+            f"count(*) FILTER (WHERE search @@ {prefix}) FROM (SELECT search FROM materials "
+            f"ORDER BY sort_at DESC, id DESC LIMIT {window}) AS recent",
+            *counting,
+        )
+        assert hits is not None, "an aggregate always returns a row"
+        word_hits, prefix_hits = hits
         if word_hits * FILTER_COST <= prefix_hits:
-            return [f"search @@ {words}", f"ts_match_vq(search, {prefix})"], params
-        params = {}
-    return [f"search @@ {_tsquery(_terms(query), params)}"], params
+            return [
+                f"search @@ {_tsquery([(w, False) for w in query.words], params)}",
+                f"ts_match_vq(search, {_tsquery([(query.prefix, True)], params)})",
+            ]
+    return [f"search @@ {_tsquery(_terms(query), params)}"]
 
 
 COLUMNS = (
@@ -122,23 +136,30 @@ COLUMNS = (
 RECENT_WINDOW = 1000
 
 
-def _sql(where: list[str], *, window: bool) -> str:
+def _sql(where: list[str], params: Params, limit: int, offset: int, *, window: bool) -> str:
     source = (
         f"(SELECT {COLUMNS}, search FROM materials ORDER BY sort_at DESC, id DESC "
-        "LIMIT :window) AS materials" if window else "materials"
+        f"LIMIT {params.add(RECENT_WINDOW)}) AS materials"
+        if window
+        else "materials"
     )
     return (
         f"SELECT {COLUMNS} FROM {source}"
         + (f" WHERE {' AND '.join(where)}" if where else "")
-        + " ORDER BY sort_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        + f" ORDER BY sort_at DESC, id DESC LIMIT {params.add(limit)} OFFSET {params.add(offset)}"
     )
 
 
 async def search(
-    conn: AsyncConnection, q: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+    db: Db,
+    q: str,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
     section: str | None = None,
-) -> list[Row[Any]]:
-    """Materials matching ``q``, newest first; an empty query lists the newest ones.
+) -> list[Row]:
+    """Materials matching ``q``, newest first; an empty query lists the newest ones. Run it in
+    a transaction (the second pass sets planner options for itself alone).
 
     The planner cannot know how many rows a tsquery matches (a prefix least of all), and the
     two good plans differ by a hundredfold: a common word wants the newest-first index with a
@@ -150,44 +171,48 @@ async def search(
     query = parse(q)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, min(offset, MAX_OFFSET))
-    where = []
-    params: dict[str, Any] = {"limit": limit, "offset": offset, "window": RECENT_WINDOW}
-    if section:
-        where.append("section = :section")
-        params["section"] = section
+
+    def base() -> tuple[list[str], Params]:
+        params = Params()
+        return ([f"section = {params.add(section)}"] if section else []), params
+
     if query.empty:
-        return list(await conn.execute(text(_sql(where, window=False)), params))
+        where, params = base()
+        return await fetch(db, _sql(where, params, limit, offset, window=False), *params)
     if limit + offset <= RECENT_WINDOW:
-        sql, words = tsquery_sql(query)
-        found = list(await conn.execute(
-            text(_sql([*where, f"search @@ {sql}"], window=True)), {**params, **words}
-        ))
+        where, params = base()
+        where.append(f"search @@ {tsquery_sql(query, params)}")
+        found = await fetch(db, _sql(where, params, limit, offset, window=True), *params)
         if len(found) == limit:
             return found
-    conditions, words = await gin_conditions(conn, query)
-    await _bitmap_only(conn, True)
-    found = list(await conn.execute(text(_sql(where + conditions, window=False)), {**params, **words}))
-    await _bitmap_only(conn, False)
+    where, params = base()
+    where += await gin_conditions(db, query, params)
+    await _bitmap_only(db, True)
+    found = await fetch(db, _sql(where, params, limit, offset, window=False), *params)
+    await _bitmap_only(db, False)
     return found
 
 
-async def _bitmap_only(conn: AsyncConnection, on: bool) -> None:
+async def _bitmap_only(db: Db, on: bool) -> None:
     """Only bitmap scans: the GIN index, whatever the planner guesses about the words."""
     value = "off" if on else "on"
-    await conn.execute(text(f"SET LOCAL enable_indexscan = {value}"))
-    await conn.execute(text(f"SET LOCAL enable_seqscan = {value}"))
+    await db.execute(f"SET LOCAL enable_indexscan = {value}; SET LOCAL enable_seqscan = {value}")
 
 
-async def explain(conn: AsyncConnection, q: str) -> tuple[str, str]:
+async def explain(db: Db, q: str) -> tuple[str, str]:
     """EXPLAIN of both passes of a search (for tests and the bench): neither may be a scan."""
     query = parse(q)
-    params: dict[str, Any] = {"limit": DEFAULT_LIMIT, "offset": 0, "window": RECENT_WINDOW}
-    sql, words = tsquery_sql(query)
-    recent = await conn.execute(
-        text("EXPLAIN " + _sql([f"search @@ {sql}"], window=True)), {**params, **words}
+    params = Params()
+    recent = await db.fetch(
+        "EXPLAIN "
+        + _sql([f"search @@ {tsquery_sql(query, params)}"], params, DEFAULT_LIMIT, 0, window=True),
+        *params,
     )
-    conditions, words = await gin_conditions(conn, query)
-    await _bitmap_only(conn, True)
-    rare = await conn.execute(text("EXPLAIN " + _sql(conditions, window=False)), {**params, **words})
-    await _bitmap_only(conn, False)
+    params = Params()
+    conditions = await gin_conditions(db, query, params)
+    await _bitmap_only(db, True)
+    rare = await db.fetch(
+        "EXPLAIN " + _sql(conditions, params, DEFAULT_LIMIT, 0, window=False), *params
+    )
+    await _bitmap_only(db, False)
     return "\n".join(r[0] for r in recent), "\n".join(r[0] for r in rare)

@@ -2,48 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board import feeds, materials, rows
 from board.context import Actor
-from board.tables import platforms, snippets
+from board.db import Db
+
+_COLUMNS = "SELECT * FROM platforms WHERE deleted_at IS NULL ORDER BY position, id"
+# Every card in a queue or being sent, and the last HISTORY sent or failed of each column.
+_CARDS = (
+    "WITH recent AS (SELECT id, row_number() OVER (PARTITION BY platform_id"
+    " ORDER BY finished_at DESC, id DESC) AS n FROM snippets WHERE status IN ('sent', 'failed'))"
+    " SELECT s.*, u.email AS user_email FROM snippets s"
+    " JOIN platforms p ON p.id = s.platform_id LEFT JOIN users u ON u.id = s.user_id"
+    " WHERE p.deleted_at IS NULL AND (s.status IN ('pending', 'sending', 'needs_check')"
+    " OR s.id IN (SELECT id FROM recent WHERE n <= $1))"
+    " ORDER BY s.platform_id, s.ord"
+)
 
 
-async def full_state(conn: AsyncConnection, actor: Actor) -> dict[str, Any]:
-    columns = await conn.execute(
-        select(platforms).where(platforms.c.deleted_at.is_(None)).order_by(platforms.c.position, platforms.c.id)
-    )
-    state_platforms = {str(r.id): rows.platform_state(r) for r in columns}
-    recent = (
-        select(
-            snippets.c.id,
-            func.row_number()
-            .over(partition_by=snippets.c.platform_id, order_by=(snippets.c.finished_at.desc(), snippets.c.id.desc()))
-            .label("n"),
-        )
-        .where(snippets.c.status.in_(("sent", "failed")))
-        .subquery()
-    )
-    query = (
-        select(*rows.SNIPPET_COLUMNS)
-        .select_from(rows.SNIPPET_FROM.join(platforms, platforms.c.id == snippets.c.platform_id))
-        .where(
-            platforms.c.deleted_at.is_(None),
-            or_(
-                snippets.c.status.in_(("pending", "sending", "needs_check")),
-                snippets.c.id.in_(select(recent.c.id).where(recent.c.n <= rows.HISTORY)),
-            ),
-        )
-        .order_by(snippets.c.platform_id, snippets.c.ord)
-    )
+async def full_state(db: Db, actor: Actor, text_limits: Mapping[str, int]) -> dict[str, Any]:
+    state_platforms = {
+        str(r["id"]): rows.platform_state(r, text_limits) for r in await db.fetch(_COLUMNS)
+    }
     state_snippets: dict[str, Any] = {}
-    for row in await conn.execute(query):
+    for row in await db.fetch(_CARDS, rows.HISTORY):
         item = rows.snippet_state(row)
         if item is not None:
-            state_snippets[str(row.id)] = {k: v for k, v in item.items() if v is not None}
+            state_snippets[str(row["id"])] = {k: v for k, v in item.items() if v is not None}
     for item in state_platforms.values():
         for key in [k for k, v in item.items() if v is None]:
             del item[key]
@@ -52,6 +39,6 @@ async def full_state(conn: AsyncConnection, actor: Actor) -> dict[str, Any]:
         "platforms": state_platforms,
         "snippets": state_snippets,
         # Extra keys (board/materials.py, board/feeds.py): the newest materials and the feeds.
-        "materials": await materials.recent_state(conn),
-        "feeds": await feeds.feeds_state(conn),
+        "materials": await materials.recent_state(db),
+        "feeds": await feeds.feeds_state(db),
     }

@@ -27,7 +27,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 metadata = MetaData()
 
 ROLES = ("admin", "editor", "viewer")
-SNIPPET_KINDS = ("post", "interval")
 SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "deleted")
 
 users = Table(
@@ -113,14 +112,19 @@ materials = Table(
     # The feed an item came from (null: the CMS).
     Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="SET NULL")),
     # "Newest first": the CMS's publish time, else when we first saw it.
-    Column("sort_at", DateTime(timezone=True), Computed("coalesce(published_at, created_at)"),
-           nullable=False),
+    Column(
+        "sort_at",
+        DateTime(timezone=True),
+        Computed("coalesce(published_at, created_at)"),
+        nullable=False,
+    ),
     # Stemmed (russian, which stems Latin words as English) plus whole words (simple, for
     # prefixes of half-typed words); the expression lives in migration 0002.
     Column("search", TSVECTOR, Computed(MATERIALS_SEARCH_EXPR)),
     # fastupdate off: see migration 0003.
-    Index("materials_search", "search", postgresql_using="gin",
-          postgresql_with={"fastupdate": "off"}),
+    Index(
+        "materials_search", "search", postgresql_using="gin", postgresql_with={"fastupdate": "off"}
+    ),
     Index("materials_recent", text("sort_at DESC"), text("id DESC")),
     Index("materials_url", "url", postgresql_using="hash"),
 )
@@ -209,7 +213,7 @@ feeds = Table(
     Index("feeds_due", "next_poll_at"),
 )
 
-# Uploaded images and videos, stored once (by sha256) on the local disk or S3 (board/mediastore.py).
+# Uploaded images and videos, stored once (by sha256) on the local disk or S3 (the media package).
 media = Table(
     "media",
     metadata,

@@ -14,14 +14,13 @@ import asyncio
 import secrets
 from typing import Any
 
-import asyncpg
 import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from board.args import Args
 from board.context import Ctx
-from board.db import Row, fetch, fetchrow
+from board.db import Db, Row, fetch, fetchrow
 from board.errors import BadRequest, Conflict, Forbidden, NotFound
 from board.tables import ROLES
 
@@ -47,7 +46,9 @@ def one_time_password() -> str:
 async def hash_password(password: str) -> str:
     """argon2id, off the event loop (~50 ms of CPU each)."""
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"expected a password of at least {MIN_PASSWORD} characters, got {len(password)}")
+        raise UserError(
+            f"expected a password of at least {MIN_PASSWORD} characters, got {len(password)}"
+        )
     return await asyncio.to_thread(_hasher.hash, password)
 
 
@@ -74,43 +75,50 @@ def normal_email(email: str) -> str:
 def user_state(row: Row) -> dict[str, Any]:
     """A user as the Users dialog shows it (never the password hash)."""
     return {
-        "id": row.id, "email": row.email, "role": row.role, "disabled": row.disabled,
+        "id": row.id,
+        "email": row.email,
+        "role": row.role,
+        "disabled": row.disabled,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
     }
 
 
-async def find(db: asyncpg.Connection, email: str) -> Row:
+async def find(db: Db, email: str) -> Row:
     row = await fetchrow(db, "SELECT * FROM users WHERE email = $1", normal_email(email))
     if row is None:
         raise UserError(f"no user with e-mail {normal_email(email)}")
     return row
 
 
-async def by_id(db: asyncpg.Connection, user_id: int, *, lock: bool = False) -> Row:
-    row = await fetchrow(db, "SELECT * FROM users WHERE id = $1" + (" FOR UPDATE" if lock else ""), user_id)
+async def by_id(db: Db, user_id: int, *, lock: bool = False) -> Row:
+    row = await fetchrow(
+        db, "SELECT * FROM users WHERE id = $1" + (" FOR UPDATE" if lock else ""), user_id
+    )
     if row is None:
         raise UserError(f"no user with id {user_id}")
     return row
 
 
-async def all_users(db: asyncpg.Connection) -> list[Row]:
+async def all_users(db: Db) -> list[Row]:
     return await fetch(db, "SELECT * FROM users ORDER BY id")
 
 
-async def create(db: asyncpg.Connection, email: str, role: str, password: str) -> int:
+async def create(db: Db, email: str, role: str, password: str) -> int:
     email, role = normal_email(email), check_role(role)
     password_hash = await hash_password(password)
     user_id = await db.fetchval(
         "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)"
         " ON CONFLICT (email) DO NOTHING RETURNING id",
-        email, password_hash, role,
+        email,
+        password_hash,
+        role,
     )
     if user_id is None:
         raise UserError(f"a user with e-mail {email} already exists")
     return int(user_id)
 
 
-async def set_password(db: asyncpg.Connection, user_id: int, password: str, *, end_sessions: bool) -> int:
+async def set_password(db: Db, user_id: int, password: str, *, end_sessions: bool) -> int:
     """A new password; with ``end_sessions`` every session of the user ends (a reset: whoever
     knew the old one is signed out). Returns how many sessions ended."""
     password_hash = await hash_password(password)
@@ -122,7 +130,7 @@ async def set_password(db: asyncpg.Connection, user_id: int, password: str, *, e
     return ended
 
 
-async def set_role(db: asyncpg.Connection, user_id: int, role: str) -> None:
+async def set_role(db: Db, user_id: int, role: str) -> None:
     row = await by_id(db, user_id, lock=True)
     role = check_role(role)
     if row.role == role:
@@ -133,7 +141,7 @@ async def set_role(db: asyncpg.Connection, user_id: int, role: str) -> None:
     await notify(db, user_id, CLOSE_RECONNECT)
 
 
-async def set_disabled(db: asyncpg.Connection, user_id: int, disabled: bool) -> tuple[int, int]:
+async def set_disabled(db: Db, user_id: int, disabled: bool) -> tuple[int, int]:
     """Disable (ending sessions and tokens, closing boards) or enable a user; returns how
     many sessions and tokens ended."""
     row = await by_id(db, user_id, lock=True)
@@ -147,21 +155,23 @@ async def set_disabled(db: asyncpg.Connection, user_id: int, disabled: bool) -> 
     sessions = await _end_sessions(db, user_id)
     tokens = await db.fetchval(
         "WITH t AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL"
-        " RETURNING 1) SELECT count(*) FROM t", user_id,
+        " RETURNING 1) SELECT count(*) FROM t",
+        user_id,
     )
     await notify(db, user_id, CLOSE_SIGNED_OUT)
     return sessions, int(tokens)
 
 
-async def _end_sessions(db: asyncpg.Connection, user_id: int) -> int:
+async def _end_sessions(db: Db, user_id: int) -> int:
     ended = await db.fetchval(
         "WITH s AS (UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL"
-        " RETURNING 1) SELECT count(*) FROM s", user_id,
+        " RETURNING 1) SELECT count(*) FROM s",
+        user_id,
     )
     return int(ended)
 
 
-async def _keep_an_admin(db: asyncpg.Connection, user_id: int, what: str) -> None:
+async def _keep_an_admin(db: Db, user_id: int, what: str) -> None:
     """Refuse to leave the board without an enabled admin (nobody could add one back)."""
     others = await db.fetchval(
         "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1", user_id
@@ -170,9 +180,13 @@ async def _keep_an_admin(db: asyncpg.Connection, user_id: int, what: str) -> Non
         raise UserError(f"cannot {what} the last admin: make another user an admin first")
 
 
-async def notify(db: asyncpg.Connection, user_id: int, close: int) -> None:
+async def notify(db: Db, user_id: int, close: int) -> None:
     """Tell every instance to close this user's boards (delivered when the transaction commits)."""
-    await db.execute("SELECT pg_notify($1, $2)", CHANNEL, orjson.dumps({"user": user_id, "close": close}).decode())
+    await db.execute(
+        "SELECT pg_notify($1, $2)",
+        CHANNEL,
+        orjson.dumps({"user": user_id, "close": close}).decode(),
+    )
 
 
 # --- the ops (web/app.py registers them) ------------------------------------------------
@@ -190,7 +204,9 @@ async def create_op(ctx: Ctx, args: Args) -> dict[str, Any]:
     """A new user; ``result.password`` is their one-time password, shown to the admin once."""
     password = one_time_password()
     try:
-        user_id = await create(ctx.db, args.str("email", max_len=320), args.str("role", max_len=16), password)
+        user_id = await create(
+            ctx.db, args.str("email", max_len=320), args.str("role", max_len=16), password
+        )
     except UserError as exc:
         raise _refused(args.op, exc) from None
     return {"id": user_id, "password": password}
@@ -242,7 +258,9 @@ async def passwd_op(ctx: Ctx, args: Args) -> dict[str, Any]:
     return {"id": ctx.actor.id}
 
 
-async def enabled_ids(db: asyncpg.Connection, user_ids: list[int]) -> set[int]:
+async def enabled_ids(db: Db, user_ids: list[int]) -> set[int]:
     """Which of these users may still have a board open (after missed notifications)."""
-    rows = await db.fetch("SELECT id FROM users WHERE id = ANY($1::int[]) AND NOT disabled", user_ids)
+    rows = await db.fetch(
+        "SELECT id FROM users WHERE id = ANY($1::int[]) AND NOT disabled", user_ids
+    )
     return {r["id"] for r in rows}

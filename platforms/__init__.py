@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from typing import Any
 
 from platforms.base import Adapter
 
@@ -27,8 +28,16 @@ KINDS: dict[str, str] = {
 # column never imports its network's client library (aiogram alone takes seconds);
 # tests/test_platforms_registry.py checks it matches each adapter's own text_limit.
 TEXT_LIMITS: dict[str, int | None] = {
-    "log": None, "drafts": None, "webhook": None, "telegram": 4096, "vk": 16384,
-    "facebook": 63206, "instagram": 2200, "x": 280, "youtube": 5000, "mastodon": 500,
+    "log": None,
+    "drafts": None,
+    "webhook": None,
+    "telegram": 4096,
+    "vk": 16384,
+    "facebook": 63206,
+    "instagram": 2200,
+    "x": 280,
+    "youtube": 5000,
+    "mastodon": 500,
     "bluesky": 300,
 }
 
@@ -56,3 +65,14 @@ async def load_class(kind: str) -> type[Adapter]:
     """adapter_class for async code: a first import (seconds, for some client libraries)
     runs in a thread, so the event loop keeps serving every other column and client."""
     return await asyncio.to_thread(adapter_class, kind)
+
+
+async def check_settings(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    """A column's settings and secrets checked by its kind's adapter (the board's injected
+    check: board/context.py BoardConfig); raises ValueError (UnknownKind, InvalidSettings)."""
+    (await load_class(kind)).validate(settings, secrets)
+
+
+def text_limits() -> dict[str, int]:
+    """The kinds whose networks limit a post's length, and their limits."""
+    return {kind: limit for kind, limit in TEXT_LIMITS.items() if limit is not None}

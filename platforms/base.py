@@ -15,8 +15,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 import httpx
 
@@ -66,9 +65,21 @@ class InvalidSettings(ValueError):
         self.field = field_name
 
 
+class MediaSource(Protocol):
+    """Where a media's bytes are (a file on disk, an S3 object: media/local.py, media/s3.py)."""
+
+    def open(self) -> BinaryIO:
+        """A seekable reader at the first byte. Blocking, as its reads are: call in a thread."""
+        ...
+
+
 @dataclass(frozen=True)
 class Media:
-    """An image or a video attached to a card, stored once (local disk or S3)."""
+    """An image or a video attached to a card, stored once (local disk or S3).
+
+    Its bytes are never read whole: adapters stream them in chunks off the event loop
+    (platforms/upload.py), or hand ``open()`` to a client library that runs in a thread.
+    """
 
     kind: str  # "image" | "video"
     content_type: str
@@ -76,13 +87,18 @@ class Media:
     size: int
     # Where a network that fetches media by URL can get it (S3 or the app's public URL).
     public_url: str | None = None
-    # A local file with the bytes, for networks that want an upload.
-    path: Path | None = None
+    # The stored bytes, for networks that want an upload.
+    source: MediaSource | None = None
 
-    def read(self) -> bytes:
-        if self.path is None:
-            raise Rejected(f"media {self.filename} has no local copy to upload")
-        return self.path.read_bytes()
+    def stored(self) -> MediaSource:
+        """The source of the bytes; Rejected when there are none to upload."""
+        if self.source is None:
+            raise Rejected(f"media {self.filename} has no stored copy to upload")
+        return self.source
+
+    def open(self) -> BinaryIO:
+        """A reader of the bytes (blocking: in a thread); Rejected when there are none."""
+        return self.stored().open()
 
 
 @dataclass(frozen=True)
@@ -124,8 +140,12 @@ class Identity:
     The page words it ("posts as @bot to News"); these are the network's own names.
     """
 
-    account: str  # the account, as the network names it: "@metronome_bot", "newsroom@mastodon.social"
-    target: str | None = None  # where it posts, when that is not the account itself: a channel, a Page
+    account: (
+        str  # the account, as the network names it: "@metronome_bot", "newsroom@mastodon.social"
+    )
+    target: str | None = (
+        None  # where it posts, when that is not the account itself: a channel, a Page
+    )
     url: str | None = None  # a link to the account or the target
     warning: str | None = None  # a problem the network reported that will stop publishing
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -38,7 +39,6 @@ from platforms.mastodon import (
     check_base_url,
     check_timeout,
     idempotency_key,
-    media_bytes,
     request_timeout,
     seconds_until,
 )
@@ -50,7 +50,9 @@ COLLECTION = "app.bsky.feed.post"
 TEXT_LIMIT = 300  # graphemes, per the app.bsky.feed.post lexicon
 IMAGE_MAX_BYTES = 1_000_000  # app.bsky.embed.images
 VIDEO_MAX_BYTES = 100_000_000  # app.bsky.embed.video
-HANDLE_RE = re.compile(r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
+HANDLE_RE = re.compile(
+    r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"
+)
 APP_PASSWORD_RE = re.compile(r"^[a-zA-Z0-9]{4}(-[a-zA-Z0-9]{4}){3}$")
 URL_RE = re.compile(r"https?://\S+")
 TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
@@ -80,9 +82,14 @@ def graphemes(text: str) -> int:
         cp = ord(ch)
         flag = 0x1F1E6 <= cp <= 0x1F1FF
         joins = (
-            unicodedata.category(ch) in ("Mn", "Me", "Mc") or cp == 0x200D or prev == "\u200d"
-            or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
-            or (flag and open_flag) or (prev == "\r" and ch == "\n")
+            unicodedata.category(ch) in ("Mn", "Me", "Mc")
+            or cp == 0x200D
+            or prev == "\u200d"
+            or 0xFE00 <= cp <= 0xFE0F
+            or 0x1F3FB <= cp <= 0x1F3FF
+            or 0xE0020 <= cp <= 0xE007F
+            or (flag and open_flag)
+            or (prev == "\r" and ch == "\n")
         )
         count += not joins
         open_flag = flag and not open_flag
@@ -96,10 +103,12 @@ def link_facets(text: str) -> list[dict[str, Any]]:
     for match in URL_RE.finditer(text):
         url = match.group().rstrip(".,;:!?»\"')")
         start = len(text[: match.start()].encode())
-        facets.append({
-            "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
-            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
-        })
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(url.encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+            }
+        )
     return facets
 
 
@@ -112,7 +121,9 @@ class Session:
 
     @classmethod
     def from_answer(cls, body: Mapping[str, Any]) -> Session:
-        return cls(str(body["did"]), str(body["handle"]), str(body["accessJwt"]), str(body["refreshJwt"]))
+        return cls(
+            str(body["did"]), str(body["handle"]), str(body["accessJwt"]), str(body["refreshJwt"])
+        )
 
 
 class BlueskyAdapter(Adapter):
@@ -121,13 +132,22 @@ class BlueskyAdapter(Adapter):
     setting_keys: ClassVar[tuple[str, ...]] = ("service", "handle", "timeout_s")
     secret_keys: ClassVar[tuple[str, ...]] = ("app_password",)
 
-    def __init__(self, column: Column, http: httpx.AsyncClient, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        column: Column,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(column, http)
         self.service = str(column.settings.get("service") or DEFAULT_SERVICE).rstrip("/")
         self.handle = str(column.settings.get("handle", "")).lstrip("@")
         self.timeout = request_timeout(column.settings)
         # createSession is limited to 30 per 5 minutes and 300 a day per account.
-        self.logins = (SlidingWindow(30, 300.0, clock=clock), SlidingWindow(300, 86400.0, clock=clock))
+        self.logins = (
+            SlidingWindow(30, 300.0, clock=clock),
+            SlidingWindow(300, 86400.0, clock=clock),
+        )
         self.log = log.getChild(str(column.id))
         self._session: Session | None = None
 
@@ -136,21 +156,36 @@ class BlueskyAdapter(Adapter):
         check_base_url("service", settings.get("service") or DEFAULT_SERVICE, DEFAULT_SERVICE)
         handle = str(settings.get("handle") or "").lstrip("@")
         if not HANDLE_RE.match(handle):
-            raise InvalidSettings("handle", f"expected the account's handle such as newsroom.bsky.social, got {settings.get('handle')!r}")
+            raise InvalidSettings(
+                "handle",
+                f"expected the account's handle such as newsroom.bsky.social, got {settings.get('handle')!r}",
+            )
         check_timeout(settings)
         password = secrets.get("app_password") or ""
         if not APP_PASSWORD_RE.match(password):
-            raise InvalidSettings("app_password", "expected an app password like xxxx-xxxx-xxxx-xxxx (Settings → Privacy and security → App passwords), not the account's password")
+            raise InvalidSettings(
+                "app_password",
+                "expected an app password like xxxx-xxxx-xxxx-xxxx (Settings → Privacy and security → App passwords), not the account's password",
+            )
 
-    async def send(self, method: str, nsid: str, token: str | None, **kwargs: Any) -> httpx.Response:
-        headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+    async def send(
+        self, method: str, nsid: str, token: str | None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {
+            **kwargs.pop("headers", {}),
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        }
         url = f"{self.service}/xrpc/{nsid}"
-        response = await nethttp.send(lambda: self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs))
+        response = await nethttp.send(
+            lambda: self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+        )
         if response.status_code == 429:
             raise RateLimited(rate_limit_wait(response), f"Bluesky: HTTP 429 on {nsid}")
         return response
 
-    async def session_send(self, method: str, nsid: str, token: str | None, **kwargs: Any) -> httpx.Response:
+    async def session_send(
+        self, method: str, nsid: str, token: str | None, **kwargs: Any
+    ) -> httpx.Response:
         """A request that publishes nothing: no answer means try again, not "maybe posted"."""
         try:
             return await self.send(method, nsid, token, **kwargs)
@@ -164,10 +199,15 @@ class BlueskyAdapter(Adapter):
             window.record()
         password = self.column.secrets.get("app_password", "")
         response = await self.session_send(
-            "POST", "com.atproto.server.createSession", None, json={"identifier": self.handle, "password": password}
+            "POST",
+            "com.atproto.server.createSession",
+            None,
+            json={"identifier": self.handle, "password": password},
         )
         if 400 <= response.status_code < 500:
-            raise AuthRejected(f"Bluesky refused the login of {self.handle}: {error_text(response)}")
+            raise AuthRejected(
+                f"Bluesky refused the login of {self.handle}: {error_text(response)}"
+            )
         raise_for(response)
         self._session = Session.from_answer(response.json())
         self.log.info("logged in as %s", self._session.did, extra={"action": "login"})
@@ -180,11 +220,15 @@ class BlueskyAdapter(Adapter):
         except AuthRejected as exc:
             exc.field = "app_password"
             raise
-        return Identity(account=f"@{session.handle}", url=f"https://bsky.app/profile/{session.handle}")
+        return Identity(
+            account=f"@{session.handle}", url=f"https://bsky.app/profile/{session.handle}"
+        )
 
     async def refresh(self, stale: Session) -> Session:
         """A new token pair from the refresh token; log in again only when that is refused."""
-        response = await self.session_send("POST", "com.atproto.server.refreshSession", stale.refresh)
+        response = await self.session_send(
+            "POST", "com.atproto.server.refreshSession", stale.refresh
+        )
         if response.is_success:
             self._session = Session.from_answer(response.json())
             return self._session
@@ -192,7 +236,9 @@ class BlueskyAdapter(Adapter):
             raise_for(response)
         return await self.login()
 
-    async def xrpc(self, method: str, nsid: str, *, publishes: bool = False, **kwargs: Any) -> httpx.Response:
+    async def xrpc(
+        self, method: str, nsid: str, *, publishes: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         """An authenticated call; an expired or refused access token is renewed and the call made again."""
         session = self._session or await self.login()
         send = self.send if publishes else self.session_send
@@ -204,10 +250,14 @@ class BlueskyAdapter(Adapter):
         return response
 
     async def upload(self, media: Media, max_bytes: int) -> dict[str, Any]:
-        data = await media_bytes(self.http, media, self.timeout)
-        if len(data) > max_bytes:
-            raise Rejected(f"{media.filename} is {len(data)} bytes; Bluesky takes a {media.kind} up to {max_bytes}")
-        response = await self.xrpc("POST", "com.atproto.repo.uploadBlob", content=data, headers={"Content-Type": media.content_type})
+        if media.size > max_bytes:
+            raise Rejected(
+                f"{media.filename} is {media.size} bytes; Bluesky takes a {media.kind} up to {max_bytes}"
+            )
+        headers, body = streamed.raw(media)
+        response = await self.xrpc(
+            "POST", "com.atproto.repo.uploadBlob", content=body, headers=headers
+        )
         raise_for(response)
         blob: dict[str, Any] = response.json()["blob"]
         return blob
@@ -215,12 +265,25 @@ class BlueskyAdapter(Adapter):
     async def embed(self, post: Post) -> dict[str, Any] | None:
         alt = post.title or ""
         if post.video is not None:
-            return {"$type": "app.bsky.embed.video", "video": await self.upload(post.video, VIDEO_MAX_BYTES), "alt": alt}
+            return {
+                "$type": "app.bsky.embed.video",
+                "video": await self.upload(post.video, VIDEO_MAX_BYTES),
+                "alt": alt,
+            }
         images = [m for m in post.media if m.kind == "image"][:4]
         if images:
-            return {"$type": "app.bsky.embed.images", "images": [{"image": await self.upload(m, IMAGE_MAX_BYTES), "alt": alt} for m in images]}
+            return {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    {"image": await self.upload(m, IMAGE_MAX_BYTES), "alt": alt} for m in images
+                ],
+            }
         if post.url:
-            external = {"uri": post.url, "title": post.title or post.url, "description": post.description or ""}
+            external = {
+                "uri": post.url,
+                "title": post.title or post.url,
+                "description": post.description or "",
+            }
             return {"$type": "app.bsky.embed.external", "external": external}
         return None
 
@@ -234,14 +297,22 @@ class BlueskyAdapter(Adapter):
     async def publish(self, post: Post) -> Receipt:
         text, rkey = self.text(post), record_key(post)
         embed = await self.embed(post)
-        record: dict[str, Any] = {"$type": COLLECTION, "text": text, "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        record: dict[str, Any] = {
+            "$type": COLLECTION,
+            "text": text,
+            "createdAt": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        }
         if facets := link_facets(text):
             record["facets"] = facets
         if embed:
             record["embed"] = embed
         session = self._session or await self.login()
         body = {"repo": session.did, "collection": COLLECTION, "rkey": rkey, "record": record}
-        response = await self.xrpc("POST", "com.atproto.repo.createRecord", publishes=True, json=body)
+        response = await self.xrpc(
+            "POST", "com.atproto.repo.createRecord", publishes=True, json=body
+        )
         if response.is_success:
             self.log.info("published post %s", rkey, extra={"action": "published"})
             return self.receipt(str(response.json()["uri"]), rkey)
@@ -249,7 +320,9 @@ class BlueskyAdapter(Adapter):
         # others with 409 RecordAlreadyExists: either way, ask whether the record is there.
         duplicate = response.status_code == 409 or "already exists" in error_text(response).lower()
         if duplicate or (response.status_code >= 500 and await self.find(rkey) is not None):
-            raise OutcomeUnknown(f"Bluesky: duplicate: a post with record key {rkey} already exists")
+            raise OutcomeUnknown(
+                f"Bluesky: duplicate: a post with record key {rkey} already exists"
+            )
         raise_for(response)
         raise Transient(f"Bluesky createRecord: unexpected HTTP {response.status_code}")
 
@@ -307,7 +380,9 @@ def rate_limit_wait(response: httpx.Response) -> float:
     if "retry-after" in response.headers:
         return nethttp.retry_after_seconds(response.headers["retry-after"])
     try:
-        return seconds_until(datetime.fromtimestamp(float(response.headers["ratelimit-reset"]), UTC), response)
+        return seconds_until(
+            datetime.fromtimestamp(float(response.headers["ratelimit-reset"]), UTC), response
+        )
     except (KeyError, ValueError, OverflowError):
         return 60.0
 

@@ -23,7 +23,13 @@ DEFAULT_VIDEO_API_BASE = "https://graph-video.facebook.com"
 class FacebookAdapter(Adapter):
     kind: ClassVar[str] = "facebook"
     text_limit: ClassVar[int | None] = 63206
-    setting_keys: ClassVar[tuple[str, ...]] = ("page_id", "graph_version", "api_base", "video_api_base", "timeout_s")
+    setting_keys: ClassVar[tuple[str, ...]] = (
+        "page_id",
+        "graph_version",
+        "api_base",
+        "video_api_base",
+        "timeout_s",
+    )
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
@@ -33,8 +39,11 @@ class FacebookAdapter(Adapter):
         self.log = log.getChild(str(column.id))
         self.graph = GraphClient(http, settings, column.secrets["access_token"], self.log)
         # A column pointed at a test server with api_base alone sends its videos there too.
-        self.video_base = str(settings.get("video_api_base") or (
-            settings.get("api_base") and self.graph.base) or DEFAULT_VIDEO_API_BASE)
+        self.video_base = str(
+            settings.get("video_api_base")
+            or (settings.get("api_base") and self.graph.base)
+            or DEFAULT_VIDEO_API_BASE
+        )
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
@@ -47,7 +56,9 @@ class FacebookAdapter(Adapter):
         warning = None
         if str(me.get("id")) != self.page_id:
             warning = f"the token is {name}'s, not the Page {self.page_id}'s: it needs a Page access token"
-        return Identity(account=name, url=f"https://www.facebook.com/{me.get('id')}", warning=warning)
+        return Identity(
+            account=name, url=f"https://www.facebook.com/{me.get('id')}", warning=warning
+        )
 
     async def publish(self, post: Post) -> Receipt:
         if post.video is not None:
@@ -56,24 +67,33 @@ class FacebookAdapter(Adapter):
             remote_id = await self.publish_photo(post, post.image)
         else:
             data = {"message": post.body, "link": post.url} if post.url else {"message": post.text}
-            remote_id = str((await self.graph.request("POST", f"{self.page_id}/feed", data=data))["id"])
+            remote_id = str(
+                (await self.graph.request("POST", f"{self.page_id}/feed", data=data))["id"]
+            )
         self.log.info("published %s", remote_id, extra={"action": "published"})
         return Receipt(remote_id=remote_id, remote_url=await self.permalink(remote_id))
 
     async def publish_video(self, post: Post, video: Media) -> str:
-        files = {"source": (video.filename, video.read(), video.content_type)}
         data = {"description": post.text, "title": (post.title or post.body)[:255]}
-        answer = await self.graph.request("POST", f"{self.page_id}/videos", data=data, files=files, base=self.video_base)
+        answer = await self.graph.request(
+            "POST",
+            f"{self.page_id}/videos",
+            data=data,
+            upload=("source", video),
+            base=self.video_base,
+        )
         return str(answer["id"])
 
     async def publish_photo(self, post: Post, image: Media) -> str:
         data = {"caption": post.text, "published": "true"}
-        files = None
+        upload = None
         if image.public_url:
             data["url"] = image.public_url  # Facebook fetches it: nothing to upload
         else:
-            files = {"source": (image.filename, image.read(), image.content_type)}
-        answer = await self.graph.request("POST", f"{self.page_id}/photos", data=data, files=files)
+            upload = ("source", image)
+        answer = await self.graph.request(
+            "POST", f"{self.page_id}/photos", data=data, upload=upload
+        )
         # The photo's post (page_post id) is what the page shows; the photo id is a fallback.
         return str(answer.get("post_id") or answer["id"])
 

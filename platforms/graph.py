@@ -17,9 +17,11 @@ from typing import Any
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     AuthRejected,
     InvalidSettings,
+    Media,
     OutcomeUnknown,
     PlatformError,
     RateLimited,
@@ -54,12 +56,16 @@ def usage_wait(headers: Mapping[str, str]) -> float | None:
         entries = [data]
         if name == "x-business-use-case-usage" and isinstance(data, dict):
             # BUC maps each business id to a list of entries, one per use case.
-            entries = [entry for listed in data.values() if isinstance(listed, list) for entry in listed]
+            entries = [
+                entry for listed in data.values() if isinstance(listed, list) for entry in listed
+            ]
         for entry in entries:
             if not isinstance(entry, dict):
                 continue
             minutes = entry.get("estimated_time_to_regain_access") or 0
-            full = any(_number(entry.get(k)) >= 100 for k in ("call_count", "total_time", "total_cputime"))
+            full = any(
+                _number(entry.get(k)) >= 100 for k in ("call_count", "total_time", "total_cputime")
+            )
             if _number(minutes) > 0:
                 waits.append(_number(minutes) * 60)
             elif full:
@@ -94,7 +100,9 @@ def graph_error(response: httpx.Response, body: Any) -> PlatformError:
 class GraphClient:
     """Calls one Graph node with one token; remembers throttling across calls."""
 
-    def __init__(self, http: httpx.AsyncClient, settings: Mapping[str, Any], token: str, log: logging.Logger) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, settings: Mapping[str, Any], token: str, log: logging.Logger
+    ) -> None:
         self.http = http
         self.base = str(settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
         self.version = str(settings.get("graph_version") or DEFAULT_VERSION)
@@ -108,17 +116,44 @@ class GraphClient:
         """Raise RateLimited while a usage header told us to hold off."""
         wait = self.blocked_until - time.monotonic()
         if wait > 0:
-            raise RateLimited(wait, f"Graph usage is at its limit: waiting {wait:.0f} s as Meta asked")
+            raise RateLimited(
+                wait, f"Graph usage is at its limit: waiting {wait:.0f} s as Meta asked"
+            )
 
-    async def request(self, method: str, path: str, *, data: Mapping[str, Any] | None = None,
-                      params: Mapping[str, Any] | None = None, files: Any = None, base: str | None = None) -> dict[str, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        upload: tuple[str, Media] | None = None,
+        base: str | None = None,
+    ) -> dict[str, Any]:
+        """One call; ``upload`` (a form field and the media) sends the form as multipart, streamed."""
         self.check()
         url = f"{(base or self.base).rstrip('/')}/{self.version}/{path.lstrip('/')}"
         auth = {"access_token": self.token}
         query = {**(params or {}), **auth} if method == "GET" else params
         form = None if method == "GET" else {**{k: str(v) for k, v in (data or {}).items()}, **auth}
-        response = await nethttp.send(lambda: self.http.request(
-            method, url, params=query, data=form, files=files, timeout=self.timeout))
+        if upload is not None and form is not None:
+            headers, content = streamed.multipart(form, *upload)
+            response = await nethttp.send(
+                lambda: self.http.request(
+                    method,
+                    url,
+                    params=query,
+                    content=content,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            )
+        else:
+            response = await nethttp.send(
+                lambda: self.http.request(
+                    method, url, params=query, data=form, timeout=self.timeout
+                )
+            )
         wait = usage_wait(response.headers)
         if wait:
             self.blocked_until = time.monotonic() + wait
@@ -151,23 +186,35 @@ class GraphClient:
         return str(value) if value else None
 
 
-def validate_graph(settings: Mapping[str, Any], secrets: Mapping[str, str], id_field: str, what: str) -> None:
+def validate_graph(
+    settings: Mapping[str, Any], secrets: Mapping[str, str], id_field: str, what: str
+) -> None:
     """Checks shared by the Graph adapters: the node id, the base URL, the version, the token."""
     node = str(settings.get(id_field, ""))
     if not node.isdigit():
-        raise InvalidSettings(id_field, f"expected the numeric {what} id such as 1234567890, got {settings.get(id_field)!r}")
+        raise InvalidSettings(
+            id_field,
+            f"expected the numeric {what} id such as 1234567890, got {settings.get(id_field)!r}",
+        )
     for key in ("api_base", "video_api_base"):
         value = settings.get(key)
         if value is not None and not str(value).startswith(("http://", "https://")):
-            raise InvalidSettings(key, f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {value!r}")
+            raise InvalidSettings(
+                key, f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {value!r}"
+            )
     version = str(settings.get("graph_version") or DEFAULT_VERSION)
     if not (version.startswith("v") and version[1:].replace(".", "").isdigit()):
-        raise InvalidSettings("graph_version", f"expected a Graph API version such as {DEFAULT_VERSION}, got {version!r}")
+        raise InvalidSettings(
+            "graph_version",
+            f"expected a Graph API version such as {DEFAULT_VERSION}, got {version!r}",
+        )
     timeout = settings.get("timeout_s")
     if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
         raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
     if not secrets.get("access_token"):
-        raise InvalidSettings("access_token", f"required: a long-lived access token that may publish to the {what}")
+        raise InvalidSettings(
+            "access_token", f"required: a long-lived access token that may publish to the {what}"
+        )
 
 
 def _number(value: Any) -> float:

@@ -59,7 +59,12 @@ async def send(request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Respon
         return await request()
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise Transient(f"could not connect: {exc!r}") from exc
-    except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+    except (
+        httpx.TimeoutException,
+        httpx.RemoteProtocolError,
+        httpx.ReadError,
+        httpx.WriteError,
+    ) as exc:
         raise OutcomeUnknown(f"no answer after the request was sent: {exc!r}") from exc
     except httpx.TransportError as exc:
         raise Transient(f"network error: {exc!r}") from exc

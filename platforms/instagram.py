@@ -41,7 +41,13 @@ class InstagramAdapter(Adapter):
     kind: ClassVar[str] = "instagram"
     text_limit: ClassVar[int | None] = 2200
     setting_keys: ClassVar[tuple[str, ...]] = (
-        "ig_user_id", "graph_version", "api_base", "timeout_s", "poll_interval_s", "poll_timeout_s")
+        "ig_user_id",
+        "graph_version",
+        "api_base",
+        "timeout_s",
+        "poll_interval_s",
+        "poll_timeout_s",
+    )
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
@@ -65,39 +71,59 @@ class InstagramAdapter(Adapter):
         """Graph /me (whose token), then the Instagram account it is to publish to."""
         me = await self.graph.me()
         try:
-            account = await self.graph.request("GET", self.ig_user_id, params={"fields": "username,name"})
+            account = await self.graph.request(
+                "GET", self.ig_user_id, params={"fields": "username,name"}
+            )
         except Rejected as exc:
             exc.field = "ig_user_id"
             raise
         username = str(account.get("username") or self.ig_user_id)
-        return Identity(account=f"@{username}", target=None, url=f"https://www.instagram.com/{username}/",
-                        warning=None if me.get("id") else "Graph did not say whose token this is")
+        return Identity(
+            account=f"@{username}",
+            target=None,
+            url=f"https://www.instagram.com/{username}/",
+            warning=None if me.get("id") else "Graph did not say whose token this is",
+        )
 
     async def check_quota(self) -> None:
         """RateLimited when the account has used its publishing quota (50 a day at the time of writing)."""
         answer = await self.graph.request(
-            "GET", f"{self.ig_user_id}/content_publishing_limit", params={"fields": "config,quota_usage"})
+            "GET",
+            f"{self.ig_user_id}/content_publishing_limit",
+            params={"fields": "config,quota_usage"},
+        )
         entry = (answer.get("data") or [{}])[0]
         config = entry.get("config") or {}
         used, total = int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 0)
         if total and used >= total:
             # The window rolls; on average a slot frees every duration/total seconds, then we ask again.
             duration = float(config.get("quota_duration") or 86400)
-            raise RateLimited(duration / total, f"Instagram publishing quota used: {used} of {total} per {duration:g} s")
+            raise RateLimited(
+                duration / total,
+                f"Instagram publishing quota used: {used} of {total} per {duration:g} s",
+            )
 
     async def wait_until_ready(self, container_id: str) -> None:
         deadline = time.monotonic() + self.poll_timeout
         while True:
-            answer = await self.graph.request("GET", container_id, params={"fields": "status_code,status"})
+            answer = await self.graph.request(
+                "GET", container_id, params={"fields": "status_code,status"}
+            )
             status = answer.get("status_code")
             if status in ("FINISHED", "PUBLISHED"):
                 return
             if status == "ERROR":
-                raise Rejected(f"Instagram could not process the media: {answer.get('status') or 'ERROR'}")
+                raise Rejected(
+                    f"Instagram could not process the media: {answer.get('status') or 'ERROR'}"
+                )
             if status == "EXPIRED":
-                raise Transient("the Instagram container expired before publishing; a new one is made on retry")
+                raise Transient(
+                    "the Instagram container expired before publishing; a new one is made on retry"
+                )
             if time.monotonic() + self.poll_interval > deadline:
-                raise Transient(f"Instagram still processing the media after {self.poll_timeout:g} s; nothing was published")
+                raise Transient(
+                    f"Instagram still processing the media after {self.poll_timeout:g} s; nothing was published"
+                )
             await asyncio.sleep(self.poll_interval)
 
     async def publish(self, post: Post) -> Receipt:
@@ -105,7 +131,9 @@ class InstagramAdapter(Adapter):
         if media is None:
             raise Rejected("Instagram posts need an image or a video; this card has neither")
         if not media.public_url:
-            raise Rejected(f"Instagram fetches media by URL, and {media.filename} has no public URL")
+            raise Rejected(
+                f"Instagram fetches media by URL, and {media.filename} has no public URL"
+            )
         self.graph.check()
         try:
             await self.check_quota()
@@ -120,7 +148,9 @@ class InstagramAdapter(Adapter):
         except OutcomeUnknown as exc:
             # No answer before media_publish: at most an unpublished container exists.
             raise Transient(f"Instagram did not answer before publishing: {exc.message}") from exc
-        published = await self.graph.request("POST", f"{self.ig_user_id}/media_publish", data={"creation_id": container_id})
+        published = await self.graph.request(
+            "POST", f"{self.ig_user_id}/media_publish", data={"creation_id": container_id}
+        )
         media_id = str(published["id"])
         self.log.info("published media %s", media_id, extra={"action": "published"})
         return Receipt(remote_id=media_id, remote_url=await self.graph.field(media_id, "permalink"))

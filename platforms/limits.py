@@ -17,7 +17,9 @@ class SlidingWindow:
     calls publish again, so a burst never reaches the network.
     """
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError(f"expected limit >= 1 and window > 0, got {limit}, {window}")
         self.limit = limit

@@ -18,7 +18,12 @@ class LogAdapter(Adapter):
 
     async def publish(self, post: Post) -> Receipt:
         # The body is logged at DEBUG only: message texts stay out of INFO logs.
-        log.info("column %s published card %s", self.column.id, post.snippet_id, extra={"action": "log.publish"})
+        log.info(
+            "column %s published card %s",
+            self.column.id,
+            post.snippet_id,
+            extra={"action": "log.publish"},
+        )
         log.debug("card %s text: %s", post.snippet_id, post.text)
         return Receipt(remote_id=f"log-{int(time.time())}-{next(_counter)}")
 

@@ -2,7 +2,7 @@
 ``POST /api/v2/media`` (202 → poll ``GET /api/v1/media/:id`` until its ``url`` is set).
 
 Also home to the few helpers the telegram and bluesky adapters share (base URL and timeout
-checks, media bytes, rate-limit resets), kept here because this module imports nothing heavy.
+checks, rate-limit resets), kept here because this module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -61,7 +62,9 @@ def check_base_url(field: str, value: Any, example: str) -> None:
 def check_timeout(settings: Mapping[str, Any]) -> None:
     """The optional ``timeout_s`` setting: seconds above 0."""
     timeout = settings.get("timeout_s")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+    ):
         raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
 
 
@@ -77,20 +80,6 @@ def seconds_until(reset: datetime, response: httpx.Response) -> float:
     except (KeyError, TypeError, ValueError):
         now = time.time()
     return max(0.0, reset.timestamp() - now)
-
-
-async def media_bytes(http: httpx.AsyncClient, media: Media, fetch_timeout: httpx.Timeout) -> bytes:
-    """The media's bytes: its local copy, else fetched from its public URL (S3-only storage)."""
-    if media.path is not None or not media.public_url:
-        return media.read()
-    url = media.public_url
-    try:
-        response = await nethttp.send(lambda: http.get(url, timeout=fetch_timeout, follow_redirects=True))
-    except OutcomeUnknown as exc:  # a download publishes nothing
-        raise Transient(f"could not fetch {media.filename} from its public URL: {exc.message}") from exc
-    if response.status_code != 200:
-        raise Transient(f"could not fetch {media.filename} from its public URL: HTTP {response.status_code}")
-    return response.content
 
 
 def status_length(text: str) -> int:
@@ -112,7 +101,11 @@ class MastodonAdapter(Adapter):
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(
-        self, column: Column, http: httpx.AsyncClient, *, poll_interval: float = 1.0,
+        self,
+        column: Column,
+        http: httpx.AsyncClient,
+        *,
+        poll_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(column, http)
@@ -129,12 +122,21 @@ class MastodonAdapter(Adapter):
         check_timeout(settings)
         token = secrets.get("access_token") or ""
         if not token:
-            raise InvalidSettings("access_token", "required: an access token with the write:statuses and write:media scopes")
+            raise InvalidSettings(
+                "access_token",
+                "required: an access token with the write:statuses and write:media scopes",
+            )
         if any(c.isspace() for c in token):
-            raise InvalidSettings("access_token", "malformed: a token has no spaces (paste only the token, without 'Bearer')")
+            raise InvalidSettings(
+                "access_token",
+                "malformed: a token has no spaces (paste only the token, without 'Bearer')",
+            )
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.column.secrets.get('access_token', '')}", **kwargs.pop("headers", {})}
+        headers = {
+            "Authorization": f"Bearer {self.column.secrets.get('access_token', '')}",
+            **kwargs.pop("headers", {}),
+        }
         url = f"{self.base}{path}"
         response = await nethttp.send(
             lambda: self.http.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
@@ -142,7 +144,9 @@ class MastodonAdapter(Adapter):
         if response.status_code == 429:
             raise RateLimited(rate_limit_wait(response), f"Mastodon: HTTP 429 on {path}")
         if response.status_code == 404 and path == "/api/v1/statuses":
-            raise AuthRejected(f"Mastodon: {self.base} does not serve /api/v1/statuses; check instance_url")
+            raise AuthRejected(
+                f"Mastodon: {self.base} does not serve /api/v1/statuses; check instance_url"
+            )
         nethttp.raise_for_status(response, detail=error_text(response))
         return response
 
@@ -155,32 +159,40 @@ class MastodonAdapter(Adapter):
         except AuthRejected as exc:
             if "outside the authorized scopes" in exc.message:
                 host = httpx.URL(self.base).host
-                return Identity(account=f"an account on {host}",
-                                warning="the token may post but not read its own account (add the profile scope to see its name)")
+                return Identity(
+                    account=f"an account on {host}",
+                    warning="the token may post but not read its own account (add the profile scope to see its name)",
+                )
             raise AuthRejected(exc.message, field="access_token") from None
         except (Rejected, OutcomeUnknown) as exc:  # a 404 or a page that is not Mastodon's
-            raise type(exc)(f"{self.base} does not answer as a Mastodon instance: {exc.message}",
-                            field="instance_url") from None
+            raise type(exc)(
+                f"{self.base} does not answer as a Mastodon instance: {exc.message}",
+                field="instance_url",
+            ) from None
         try:
             account = response.json()
         except ValueError:
             account = None
         if not isinstance(account, dict) or "acct" not in account:
-            raise Rejected(f"{self.base} does not answer as a Mastodon instance", field="instance_url")
+            raise Rejected(
+                f"{self.base} does not answer as a Mastodon instance", field="instance_url"
+            )
         host = httpx.URL(self.base).host
         name = account.get("display_name") or account["acct"]
         return Identity(account=f"{name} (@{account['acct']}@{host})", url=account.get("url"))
 
     async def upload(self, media: Media) -> str:
         """Upload one attachment and wait until the instance has processed it; its id."""
-        files = {"file": (media.filename, await media_bytes(self.http, media, self.timeout), media.content_type)}
-        response = await self.request("POST", "/api/v2/media", files=files)
+        headers, body = streamed.multipart({}, "file", media)
+        response = await self.request("POST", "/api/v2/media", content=body, headers=headers)
         attachment = response.json()
         deadline = self._clock() + MEDIA_PROCESSING_S
         # 200: processed (small images); 202: processing, poll until GET answers 200 with a url.
         while response.status_code != 200 or not attachment.get("url"):
             if self._clock() > deadline:
-                raise Transient(f"Mastodon: {media.filename} still processing after {MEDIA_PROCESSING_S:g} s")
+                raise Transient(
+                    f"Mastodon: {media.filename} still processing after {MEDIA_PROCESSING_S:g} s"
+                )
             await asyncio.sleep(self.poll_interval)
             response = await self.request("GET", f"/api/v1/media/{attachment['id']}")
             if response.status_code == 200:
@@ -189,10 +201,14 @@ class MastodonAdapter(Adapter):
 
     async def publish(self, post: Post) -> Receipt:
         if status_length(post.text) > TEXT_LIMIT:
-            raise Rejected(f"text counts {status_length(post.text)} characters (links count 23); Mastodon allows {TEXT_LIMIT}")
+            raise Rejected(
+                f"text counts {status_length(post.text)} characters (links count 23); Mastodon allows {TEXT_LIMIT}"
+            )
         key = idempotency_key(post)
         now = self._clock()
-        self._attempts = {k: a for k, a in self._attempts.items() if now - a.at < IDEMPOTENCY_TRUST_S}
+        self._attempts = {
+            k: a for k, a in self._attempts.items() if now - a.at < IDEMPOTENCY_TRUST_S
+        }
         attempt = self._attempts.get(key)
         if attempt is None:  # a retry of the same key sends the same request, media included
             attempt = self._attempts[key] = Attempt(now, await self.status_data(post))
@@ -212,10 +228,14 @@ class MastodonAdapter(Adapter):
         return data
 
     async def post_status(self, key: str, data: dict[str, Any]) -> Receipt:
-        response = await self.request("POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key})
+        response = await self.request(
+            "POST", "/api/v1/statuses", data=data, headers={"Idempotency-Key": key}
+        )
         status = response.json()
         self.log.info("published status %s", status["id"], extra={"action": "published"})
-        return Receipt(remote_id=str(status["id"]), remote_url=status.get("url") or status.get("uri"))
+        return Receipt(
+            remote_id=str(status["id"]), remote_url=status.get("url") or status.get("uri")
+        )
 
     async def reconcile(self, post: Post) -> Receipt | None:
         # Re-POST rather than look up: Mastodon offers no lookup by our key, but for an hour it
@@ -244,7 +264,9 @@ def rate_limit_wait(response: httpx.Response) -> float:
     if "retry-after" in response.headers:
         return nethttp.retry_after_seconds(response.headers["retry-after"])
     try:
-        return seconds_until(datetime.fromisoformat(response.headers["x-ratelimit-reset"]), response)
+        return seconds_until(
+            datetime.fromisoformat(response.headers["x-ratelimit-reset"]), response
+        )
     except (KeyError, ValueError):
         return 60.0
 

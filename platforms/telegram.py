@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, ClassVar
 
 import aiohttp
@@ -32,8 +32,8 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import FSInputFile, LinkPreviewOptions, Message
-from aiogram.utils.token import TokenValidationError
+from aiogram.types import InputFile, LinkPreviewOptions, Message
+from aiogram.utils.token import TokenValidationError, validate_token
 
 from platforms.base import (
     Adapter,
@@ -52,6 +52,7 @@ from platforms.base import (
 )
 from platforms.limits import SlidingWindow
 from platforms.mastodon import check_base_url, check_timeout
+from platforms.upload import CHUNK, chunks
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,6 @@ CAPTION_LIMIT = 1024
 # Telegram's bot FAQ: no more than 20 messages a minute to one group or channel.
 MESSAGES_PER_MINUTE = 20
 
-TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 CHAT_USERNAME_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Anything shaped like a bot token, wherever it shows up (a URL in an aiohttp error...).
 TOKEN_ANYWHERE_RE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
@@ -108,7 +108,11 @@ class TelegramAdapter(Adapter):
     secret_keys: ClassVar[tuple[str, ...]] = ("bot_token",)
 
     def __init__(
-        self, column: Column, http: httpx.AsyncClient, *, clock: Callable[[], float] = time.monotonic
+        self,
+        column: Column,
+        http: httpx.AsyncClient,
+        *,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(column, http)  # unused: aiogram brings its own aiohttp session
         self.chat_id = parse_chat_id(column.settings.get("chat_id", ""))
@@ -124,25 +128,38 @@ class TelegramAdapter(Adapter):
         chat = parse_chat_id(settings.get("chat_id", ""))
         if isinstance(chat, str) and not CHAT_USERNAME_RE.match(chat):
             raise InvalidSettings(
-                "chat_id", f"expected @channelname or a numeric chat id such as -1001234567890, got {chat!r}"
+                "chat_id",
+                f"expected @channelname or a numeric chat id such as -1001234567890, got {chat!r}",
             )
         check_base_url("api_base", settings.get("api_base") or DEFAULT_API_BASE, DEFAULT_API_BASE)
         check_timeout(settings)
         token = secrets.get("bot_token") or ""
         if not token:
             raise InvalidSettings("bot_token", "required: the token @BotFather gave the bot")
-        if not TOKEN_RE.match(token):
+        try:
+            # aiogram's own rule, the one Bot() applies: Telegram has changed the secret's
+            # length before, so nothing stricter.
+            validate_token(token)
+        except TokenValidationError:
             # Never echo the value: it is (nearly) a secret.
-            raise InvalidSettings("bot_token", "malformed: expected <digits>:<35 letters, digits, _ or ->, as @BotFather shows it")
+            raise InvalidSettings(
+                "bot_token",
+                "malformed: expected the bot's numeric id, a colon and its secret, with no"
+                " spaces, as @BotFather shows it",
+            ) from None
 
     def bot(self) -> Bot:
         """The column's one Bot, built on first use (a malformed token fails the column, not the import)."""
         if self._bot is None:
-            session = ColumnSession(api=TelegramAPIServer.from_base(self.api_base), timeout=self.timeout)
+            session = ColumnSession(
+                api=TelegramAPIServer.from_base(self.api_base), timeout=self.timeout
+            )
             try:
                 self._bot = Bot(self._token, session=session)
             except TokenValidationError:
-                raise AuthRejected("bot_token is malformed; paste it again from @BotFather", field="bot_token") from None
+                raise AuthRejected(
+                    "bot_token is malformed; paste it again from @BotFather", field="bot_token"
+                ) from None
         return self._bot
 
     async def publish(self, post: Post) -> Receipt:
@@ -150,7 +167,9 @@ class TelegramAdapter(Adapter):
         limit = CAPTION_LIMIT if media else TEXT_LIMIT
         if len(post.text) > limit:
             what = f"a {media.kind} caption" if media else "a message"
-            raise Rejected(f"text is {len(post.text)} characters; Telegram allows {limit} in {what}")
+            raise Rejected(
+                f"text is {len(post.text)} characters; Telegram allows {limit} in {what}"
+            )
         bot = self.bot()
         self.window.check("messages a minute to one channel")
         self.window.record()
@@ -182,8 +201,8 @@ class TelegramAdapter(Adapter):
             warning = f"the bot is {member.status} in {name}, not an admin: it cannot post there"
         elif chat.type == "channel" and not getattr(member, "can_post_messages", True):
             warning = f"the bot is an admin of {name} but may not post messages"
-        return Identity(account=f"@{me.username}", target=target,
-                        url=f"https://t.me/{chat.username}" if chat.username else None, warning=warning)
+        url = f"https://t.me/{chat.username}" if chat.username else None
+        return Identity(account=f"@{me.username}", target=target, url=url, warning=warning)
 
     def refusal(self, exc: Exception, field: str) -> PlatformError:
         """A check's error, naming the field at fault when Telegram refused it."""
@@ -195,11 +214,17 @@ class TelegramAdapter(Adapter):
 
     async def send(self, bot: Bot, post: Post, media: Media | None) -> Message:
         if media is None:
-            preview = LinkPreviewOptions(url=post.url, prefer_large_media=True) if post.url else None
-            return await bot.send_message(chat_id=self.chat_id, text=post.text, link_preview_options=preview)
+            preview = (
+                LinkPreviewOptions(url=post.url, prefer_large_media=True) if post.url else None
+            )
+            return await bot.send_message(
+                chat_id=self.chat_id, text=post.text, link_preview_options=preview
+            )
         file = input_file(media)
         if media.kind == "video":
-            return await bot.send_video(chat_id=self.chat_id, video=file, caption=post.text, supports_streaming=True)
+            return await bot.send_video(
+                chat_id=self.chat_id, video=file, caption=post.text, supports_streaming=True
+            )
         return await bot.send_photo(chat_id=self.chat_id, photo=file, caption=post.text)
 
     def error(self, exc: Exception) -> PlatformError:
@@ -207,11 +232,19 @@ class TelegramAdapter(Adapter):
         message = "Telegram: " + scrub(str(exc), self._token)
         if isinstance(exc, TelegramRetryAfter):
             return RateLimited(exc.retry_after, message)
-        if isinstance(exc, TelegramUnauthorizedError | TelegramForbiddenError | TelegramNotFound | TelegramMigrateToChat):
+        if isinstance(
+            exc,
+            TelegramUnauthorizedError
+            | TelegramForbiddenError
+            | TelegramNotFound
+            | TelegramMigrateToChat,
+        ):
             return AuthRejected(message)
         if isinstance(exc, TelegramBadRequest):
             if COLUMN_PROBLEM_RE.search(exc.message):
-                return AuthRejected(f"{message} (check chat_id and that the bot is an admin allowed to post)")
+                return AuthRejected(
+                    f"{message} (check chat_id and that the bot is an admin allowed to post)"
+                )
             return Rejected(message)
         if isinstance(exc, TelegramEntityTooLarge):  # a TelegramNetworkError subclass: before it
             return Rejected(message)
@@ -220,7 +253,9 @@ class TelegramAdapter(Adapter):
         if isinstance(exc, TelegramNetworkError):
             if isinstance(exc.__cause__, aiohttp.InvalidURL):
                 return AuthRejected(f"{message} (api_base is not a usable URL)")
-            if isinstance(exc.__cause__, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            if isinstance(
+                exc.__cause__, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            ):
                 return Transient(message)
             # A timeout or a dropped connection after the request left: it may be posted.
             return OutcomeUnknown(message)
@@ -235,12 +270,24 @@ class TelegramAdapter(Adapter):
             self._bot = None
 
 
-def input_file(media: Media) -> FSInputFile | str:
-    """Upload the local copy (multipart); else let Telegram fetch the public URL."""
-    if media.path is not None:
-        if not media.path.is_file():
-            raise Rejected(f"media {media.filename} has no local file to upload")
-        return FSInputFile(media.path, filename=media.filename)
+class MediaInputFile(InputFile):
+    """The stored bytes as aiogram uploads a file: its ``read`` yields chunks, which aiohttp
+    streams into the multipart body. aiogram's FSInputFile does the same for a path (reading
+    with aiofiles, in a thread); this one reads a disk or S3 alike, off the loop."""
+
+    def __init__(self, media: Media) -> None:
+        super().__init__(filename=media.filename, chunk_size=CHUNK)
+        self.media = media
+
+    async def read(self, bot: Bot) -> AsyncGenerator[bytes, None]:
+        async for chunk in chunks(self.media, self.chunk_size):
+            yield chunk
+
+
+def input_file(media: Media) -> InputFile | str:
+    """Upload the stored bytes (multipart); else let Telegram fetch the public URL."""
+    if media.source is not None:
+        return MediaInputFile(media)
     if media.public_url:
         return media.public_url
     raise Rejected(f"media {media.filename} has neither a local file nor a public URL")

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -84,21 +85,35 @@ class VKAdapter(Adapter):
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
         group = str(settings.get("group_id", "")).lstrip("-")
         if not group.isdigit():
-            raise InvalidSettings("group_id", f"expected the community's numeric id such as 12345, got {settings.get('group_id')!r}")
+            raise InvalidSettings(
+                "group_id",
+                f"expected the community's numeric id such as 12345, got {settings.get('group_id')!r}",
+            )
         base = str(settings.get("api_base") or DEFAULT_API_BASE)
         if not base.startswith(("http://", "https://")):
-            raise InvalidSettings("api_base", f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {base!r}")
+            raise InvalidSettings(
+                "api_base", f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {base!r}"
+            )
         timeout = settings.get("timeout_s")
         if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            raise InvalidSettings("timeout_s", f"expected a number of seconds above 0, got {timeout!r}")
+            raise InvalidSettings(
+                "timeout_s", f"expected a number of seconds above 0, got {timeout!r}"
+            )
         if not secrets.get("access_token"):
-            raise InvalidSettings("access_token", "required: a user access token of a community admin with the wall, photos and video scopes")
+            raise InvalidSettings(
+                "access_token",
+                "required: a user access token of a community admin with the wall, photos and video scopes",
+            )
 
     async def call(self, method: str, **params: Any) -> Any:
         """One API method; returns its ``response``. Our own rate window is waited out inside a publish."""
         await asyncio.sleep(self.window.wait_time())
         self.window.record()
-        data = {**{k: str(v) for k, v in params.items()}, "v": API_VERSION, "access_token": self.column.secrets["access_token"]}
+        data = {
+            **{k: str(v) for k, v in params.items()},
+            "v": API_VERSION,
+            "access_token": self.column.secrets["access_token"],
+        }
         url = f"{self.api_base}/method/{method}"
         response = await nethttp.send(lambda: self.http.post(url, data=data, timeout=self.timeout))
         body = _json(response)
@@ -112,7 +127,9 @@ class VKAdapter(Adapter):
     async def check(self) -> Identity:
         """groups.getById: the community, and whether the token's user may post as it."""
         try:
-            answer = await self.call("groups.getById", group_id=self.group_id, fields="is_admin,admin_level")
+            answer = await self.call(
+                "groups.getById", group_id=self.group_id, fields="is_admin,admin_level"
+            )
         except (AuthRejected, Rejected) as exc:
             exc.field = "access_token" if isinstance(exc, AuthRejected) else "group_id"
             raise
@@ -130,8 +147,10 @@ class VKAdapter(Adapter):
 
     async def upload(self, url: str, field: str, media: Media) -> dict[str, Any]:
         """POST the file to an upload server VK gave us; its JSON answer is passed on to the save method."""
-        files = {field: (media.filename, media.read(), media.content_type)}
-        response = await nethttp.send(lambda: self.http.post(url, files=files, timeout=self.timeout))
+        headers, body = streamed.multipart({}, field, media)
+        response = await nethttp.send(
+            lambda: self.http.post(url, content=body, headers=headers, timeout=self.timeout)
+        )
         nethttp.raise_for_status(response)
         body = _json(response)
         if not isinstance(body, dict) or body.get("error"):
@@ -144,8 +163,11 @@ class VKAdapter(Adapter):
         if uploaded.get("photo") in (None, "", "[]"):
             raise Rejected(f"VK upload server took no photo from {media.filename}")
         saved = await self.call(
-            "photos.saveWallPhoto", group_id=self.group_id,
-            server=uploaded["server"], photo=uploaded["photo"], hash=uploaded["hash"],
+            "photos.saveWallPhoto",
+            group_id=self.group_id,
+            server=uploaded["server"],
+            photo=uploaded["photo"],
+            hash=uploaded["hash"],
         )
         photo = saved[0]
         return f"photo{photo['owner_id']}_{photo['id']}"
@@ -153,8 +175,11 @@ class VKAdapter(Adapter):
     async def attach_video(self, media: Media, post: Post) -> str:
         # wallpost=0: the video joins our own wall.post, so we learn the post's id.
         saved = await self.call(
-            "video.save", group_id=self.group_id, wallpost=0,
-            name=(post.title or post.body)[:128], description=post.text,
+            "video.save",
+            group_id=self.group_id,
+            wallpost=0,
+            name=(post.title or post.body)[:128],
+            description=post.text,
         )
         await self.upload(saved["upload_url"], "video_file", media)
         return f"video{saved['owner_id']}_{saved['video_id']}"
@@ -172,24 +197,33 @@ class VKAdapter(Adapter):
             raise Transient(f"VK media upload got no answer: {exc.message}") from exc
         if post.url:
             attachments.append(post.url)
-        params: dict[str, Any] = {"owner_id": f"-{self.group_id}", "from_group": 1,
-                                  "message": post.body if post.url else post.text}
+        params: dict[str, Any] = {
+            "owner_id": f"-{self.group_id}",
+            "from_group": 1,
+            "message": post.body if post.url else post.text,
+        }
         if attachments:
             params["attachments"] = ",".join(attachments)
         response = await self.call("wall.post", **params)
         post_id = str(response["post_id"])
         self.log.info("published wall post %s", post_id, extra={"action": "published"})
-        return Receipt(remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}")
+        return Receipt(
+            remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}"
+        )
 
     async def reconcile(self, post: Post) -> Receipt | None:
         """After an unanswered wall.post: find it among the wall's latest posts by its exact text."""
         message = post.body if post.url else post.text
-        answer = await self.call("wall.get", owner_id=f"-{self.group_id}", count=RECONCILE_POSTS, filter="owner")
+        answer = await self.call(
+            "wall.get", owner_id=f"-{self.group_id}", count=RECONCILE_POSTS, filter="owner"
+        )
         since = time.time() - RECONCILE_WINDOW_S
         for item in answer.get("items", []):
             if item.get("text") == message and item.get("date", 0) >= since:
                 post_id = str(item["id"])
-                return Receipt(remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}")
+                return Receipt(
+                    remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}"
+                )
         return None
 
 

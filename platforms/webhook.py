@@ -31,12 +31,18 @@ class WebhookAdapter(Adapter):
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
         url = settings.get("url")
         if not isinstance(url, str) or not url:
-            raise InvalidSettings("url", "a webhook column needs settings.url, the address to POST to")
+            raise InvalidSettings(
+                "url", "a webhook column needs settings.url, the address to POST to"
+            )
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidSettings("url", f"expected an http(s) URL, got {url[:100]!r}")
         timeout = settings.get("timeout_s", 10)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= 120
+        ):
             raise InvalidSettings("timeout_s", "expected a number of seconds between 0 and 120")
 
     def headers(self) -> dict[str, str]:
@@ -51,11 +57,15 @@ class WebhookAdapter(Adapter):
         """A webhook has no account to ask about: a GET (which no receiver should act on)
         shows whether the address answers, and whether it takes the token."""
         url = self.column.settings["url"]
-        response = await send(lambda: self.http.get(url, headers=self.headers(), timeout=self.timeout()))
+        response = await send(
+            lambda: self.http.get(url, headers=self.headers(), timeout=self.timeout())
+        )
         status = response.status_code
         where = f"{response.url.netloc.decode()}{response.url.path}"
         if status in (401, 403):
-            raise AuthRejected(f"HTTP {status} from {where}: {short_body(response, 200)}", field="token")
+            raise AuthRejected(
+                f"HTTP {status} from {where}: {short_body(response, 200)}", field="token"
+            )
         if status in (404, 410):
             raise Rejected(f"HTTP {status}: nothing at {where}", field="url")
         if status >= 500:
@@ -72,7 +82,11 @@ class WebhookAdapter(Adapter):
             "url": post.url,
             "text": post.text,
         }
-        response = await send(lambda: self.http.post(settings["url"], json=body, headers=headers, timeout=self.timeout()))
+        response = await send(
+            lambda: self.http.post(
+                settings["url"], json=body, headers=headers, timeout=self.timeout()
+            )
+        )
         raise_for_status(response)
         remote_id, remote_url = f"{post.snippet_id}", None
         if response.headers.get("content-type", "").startswith("application/json"):

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from platforms import http as nethttp
+from platforms import upload as streamed
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -44,9 +45,11 @@ CHUNK_BYTES = 4 * 1024 * 1024  # APPEND takes at most 5 MB a chunk
 DEFAULT_MEDIA_TIMEOUT_S = 300.0
 # X's windows are 15 minutes; without a reset header we wait one out.
 DEFAULT_RATE_WAIT_S = 900.0
-WINDOWS = (("x-rate-limit-remaining", "x-rate-limit-reset"),
-           ("x-user-limit-24hour-remaining", "x-user-limit-24hour-reset"),
-           ("x-app-limit-24hour-remaining", "x-app-limit-24hour-reset"))
+WINDOWS = (
+    ("x-rate-limit-remaining", "x-rate-limit-reset"),
+    ("x-user-limit-24hour-remaining", "x-user-limit-24hour-reset"),
+    ("x-app-limit-24hour-remaining", "x-app-limit-24hour-reset"),
+)
 
 
 def weighted_length(text: str) -> int:
@@ -83,14 +86,21 @@ def x_error(response: httpx.Response) -> PlatformError:
     message = f"X {response.status_code} {body.get('title', '')}: {detail}".replace(" :", ":")
     status = response.status_code
     if status == 429:
-        exhausted = reset_wait(response.headers) or reset_wait(response.headers, exhausted_only=False)
-        wait = exhausted or nethttp.retry_after_seconds(response.headers.get("retry-after"), DEFAULT_RATE_WAIT_S)
+        exhausted = reset_wait(response.headers) or reset_wait(
+            response.headers, exhausted_only=False
+        )
+        wait = exhausted or nethttp.retry_after_seconds(
+            response.headers.get("retry-after"), DEFAULT_RATE_WAIT_S
+        )
         return RateLimited(wait, message)
     if status == 401:
         return AuthRejected(message)
     if status == 403 and "duplicate" in detail.lower():
         return OutcomeUnknown(message)  # X refuses a second identical post: the first may be ours
-    if status == 403 and any(word in str(body.get("type", "")) for word in ("client-forbidden", "unsupported-authentication")):
+    if status == 403 and any(
+        word in str(body.get("type", ""))
+        for word in ("client-forbidden", "unsupported-authentication")
+    ):
         return AuthRejected(message)
     if status >= 500:
         return Transient(message)
@@ -100,7 +110,12 @@ def x_error(response: httpx.Response) -> PlatformError:
 class XAdapter(Adapter):
     kind: ClassVar[str] = "x"
     text_limit: ClassVar[int | None] = TEXT_LIMIT
-    setting_keys: ClassVar[tuple[str, ...]] = ("api_base", "username", "timeout_s", "media_timeout_s")
+    setting_keys: ClassVar[tuple[str, ...]] = (
+        "api_base",
+        "username",
+        "timeout_s",
+        "media_timeout_s",
+    )
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
@@ -120,16 +135,24 @@ class XAdapter(Adapter):
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
         base = str(settings.get("api_base") or DEFAULT_API_BASE)
         if not base.startswith(("http://", "https://")):
-            raise InvalidSettings("api_base", f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {base!r}")
+            raise InvalidSettings(
+                "api_base", f"expected an http(s) URL such as {DEFAULT_API_BASE}, got {base!r}"
+            )
         username = str(settings.get("username") or "").lstrip("@")
         if username and not re.fullmatch(r"\w{1,15}", username):
-            raise InvalidSettings("username", f"expected the account's handle such as newsroom (1-15 letters, digits or _), got {username!r}")
+            raise InvalidSettings(
+                "username",
+                f"expected the account's handle such as newsroom (1-15 letters, digits or _), got {username!r}",
+            )
         for key in ("timeout_s", "media_timeout_s"):
             value = settings.get(key)
             if value is not None and (not isinstance(value, int | float) or value <= 0):
                 raise InvalidSettings(key, f"expected a number of seconds above 0, got {value!r}")
         if not secrets.get("access_token"):
-            raise InvalidSettings("access_token", "required: an OAuth 2.0 user access token with tweet.write, users.read and media.write")
+            raise InvalidSettings(
+                "access_token",
+                "required: an OAuth 2.0 user access token with tweet.write, users.read and media.write",
+            )
 
     def not_blocked(self, path: str) -> None:
         wait = self.blocked_until.get(path, 0.0) - time.time()
@@ -139,8 +162,11 @@ class XAdapter(Adapter):
     async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         self.not_blocked(path)
         url = f"{self.api_base}{path}"
-        response = await nethttp.send(lambda: self.http.request(
-            method, url, headers=self.headers, timeout=self.timeout, **kwargs))
+        response = await nethttp.send(
+            lambda: self.http.request(
+                method, url, headers=self.headers, timeout=self.timeout, **kwargs
+            )
+        )
         wait = reset_wait(response.headers)
         if wait:
             self.blocked_until[path] = time.time() + wait
@@ -164,21 +190,46 @@ class XAdapter(Adapter):
             raise Rejected("X did not name the token's account", field="access_token")
         warning = None
         if self.username and self.username.lower() != username.lower():
-            warning = f"the username setting says @{self.username}, but the token posts as @{username}: links would point there"
-        return Identity(account=f"{me.get('name') or username} (@{username})", url=f"https://x.com/{username}", warning=warning)
+            warning = (
+                f"the username setting says @{self.username}, but the token posts as"
+                f" @{username}: links would point there"
+            )
+        return Identity(
+            account=f"{me.get('name') or username} (@{username})",
+            url=f"https://x.com/{username}",
+            warning=warning,
+        )
 
     async def upload(self, media: Media) -> str:
         """Chunked upload of one image or video; returns its media id once X can use it."""
-        data = media.read()
         category = "tweet_video" if media.kind == "video" else "tweet_image"
-        init = await self.call("POST", "/2/media/upload", files=form(
-            command="INIT", media_type=media.content_type, total_bytes=len(data), media_category=category))
+        init = await self.call(
+            "POST",
+            "/2/media/upload",
+            files=form(
+                command="INIT",
+                media_type=media.content_type,
+                total_bytes=media.size,
+                media_category=category,
+            ),
+        )
         media_id = str(init["id"])
-        for index, start in enumerate(range(0, len(data), CHUNK_BYTES)):
-            chunk = (media.filename, data[start:start + CHUNK_BYTES], "application/octet-stream")
-            await self.call("POST", "/2/media/upload", files={
-                **form(command="APPEND", media_id=media_id, segment_index=index), "media": chunk})
-        final = await self.call("POST", "/2/media/upload", files=form(command="FINALIZE", media_id=media_id))
+        index = 0
+        # One APPEND per chunk, each read off the loop: one chunk in memory at a time.
+        async for data in streamed.chunks(media, CHUNK_BYTES):
+            chunk = (media.filename, data, "application/octet-stream")
+            await self.call(
+                "POST",
+                "/2/media/upload",
+                files={
+                    **form(command="APPEND", media_id=media_id, segment_index=index),
+                    "media": chunk,
+                },
+            )
+            index += 1
+        final = await self.call(
+            "POST", "/2/media/upload", files=form(command="FINALIZE", media_id=media_id)
+        )
         await self.wait_processed(media_id, final.get("processing_info"))
         return media_id
 
@@ -187,18 +238,26 @@ class XAdapter(Adapter):
         while info and info.get("state") != "succeeded":
             if info.get("state") == "failed":
                 error = info.get("error") or {}
-                raise Rejected(f"X could not process the media: {error.get('message') or error.get('name') or 'failed'}")
+                raise Rejected(
+                    f"X could not process the media: {error.get('message') or error.get('name') or 'failed'}"
+                )
             delay = float(info.get("check_after_secs", 1))
             if time.monotonic() + delay > deadline:
-                raise Transient(f"X still processing the media after {self.media_timeout:g} s; nothing was posted")
+                raise Transient(
+                    f"X still processing the media after {self.media_timeout:g} s; nothing was posted"
+                )
             await asyncio.sleep(delay)
-            status = await self.call("GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})
+            status = await self.call(
+                "GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id}
+            )
             info = status.get("processing_info")
 
     async def publish(self, post: Post) -> Receipt:
         length = weighted_length(post.text)
         if length > TEXT_LIMIT:
-            raise Rejected(f"the text counts {length} characters on X, which allows {TEXT_LIMIT} (each link counts {URL_LENGTH})")
+            raise Rejected(
+                f"the text counts {length} characters on X, which allows {TEXT_LIMIT} (each link counts {URL_LENGTH})"
+            )
         self.not_blocked("/2/tweets")
         body: dict[str, Any] = {"text": post.text}
         media = post.video or post.image

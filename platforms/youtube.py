@@ -23,7 +23,7 @@ import httpx
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
-from googleapiclient.http import MediaFileUpload
+from googleapiclient.http import MediaIoBaseUpload
 
 from platforms.base import (
     Adapter,
@@ -90,7 +90,9 @@ def youtube_error(exc: HttpError) -> PlatformError:
     if reason == "uploadLimitExceeded":
         return RateLimited(UPLOAD_LIMIT_WAIT_S, message)
     if status == 403:
-        return AuthRejected(message)  # forbidden, insufficientPermissions: the account cannot upload
+        return AuthRejected(
+            message
+        )  # forbidden, insufficientPermissions: the account cannot upload
     if status >= 500:
         return Transient(message)
     return Rejected(message)
@@ -105,10 +107,24 @@ class YouTubeAdapter(Adapter):
     kind: ClassVar[str] = "youtube"
     text_limit: ClassVar[int | None] = DESCRIPTION_BYTES
     setting_keys: ClassVar[tuple[str, ...]] = (
-        "api_base", "token_uri", "privacy_status", "publish_delay_s", "category_id", "timeout_s", "chunk_size")
-    secret_keys: ClassVar[tuple[str, ...]] = ("refresh_token", "client_id", "client_secret", "access_token")
+        "api_base",
+        "token_uri",
+        "privacy_status",
+        "publish_delay_s",
+        "category_id",
+        "timeout_s",
+        "chunk_size",
+    )
+    secret_keys: ClassVar[tuple[str, ...]] = (
+        "refresh_token",
+        "client_id",
+        "client_secret",
+        "access_token",
+    )
 
-    def __init__(self, column: Column, http: httpx.AsyncClient, *, ca_certs: str | None = None) -> None:
+    def __init__(
+        self, column: Column, http: httpx.AsyncClient, *, ca_certs: str | None = None
+    ) -> None:
         super().__init__(column, http)
         settings, secrets = column.settings, column.secrets
         self.api_base = str(settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
@@ -119,9 +135,13 @@ class YouTubeAdapter(Adapter):
         self.chunk_size = int(settings.get("chunk_size") or DEFAULT_CHUNK)
         self.ca_certs = ca_certs  # a private CA bundle (tests, proxies); None: the system's
         self.credentials = Credentials(
-            token=secrets.get("access_token") or None, refresh_token=secrets.get("refresh_token") or None,
-            client_id=secrets.get("client_id") or None, client_secret=secrets.get("client_secret") or None,
-            token_uri=str(settings.get("token_uri") or DEFAULT_TOKEN_URI), scopes=SCOPES)
+            token=secrets.get("access_token") or None,
+            refresh_token=secrets.get("refresh_token") or None,
+            client_id=secrets.get("client_id") or None,
+            client_secret=secrets.get("client_secret") or None,
+            token_uri=str(settings.get("token_uri") or DEFAULT_TOKEN_URI),
+            scopes=SCOPES,
+        )
         self.log = log.getChild(str(column.id))
 
     @classmethod
@@ -129,26 +149,41 @@ class YouTubeAdapter(Adapter):
         for key, default in (("api_base", DEFAULT_API_BASE), ("token_uri", DEFAULT_TOKEN_URI)):
             value = str(settings.get(key) or default)
             if not value.startswith(("http://", "https://")):
-                raise InvalidSettings(key, f"expected an http(s) URL such as {default}, got {value!r}")
+                raise InvalidSettings(
+                    key, f"expected an http(s) URL such as {default}, got {value!r}"
+                )
         privacy = settings.get("privacy_status") or "public"
         if privacy not in PRIVACY:
-            raise InvalidSettings("privacy_status", f"expected one of {', '.join(PRIVACY)}, got {privacy!r}")
+            raise InvalidSettings(
+                "privacy_status", f"expected one of {', '.join(PRIVACY)}, got {privacy!r}"
+            )
         if settings.get("publish_delay_s") and privacy != "private":
-            raise InvalidSettings("publish_delay_s", "works only with privacy_status private: YouTube makes the video public at that time")
+            raise InvalidSettings(
+                "publish_delay_s",
+                "works only with privacy_status private: YouTube makes the video public at that time",
+            )
         if not str(settings.get("category_id") or DEFAULT_CATEGORY).isdigit():
-            raise InvalidSettings("category_id", f"expected a numeric video category such as {DEFAULT_CATEGORY} (News & Politics)")
+            raise InvalidSettings(
+                "category_id",
+                f"expected a numeric video category such as {DEFAULT_CATEGORY} (News & Politics)",
+            )
         for key in ("publish_delay_s", "timeout_s"):
             seconds = settings.get(key)
             if seconds is not None and (not isinstance(seconds, int | float) or seconds <= 0):
                 raise InvalidSettings(key, f"expected a number of seconds above 0, got {seconds!r}")
         chunk = settings.get("chunk_size")
         if chunk is not None and (not isinstance(chunk, int) or chunk <= 0 or chunk % CHUNK_UNIT):
-            raise InvalidSettings("chunk_size", f"expected a multiple of {CHUNK_UNIT} bytes (256 KiB), got {chunk!r}")
+            raise InvalidSettings(
+                "chunk_size", f"expected a multiple of {CHUNK_UNIT} bytes (256 KiB), got {chunk!r}"
+            )
         if secrets.get("access_token"):
             return
         for key in ("refresh_token", "client_id", "client_secret"):
             if not secrets.get(key):
-                raise InvalidSettings(key, "required: an OAuth 2.0 refresh token with the OAuth client's id and secret (or an access_token)")
+                raise InvalidSettings(
+                    key,
+                    "required: an OAuth 2.0 refresh token with the OAuth client's id and secret (or an access_token)",
+                )
 
     def body(self, post: Post) -> dict[str, Any]:
         source = (post.title or post.body).strip()
@@ -157,10 +192,18 @@ class YouTubeAdapter(Adapter):
         if self.publish_delay and self.privacy == "private":
             when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.publish_delay)
             status["publishAt"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"snippet": {"title": title[:TITLE_LIMIT], "description": clean(post.text), "categoryId": self.category},
-                "status": status}
+        return {
+            "snippet": {
+                "title": title[:TITLE_LIMIT],
+                "description": clean(post.text),
+                "categoryId": self.category,
+            },
+            "status": status,
+        }
 
-    def authorized(self, work: Callable[[google_auth_httplib2.AuthorizedHttp], T], credentials: Credentials) -> T:
+    def authorized(
+        self, work: Callable[[google_auth_httplib2.AuthorizedHttp], T], credentials: Credentials
+    ) -> T:
         """Run ``work`` (blocking, in a thread) on an authorized transport of its own."""
         transport = httplib2.Http(timeout=self.timeout, ca_certs=self.ca_certs)
         # 308 means "resume incomplete" here, not a redirect (as googleapiclient's build_http does).
@@ -171,8 +214,14 @@ class YouTubeAdapter(Adapter):
             transport.close()  # one upload a card: keep no idle sockets between publishes
 
     def service(self, authed: google_auth_httplib2.AuthorizedHttp) -> Any:
-        return build("youtube", "v3", static_discovery=True, cache_discovery=False, http=authed,
-                     client_options={"api_endpoint": self.api_base})
+        return build(
+            "youtube",
+            "v3",
+            static_discovery=True,
+            cache_discovery=False,
+            http=authed,
+            client_options={"api_endpoint": self.api_base},
+        )
 
     def upload(self, post: Post, video: Media) -> dict[str, Any]:
         """The blocking upload, run in a thread; returns the video resource."""
@@ -183,11 +232,20 @@ class YouTubeAdapter(Adapter):
         (publishing asks for youtube.upload alone, which cannot read the channel)."""
         secrets = self.column.secrets
         credentials = Credentials(
-            token=secrets.get("access_token") or None, refresh_token=secrets.get("refresh_token") or None,
-            client_id=secrets.get("client_id") or None, client_secret=secrets.get("client_secret") or None,
-            token_uri=self.credentials.token_uri)
-        return dict(self.authorized(
-            lambda authed: self.service(authed).channels().list(part="snippet", mine=True).execute(), credentials))
+            token=secrets.get("access_token") or None,
+            refresh_token=secrets.get("refresh_token") or None,
+            client_id=secrets.get("client_id") or None,
+            client_secret=secrets.get("client_secret") or None,
+            token_uri=self.credentials.token_uri,
+        )
+        return dict(
+            self.authorized(
+                lambda authed: (
+                    self.service(authed).channels().list(part="snippet", mine=True).execute()
+                ),
+                credentials,
+            )
+        )
 
     async def google(self, work: Callable[[], T]) -> T:
         """Run a blocking Google call in a thread, its failures as the typed errors."""
@@ -196,9 +254,15 @@ class YouTubeAdapter(Adapter):
         except HttpError as exc:
             raise youtube_error(exc) from exc
         except google.auth.exceptions.RefreshError as exc:
-            code = exc.args[1].get("error") if len(exc.args) > 1 and isinstance(exc.args[1], dict) else "refused"
-            raise AuthRejected(f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again",
-                               field="refresh_token") from exc
+            code = (
+                exc.args[1].get("error")
+                if len(exc.args) > 1 and isinstance(exc.args[1], dict)
+                else "refused"
+            )
+            raise AuthRejected(
+                f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again",
+                field="refresh_token",
+            ) from exc
         except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, OSError) as exc:
             # Connection refused, DNS, TLS: nothing reached YouTube.
             raise Transient(f"could not reach YouTube: {type(exc).__name__}") from exc
@@ -208,10 +272,16 @@ class YouTubeAdapter(Adapter):
         try:
             answer = await self.google(self.my_channels)
         except AuthRejected as exc:
-            if "insufficientPermissions" in exc.message or "insufficient" in exc.message.lower():
-                return Identity(account="a channel this token may upload to", warning=(
-                    "the token may upload but not read the channel's name: authorize the youtube.readonly scope too to see it"))
-            exc.field = exc.field or ("access_token" if self.column.secrets.get("access_token") else "refresh_token")
+            if "insufficientpermissions" in exc.message.lower():
+                return Identity(
+                    account="a channel this token may upload to",
+                    warning="the token may upload but not read the channel's name: authorize"
+                    " the youtube.readonly scope too to see it",
+                )
+            fallback = (
+                "access_token" if self.column.secrets.get("access_token") else "refresh_token"
+            )
+            exc.field = exc.field or fallback
             raise
         items = answer.get("items") or []
         if not items:
@@ -220,29 +290,43 @@ class YouTubeAdapter(Adapter):
         title = str((channel.get("snippet") or {}).get("title") or channel.get("id"))
         return Identity(account=title, url=f"https://www.youtube.com/channel/{channel.get('id')}")
 
-    def insert(self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media) -> dict[str, Any]:
+    def insert(
+        self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media
+    ) -> dict[str, Any]:
         service = self.service(authed)
-        media = MediaFileUpload(str(video.path), mimetype=video.content_type, chunksize=self.chunk_size, resumable=True)
-        request = service.videos().insert(part="snippet,status", body=self.body(post), media_body=media)
-        response = None
-        while response is None:
-            try:
-                _, response = request.next_chunk()
-            except TimeoutError as exc:
-                # No session URI yet: the session start timed out. Else a chunk did; progress is
-                # where that chunk began, so we know whether it held the last byte.
-                started = request.resumable_uri is not None
-                if started and request.resumable_progress + self.chunk_size >= media.size():
-                    raise OutcomeUnknown(f"YouTube gave no answer to the last chunk within {self.timeout:g} s") from exc
-                raise Transient(f"YouTube gave no answer within {self.timeout:g} s before the upload completed") from exc
+        # The library reads one chunk at a time from the reader (on S3, streamed from the bucket).
+        with video.open() as reader:
+            media = MediaIoBaseUpload(
+                reader, mimetype=video.content_type, chunksize=self.chunk_size, resumable=True
+            )
+            request = service.videos().insert(
+                part="snippet,status", body=self.body(post), media_body=media
+            )
+            response = None
+            while response is None:
+                try:
+                    _, response = request.next_chunk()
+                except TimeoutError as exc:
+                    # No session URI yet: the session start timed out. Else a chunk did; progress is
+                    # where that chunk began, so we know whether it held the last byte.
+                    started = request.resumable_uri is not None
+                    if started and request.resumable_progress + self.chunk_size >= media.size():
+                        raise OutcomeUnknown(
+                            f"YouTube gave no answer to the last chunk within {self.timeout:g} s"
+                        ) from exc
+                    raise Transient(
+                        f"YouTube gave no answer within {self.timeout:g} s before the upload completed"
+                    ) from exc
         return dict(response)
 
     async def publish(self, post: Post) -> Receipt:
         video = post.video
-        if video is None or video.path is None:
+        if video is None or video.source is None:
             raise Rejected("YouTube takes videos only; this card has no video file to upload")
         if len(post.text.encode()) > DESCRIPTION_BYTES:
-            raise Rejected(f"the text is {len(post.text.encode())} bytes; a YouTube description holds {DESCRIPTION_BYTES}")
+            raise Rejected(
+                f"the text is {len(post.text.encode())} bytes; a YouTube description holds {DESCRIPTION_BYTES}"
+            )
         resource = await self.google(lambda: self.upload(post, video))
         video_id = str(resource["id"])
         self.log.info("published video %s", video_id, extra={"action": "published"})

@@ -21,8 +21,10 @@ def final_text(body: str, url: str | None) -> str:
     return f"{body}\n\n{url}" if body else url
 
 
-def compose(card: Any, kind: str, settings: Mapping[str, Any], media: tuple[Media, ...] = ()) -> Post:
-    m = card._mapping
+def compose(
+    card: Any, kind: str, settings: Mapping[str, Any], media: tuple[Media, ...] = ()
+) -> Post:
+    m = card
     url = m["url"]
     tagged = tag(url, kind, settings.get("utm", True)) if url else None
     meta = m["meta"] or {}

@@ -20,9 +20,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+import asyncpg
+
+from board.db import is_connection_error
 
 # The advisory lock namespace (first key) of column leadership.
 LOCK_NS = 7315002
@@ -33,12 +33,9 @@ class LeadershipLost(Exception):
 
 
 class Leadership:
-    def __init__(self, database_url: str) -> None:
-        self._engine: AsyncEngine = create_async_engine(
-            database_url, poolclass=NullPool,
-            connect_args={"server_settings": {"application_name": "metronome-leader"}},
-        )
-        self._conn: AsyncConnection | None = None
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
         self.held: set[int] = set()
         # This instance's name in column_leaders, and the epoch of each column it holds.
@@ -48,8 +45,9 @@ class Leadership:
     async def connect(self) -> None:
         self.held.clear()
         self.epochs.clear()
-        self._conn = await self._engine.connect()
-        await self._conn.commit()
+        self._conn = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": "metronome-leader"}
+        )
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -57,23 +55,20 @@ class Leadership:
         self.epochs.clear()
         if conn is not None:
             try:
-                await conn.close()
+                await asyncio.wait_for(conn.close(), 5)
             except Exception:  # the session is gone already; its locks with it
-                await conn.invalidate()
-        await self._engine.dispose()
+                conn.terminate()
 
     @asynccontextmanager
-    async def _use(self) -> AsyncIterator[AsyncConnection]:
+    async def _use(self) -> AsyncIterator[asyncpg.Connection]:
         async with self._lock:
             if self._conn is None:
                 raise LeadershipLost("not connected")
             try:
                 yield self._conn
-            except (TimeoutError, OSError) as exc:
-                raise LeadershipLost(str(exc)) from exc
             except Exception as exc:
-                if _connection_error(exc):
-                    raise LeadershipLost(str(exc)) from exc
+                if is_connection_error(exc):
+                    raise LeadershipLost(describe(exc)) from exc
                 raise
 
     async def acquire(self, column_ids: Iterable[int]) -> list[int]:
@@ -82,25 +77,24 @@ class Leadership:
         if not wanted:
             return []
         async with self._use() as conn:
-            result = await conn.execute(
-                text("SELECT id FROM unnest(CAST(:ids AS integer[])) AS id WHERE pg_try_advisory_lock(:ns, id)"),
-                {"ids": wanted, "ns": LOCK_NS},
-            )
-            got = [row.id for row in result]
-            await conn.commit()
-            if got:
-                bumped = await conn.execute(
-                    text(
-                        "INSERT INTO column_leaders (platform_id, owner, epoch) "
-                        "SELECT id, :owner, 1 FROM unnest(CAST(:ids AS integer[])) AS id "
-                        "ON CONFLICT (platform_id) DO UPDATE "
-                        "SET owner = EXCLUDED.owner, epoch = column_leaders.epoch + 1, since = now() "
-                        "RETURNING platform_id, epoch"
-                    ),
-                    {"ids": got, "owner": self.owner},
+            got = [
+                r["id"]
+                for r in await conn.fetch(
+                    "SELECT id FROM unnest($1::integer[]) AS id WHERE pg_try_advisory_lock($2, id)",
+                    wanted,
+                    LOCK_NS,
                 )
-                self.epochs.update({row.platform_id: row.epoch for row in bumped})
-                await conn.commit()
+            ]
+            if got:
+                bumped = await conn.fetch(
+                    "INSERT INTO column_leaders (platform_id, owner, epoch)"
+                    " SELECT id, $2, 1 FROM unnest($1::integer[]) AS id ON CONFLICT (platform_id) DO UPDATE"
+                    " SET owner = EXCLUDED.owner, epoch = column_leaders.epoch + 1, since = now()"
+                    " RETURNING platform_id, epoch",
+                    got,
+                    self.owner,
+                )
+                self.epochs.update({r["platform_id"]: r["epoch"] for r in bumped})
         self.held.update(got)
         return got
 
@@ -117,23 +111,12 @@ class Leadership:
         self.held.discard(column_id)
         self.epochs.pop(column_id, None)
         async with self._use() as conn:
-            await conn.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), {"ns": LOCK_NS, "id": column_id})
-            await conn.commit()
+            await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NS, column_id)
 
     async def probe(self) -> None:
         async with self._use() as conn:
-            await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
-            await conn.commit()
-
-
-def _connection_error(exc: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    if isinstance(exc, (InterfaceError, OperationalError)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+            await conn.execute("SELECT 1", timeout=5)
 
 
 def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-

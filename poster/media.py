@@ -13,11 +13,13 @@ import re
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from board import mediastore
-from board.mediastore import MediaMissing, MediaRefused, MediaStore
-from board.tables import materials
+from board.clock import Backoff
+from board.db import Database, fetchrow
+from media import rows
+from media.errors import MediaMissing, MediaRefused
+from media.staging import CHUNK, Staged
+from media.store import MediaStore
 from platforms.base import Media, PlatformError, Rejected, Transient
 from platforms.http import tls_context
 
@@ -33,9 +35,9 @@ MAX_REDIRECTS = 3
 class CardMedia:
     """``await card_media(card)`` -> the Media objects for ``compose``; raises PlatformError."""
 
-    def __init__(self, store: MediaStore, engine: Any, clock: Any) -> None:
+    def __init__(self, store: MediaStore, database: Database, clock: Any) -> None:
         self.store = store
-        self.engine = engine
+        self.database = database
         self.clock = clock
         self._http: httpx.AsyncClient | None = None  # built on first download
         self._downloads: dict[str, asyncio.Lock] = {}
@@ -45,48 +47,60 @@ class CardMedia:
             verify = await tls_context()
             if self._http is None:
                 self._http = httpx.AsyncClient(
-                    follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=DOWNLOAD_TIMEOUT, verify=verify
+                    follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                    timeout=DOWNLOAD_TIMEOUT,
+                    verify=verify,
                 )
         return self._http
 
     async def __call__(self, card: Any) -> tuple[Media, ...]:
         try:
-            rows = await self._rows(card)
+            found = await self._rows(card)
             now = self.clock.now().timestamp()
-            return tuple([await self.store.as_media(row, now) for row in rows])
+            return tuple([await self._media(row, now) for row in found])
         except MediaMissing as exc:
             raise Rejected(f"media: {exc}") from None
-        except OSError as exc:  # a full disk, an unreadable cache: nothing went out
+        except OSError as exc:  # a full disk, an unreachable bucket: nothing went out
             raise Transient(f"media: {exc}") from None
+
+    async def _media(self, row: Any, now: float) -> Media:
+        """What an adapter gets: the stored bytes to stream, and a public URL to hand over."""
+        return Media(
+            kind=row.kind,
+            content_type=row.content_type,
+            filename=row.filename,
+            size=row.size,
+            public_url=await self.store.public_url(row, now),
+            source=await self.store.source(row),
+        )
 
     async def _rows(self, card: Any) -> list[Any]:
         own = [item["id"] for item in (card.media or [])]
         if not own and card.material_id is None:
             return []  # most cards: no media, and no need for a database connection
-        async with self.engine.connect() as conn:
+        async with self.database.connect() as db:
             if own:
-                found = [await mediastore.by_id(conn, media_id) for media_id in own]
+                found = [await rows.by_id(db, media_id) for media_id in own]
                 return [row for row in found if row is not None]
-            if card.material_id is None:
-                return []
-            refs = (await conn.execute(
-                select(materials.c.video_url, materials.c.image_url).where(materials.c.id == card.material_id)
-            )).first()
+            refs = await fetchrow(
+                db, "SELECT video_url, image_url FROM materials WHERE id = $1", card.material_id
+            )
         return [await self._from_url(url) for url in (refs or ()) if url]
 
     async def _from_url(self, url: str) -> Any:
         """The stored copy of a material's media URL: ours, downloaded before, or downloaded now."""
         own = self._own_id(url)
-        async with self.engine.connect() as conn:
-            row = await (mediastore.by_id(conn, own) if own is not None else mediastore.by_source_url(conn, url))
+        async with self.database.connect() as db:
+            row = await (rows.by_id(db, own) if own is not None else rows.by_source_url(db, url))
         if row is not None:
             return row
         if own is not None:
             raise Rejected(f"the material names media {own}, which does not exist")
         lock = self._downloads.setdefault(url, asyncio.Lock())
         async with lock:  # two columns publishing the same material download it once
-            async with self.engine.connect() as conn:
-                row = await mediastore.by_source_url(conn, url)
+            async with self.database.connect() as db:
+                row = await rows.by_source_url(db, url)
             if row is None:
                 row = await self._download(url)
         self._downloads.pop(url, None)
@@ -98,6 +112,7 @@ class CardMedia:
         return int(match.group(1)) if match else None
 
     async def _download(self, url: str) -> Any:
+        backoff = Backoff(self.clock, 1.0, 4.0)
         for attempt in range(1, DOWNLOAD_TRIES + 1):
             try:
                 async with asyncio.timeout(DOWNLOAD_DEADLINE_S):
@@ -105,24 +120,34 @@ class CardMedia:
                 break
             except (Transient, TimeoutError) as exc:
                 if attempt == DOWNLOAD_TRIES:
-                    message = exc.message if isinstance(exc, PlatformError) else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
-                    raise Transient(f"could not download the material's media {url}: {message}") from None
-                await asyncio.sleep(attempt)
-        async with self.engine.begin() as conn:
-            row, _ = await self.store.save(conn, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url)
+                    message = (
+                        exc.message
+                        if isinstance(exc, PlatformError)
+                        else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
+                    )
+                    raise Transient(
+                        f"could not download the material's media {url}: {message}"
+                    ) from None
+                await backoff.wait()
+        async with self.database.transaction() as db:
+            row, _ = await self.store.save(
+                db, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url
+            )
         return row
 
-    async def _fetch(self, url: str) -> mediastore.Staged:
-        staging = self.store.staging()
+    async def _fetch(self, url: str) -> Staged:
+        staging = await self.store.staging()
         try:
             async with (await self._client()).stream("GET", url) as response:
                 if response.status_code >= 500 or response.status_code == 429:
                     raise Transient(f"HTTP {response.status_code}")
                 if response.status_code >= 400:
-                    raise Rejected(f"the material's media {url} answered HTTP {response.status_code}")
-                async for chunk in response.aiter_bytes(mediastore.CHUNK):
-                    staging.write(chunk)
-            return staging.finish()
+                    raise Rejected(
+                        f"the material's media {url} answered HTTP {response.status_code}"
+                    )
+                async for chunk in response.aiter_bytes(CHUNK):
+                    await asyncio.to_thread(staging.write, chunk)  # a disk write: off the loop
+            return await asyncio.to_thread(staging.finish)
         except MediaRefused as exc:
             staging.discard()
             raise Rejected(f"the material's media {url}: {exc}") from None

@@ -21,9 +21,10 @@ import httpx
 import orjson
 
 from board import publishing
-from board.commands import announce
-from board.context import Ctx
-from board.db import connect, transaction
+from board.clock import Backoff, Clock
+from board.context import BoardConfig, Event
+from board.db import Database, is_connection_error
+from board.unit import unit_of_work
 from platforms import load_class
 from platforms.base import Adapter, Column
 from platforms.http import tls_context
@@ -45,22 +46,42 @@ MAX_RESTART_DELAY = 30.0
 # back), which made the burst slower still, and the columns it delayed fell due together
 # again one interval later.
 POOL_RESERVE = 3
+# Reconnects and rescans run on real time: the injected clock is the board's schedule, which
+# tests hold still while the machinery around it keeps going.
+REAL_TIME = Clock()
 # On shutdown, an in-flight publish gets this long to finish before it is recorded as unknown.
 DRAIN_TIMEOUT = 10.0
 
 
 class Registry:
-    def __init__(self, database_url: str, engine: Any, config: Any, clock: Any, metrics: Any,
-                 media_for: Any = None, on_secrets: Any = None) -> None:
-        self.leadership = Leadership(database_url)
-        self.engine = engine
+    def __init__(
+        self,
+        dsn: str,
+        database: Database,
+        config: BoardConfig,
+        clock: Any,
+        metrics: Any,
+        media_for: Any = None,
+        on_secrets: Any = None,
+    ) -> None:
+        self.leadership = Leadership(dsn)
+        self.database = database
+        self.clock = clock
         self._http: httpx.AsyncClient | None = None  # built on first use (platforms/http.py)
-        self.deps = PosterDeps(engine=engine, leadership=self.leadership, config=config, clock=clock,
-                               adapter_for=self.adapter_for, metrics=metrics, media_for=media_for,
-                               turns=asyncio.Semaphore(max(1, engine.sync_engine.pool.size() - POOL_RESERVE)))
+        self.deps = PosterDeps(
+            database=database,
+            leadership=self.leadership,
+            config=config,
+            clock=clock,
+            adapter_for=self.adapter_for,
+            metrics=metrics,
+            media_for=media_for,
+            turns=asyncio.Semaphore(max(1, database.size - POOL_RESERVE)),
+        )
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
-        self._restarts: dict[int, tuple[int, float]] = {}
+        # A poster that died: its backoff and when it may start again (monotonic).
+        self._restarts: dict[int, tuple[Backoff, float]] = {}
         self._adapters: dict[int, tuple[str, Adapter, str, dict[str, Any]]] = {}
         # Told every column's secret values as its adapter is built: the log redactor (web/redact.py).
         self._on_secrets = on_secrets
@@ -116,7 +137,8 @@ class Registry:
         """The column's adapter, built from its own row (its own secrets) and rebuilt when
         the account changes (kind, settings or secrets), not on every send."""
         key = hashlib.sha256(
-            orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS) + bytes(row.secrets or b"")
+            orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS)
+            + bytes(row.secrets or b"")
         ).hexdigest()
         cached = self._adapters.get(row.id)
         if cached is not None and cached[0] == key:
@@ -126,7 +148,9 @@ class Registry:
         secrets = self.deps.config.box.open(row.secrets)
         if self._on_secrets is not None:
             self._on_secrets(secrets.values())
-        column = Column(id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets)
+        column = Column(
+            id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets
+        )
         adapter = (await load_class(row.kind))(column, await self.http())
         self._adapters[row.id] = (key, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
@@ -158,38 +182,52 @@ class Registry:
         if self._http is None:
             await self.http()
             # httpcore imports its asyncio backend (anyio) on the first request.
-            await asyncio.to_thread(_import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio")
-        async with self.engine.connect() as conn:
-            kinds = await publishing.kinds_in_use(conn)
+            await asyncio.to_thread(
+                _import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio"
+            )
+        async with self.database.connect() as db:
+            kinds = await publishing.kinds_in_use(db)
         for kind in set(kinds) - self._kinds_loaded:
             try:
                 await load_class(kind)
             except Exception:  # a kind that cannot load is reported by its first publish
-                log.warning("cannot load the %s adapter", kind, exc_info=True, extra={"action": "poster.prewarm"})
+                log.warning(
+                    "cannot load the %s adapter",
+                    kind,
+                    exc_info=True,
+                    extra={"action": "poster.prewarm"},
+                )
             self._kinds_loaded.add(kind)
 
     async def _run(self) -> None:
-        delay = RESTART_DELAY
+        backoff = Backoff(REAL_TIME, RESTART_DELAY, MAX_RESTART_DELAY)
         while not self._stopping:
             try:
                 await self.leadership.connect()
-                delay = RESTART_DELAY
+                backoff.reset()
                 await self._lead()
-            except (TimeoutError, LeadershipLost, OSError) as exc:
-                log.warning("leadership connection lost (%s): stopping this instance's posters", exc,
-                            extra={"action": "poster.leadership_lost"})
+            except LeadershipLost as exc:
+                log.warning(
+                    "leadership connection lost (%s): stopping this instance's posters",
+                    exc,
+                    extra={"action": "poster.leadership_lost"},
+                )
             except Exception as exc:
-                if not _connection_failure(exc):
+                if not is_connection_error(exc):
                     raise
-                log.warning("leadership connection failed: %r", exc, extra={"action": "poster.leadership_lost"})
+                log.warning(
+                    "leadership connection failed: %r",
+                    exc,
+                    extra={"action": "poster.leadership_lost"},
+                )
             finally:
                 await self._stop_all()
                 await self.leadership.close()
             if self._stopping:
                 return
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._scan.wait(), delay)
-            delay = min(MAX_RESTART_DELAY, delay * 2)
+            # A scan request (a change to a column) ends the wait early: try again at once.
+            # Real time, as every reconnect here: the injected clock is the board's schedule.
+            await _wait(self._scan, backoff.next_delay())
 
     async def _lead(self) -> None:
         while not self._stopping:
@@ -197,14 +235,13 @@ class Registry:
             self.armed.set()
             self._supervise()
             self._scan.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._scan.wait(), SCAN_EVERY)
+            await _wait(self._scan, SCAN_EVERY)
             await self.leadership.probe()
 
     async def _claim(self) -> None:
         self._unclaimed_wakes.clear()
-        async with self.engine.connect() as conn:
-            live = await publishing.publishable_columns(conn)
+        async with self.database.connect() as db:
+            live = await publishing.publishable_columns(db)
         live_set = set(live)
         for platform_id in [p for p in self.posters if p not in live_set]:
             await self._stop(platform_id)
@@ -214,10 +251,9 @@ class Registry:
             return
         self._prewarm()
         started = time.perf_counter()
-        async with connect(self.engine) as db:
+        async with self.database.connect() as db:
             heads = await publishing.heads(db, got)
-        async with self.engine.connect() as conn:
-            stuck = await publishing.columns_with_sending(conn, got)
+            stuck = await publishing.columns_with_sending(db, got)
         for n, platform_id in enumerate(got):
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
             if n % START_BATCH == START_BATCH - 1:
@@ -238,13 +274,20 @@ class Registry:
             exc = None if task.cancelled() else task.exception()
             if exc is not None and isinstance(exc, LeadershipLost):
                 raise exc
-            count, not_before = self._restarts.get(platform_id, (0, 0.0))
+            backoff, not_before = self._restarts.get(platform_id, (None, 0.0))  # type: ignore[assignment]
             if now < not_before:
                 continue
+            if backoff is None:
+                backoff = Backoff(REAL_TIME, RESTART_DELAY, MAX_RESTART_DELAY, jitter=0)
             if exc is not None:
-                log.error("poster %s died: %r; restarting", platform_id, exc, exc_info=exc,
-                          extra={"action": "poster.restart"})
-            self._restarts[platform_id] = (count + 1, now + min(MAX_RESTART_DELAY, RESTART_DELAY * 2 ** count))
+                log.error(
+                    "poster %s died: %r; restarting",
+                    platform_id,
+                    exc,
+                    exc_info=exc,
+                    extra={"action": "poster.restart"},
+                )
+            self._restarts[platform_id] = (backoff, now + backoff.next_delay())
             self.ensure(platform_id)
 
     async def _stop(self, platform_id: int) -> None:
@@ -268,8 +311,11 @@ class Registry:
         """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""
         for poster in self.posters.values():
             poster.stop_taking()
-        busy = [self.tasks[p] for p, poster in self.posters.items()
-                if (poster.publishing or poster.taking) and p in self.tasks]
+        busy = [
+            self.tasks[p]
+            for p, poster in self.posters.items()
+            if (poster.publishing or poster.taking) and p in self.tasks
+        ]
         if busy:
             await asyncio.wait(busy, timeout=DRAIN_TIMEOUT)
         held = sorted(self.leadership.held)
@@ -277,14 +323,24 @@ class Registry:
         # Still holding the columns: nobody else can be publishing them, so whatever is left
         # `sending` was ours and is recorded as unknown (never resent blindly).
         try:
-            async with transaction(self.engine) as (conn, db):
-                ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+            async with unit_of_work(
+                self.database,
+                POSTER,
+                self.clock.now(),
+                self.deps.config,
+                Event("poster.abandon", {"platform_ids": held}),
+            ) as ctx:
                 abandoned = await publishing.abandon_sending(ctx, held)
-                await announce(db, ctx.patch.build(), ctx.wake)
             if abandoned:
-                log.warning("left %d cards needs_check at shutdown", len(abandoned), extra={"action": "poster.shutdown"})
+                log.warning(
+                    "left %d cards needs_check at shutdown",
+                    len(abandoned),
+                    extra={"action": "poster.shutdown"},
+                )
         except Exception:
-            log.exception("could not record in-flight cards at shutdown", extra={"action": "poster.shutdown"})
+            log.exception(
+                "could not record in-flight cards at shutdown", extra={"action": "poster.shutdown"}
+            )
         self._stopping = True
         self._scan.set()
         # The supervisor loop closes the leadership connection.
@@ -294,15 +350,11 @@ class Registry:
             await self._http.aclose()
 
 
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    await REAL_TIME.wait(event, timeout)
+
+
 def _import_quietly(*names: str) -> None:
     for name in names:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-
-
-def _connection_failure(exc: BaseException) -> bool:
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    return isinstance(exc, (InterfaceError, OperationalError)) or (
-        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-    )

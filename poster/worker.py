@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
-from sqlalchemy import exc as sa_exc
-
 from board import publishing
-from board.commands import announce
-from board.context import Actor, BoardConfig, Ctx
-from board.db import CONNECTION_ERRORS, connect, transaction
+from board.clock import Backoff
+from board.context import Actor, BoardConfig, Ctx, Event
+from board.db import Database, is_connection_error
+from board.unit import unit_of_work
 from platforms.base import (
     Adapter,
     AuthRejected,
@@ -38,6 +35,7 @@ POSTER = Actor(id=0, email="poster", role="admin")
 # Transient failures retried per card before it is marked failed, and their backoff.
 MAX_TRANSIENT = 3
 BACKOFF_BASE = 1.0
+BACKOFF_MOST = 8.0
 # A publish that takes longer than this is abandoned as an unknown outcome.
 PUBLISH_TIMEOUT = 60.0
 # A rate limit longer than this puts the card back in the queue and holds the column.
@@ -48,7 +46,7 @@ FINISH_PATIENCE = 120.0
 
 @dataclass
 class PosterDeps:
-    engine: Any
+    database: Database
     leadership: Leadership
     config: BoardConfig
     clock: Any
@@ -131,7 +129,7 @@ class Poster:
         if hold > 0:
             return hold
         if head is None:
-            async with self.deps.turns, connect(self.deps.engine) as db:
+            async with self.deps.turns, self.deps.database.connect() as db:
                 head = await publishing.head(db, self.platform_id)
         if head is None or head.snippet_id is None:
             return None
@@ -147,24 +145,29 @@ class Poster:
     # --- one publish ------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def _step(self) -> AsyncIterator[Ctx]:
-        """One transaction of this poster's, announced to every instance.
+    async def _step(self, event: Event | None) -> AsyncIterator[Ctx]:
+        """One unit of work of this poster's (board/unit.py), announced to every instance.
 
         The poster plans again after each of its steps anyway, so the notification of its
         own change is not a reason to wake it: that would be one more read per publish."""
         counted = False
         try:
-            async with self.deps.turns, transaction(self.deps.engine) as (conn, db):
-                ctx = Ctx(conn=conn, db=db, actor=POSTER, now=self.deps.clock.now(), config=self.deps.config)
+            async with (
+                self.deps.turns,
+                unit_of_work(
+                    self.deps.database, POSTER, self.deps.clock.now(), self.deps.config, event
+                ) as ctx,
+            ):
                 yield ctx
                 # Counted before the commit (which goes with the notification): the
                 # notification may be read before this coroutine hears the commit is done.
                 if self.platform_id in ctx.wake:
                     self._own_notices += 1
                     counted = True
-                await announce(db, ctx.patch.build(), ctx.wake)
         except BaseException:
-            if counted:  # not committed, or not known to be: an extra wake is harmless, a lost one is not
+            if (
+                counted
+            ):  # not committed, or not known to be: an extra wake is harmless, a lost one is not
                 self._own_notices -= 1
             raise
 
@@ -175,8 +178,12 @@ class Poster:
         self.taking = True
         try:
             try:
-                async with self._step() as ctx:
+                async with self._step(None) as ctx:
                     taken = await publishing.take(ctx, self.platform_id, self._planned, fence)
+                    if taken is not None:
+                        ctx.event = Event(
+                            "poster.take", {"id": self._planned, "platform_id": self.platform_id}
+                        )
             except publishing.Fenced as exc:
                 raise LeadershipLost(str(exc)) from exc
             if taken is None:
@@ -201,6 +208,7 @@ class Poster:
             return
         post = compose(card, kind, settings, media)
         transient = 0
+        backoff = Backoff(self.deps.clock, BACKOFF_BASE, BACKOFF_MOST)
         while True:
             try:
                 receipt = await asyncio.wait_for(adapter.publish(post), PUBLISH_TIMEOUT)
@@ -210,7 +218,11 @@ class Poster:
             except RateLimited as exc:
                 self.deps.metrics.publishes.labels(kind, "rate_limited").inc()
                 if exc.retry_after <= HOLD_IN_PLACE and not self._stopping:
-                    self.log.info("rate limited for %.1f s; waiting", exc.retry_after, extra={"action": "poster.rate_limited"})
+                    self.log.info(
+                        "rate limited for %.1f s; waiting",
+                        exc.retry_after,
+                        extra={"action": "poster.rate_limited"},
+                    )
                     await self.deps.clock.sleep(exc.retry_after)
                     continue
                 await self._hold(card, exc)
@@ -222,18 +234,31 @@ class Poster:
                     await self._finish(card, "pending", {}, count_as_send=False)
                     return
                 if transient > MAX_TRANSIENT:
-                    await self._finish(card, "failed", {"error": f"{exc.message} (after {transient} tries)"})
+                    await self._finish(
+                        card, "failed", {"error": f"{exc.message} (after {transient} tries)"}
+                    )
                     return
-                delay = BACKOFF_BASE * 2 ** (transient - 1) * (1 + random.random() / 2)
-                self.log.info("transient failure (%s); retry %d in %.1f s", exc.message, transient, delay,
-                              extra={"action": "poster.retry"})
+                delay = backoff.next_delay()
+                self.log.info(
+                    "transient failure (%s); retry %d in %.1f s",
+                    exc.message,
+                    transient,
+                    delay,
+                    extra={"action": "poster.retry"},
+                )
                 await self.deps.clock.sleep(delay)
                 continue
             except AuthRejected as exc:
                 self.deps.metrics.publishes.labels(kind, "auth_rejected").inc()
-                self.log.warning("credentials rejected: %s", exc.message, extra={"action": "poster.auth"})
-                await self._finish(card, "pending", {"error": exc.message},
-                                   column_status=("auth_rejected", f"credentials rejected: {exc.message}"))
+                self.log.warning(
+                    "credentials rejected: %s", exc.message, extra={"action": "poster.auth"}
+                )
+                await self._finish(
+                    card,
+                    "pending",
+                    {"error": exc.message},
+                    column_status=("auth_rejected", f"credentials rejected: {exc.message}"),
+                )
                 return
             except Rejected as exc:
                 self.deps.metrics.publishes.labels(kind, "rejected").inc()
@@ -261,7 +286,9 @@ class Poster:
 
     async def _unknown(self, adapter: Adapter, post: Any, card: Any, reason: str) -> None:
         """Never resend blindly: ask the network, else let an editor decide."""
-        self.log.warning("outcome unknown (%s); reconciling", reason, extra={"action": "poster.unknown"})
+        self.log.warning(
+            "outcome unknown (%s); reconciling", reason, extra={"action": "poster.unknown"}
+        )
         try:
             receipt = await asyncio.wait_for(adapter.reconcile(post), PUBLISH_TIMEOUT)
         except Exception as exc:
@@ -278,46 +305,69 @@ class Poster:
         self.hold_until = self.deps.clock.monotonic() + exc.retry_after
         until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
         note = f"rate limited by the network until {until:%H:%M:%S} UTC"
-        async with self._step() as ctx:
-            await publishing.finish(ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False)
+        async with self._step(
+            Event("poster.hold", {"id": card.id, "retry_after_s": exc.retry_after})
+        ) as ctx:
+            await publishing.finish(
+                ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False
+            )
             await publishing.set_column_note(ctx, self.platform_id, note)
 
-    async def _finish(self, card: Any, status: str, meta: dict[str, Any],
-                      column_status: tuple[str, str | None] | None = None, count_as_send: bool = True) -> None:
+    async def _finish(
+        self,
+        card: Any,
+        status: str,
+        meta: dict[str, Any],
+        column_status: tuple[str, str | None] | None = None,
+        count_as_send: bool = True,
+    ) -> None:
         """Record the outcome, retrying through a database hiccup: the card is `sending` until
         this commits, and a card left `sending` would come back as needs_check."""
-        delay = 0.2
+        backoff = Backoff(self.deps.clock, 0.2, 5.0)
         deadline = self.deps.clock.monotonic() + FINISH_PATIENCE
+        event = Event("poster.finish", {"id": card.id, "status": status})
         while True:
             try:
-                async with self._step() as ctx:
-                    done = await publishing.finish(ctx, self.platform_id, card.id, status, meta=meta,
-                                                   column_status=column_status, count_as_send=count_as_send)
+                async with self._step(event) as ctx:
+                    done = await publishing.finish(
+                        ctx,
+                        self.platform_id,
+                        card.id,
+                        status,
+                        meta=meta,
+                        column_status=column_status,
+                        count_as_send=count_as_send,
+                    )
                     if done and status == "sent":
                         await publishing.set_column_note(ctx, self.platform_id, None)
                 break
-            except (*CONNECTION_ERRORS, asyncpg.PostgresError, sa_exc.OperationalError, sa_exc.InterfaceError,
-                    sa_exc.TimeoutError, sa_exc.DBAPIError) as exc:
-                if self.deps.clock.monotonic() > deadline:
+            except Exception as exc:
+                if not is_connection_error(exc) or self.deps.clock.monotonic() > deadline:
                     raise
-                self.log.warning("recording card %s as %s failed (%r); retrying", card.id, status, exc,
-                                 extra={"action": "poster.finish_retry"})
-                await asyncio.sleep(delay)
-                delay = min(5.0, delay * 2)
+                delay = backoff.next_delay()
+                self.log.warning(
+                    "recording card %s as %s failed (%r); retrying in %.1f s",
+                    card.id,
+                    status,
+                    exc,
+                    delay,
+                    extra={"action": "poster.finish_retry"},
+                )
+                await self.deps.clock.sleep(delay)
         if not done:
-            self.log.warning("card %s was resolved elsewhere while publishing", card.id,
-                             extra={"action": "poster.lost_card"})
+            self.log.warning(
+                "card %s was resolved elsewhere while publishing",
+                card.id,
+                extra={"action": "poster.lost_card"},
+            )
 
     # --- after a crash ------------------------------------------------------------------
 
     async def recover(self) -> None:
         """Cards left `sending` by a dead poster: reconciled, else needs_check. Never resent."""
-        async with self.deps.engine.connect() as conn:
-            stuck = await publishing.stuck_sending(conn, self.platform_id)
-        if not stuck:
-            return
-        async with self.deps.engine.connect() as conn:
-            column = await publishing.column_row(conn, self.platform_id)
+        async with self.deps.database.connect() as db:
+            stuck = await publishing.stuck_sending(db, self.platform_id)
+            column = await publishing.column_row(db, self.platform_id) if stuck else None
         if column is None:
             return
         adapter, kind, settings = await self.deps.adapter_for(column)

@@ -72,13 +72,19 @@ async def database_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def server(database_url: str) -> AsyncIterator[object]:
-    """A running app on this test's database."""
+async def server(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[object]:
+    """A running app on this test's database, with `metronome serve`'s frame writer or the one
+    the test is parametrized with (tests/writers.py, EACH_WRITER)."""
     from tests.support import running_app
+    from tests.writers import WRITERS, taking
 
+    writer = getattr(request, "param", "direct")
     # A high command rate: tests drive thousands of commands; the flood test sets its own.
-    async with running_app(database_url, METRONOME_WS_RATE="100000") as running:
-        yield running
+    async with running_app(
+        database_url, uvicorn_options=WRITERS[writer], METRONOME_WS_RATE="100000"
+    ) as running:
+        with taking(running, writer, required=hasattr(request, "param")):
+            yield running
 
 
 async def _client(server: object, role: str) -> AsyncIterator[object]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 
@@ -55,3 +57,13 @@ async def drop_database(dsn: str, name: str) -> None:
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.asynccontextmanager
+async def connect(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the test's own to a database named by its app URL (postgresql+asyncpg://)."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        yield conn
+    finally:
+        await conn.close()

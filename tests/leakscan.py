@@ -65,7 +65,9 @@ class Scanner:
             return
         secret = match.group()
         start = max(0, match.start() - EXCERPT)
-        excerpt = (text[start:match.start()] + "<SECRET>" + text[match.end():match.end() + EXCERPT])
+        excerpt = (
+            text[start : match.start()] + "<SECRET>" + text[match.end() : match.end() + EXCERPT]
+        )
         leak = Leak(self.current, where, self.secrets[secret], excerpt.replace("\n", "⏎"))
         if leak not in self.leaks:
             self.leaks.append(leak)
@@ -194,4 +196,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for line in scanner.report():
             terminalreporter.line(line, red=True)
     else:
-        terminalreporter.line(f"log scan: no leaks ({len(scanner.secrets)} secrets, {scanner.lines} lines)")
+        terminalreporter.line(
+            f"log scan: no leaks ({len(scanner.secrets)} secrets, {scanner.lines} lines)"
+        )

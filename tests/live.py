@@ -29,7 +29,9 @@ ADMIN_PASSWORD = "admin-password-123"
 class LiveServer:
     """One `metronome serve` process; restart() keeps its port and database."""
 
-    def __init__(self, database_url: str, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database_url: str, data_dir: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -57,13 +59,26 @@ class LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             # DEBUG, like the rest of the suite: the log scan reads this file when the server stops.
-            [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port), "--log-level", "debug"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "web.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "debug",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"metronome serve exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(
+                    f"metronome serve exited with {self.process.returncode}:\n{self.log()}"
+                )
             try:
                 if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
                     return
@@ -93,13 +108,18 @@ class LiveServer:
 
     def cookie(self) -> str:
         if self._cookie is None:
-            response = httpx.post(self.url + "/api/login", json={"email": self.admin_email, "password": self.admin_password})
+            response = httpx.post(
+                self.url + "/api/login",
+                json={"email": self.admin_email, "password": self.admin_password},
+            )
             response.raise_for_status()
             self._cookie = response.cookies["metronome_session"]
         return self._cookie
 
     def state(self) -> dict[str, Any]:
-        response = httpx.get(self.url + "/api/state", cookies={"metronome_session": self.cookie()}, timeout=10)
+        response = httpx.get(
+            self.url + "/api/state", cookies={"metronome_session": self.cookie()}, timeout=10
+        )
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
@@ -120,7 +140,9 @@ class LiveServer:
     def command(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         """Run one command as the admin and return its result (raises on an error reply)."""
         headers = {"Cookie": f"metronome_session={self.cookie()}", "Origin": self.url}
-        with connect(self.url.replace("http", "ws") + "/ws", additional_headers=headers, max_size=None) as ws:
+        with connect(
+            self.url.replace("http", "ws") + "/ws", additional_headers=headers, max_size=None
+        ) as ws:
             command_id = f"live{next(self._ids)}"
             ws.send(orjson.dumps({"id": command_id, "op": op, "args": args}).decode())
             while True:

@@ -17,9 +17,18 @@ def video(size: int = 300_000) -> bytes:
     return b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(size)
 
 
-async def upload(base_url: str, data: bytes, filename: str = "clip.mp4", *, token: str | None = None,
-                 cookie: str | None = None, content_type: str = "application/octet-stream") -> httpx.Response:
+async def upload(
+    base_url: str,
+    data: bytes,
+    filename: str = "clip.mp4",
+    *,
+    token: str | None = None,
+    cookie: str | None = None,
+    content_type: str = "application/octet-stream",
+) -> httpx.Response:
     headers: dict[str, str] = {"Authorization": f"Bearer {token}"} if token else {}
     cookies: Any = {"metronome_session": cookie} if cookie else None
     async with httpx.AsyncClient(base_url=base_url, cookies=cookies, timeout=30) as http:
-        return await http.post("/api/media", headers=headers, files={"file": (filename, data, content_type)})
+        return await http.post(
+            "/api/media", headers=headers, files={"file": (filename, data, content_type)}
+        )

@@ -19,12 +19,11 @@ import httpx
 import orjson
 import uvicorn
 import websockets
-from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.frames import Frame, Opcode
 
 from board import accounts
 from board.patch import merge
-from tests import leakscan
+from tests import db, leakscan
 from tests.fakes.server import free_port
 from web.app import create_app
 from web.cli import WS_OPTIONS
@@ -63,8 +62,13 @@ def test_env(database_url: str, data_dir: str, **extra: str | None) -> dict[str,
 
 
 @contextlib.asynccontextmanager
-async def running_app(database_url: str, *, clock: Any = None, uvicorn_options: dict[str, Any] | None = None,
-                      **env: str | None) -> AsyncIterator[Running]:
+async def running_app(
+    database_url: str,
+    *,
+    clock: Any = None,
+    uvicorn_options: dict[str, Any] | None = None,
+    **env: str | None,
+) -> AsyncIterator[Running]:
     """A full app (lifespan, WebSocket, listener) served by uvicorn on a free port, with the
     WebSocket settings of `metronome serve` unless ``uvicorn_options`` says otherwise."""
     with tempfile.TemporaryDirectory() as data_dir:
@@ -73,8 +77,14 @@ async def running_app(database_url: str, *, clock: Any = None, uvicorn_options: 
         port = free_port()
         # DEBUG like the rest of the suite (tests/leakscan.py): uvicorn's websockets log handshakes and
         # frames. No log_config: its records go to the root logger, where the log scan reads them.
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="debug", log_config=None,
-                                **{**WS_OPTIONS, **(uvicorn_options or {})})
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="debug",
+            log_config=None,
+            **{**WS_OPTIONS, **(uvicorn_options or {})},
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve(), name=f"app-{port}")
         while not server.started:
@@ -98,7 +108,9 @@ class RawSocket:
         self._buffer = b""
 
     @classmethod
-    async def connect(cls, running: Running, cookie: str, *, rcvbuf: int | None = 4096) -> RawSocket:
+    async def connect(
+        cls, running: Running, cookie: str, *, rcvbuf: int | None = 4096
+    ) -> RawSocket:
         loop = asyncio.get_running_loop()
         sock = socket.socket()
         sock.setblocking(False)
@@ -111,7 +123,7 @@ class RawSocket:
             sock,
             f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {running.url}\r\n"
-            f"Cookie: metronome_session={cookie}\r\n\r\n".encode()
+            f"Cookie: metronome_session={cookie}\r\n\r\n".encode(),
         )
         raw = cls(sock)
         head = await raw._read_until(b"\r\n\r\n")
@@ -142,7 +154,9 @@ class RawSocket:
         head = await self._read_exactly(2)
         if head is None:
             return None
-        assert head[0] & 0x80 and not head[1] & 0x80, f"expected a final, unmasked frame, got {head!r}"
+        assert head[0] & 0x80 and not head[1] & 0x80, (
+            f"expected a final, unmasked frame, got {head!r}"
+        )
         length = head[1] & 0x7F
         if length == 126:
             length = int.from_bytes(await self._read_exactly(2) or b"", "big")
@@ -175,22 +189,14 @@ class RawSocket:
 
 async def make_user(database_url: str, role: str = "admin", email: str | None = None) -> str:
     email = email or f"{role}-{secrets.token_hex(3)}@example.org"
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            await accounts.create_user(conn, email, PASSWORD, role)
-    finally:
-        await engine.dispose()
+    async with db.connect(database_url) as conn:
+        await accounts.create_user(conn, email, PASSWORD, role)
     return email
 
 
 async def make_token(database_url: str, email: str) -> str:
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            token = await accounts.create_token(conn, email, "test")
-    finally:
-        await engine.dispose()
+    async with db.connect(database_url) as conn:
+        token = await accounts.create_token(conn, email, "test")
     leakscan.register(token, "API token")
     return token
 
@@ -228,8 +234,15 @@ class Client:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def connect(cls, running: Running, *, cookie: str | None = None, token: str | None = None,
-                      origin: str | None = "same", compression: str | None = None) -> AsyncIterator[Client]:
+    async def connect(
+        cls,
+        running: Running,
+        *,
+        cookie: str | None = None,
+        token: str | None = None,
+        origin: str | None = "same",
+        compression: str | None = None,
+    ) -> AsyncIterator[Client]:
         headers = {}
         if cookie:
             headers["Cookie"] = f"metronome_session={cookie}"
@@ -239,8 +252,9 @@ class Client:
             origin = running.url
         if origin:
             headers["Origin"] = origin
-        async with websockets.connect(running.ws_url, additional_headers=headers, max_size=None,
-                                      compression=compression) as ws:
+        async with websockets.connect(
+            running.ws_url, additional_headers=headers, max_size=None, compression=compression
+        ) as ws:
             client = cls(ws)
             client._reader = asyncio.create_task(client._read(), name="test-client-reader")
             try:
@@ -258,7 +272,9 @@ class Client:
                 frame = orjson.loads(raw)
                 self.frames.append(frame)
                 if frame["type"] == "patch":
-                    assert self.seq is None or frame["seq"] == self.seq + 1, f"seq gap: {self.seq} -> {frame['seq']}"
+                    assert self.seq is None or frame["seq"] == self.seq + 1, (
+                        f"seq gap: {self.seq} -> {frame['seq']}"
+                    )
                     self.seq = frame["seq"]
                     self.state = merge(self.state, frame["patch"])
                 elif frame["type"] == "reply":
@@ -279,16 +295,20 @@ class Client:
     async def send_raw(self, data: str | bytes) -> None:
         await self.ws.send(data)
 
-    async def command(self, op: str, args: dict[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
+    async def command(
+        self, op: str, args: dict[str, Any] | None = None, timeout: float = 10
+    ) -> dict[str, Any]:
         return await asyncio.wait_for(await self.send_command(op, args), timeout)
 
-    async def send_command(self, op: str, args: dict[str, Any] | None = None) -> asyncio.Future[dict[str, Any]]:
+    async def send_command(
+        self, op: str, args: dict[str, Any] | None = None
+    ) -> asyncio.Future[dict[str, Any]]:
         """Send a command now; its reply comes in the returned future."""
         command_id = f"c{next(self._ids)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[command_id] = future
         secrets = args.get("secrets") if isinstance(args, dict) else None
-        for name, value in (secrets.items() if isinstance(secrets, dict) else ()):
+        for name, value in secrets.items() if isinstance(secrets, dict) else ():
             leakscan.register(value, f"{op} secret {name}")
         await self.ws.send(orjson.dumps({"id": command_id, "op": op, "args": args or {}}).decode())
         return future
@@ -306,7 +326,9 @@ class Client:
         code: str = reply["error"]["code"]
         return code
 
-    async def wait_for(self, predicate: Callable[[dict[str, Any]], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(
+        self, predicate: Callable[[dict[str, Any]], Any], timeout: float = 5.0
+    ) -> Any:
         async def check() -> Any:
             async with self._changed:
                 while True:
@@ -326,8 +348,11 @@ class Client:
 
     def queue(self, platform_id: int) -> list[int]:
         """Pending card ids of a column in ord order, from this client's state."""
-        cards = [s for s in self.state.get("snippets", {}).values()
-                 if s["platform_id"] == platform_id and s["status"] == "pending"]
+        cards = [
+            s
+            for s in self.state.get("snippets", {}).values()
+            if s["platform_id"] == platform_id and s["status"] == "pending"
+        ]
         return [s["id"] for s in sorted(cards, key=lambda s: (s["ord"], s["id"]))]
 
     def card(self, snippet_id: int) -> dict[str, Any] | None:

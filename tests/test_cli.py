@@ -18,9 +18,17 @@ import pytest
 from tests.fakes.server import free_port
 
 
-def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], env={**os.environ, **env}, input=stdin,
-                          capture_output=True, text=True, timeout=timeout)
+def run(
+    args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        env={**os.environ, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,13 +36,23 @@ def run(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 
     [
         ({"DATABASE_URL": "mysql://root@127.0.0.1/test"}, ["migrate"], "DATABASE_URL"),
         ({"DATABASE_URL": "not a url at all"}, ["migrate"], "DATABASE_URL"),
-        ({"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/x"}, ["migrate"], "DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:1/x"},
+            ["migrate"],
+            "DATABASE_URL",
+        ),
         ({"METRONOME_MIN_INTERVAL_S": "often"}, ["migrate"], "METRONOME_MIN_INTERVAL_S"),
-        ({"METRONOME_ALLOWED_ORIGINS": "board.example.org"}, ["migrate"], "METRONOME_ALLOWED_ORIGINS"),
+        (
+            {"METRONOME_ALLOWED_ORIGINS": "board.example.org"},
+            ["migrate"],
+            "METRONOME_ALLOWED_ORIGINS",
+        ),
         ({}, ["serve", "--bogus"], "--bogus"),
     ],
 )
-def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], args: list[str], named: str) -> None:
+def test_bad_setting_is_one_clear_line(
+    tmp_path: Path, env: dict[str, str], args: list[str], named: str
+) -> None:
     """A bad setting exits non-zero with a line naming it, never a traceback."""
     result = run(args, {"METRONOME_DATA_DIR": str(tmp_path), **env})
     assert result.returncode != 0
@@ -46,9 +64,17 @@ def test_bad_setting_is_one_clear_line(tmp_path: Path, env: dict[str, str], args
 def test_users_and_tokens(database_url: str, tmp_path: Path) -> None:
     """user create reads the password from stdin; user list shows it; token create prints a working token."""
     env = {"DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)}
-    created = run(["user", "create", "--email", "Ed@Example.org", "--role", "editor"], env, stdin="a long password\n")
+    created = run(
+        ["user", "create", "--email", "Ed@Example.org", "--role", "editor"],
+        env,
+        stdin="a long password\n",
+    )
     assert created.returncode == 0, created.stderr
-    duplicate = run(["user", "create", "--email", "ed@example.org", "--role", "editor"], env, stdin="a long password\n")
+    duplicate = run(
+        ["user", "create", "--email", "ed@example.org", "--role", "editor"],
+        env,
+        stdin="a long password\n",
+    )
     assert duplicate.returncode != 0 and "already exists" in duplicate.stderr
     listed = run(["user", "list"], env)
     assert "ed@example.org\teditor" in listed.stdout
@@ -98,7 +124,9 @@ def test_embedded_database_survives_kill_9(tmp_path: Path) -> None:
     second = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         wait_healthy(url, second)
-        login = httpx.post(url + "/api/login", json={"email": "admin@example.org", "password": password})
+        login = httpx.post(
+            url + "/api/login", json={"email": "admin@example.org", "password": password}
+        )
         assert login.status_code == 200, "the same database, with the same admin"
         assert (tmp_path / "serve.log").read_text().count("Created the admin user") == 1
     finally:
@@ -125,18 +153,16 @@ def test_newest_revision_is_alembics_head(database_url: str) -> None:
     assert asyncio.run(current_revision(database_url)) == head
 
 
-async def test_pool_is_filled_ahead(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    """The pool's connections are opened at start, each a distinct server session; a database
-    that cannot be reached then is a warning, not a failed start (requests report it)."""
+async def test_pool_is_opened_at_start(database_url: str) -> None:
+    """Every pooled connection is opened when the pool is, each a distinct server session; a
+    database that cannot be reached then stops the start with one line naming DATABASE_URL."""
     import asyncpg
 
-    from web.database import asyncpg_dsn, create_engine, fill_pool
+    from web.database import asyncpg_dsn, open_database
+    from web.settings import SettingError
 
-    engine = create_engine(database_url, pool_size=4)
+    database = await open_database(database_url, size=4)
     try:
-        await fill_pool(engine)
-        pool = engine.sync_engine.pool
-        assert pool.checkedin() == 4 and pool.checkedout() == 0
         probe = await asyncpg.connect(asyncpg_dsn(database_url))
         try:
             sessions = await probe.fetchval(
@@ -147,46 +173,36 @@ async def test_pool_is_filled_ahead(database_url: str, caplog: pytest.LogCapture
             await probe.close()
         assert sessions == 4
     finally:
-        await engine.dispose()
+        await database.close()
 
-    down = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nothing", pool_size=2)
-    try:
-        await fill_pool(down)  # returns: the start goes on
-    finally:
-        await down.dispose()
-    assert "could not open 2 of 2 pooled connections" in caplog.text
+    with pytest.raises(SettingError, match="DATABASE_URL: cannot connect"):
+        await open_database("postgresql+asyncpg://postgres@127.0.0.1:1/nothing", size=2)
 
 
-@pytest.mark.parametrize(("event_name", "nth"), [("connect", 1), ("checkout", 1), ("checkout", 6),
-                                                ("checkin", 1), ("checkin", 3)])
-async def test_pool_fill_cut_short_returns_every_connection(database_url: str, event_name: str, nth: int) -> None:
-    """An app stopping while its pool fills (a quick restart) cancels fill_pool at any point:
-    while connections open, once they are out, or while they go back. When it has ended, none
-    is left checked out for the garbage collector to terminate."""
-    from sqlalchemy import event
+async def test_connections_go_back_when_their_task_is_cancelled(database_url: str) -> None:
+    """A command cancelled mid-transaction (the app stopping) rolls back and returns its
+    connection: closing the pool then finds every connection home, none left to the GC."""
+    from web.database import open_database
 
-    from web.database import create_engine, fill_pool
+    database = await open_database(database_url, size=2)
+    started = asyncio.Event()
 
-    engine = create_engine(database_url, pool_size=6)
-    seen = 0
-    filling: asyncio.Future[None] | None = None
+    async def stuck() -> None:
+        async with database.transaction() as db:
+            await db.execute("CREATE TEMP TABLE t (x int)")
+            started.set()
+            await db.execute("SELECT pg_sleep(30)")
 
-    def cut(*_args: object) -> None:
-        nonlocal seen
-        seen += 1
-        if seen == nth:
-            assert filling is not None
-            filling.cancel()
-
-    event.listen(engine.sync_engine.pool, event_name, cut)
-    try:
-        filling = asyncio.ensure_future(fill_pool(engine))
-        with contextlib.suppress(asyncio.CancelledError):
-            await filling
-        assert seen >= nth, f"fill_pool ended before the {nth}th {event_name}"
-        assert engine.sync_engine.pool.checkedout() == 0
-    finally:
-        await engine.dispose()
+    task = asyncio.create_task(stuck())
+    await started.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(10):
+        async with database.transaction() as db, database.transaction() as other:
+            # Both of the pool's two connections are back, and neither is left mid-transaction.
+            assert await db.fetchval("SELECT 1") == await other.fetchval("SELECT 1") == 1
+        await database.close()
 
 
 def test_commands_on_the_embedded_database_warn_nothing(tmp_path: Path) -> None:
@@ -198,8 +214,13 @@ def test_commands_on_the_embedded_database_warn_nothing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "XDG_RUNTIME_DIR")}
     env["METRONOME_DATA_DIR"] = str(data)
     for args in (["migrate"], ["user", "list"]):
-        result = subprocess.run([sys.executable, "-m", "web.cli", *args], env=env, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "web.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         out = result.stdout + result.stderr
         assert "RuntimeDirWarning" not in out and "Warning" not in out, out

@@ -28,15 +28,22 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 def telegram_args(fake: FakeTelegram, token: str = TOKEN, **settings: Any) -> dict[str, Any]:
-    return {"kind": "telegram", "settings": {"chat_id": "@newsroom", "api_base": fake.base_url, **settings},
-            "secrets": {"bot_token": token}}
+    return {
+        "kind": "telegram",
+        "settings": {"chat_id": "@newsroom", "api_base": fake.base_url, **settings},
+        "secrets": {"bot_token": token},
+    }
 
 
 async def test_unsaved_telegram_settings(admin: Client, telegram: FakeTelegram) -> None:
     """Before the column exists: the bot and the channel by name; a refused token names bot_token."""
     result = await admin.ok("platform.check", telegram_args(telegram))
-    assert result == {"ok": True, "account": "@metronome_bot", "target": "News (@newsroom)",
-                      "url": "https://t.me/newsroom"}
+    assert result == {
+        "ok": True,
+        "account": "@metronome_bot",
+        "target": "News (@newsroom)",
+        "url": "https://t.me/newsroom",
+    }
     refused = await admin.ok("platform.check", telegram_args(telegram, OTHER_TOKEN))
     assert refused["ok"] is False
     assert refused["error"]["type"] == "refused" and refused["error"]["field"] == "bot_token"
@@ -47,7 +54,9 @@ async def test_unsaved_telegram_settings(admin: Client, telegram: FakeTelegram) 
     assert "platforms" not in admin.state or admin.state["platforms"] == {}
 
 
-async def test_malformed_settings_are_a_bad_request_naming_the_field(admin: Client, telegram: FakeTelegram) -> None:
+async def test_malformed_settings_are_a_bad_request_naming_the_field(
+    admin: Client, telegram: FakeTelegram
+) -> None:
     """Settings the adapter refuses before asking anyone: bad_request, the field named first."""
     reply = await admin.command("platform.check", telegram_args(telegram, chat_id="not a chat"))
     assert reply["error"]["code"] == "bad_request"
@@ -56,16 +65,30 @@ async def test_malformed_settings_are_a_bad_request_naming_the_field(admin: Clie
     assert await admin.fails("platform.check", {"id": 424242}) == "not_found"
 
 
-async def test_saved_column_with_a_new_secret(admin: Client, editor: Client, telegram: FakeTelegram) -> None:
+async def test_saved_column_with_a_new_secret(
+    admin: Client, editor: Client, telegram: FakeTelegram
+) -> None:
     """A saved column is checked as saved, or with the dialog's new secret merged in; editors
     may check it as saved, not with changes."""
-    column = (await admin.ok("platform.create", {"name": "Telegram", "interval_s": 3600, "paused": True,
-                                                 **telegram_args(telegram, OTHER_TOKEN)}))["id"]
+    column = (
+        await admin.ok(
+            "platform.create",
+            {
+                "name": "Telegram",
+                "interval_s": 3600,
+                "paused": True,
+                **telegram_args(telegram, OTHER_TOKEN),
+            },
+        )
+    )["id"]
     saved = await editor.ok("platform.check", {"id": column})
     assert saved["ok"] is False and saved["error"]["field"] == "bot_token"
     fixed = await admin.ok("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}})
     assert fixed["ok"] is True and fixed["account"] == "@metronome_bot"
-    assert await editor.fails("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}}) == "forbidden"
+    assert (
+        await editor.fails("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}})
+        == "forbidden"
+    )
     still = await admin.ok("platform.check", {"id": column})
     assert still["ok"] is False, "checking a change stores nothing"
 
@@ -74,20 +97,42 @@ async def test_webhook_answers_unreachable_and_missing(admin: Client) -> None:
     """A webhook's check: the address answers (405 to a GET is fine); 404 names url; nothing listening is unreachable."""
     receiver = Receiver()
     async with serve(receiver.app()) as base:
-        ok = await admin.ok("platform.check", {"kind": "webhook", "settings": {"url": f"{base}/hook"}})
-        assert ok == {"ok": True, "account": f"{base.removeprefix('http://')}/hook", "url": f"{base}/hook"}
-        missing = await admin.ok("platform.check", {"kind": "webhook", "settings": {"url": f"{base}/nothing"}})
+        ok = await admin.ok(
+            "platform.check", {"kind": "webhook", "settings": {"url": f"{base}/hook"}}
+        )
+        assert ok == {
+            "ok": True,
+            "account": f"{base.removeprefix('http://')}/hook",
+            "url": f"{base}/hook",
+        }
+        missing = await admin.ok(
+            "platform.check", {"kind": "webhook", "settings": {"url": f"{base}/nothing"}}
+        )
         assert (missing["error"]["type"], missing["error"]["field"]) == ("rejected", "url")
     assert receiver.received == [], "a check posts nothing"
-    down = await admin.ok("platform.check", {"kind": "webhook", "settings": {"url": f"http://127.0.0.1:{free_port()}/h"}})
+    down = await admin.ok(
+        "platform.check",
+        {"kind": "webhook", "settings": {"url": f"http://127.0.0.1:{free_port()}/h"}},
+    )
     assert down["error"]["type"] == "unreachable"
 
 
-async def test_no_transaction_is_held_while_the_network_is_asked(server: Any, admin: Client, telegram: FakeTelegram) -> None:
+async def test_no_transaction_is_held_while_the_network_is_asked(
+    server: Any, admin: Client, telegram: FakeTelegram
+) -> None:
     """While a check waits on a network that does not answer, the app holds no transaction and
     the same connection's other commands are answered; the check ends as no_answer."""
-    column = (await admin.ok("platform.create", {"name": "Telegram", "interval_s": 3600, "paused": True,
-                                                 **telegram_args(telegram, timeout_s=4)}))["id"]
+    column = (
+        await admin.ok(
+            "platform.create",
+            {
+                "name": "Telegram",
+                "interval_s": 3600,
+                "paused": True,
+                **telegram_args(telegram, timeout_s=4),
+            },
+        )
+    )["id"]
     telegram.hang_next("getMe")
     pending = await admin.send_command("platform.check", {"id": column})
     await asyncio.sleep(0.5)
@@ -118,13 +163,25 @@ async def test_viewers_cannot_check(server: Any) -> None:
 
 async def test_log_and_drafts_have_no_account_to_ask_about(admin: Client) -> None:
     """The server log and a drafts inbox answer at once, asking no one."""
-    assert await admin.ok("platform.check", {"kind": "log", "settings": {}}) == {"ok": True, "account": "the server log"}
+    assert await admin.ok("platform.check", {"kind": "log", "settings": {}}) == {
+        "ok": True,
+        "account": "the server log",
+    }
     assert (await admin.ok("platform.check", {"kind": "drafts"}))["account"] == "nowhere (an inbox)"
 
 
-async def test_secret_names_never_values(admin: Client, editor: Client, telegram: FakeTelegram) -> None:
+async def test_secret_names_never_values(
+    admin: Client, editor: Client, telegram: FakeTelegram
+) -> None:
     """The dialog learns which secrets are set, by name; never a value; admins only."""
-    column = (await admin.ok("platform.create", {"name": "Telegram", "interval_s": 3600, "paused": True,
-                                                 **telegram_args(telegram)}))["id"]
-    assert await admin.ok("platform.secret_names", {"id": column}) == {"id": column, "names": ["bot_token"]}
+    column = (
+        await admin.ok(
+            "platform.create",
+            {"name": "Telegram", "interval_s": 3600, "paused": True, **telegram_args(telegram)},
+        )
+    )["id"]
+    assert await admin.ok("platform.secret_names", {"id": column}) == {
+        "id": column,
+        "names": ["bot_token"],
+    }
     assert await editor.fails("platform.secret_names", {"id": column}) == "forbidden"

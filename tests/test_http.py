@@ -14,9 +14,13 @@ async def test_login_logout(server: Running) -> None:
     """Good credentials give an HttpOnly, SameSite=Lax cookie; bad ones 401; logout ends the session."""
     email = await make_user(server.database_url, "editor")
     async with httpx.AsyncClient(base_url=server.url) as http:
-        assert (await http.post("/api/login", json={"email": email, "password": "wrong"})).status_code == 401
+        assert (
+            await http.post("/api/login", json={"email": email, "password": "wrong"})
+        ).status_code == 401
         assert (await http.post("/api/login", content=b"{not json")).status_code == 400
-        response = await http.post("/api/login", json={"email": email.upper(), "password": PASSWORD})
+        response = await http.post(
+            "/api/login", json={"email": email.upper(), "password": PASSWORD}
+        )
         assert response.status_code == 200
         cookie = response.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
@@ -46,8 +50,12 @@ async def test_board_redirects_to_login(server: Running) -> None:
 async def test_login_throttle(server: Running) -> None:
     """Repeated wrong passwords from one address are slowed down with 429."""
     async with httpx.AsyncClient(base_url=server.url) as http:
-        codes = [(await http.post("/api/login", json={"email": "x@example.org", "password": "nope"})).status_code
-                 for _ in range(12)]
+        codes = [
+            (
+                await http.post("/api/login", json={"email": "x@example.org", "password": "nope"})
+            ).status_code
+            for _ in range(12)
+        ]
     assert codes[:10] == [401] * 10 and codes[-1] == 429
 
 
@@ -59,7 +67,9 @@ async def test_state_needs_auth_and_matches_ws(server: Running, admin: Client) -
     from tests.support import make_token
 
     token = await make_token(server.database_url, admin.state["me"]["email"])
-    async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
         state = (await http.get("/api/state")).json()
     await admin.wait_for(lambda s: len(s["platforms"]) == 1)
     assert state["platforms"] == admin.state["platforms"]
@@ -85,7 +95,9 @@ async def test_health_reports_unreachable_database(server: Running, pg_server: s
         conn = await asyncpg.connect(pg_server)
         try:
             await conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
             response = await http.get("/api/health")
             assert response.status_code == 503 and response.json()["db"].startswith("unreachable")
         finally:

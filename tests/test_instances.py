@@ -13,9 +13,16 @@ async def test_two_instances_fan_out_to_each_other(database_url: str) -> None:
     """A command through one instance reaches the clients of the other."""
     async with running_app(database_url) as one, running_app(database_url) as two:
         email = await make_user(database_url, "admin")
-        async with Client.connect(one, cookie=await login(one.url, email)) as a, \
-                Client.connect(two, cookie=await login(two.url, email)) as b:
-            pid = (await a.ok("platform.create", {"kind": "log", "name": "shared", "interval_s": 60, "paused": True}))["id"]
+        async with (
+            Client.connect(one, cookie=await login(one.url, email)) as a,
+            Client.connect(two, cookie=await login(two.url, email)) as b,
+        ):
+            pid = (
+                await a.ok(
+                    "platform.create",
+                    {"kind": "log", "name": "shared", "interval_s": 60, "paused": True},
+                )
+            )["id"]
             await b.wait_for(lambda s: str(pid) in s["platforms"])
             sid = (await b.ok("snippet.create", {"platform_id": pid, "body": "via two"}))["id"]
             await a.wait_for(lambda s: str(sid) in s["snippets"])
@@ -25,11 +32,21 @@ async def test_two_instances_fan_out_to_each_other(database_url: str) -> None:
 
 async def test_big_patch_goes_through_the_changes_table(database_url: str) -> None:
     """A clear of a long column (a patch over the NOTIFY limit) still reaches the other instance."""
-    async with running_app(database_url, METRONOME_WS_RATE="100000") as one, running_app(database_url) as two:
+    async with (
+        running_app(database_url, METRONOME_WS_RATE="100000") as one,
+        running_app(database_url) as two,
+    ):
         email = await make_user(database_url, "admin")
-        async with Client.connect(one, cookie=await login(one.url, email)) as a, \
-                Client.connect(two, cookie=await login(two.url, email)) as b:
-            pid = (await a.ok("platform.create", {"kind": "log", "name": "long", "interval_s": 60, "paused": True}))["id"]
+        async with (
+            Client.connect(one, cookie=await login(one.url, email)) as a,
+            Client.connect(two, cookie=await login(two.url, email)) as b,
+        ):
+            pid = (
+                await a.ok(
+                    "platform.create",
+                    {"kind": "log", "name": "long", "interval_s": 60, "paused": True},
+                )
+            )["id"]
             for i in range(400):
                 await a.ok("snippet.create", {"platform_id": pid, "body": f"card {i}"})
             await b.wait_for(lambda s: len(b.queue(pid)) == 400, timeout=20)
@@ -42,7 +59,9 @@ async def test_lost_listen_connection_resyncs_clients(database_url: str, pg_serv
     async with running_app(database_url) as running:
         email = await make_user(database_url, "admin")
         async with Client.connect(running, cookie=await login(running.url, email)) as client:
-            pid = (await client.ok("platform.create", {"kind": "log", "name": "x", "interval_s": 60}))["id"]
+            pid = (
+                await client.ok("platform.create", {"kind": "log", "name": "x", "interval_s": 60})
+            )["id"]
             await client.wait_for(lambda s: str(pid) in s["platforms"])
             name = running.database_url.rsplit("/", 1)[1]
             conn = await asyncpg.connect(pg_server)
@@ -51,7 +70,8 @@ async def test_lost_listen_connection_resyncs_clients(database_url: str, pg_serv
                 await conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
                 killed = await conn.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = 'metronome-listen' AND datname = $1", name,
+                    "WHERE application_name = 'metronome-listen' AND datname = $1",
+                    name,
                 )
                 assert killed == 1
                 await client.ok("platform.update", {"id": pid, "name": "renamed while deaf"})
@@ -61,6 +81,9 @@ async def test_lost_listen_connection_resyncs_clients(database_url: str, pg_serv
                 await conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
                 await conn.close()
             await client.wait_for(
-                lambda s: s.get("platforms", {}).get(str(pid), {}).get("name") == "renamed while deaf", timeout=15
+                lambda s: (
+                    s.get("platforms", {}).get(str(pid), {}).get("name") == "renamed while deaf"
+                ),
+                timeout=15,
             )
             assert running.services.listener.reconnects == 1

@@ -8,19 +8,33 @@ from board.layout import new_order
 from tests.support import Client
 
 
-@pytest.mark.parametrize(("live", "wanted", "expected"), [
-    ([1, 2, 3], [3, 1, 2], [3, 1, 2]),
-    ([1, 2, 3], [2, 1], [2, 1, 3]),  # a column added in another tab meanwhile keeps its place after
-    ([1, 2, 3], [], [1, 2, 3]),
-])
+@pytest.mark.parametrize(
+    ("live", "wanted", "expected"),
+    [
+        ([1, 2, 3], [3, 1, 2], [3, 1, 2]),
+        (
+            [1, 2, 3],
+            [2, 1],
+            [2, 1, 3],
+        ),  # a column added in another tab meanwhile keeps its place after
+        ([1, 2, 3], [], [1, 2, 3]),
+    ],
+)
 def test_new_order(live: list[int], wanted: list[int], expected: list[int]) -> None:
     """The listed columns first, the rest after in their old order."""
     assert new_order(live, wanted) == expected
 
 
 async def _columns(admin: Client, n: int) -> list[int]:
-    return [(await admin.ok("platform.create", {"kind": "log", "name": f"Column {i}", "interval_s": 3600,
-                                                "paused": True}))["id"] for i in range(n)]
+    return [
+        (
+            await admin.ok(
+                "platform.create",
+                {"kind": "log", "name": f"Column {i}", "interval_s": 3600, "paused": True},
+            )
+        )["id"]
+        for i in range(n)
+    ]
 
 
 def _order(client: Client) -> list[int]:
@@ -39,7 +53,9 @@ async def test_reorder_reaches_every_board(admin: Client, editor: Client) -> Non
     assert _order(editor) == [c, a, b]
     await editor.ok("platform.reorder", {"ids": [c, b, a]})
     await admin.wait_for(lambda s: _order(admin) == [c, b, a])
-    assert admin.state["platforms"][str(c)]["version"] == versions[c] + 1, "c stayed first: changed once"
+    assert admin.state["platforms"][str(c)]["version"] == versions[c] + 1, (
+        "c stayed first: changed once"
+    )
 
 
 async def test_reorder_refusals(admin: Client, viewer: Client) -> None:

@@ -18,7 +18,9 @@ INTERVAL = 600
 
 def test_the_default_is_thirty_seconds(tmp_path: Path) -> None:
     """Without METRONOME_MIN_LEAD_S the grace is 30 s."""
-    settings = load({"METRONOME_DATA_DIR": str(tmp_path), "METRONOME_SECRET_KEY": "x" * 20}, cwd=tmp_path)
+    settings = load(
+        {"METRONOME_DATA_DIR": str(tmp_path), "METRONOME_SECRET_KEY": "x" * 20}, cwd=tmp_path
+    )
     assert settings.min_lead_s == 30
 
 
@@ -35,8 +37,14 @@ async def default_board(database_url: str) -> AsyncIterator[tuple[Client, FakeCl
 
 
 async def column(client: Client, name: str, *, paused: bool = False) -> int:
-    pid = int((await client.ok("platform.create", {"kind": "log", "name": name, "interval_s": INTERVAL,
-                                                   "paused": paused}))["id"])
+    pid = int(
+        (
+            await client.ok(
+                "platform.create",
+                {"kind": "log", "name": name, "interval_s": INTERVAL, "paused": paused},
+            )
+        )["id"]
+    )
     await client.wait_for(lambda s: str(pid) in s["platforms"])
     return pid
 
@@ -81,7 +89,9 @@ async def test_a_card_in_an_idle_column_waits_thirty_seconds(database_url: str) 
         await client.wait_for(lambda s: status(client, later) == "sent", timeout=5)
 
 
-async def test_a_card_passing_through_a_due_column_is_not_published_there(database_url: str) -> None:
+async def test_a_card_passing_through_a_due_column_is_not_published_there(
+    database_url: str,
+) -> None:
     """Alt+← twice, 450 ms apart: from a paused column to the top of a due one, then on to the
     next; the due column never publishes it."""
     async with default_board(database_url) as (client, clock):
@@ -99,11 +109,15 @@ async def test_a_card_passing_through_a_due_column_is_not_published_there(databa
         await clock.advance(INTERVAL)
         await settle(clock)
         assert status(client, sid) == "pending" and client.card(sid)["platform_id"] == beyond
-        assert not [s for s in client.state["snippets"].values() if s["platform_id"] == due and s["status"] != "pending"]
+        assert not [
+            s
+            for s in client.state["snippets"].values()
+            if s["platform_id"] == due and s["status"] != "pending"
+        ]
 
 
 async def test_send_now_does_not_wait(database_url: str) -> None:
-    """"Send now" goes at once, grace or not."""
+    """ "Send now" goes at once, grace or not."""
     async with default_board(database_url) as (client, clock):
         pid = await column(client, "urgent")
         sid = await add(client, pid, "now")

@@ -24,7 +24,11 @@ def test_scanner_finds_a_secret_and_masks_it_in_the_report() -> None:
     scanner.check(f"GET https://api.example/bot{SECRET}/sendMessage", "log aiohttp")
     scanner.check("a short word", "log demo")
     (leak,) = scanner.leaks
-    assert (leak.test, leak.where, leak.what) == ("tests/x.py::test_y", "log aiohttp", "a bot token")
+    assert (leak.test, leak.where, leak.what) == (
+        "tests/x.py::test_y",
+        "log aiohttp",
+        "a bot token",
+    )
     assert SECRET not in leak.excerpt and "bot<SECRET>/send" in leak.excerpt
     assert SECRET not in "\n".join(scanner.report())
 
@@ -59,14 +63,19 @@ def test_handler_scans_tracebacks_and_files(tmp_path: Path) -> None:
     assert scanner.leaks[-1].where == "the metronome serve log (serve.log)"
 
 
-def test_a_leak_fails_the_session(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_leak_fails_the_session(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An inner session whose tests all pass but log a registered secret exits failing and names the test."""
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
     pytester.makeconftest("""
 from tests.leakscan import (pytest_configure, pytest_runtest_protocol, pytest_sessionfinish,
                             pytest_terminal_summary, pytest_unconfigure)
 """)
-    pytester.makepyfile(test_inner=f"""
+    pytester.makepyfile(
+        test_inner=f"""
 import logging
 from tests import leakscan
 
@@ -76,11 +85,14 @@ def test_quiet():
 def test_leaky():
     leakscan.register("{SECRET}", "a deliberate token")
     logging.getLogger("demo").debug("POST https://api.example/bot{SECRET}/sendMessage")
-""")
+"""
+    )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*secrets leaked*", "*test_inner.py::test_leaky: a deliberate token in log demo*"])
+    result.stdout.fnmatch_lines(
+        ["*secrets leaked*", "*test_inner.py::test_leaky: a deliberate token in log demo*"]
+    )
     assert SECRET not in result.stdout.str()
     clean = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "quiet")
     assert clean.ret == pytest.ExitCode.OK

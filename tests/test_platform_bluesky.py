@@ -42,16 +42,35 @@ async def fake() -> AsyncIterator[FakePDS]:
 async def make(fake: FakePDS) -> AsyncIterator[Callable[..., BlueskyAdapter]]:
     async with httpx.AsyncClient() as http:
 
-        def make(password: str = PASSWORD, clock: Callable[[], float] | None = None, **settings: Any) -> BlueskyAdapter:
+        def make(
+            password: str = PASSWORD, clock: Callable[[], float] | None = None, **settings: Any
+        ) -> BlueskyAdapter:
             settings = {"service": fake.base_url, "handle": HANDLE, **settings}
-            column = Column(id=7, kind="bluesky", name="Bluesky", settings=settings, secrets={"app_password": password})
+            column = Column(
+                id=7,
+                kind="bluesky",
+                name="Bluesky",
+                settings=settings,
+                secrets={"app_password": password},
+            )
             return BlueskyAdapter(column, http, clock=clock or Clock())
 
         yield make
 
 
-def make_post(text: str = f"Big news {URL}", media: tuple[Media, ...] = (), key: str = "card-17-try-1", **kw: Any) -> Post:
-    fields = {"body": "Big news", "url": URL, "title": "Big news", "description": "What happened", **kw}
+def make_post(
+    text: str = f"Big news {URL}",
+    media: tuple[Media, ...] = (),
+    key: str = "card-17-try-1",
+    **kw: Any,
+) -> Post:
+    fields = {
+        "body": "Big news",
+        "url": URL,
+        "title": "Big news",
+        "description": "What happened",
+        **kw,
+    }
     return Post(snippet_id=17, platform_id=7, text=text, media=media, idempotency_key=key, **fields)
 
 
@@ -59,10 +78,15 @@ def created(fake: FakePDS) -> list[dict[str, Any]]:
     return [seen.fields for seen in fake.calls(CREATE)]
 
 
-async def test_text_with_link_is_a_post_with_a_link_card(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_text_with_link_is_a_post_with_a_link_card(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """A text card logs in once and creates app.bsky.feed.post with a link facet and an external embed."""
     receipt = await make().publish(make_post())
-    assert [s.path for s in fake.requests] == ["/xrpc/com.atproto.server.createSession", f"/xrpc/{CREATE}"]
+    assert [s.path for s in fake.requests] == [
+        "/xrpc/com.atproto.server.createSession",
+        f"/xrpc/{CREATE}",
+    ]
     assert fake.requests[0].fields == {"identifier": HANDLE, "password": PASSWORD}
     [body] = created(fake)
     rkey = record_key(make_post())
@@ -71,10 +95,16 @@ async def test_text_with_link_is_a_post_with_a_link_card(fake: FakePDS, make: Ca
     record = body["record"]
     assert record["$type"] == "app.bsky.feed.post" and record["text"] == f"Big news {URL}"
     assert record["createdAt"].endswith("Z")
-    assert record["facets"] == [{"index": {"byteStart": 9, "byteEnd": 9 + len(URL)},
-                                 "features": [{"$type": "app.bsky.richtext.facet#link", "uri": URL}]}]
-    assert record["embed"] == {"$type": "app.bsky.embed.external",
-                               "external": {"uri": URL, "title": "Big news", "description": "What happened"}}
+    assert record["facets"] == [
+        {
+            "index": {"byteStart": 9, "byteEnd": 9 + len(URL)},
+            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": URL}],
+        }
+    ]
+    assert record["embed"] == {
+        "$type": "app.bsky.embed.external",
+        "external": {"uri": URL, "title": "Big news", "description": "What happened"},
+    }
     assert receipt.remote_id == f"at://{fake.did}/app.bsky.feed.post/{rkey}"
     assert receipt.remote_url == f"https://bsky.app/profile/{HANDLE}/post/{rkey}"
 
@@ -89,26 +119,46 @@ async def test_facets_count_utf8_bytes(fake: FakePDS, make: Callable[..., Bluesk
     assert start == len("Новости 🎉 дня 👩‍💻: ".encode()) != len("Новости 🎉 дня 👩‍💻: ")
 
 
-async def test_photo_is_uploaded_as_a_blob_and_embedded(fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any) -> None:
+async def test_photo_is_uploaded_as_a_blob_and_embedded(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any
+) -> None:
     """An image goes up raw with its content type; the record embeds the blob ref the PDS returned."""
     await make().publish(make_post(media=(media_file(tmp_path),)))
     [upload] = fake.calls("com.atproto.repo.uploadBlob")
     assert upload.body == b"\xff\xd8\xffjpeg" and upload.headers["content-type"] == "image/jpeg"
     [cid] = fake.blobs
     embed = created(fake)[0]["record"]["embed"]
-    assert embed == {"$type": "app.bsky.embed.images", "images": [
-        {"image": {"$type": "blob", "ref": {"$link": cid}, "mimeType": "image/jpeg", "size": 7}, "alt": "Big news"}]}
+    assert embed == {
+        "$type": "app.bsky.embed.images",
+        "images": [
+            {
+                "image": {
+                    "$type": "blob",
+                    "ref": {"$link": cid},
+                    "mimeType": "image/jpeg",
+                    "size": 7,
+                },
+                "alt": "Big news",
+            }
+        ],
+    }
 
 
-async def test_video_is_uploaded_as_a_blob_and_embedded(fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any) -> None:
+async def test_video_is_uploaded_as_a_blob_and_embedded(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any
+) -> None:
     """A video goes up with uploadBlob and is embedded as app.bsky.embed.video."""
     await make().publish(make_post(media=(media_file(tmp_path, "video"),)))
     embed = created(fake)[0]["record"]["embed"]
     assert embed["$type"] == "app.bsky.embed.video"
-    assert embed["video"]["mimeType"] == "video/mp4" and embed["video"]["ref"]["$link"] in fake.blobs
+    assert (
+        embed["video"]["mimeType"] == "video/mp4" and embed["video"]["ref"]["$link"] in fake.blobs
+    )
 
 
-async def test_session_is_kept_and_refreshed(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_session_is_kept_and_refreshed(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """One login for many posts; an expired access token is refreshed, not a new login."""
     adapter = make()
     await adapter.publish(make_post(key="a"))
@@ -116,12 +166,20 @@ async def test_session_is_kept_and_refreshed(fake: FakePDS, make: Callable[..., 
     fake.expire_access()
     await adapter.publish(make_post(key="c"))
     paths = [s.path.removeprefix("/xrpc/com.atproto.") for s in fake.requests]
-    assert paths == ["server.createSession", "repo.createRecord", "repo.createRecord",
-                     "repo.createRecord", "server.refreshSession", "repo.createRecord"]
+    assert paths == [
+        "server.createSession",
+        "repo.createRecord",
+        "repo.createRecord",
+        "repo.createRecord",
+        "server.refreshSession",
+        "repo.createRecord",
+    ]
     assert len(fake.records) == 3
 
 
-async def test_refused_refresh_logs_in_again(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_refused_refresh_logs_in_again(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """When the refresh token is refused too, the adapter logs in again and posts."""
     adapter = make()
     await adapter.publish(make_post(key="a"))
@@ -131,7 +189,9 @@ async def test_refused_refresh_logs_in_again(fake: FakePDS, make: Callable[..., 
     assert len(fake.calls("createSession")) == 2 and len(fake.records) == 2
 
 
-async def test_31st_login_in_5_minutes_waits_without_a_request(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_31st_login_in_5_minutes_waits_without_a_request(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """createSession allows 30 per 5 minutes: the 31st raises RateLimited locally."""
     clock = Clock()
     adapter = make(clock=clock)
@@ -146,7 +206,9 @@ async def test_31st_login_in_5_minutes_waits_without_a_request(fake: FakePDS, ma
     assert caught.value.retry_after == pytest.approx(270.0)
 
 
-async def test_429_becomes_rate_limited_until_the_reset(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_429_becomes_rate_limited_until_the_reset(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """A 429 waits until RateLimit-Reset (epoch seconds), measured from the server's Date."""
     fake.fail_next(rate_limited(reset_in=42), path=CREATE)
     with pytest.raises(RateLimited) as caught:
@@ -161,24 +223,41 @@ async def test_wrong_app_password_is_auth_rejected(make: Callable[..., BlueskyAd
     assert "wxyz-wxyz" not in caught.value.message
 
 
-async def test_content_refusal_is_rejected(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_content_refusal_is_rejected(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """A 400 InvalidRequest for the record fails this card only."""
-    fake.fail_next(xrpc_error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"), path=CREATE)
+    fake.fail_next(
+        xrpc_error(
+            400,
+            "InvalidRequest",
+            "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes",
+        ),
+        path=CREATE,
+    )
     with pytest.raises(Rejected, match="300 graphemes"):
         await make().publish(make_post())
 
 
-async def test_text_over_300_graphemes(fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any) -> None:
+async def test_text_over_300_graphemes(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any
+) -> None:
     """Over 300 graphemes the body goes out with the link as its card; with media it is refused."""
     long_text = "б" * 280 + " " + URL
     await make().publish(make_post(text=long_text, body="б" * 280))
     record = created(fake)[0]["record"]
-    assert record["text"] == "б" * 280 and "facets" not in record and record["embed"]["external"]["uri"] == URL
+    assert (
+        record["text"] == "б" * 280
+        and "facets" not in record
+        and record["embed"]["external"]["uri"] == URL
+    )
     with pytest.raises(Rejected, match="allows 300"):
         await make().publish(make_post(text=long_text, key="other", media=(media_file(tmp_path),)))
 
 
-async def test_timeout_is_unknown_then_reconciled(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_timeout_is_unknown_then_reconciled(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """createRecord without an answer raises OutcomeUnknown; reconcile() finds no record, posts it under the same key."""
     adapter = make(timeout_s=0.3)
     fake.hang_next(path=CREATE)
@@ -186,12 +265,29 @@ async def test_timeout_is_unknown_then_reconciled(fake: FakePDS, make: Callable[
         await adapter.publish(make_post())
     receipt = await adapter.reconcile(make_post())
     rkey = record_key(make_post())
-    assert receipt is not None and receipt.remote_url == f"https://bsky.app/profile/{HANDLE}/post/{rkey}"
+    assert (
+        receipt is not None
+        and receipt.remote_url == f"https://bsky.app/profile/{HANDLE}/post/{rkey}"
+    )
     assert list(fake.records) == [rkey]
     assert {body["rkey"] for body in created(fake)} == {rkey}
 
 
-async def test_duplicate_record_key_is_unknown_and_reconciled_by_lookup(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_check_logs_in_and_names_the_handle(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
+    """Check connection is one createSession; a wrong app password names app_password."""
+    identity = await make().check()
+    assert (identity.account, identity.url) == (f"@{HANDLE}", f"https://bsky.app/profile/{HANDLE}")
+    assert [seen.path for seen in fake.requests] == ["/xrpc/com.atproto.server.createSession"]
+    with pytest.raises(AuthRejected) as refused:
+        await make(password="wxyz-wxyz-wxyz-wxyz").check()
+    assert refused.value.field == "app_password"
+
+
+async def test_duplicate_record_key_is_unknown_and_reconciled_by_lookup(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """A second create under the card's key is refused (500): OutcomeUnknown("duplicate"); reconcile() looks it up."""
     adapter = make()
     first = await adapter.publish(make_post())
@@ -204,7 +300,9 @@ async def test_duplicate_record_key_is_unknown_and_reconciled_by_lookup(fake: Fa
         await adapter.publish(make_post(key="another"))
 
 
-async def test_server_errors_and_refused_connections_are_transient(fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any) -> None:
+async def test_server_errors_and_refused_connections_are_transient(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter], tmp_path: Any
+) -> None:
     """A 5xx with no record under the key, a refused connection, or an unanswered upload: Transient."""
     adapter = make(timeout_s=0.3)
     fake.fail_next(xrpc_error(502, "UpstreamFailure", "Bad Gateway"), path=CREATE)
@@ -218,7 +316,18 @@ async def test_server_errors_and_refused_connections_are_transient(fake: FakePDS
     assert fake.records == {}
 
 
-@pytest.mark.parametrize(("text", "count"), [("Привет", 6), ("e\u0301", 1), ("👍🏽", 1), ("🇺🇦🇵🇱", 2), ("👨‍👩‍👧", 1), ("a\r\nb", 3), ("❤️", 1)])
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Привет", 6),
+        ("e\u0301", 1),
+        ("👍🏽", 1),
+        ("🇺🇦🇵🇱", 2),
+        ("👨‍👩‍👧", 1),
+        ("a\r\nb", 3),
+        ("❤️", 1),
+    ],
+)
 def test_graphemes_count_what_readers_see(text: str, count: int) -> None:
     """Combining marks, skin tones, flags, ZWJ sequences and CRLF count as one character each."""
     assert graphemes(text) == count
@@ -235,15 +344,27 @@ def test_record_key_is_a_stable_tid_per_card() -> None:
 @pytest.mark.parametrize(
     ("settings", "secrets", "field", "message"),
     [
-        ({"service": "bsky.social", "handle": HANDLE}, {"app_password": PASSWORD}, "service", "expected an http(s) URL"),
+        (
+            {"service": "bsky.social", "handle": HANDLE},
+            {"app_password": PASSWORD},
+            "service",
+            "expected an http(s) URL",
+        ),
         ({}, {"app_password": PASSWORD}, "handle", "such as newsroom.bsky.social"),
         ({"handle": "news room"}, {"app_password": PASSWORD}, "handle", "got 'news room'"),
         ({"handle": HANDLE, "timeout_s": -1}, {"app_password": PASSWORD}, "timeout_s", "above 0"),
         ({"handle": HANDLE}, {}, "app_password", "xxxx-xxxx-xxxx-xxxx"),
-        ({"handle": HANDLE}, {"app_password": "my main password"}, "app_password", "not the account's password"),
+        (
+            {"handle": HANDLE},
+            {"app_password": "my main password"},
+            "app_password",
+            "not the account's password",
+        ),
     ],
 )
-def test_validate_names_the_bad_field(settings: dict[str, Any], secrets: dict[str, str], field: str, message: str) -> None:
+def test_validate_names_the_bad_field(
+    settings: dict[str, Any], secrets: dict[str, str], field: str, message: str
+) -> None:
     """validate() raises InvalidSettings naming the field, never echoing the password."""
     with pytest.raises(InvalidSettings) as caught:
         BlueskyAdapter.validate(settings, secrets)
@@ -256,7 +377,9 @@ def test_validate_accepts_good_settings() -> None:
     BlueskyAdapter.validate({"handle": f"@{HANDLE}"}, {"app_password": PASSWORD})
 
 
-async def test_secrets_never_appear_in_errors(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
+async def test_secrets_never_appear_in_errors(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
     """No raised message carries the app password or a session token."""
     adapter = make(timeout_s=0.3)
     await adapter.login()
@@ -272,14 +395,6 @@ async def test_secrets_never_appear_in_errors(fake: FakePDS, make: Callable[...,
         await make(password="wxyz-wxyz-wxyz-wxyz").login()
     messages.append(str(caught.value))
     tokens = list(fake.access) + list(fake.refresh)
-    assert not [m for m in messages if PASSWORD in m or "wxyz-wxyz" in m or any(t in m for t in tokens)]
-
-
-async def test_check_logs_in_and_names_the_handle(fake: FakePDS, make: Callable[..., BlueskyAdapter]) -> None:
-    """Check connection is one createSession; a wrong app password names app_password."""
-    identity = await make().check()
-    assert (identity.account, identity.url) == (f"@{HANDLE}", f"https://bsky.app/profile/{HANDLE}")
-    assert [seen.path for seen in fake.requests] == ["/xrpc/com.atproto.server.createSession"]
-    with pytest.raises(AuthRejected) as refused:
-        await make(password="wxyz-wxyz-wxyz-wxyz").check()
-    assert refused.value.field == "app_password"
+    assert not [
+        m for m in messages if PASSWORD in m or "wxyz-wxyz" in m or any(t in m for t in tokens)
+    ]

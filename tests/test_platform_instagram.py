@@ -24,24 +24,58 @@ from tests.fakes.graph import IG_USER_ID, FakeGraph
 from tests.fakes.server import serve
 
 TOKEN = "IGQV-user-token-secret"
-IMAGE = Media(kind="image", content_type="image/jpeg", filename="a.jpg", size=10, public_url="https://cdn.example/a.jpg")
-VIDEO = Media(kind="video", content_type="video/mp4", filename="v.mp4", size=10, public_url="https://cdn.example/v.mp4")
+IMAGE = Media(
+    kind="image",
+    content_type="image/jpeg",
+    filename="a.jpg",
+    size=10,
+    public_url="https://cdn.example/a.jpg",
+)
+VIDEO = Media(
+    kind="video",
+    content_type="video/mp4",
+    filename="v.mp4",
+    size=10,
+    public_url="https://cdn.example/v.mp4",
+)
 
 
 @pytest.fixture
 async def ig() -> AsyncIterator[tuple[FakeGraph, InstagramAdapter]]:
     fake = FakeGraph()
     async with serve(fake.app) as base, httpx.AsyncClient() as client:
-        settings = {"ig_user_id": IG_USER_ID, "api_base": base, "poll_interval_s": 0.02, "poll_timeout_s": 0.2,
-                    "timeout_s": 0.3}
-        yield fake, InstagramAdapter(Column(id=4, kind="instagram", name="IG", settings=settings,
-                                            secrets={"access_token": TOKEN}), client)
+        settings = {
+            "ig_user_id": IG_USER_ID,
+            "api_base": base,
+            "poll_interval_s": 0.02,
+            "poll_timeout_s": 0.2,
+            "timeout_s": 0.3,
+        }
+        yield (
+            fake,
+            InstagramAdapter(
+                Column(
+                    id=4,
+                    kind="instagram",
+                    name="IG",
+                    settings=settings,
+                    secrets={"access_token": TOKEN},
+                ),
+                client,
+            ),
+        )
         fake.release()
 
 
 def post(*media: Media) -> Post:
-    return Post(snippet_id=1, platform_id=4, body="Big news", url="https://n.example/a",
-                text="Big news https://n.example/a", media=media)
+    return Post(
+        snippet_id=1,
+        platform_id=4,
+        body="Big news",
+        url="https://n.example/a",
+        text="Big news https://n.example/a",
+        media=media,
+    )
 
 
 def edges(fake: FakeGraph) -> list[str]:
@@ -53,19 +87,29 @@ async def test_image_post_container_then_publish(ig: tuple[FakeGraph, InstagramA
     fake, adapter = ig
     receipt = await adapter.publish(post(IMAGE))
     container_id, media_id = "9001", "9002"
-    assert edges(fake) == ["GET content_publishing_limit", "POST media", f"GET {container_id}",
-                           "POST media_publish", f"GET {media_id}"]
+    assert edges(fake) == [
+        "GET content_publishing_limit",
+        "POST media",
+        f"GET {container_id}",
+        "POST media_publish",
+        f"GET {media_id}",
+    ]
     assert fake.calls[0].query == {"fields": "config,quota_usage", "access_token": TOKEN}
     assert fake.calls[1].path == f"/v25.0/{IG_USER_ID}/media"
-    assert fake.calls[1].form == {"caption": "Big news https://n.example/a", "image_url": IMAGE.public_url,
-                                  "access_token": TOKEN}
+    assert fake.calls[1].form == {
+        "caption": "Big news https://n.example/a",
+        "image_url": IMAGE.public_url,
+        "access_token": TOKEN,
+    }
     assert fake.calls[3].form == {"creation_id": container_id, "access_token": TOKEN}
     assert fake.calls[4].query["fields"] == "permalink"
     assert receipt.remote_id == media_id
     assert receipt.remote_url == f"https://www.instagram.com/p/C{media_id}/"
 
 
-async def test_video_post_is_a_reel_polled_until_finished(ig: tuple[FakeGraph, InstagramAdapter]) -> None:
+async def test_video_post_is_a_reel_polled_until_finished(
+    ig: tuple[FakeGraph, InstagramAdapter],
+) -> None:
     """A video container (REELS, video_url) is polled until FINISHED before it is published."""
     fake, adapter = ig
     fake.container_states = ["IN_PROGRESS", "IN_PROGRESS", "FINISHED"]
@@ -92,13 +136,17 @@ async def test_media_without_public_url_is_rejected(ig: tuple[FakeGraph, Instagr
     assert fake.calls == []
 
 
-async def test_used_quota_waits_before_any_container(ig: tuple[FakeGraph, InstagramAdapter]) -> None:
+async def test_used_quota_waits_before_any_container(
+    ig: tuple[FakeGraph, InstagramAdapter],
+) -> None:
     """A used-up content_publishing_limit raises RateLimited before a container is made."""
     fake, adapter = ig
     fake.quota_usage, fake.quota_total = 25, 25
     with pytest.raises(RateLimited) as caught:
         await adapter.publish(post(IMAGE))
-    assert caught.value.retry_after == 86400 / 25 and edges(fake) == ["GET content_publishing_limit"]
+    assert caught.value.retry_after == 86400 / 25 and edges(fake) == [
+        "GET content_publishing_limit"
+    ]
 
 
 async def test_container_error_is_rejected(ig: tuple[FakeGraph, InstagramAdapter]) -> None:
@@ -119,13 +167,20 @@ async def test_container_never_ready_is_transient(ig: tuple[FakeGraph, Instagram
     assert not fake.called("media_publish")
 
 
-@pytest.mark.parametrize(("edge", "kind", "error"), [
-    ("media_publish", "publish_limit", RateLimited), ("media", "auth", AuthRejected),
-    ("media", "rejected", Rejected), ("media_publish", "hang", OutcomeUnknown), ("media", "hang", Transient),
-    ("content_publishing_limit", "transient", Transient),
-])
-async def test_errors_map_to_typed_errors(ig: tuple[FakeGraph, InstagramAdapter], edge: str, kind: str,
-                                          error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("edge", "kind", "error"),
+    [
+        ("media_publish", "publish_limit", RateLimited),
+        ("media", "auth", AuthRejected),
+        ("media", "rejected", Rejected),
+        ("media_publish", "hang", OutcomeUnknown),
+        ("media", "hang", Transient),
+        ("content_publishing_limit", "transient", Transient),
+    ],
+)
+async def test_errors_map_to_typed_errors(
+    ig: tuple[FakeGraph, InstagramAdapter], edge: str, kind: str, error: type[Exception]
+) -> None:
     """Only media_publish without an answer is unknown; failures before it are safe to retry."""
     fake, adapter = ig
     fake.fail(edge, kind)
@@ -134,11 +189,14 @@ async def test_errors_map_to_typed_errors(ig: tuple[FakeGraph, InstagramAdapter]
     assert TOKEN not in str(caught.value)
 
 
-@pytest.mark.parametrize(("settings", "field", "words"), [
-    ({}, "ig_user_id", "numeric Instagram professional account id"),
-    ({"ig_user_id": "1", "poll_interval_s": "soon"}, "poll_interval_s", "above 0"),
-    ({"ig_user_id": "1", "poll_timeout_s": 0}, "poll_timeout_s", "above 0"),
-])
+@pytest.mark.parametrize(
+    ("settings", "field", "words"),
+    [
+        ({}, "ig_user_id", "numeric Instagram professional account id"),
+        ({"ig_user_id": "1", "poll_interval_s": "soon"}, "poll_interval_s", "above 0"),
+        ({"ig_user_id": "1", "poll_timeout_s": 0}, "poll_timeout_s", "above 0"),
+    ],
+)
 def test_validate_names_the_bad_field(settings: dict[str, Any], field: str, words: str) -> None:
     """validate() names the first unusable field and says what it expected."""
     with pytest.raises(InvalidSettings) as caught:

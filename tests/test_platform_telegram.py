@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from aiogram.utils.token import validate_token
 
 from platforms.base import (
     AuthRejected,
@@ -32,7 +33,13 @@ TOKEN = "123456789:AAHfakeTOKENfor-tests_0123456789abcd"
 CHANNEL = {"id": -1001234567890, "type": "channel", "title": "News", "username": "newsroom"}
 PRIVATE = {"id": -1009876543210, "type": "channel", "title": "Private desk"}
 # A channel where the bot is only a member (no right to post).
-ELSEWHERE = {"id": -1005555555555, "type": "channel", "title": "Elsewhere", "username": "elsewhere", "bot_status": "member"}
+ELSEWHERE = {
+    "id": -1005555555555,
+    "type": "channel",
+    "title": "Elsewhere",
+    "username": "elsewhere",
+    "bot_status": "member",
+}
 URL = "https://example.org/news/1?utm_source=telegram&utm_medium=social"
 
 
@@ -59,10 +66,20 @@ async def make(fake: FakeTelegram) -> AsyncIterator[Callable[..., TelegramAdapte
     adapters: list[TelegramAdapter] = []
     http = httpx.AsyncClient()
 
-    def make(token: str = TOKEN, clock: Callable[[], float] | None = None, **settings: Any) -> TelegramAdapter:
+    def make(
+        token: str = TOKEN, clock: Callable[[], float] | None = None, **settings: Any
+    ) -> TelegramAdapter:
         settings = {"chat_id": "@newsroom", "api_base": fake.base_url, **settings}
-        column = Column(id=3, kind="telegram", name="Telegram @newsroom", settings=settings, secrets={"bot_token": token})
-        adapter = TelegramAdapter(column, http, clock=clock) if clock else TelegramAdapter(column, http)
+        column = Column(
+            id=3,
+            kind="telegram",
+            name="Telegram @newsroom",
+            settings=settings,
+            secrets={"bot_token": token},
+        )
+        adapter = (
+            TelegramAdapter(column, http, clock=clock) if clock else TelegramAdapter(column, http)
+        )
         adapters.append(adapter)
         return adapter
 
@@ -72,12 +89,24 @@ async def make(fake: FakeTelegram) -> AsyncIterator[Callable[..., TelegramAdapte
     await http.aclose()
 
 
-def make_post(text: str = f"Big news {URL}", url: str | None = URL, media: tuple[Media, ...] = ()) -> Post:
-    return Post(snippet_id=17, platform_id=3, body="Big news", url=url, text=text, media=media, idempotency_key="k17")
+def make_post(
+    text: str = f"Big news {URL}", url: str | None = URL, media: tuple[Media, ...] = ()
+) -> Post:
+    return Post(
+        snippet_id=17,
+        platform_id=3,
+        body="Big news",
+        url=url,
+        text=text,
+        media=media,
+        idempotency_key="k17",
+    )
 
 
 @on_module_loop
-async def test_text_with_link_is_sent_with_a_link_preview(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_text_with_link_is_sent_with_a_link_preview(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """A text card goes out as sendMessage with link_preview_options naming the link."""
     receipt = await make().publish(make_post())
     [seen] = fake.requests
@@ -85,13 +114,18 @@ async def test_text_with_link_is_sent_with_a_link_preview(fake: FakeTelegram, ma
     assert seen.headers["content-type"].startswith("application/x-www-form-urlencoded")
     assert seen.fields["chat_id"] == "@newsroom"
     assert seen.fields["text"] == f"Big news {URL}"
-    assert json.loads(seen.fields["link_preview_options"]) == {"url": URL, "prefer_large_media": True}
+    assert json.loads(seen.fields["link_preview_options"]) == {
+        "url": URL,
+        "prefer_large_media": True,
+    }
     assert "parse_mode" not in seen.fields  # plain text: nothing in the body is taken as markup
     assert (receipt.remote_id, receipt.remote_url) == ("100", "https://t.me/newsroom/100")
 
 
 @on_module_loop
-async def test_photo_is_uploaded_as_multipart(fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path) -> None:
+async def test_photo_is_uploaded_as_multipart(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path
+) -> None:
     """A photo card is sendPhoto: photo=attach://<part> and the file's bytes in that part."""
     receipt = await make().publish(make_post(media=(media_file(tmp_path),)))
     [seen] = fake.requests
@@ -106,7 +140,9 @@ async def test_photo_is_uploaded_as_multipart(fake: FakeTelegram, make: Callable
 
 
 @on_module_loop
-async def test_video_is_uploaded_as_multipart(fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path) -> None:
+async def test_video_is_uploaded_as_multipart(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path
+) -> None:
     """A video card is sendVideo with the file uploaded and streaming allowed."""
     receipt = await make().publish(make_post(media=(media_file(tmp_path, "video"),)))
     [seen] = fake.requests
@@ -117,9 +153,17 @@ async def test_video_is_uploaded_as_multipart(fake: FakeTelegram, make: Callable
 
 
 @on_module_loop
-async def test_media_without_local_copy_goes_by_public_url(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_media_without_local_copy_goes_by_public_url(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """Media with only a public URL is passed as that URL for Telegram to fetch."""
-    media = Media(kind="image", content_type="image/jpeg", filename="a.jpg", size=1, public_url="https://cdn.example.org/a.jpg")
+    media = Media(
+        kind="image",
+        content_type="image/jpeg",
+        filename="a.jpg",
+        size=1,
+        public_url="https://cdn.example.org/a.jpg",
+    )
     await make().publish(make_post(media=(media,)))
     assert fake.requests[0].fields["photo"] == "https://cdn.example.org/a.jpg"
 
@@ -127,16 +171,23 @@ async def test_media_without_local_copy_goes_by_public_url(fake: FakeTelegram, m
 @on_module_loop
 @pytest.mark.parametrize(
     ("chat_id", "expected"),
-    [(str(CHANNEL["id"]), "https://t.me/newsroom/100"), (PRIVATE["id"], "https://t.me/c/9876543210/100")],
+    [
+        (str(CHANNEL["id"]), "https://t.me/newsroom/100"),
+        (PRIVATE["id"], "https://t.me/c/9876543210/100"),
+    ],
 )
-async def test_numeric_chat_ids_get_a_public_or_private_link(make: Callable[..., TelegramAdapter], chat_id: Any, expected: str) -> None:
+async def test_numeric_chat_ids_get_a_public_or_private_link(
+    make: Callable[..., TelegramAdapter], chat_id: Any, expected: str
+) -> None:
     """A numeric chat id links by the chat's username from the answer, else by t.me/c/<id>."""
     receipt = await make(chat_id=chat_id).publish(make_post())
     assert receipt.remote_url == expected
 
 
 @on_module_loop
-async def test_retry_after_becomes_rate_limited(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_retry_after_becomes_rate_limited(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """A 429 with parameters.retry_after raises RateLimited with that many seconds."""
     fake.fail_next(api_error(429, "Too Many Requests: retry after 7", retry_after=7))
     with pytest.raises(RateLimited) as caught:
@@ -155,9 +206,15 @@ async def test_revoked_token_is_auth_rejected(make: Callable[..., TelegramAdapte
 @on_module_loop
 @pytest.mark.parametrize(
     "description",
-    ["Bad Request: chat not found", "Bad Request: need administrator rights in the channel chat", "Forbidden: bot is not a member of the channel chat"],
+    [
+        "Bad Request: chat not found",
+        "Bad Request: need administrator rights in the channel chat",
+        "Forbidden: bot is not a member of the channel chat",
+    ],
 )
-async def test_chat_problems_stop_the_column(fake: FakeTelegram, make: Callable[..., TelegramAdapter], description: str) -> None:
+async def test_chat_problems_stop_the_column(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter], description: str
+) -> None:
     """A wrong chat or missing rights is the column's problem: AuthRejected, not one failed card."""
     fake.fail_next(api_error(403 if description.startswith("Forbidden") else 400, description))
     with pytest.raises(AuthRejected, match="chat|rights|member"):
@@ -172,7 +229,9 @@ async def test_unknown_chat_is_auth_rejected(make: Callable[..., TelegramAdapter
 
 
 @on_module_loop
-async def test_content_refusal_is_rejected(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_content_refusal_is_rejected(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """Any other 400 refuses this card only."""
     fake.fail_next(api_error(400, "Bad Request: wrong file identifier/HTTP URL specified"))
     with pytest.raises(Rejected, match="wrong file identifier"):
@@ -180,7 +239,9 @@ async def test_content_refusal_is_rejected(fake: FakeTelegram, make: Callable[..
 
 
 @on_module_loop
-async def test_too_long_text_is_rejected_before_sending(fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path) -> None:
+async def test_too_long_text_is_rejected_before_sending(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter], tmp_path: Path
+) -> None:
     """Text over 4096 characters (1024 under media) is refused locally, nothing is sent."""
     with pytest.raises(Rejected, match="4096"):
         await make().publish(make_post(text="x" * 4097))
@@ -190,7 +251,9 @@ async def test_too_long_text_is_rejected_before_sending(fake: FakeTelegram, make
 
 
 @on_module_loop
-async def test_no_answer_is_outcome_unknown(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_no_answer_is_outcome_unknown(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """A request that got no answer within timeout_s may have been posted: OutcomeUnknown."""
     fake.hang_next()
     with pytest.raises(OutcomeUnknown):
@@ -199,7 +262,9 @@ async def test_no_answer_is_outcome_unknown(fake: FakeTelegram, make: Callable[.
 
 
 @on_module_loop
-async def test_server_error_and_refused_connection_are_transient(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_server_error_and_refused_connection_are_transient(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """A 5xx and a refused connection mean nothing was posted: Transient."""
     fake.fail_next(api_error(500, "Internal Server Error"))
     with pytest.raises(Transient):
@@ -209,7 +274,9 @@ async def test_server_error_and_refused_connection_are_transient(fake: FakeTeleg
 
 
 @on_module_loop
-async def test_21st_message_in_a_minute_waits_without_a_request(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_21st_message_in_a_minute_waits_without_a_request(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """20 messages a minute go out; the 21st raises RateLimited locally until the minute has passed."""
     clock = Clock()
     adapter = make(clock=clock)
@@ -230,25 +297,51 @@ async def test_21st_message_in_a_minute_waits_without_a_request(fake: FakeTelegr
     [
         ({}, {"bot_token": TOKEN}, "chat_id", "expected @channelname or a numeric chat id"),
         ({"chat_id": "news room"}, {"bot_token": TOKEN}, "chat_id", "got 'news room'"),
-        ({"chat_id": "@news", "api_base": "ftp://api.telegram.org"}, {"bot_token": TOKEN}, "api_base", "expected an http(s) URL"),
+        (
+            {"chat_id": "@news", "api_base": "ftp://api.telegram.org"},
+            {"bot_token": TOKEN},
+            "api_base",
+            "expected an http(s) URL",
+        ),
         ({"chat_id": "@news", "timeout_s": 0}, {"bot_token": TOKEN}, "timeout_s", "above 0"),
         ({"chat_id": "@news"}, {}, "bot_token", "required"),
-        ({"chat_id": "@news"}, {"bot_token": "not-a-token-at-all"}, "bot_token", "malformed"),
+        (
+            {"chat_id": "@news"},
+            {"bot_token": "not-a-token-at-all"},
+            "bot_token",
+            "malformed: expected",
+        ),
+        ({"chat_id": "@news"}, {"bot_token": "12345:two words"}, "bot_token", "with no spaces"),
+        ({"chat_id": "@news"}, {"bot_token": "bot12345:AAHsecret"}, "bot_token", "numeric id"),
+        ({"chat_id": "@news"}, {"bot_token": "12345:"}, "bot_token", "malformed: expected"),
     ],
 )
-def test_validate_names_the_bad_field(settings: dict[str, Any], secrets: dict[str, str], field: str, message: str) -> None:
+def test_validate_names_the_bad_field(
+    settings: dict[str, Any], secrets: dict[str, str], field: str, message: str
+) -> None:
     """validate() raises InvalidSettings naming the field and what was expected, never the token."""
     with pytest.raises(InvalidSettings) as caught:
         TelegramAdapter.validate(settings, secrets)
     assert caught.value.field == field
     assert message in str(caught.value)
-    assert "not-a-token-at-all" not in str(caught.value)
+    token = secrets.get("bot_token")
+    assert not token or token not in str(caught.value)
 
 
 def test_validate_accepts_good_settings() -> None:
     """A channel username or a numeric id with a well-formed token is fine."""
     TelegramAdapter.validate({"chat_id": "@newsroom"}, {"bot_token": TOKEN})
-    TelegramAdapter.validate({"chat_id": -1001234567890, "api_base": "http://127.0.0.1:8081"}, {"bot_token": TOKEN})
+    TelegramAdapter.validate(
+        {"chat_id": -1001234567890, "api_base": "http://127.0.0.1:8081"}, {"bot_token": TOKEN}
+    )
+
+
+@pytest.mark.parametrize("token", ["42:AAE-short_secret", "12345678901:" + "Ab9_-" * 12])
+def test_validate_takes_tokens_of_other_lengths(token: str) -> None:
+    """A token of another length than today's 35-character secret, which aiogram itself (and so
+    Bot()) accepts, is accepted: Telegram, not we, decides whether it is real."""
+    assert validate_token(token)
+    TelegramAdapter.validate({"chat_id": "@newsroom"}, {"bot_token": token})
 
 
 @on_module_loop
@@ -280,12 +373,22 @@ async def test_token_never_appears_in_errors_or_logs(
 
 
 @on_module_loop
-async def test_check_names_the_bot_and_the_channel(fake: FakeTelegram, make: Callable[..., TelegramAdapter]) -> None:
+async def test_check_names_the_bot_and_the_channel(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
     """Check connection: getMe, getChat and getChatMember, and nothing is posted."""
     identity = await make().check()
-    assert (identity.account, identity.target, identity.url) == ("@metronome_bot", "News (@newsroom)", "https://t.me/newsroom")
+    assert (identity.account, identity.target, identity.url) == (
+        "@metronome_bot",
+        "News (@newsroom)",
+        "https://t.me/newsroom",
+    )
     assert identity.warning is None
-    assert [seen.path.rsplit("/", 1)[1] for seen in fake.requests] == ["getMe", "getChat", "getChatMember"]
+    assert [seen.path.rsplit("/", 1)[1] for seen in fake.requests] == [
+        "getMe",
+        "getChat",
+        "getChatMember",
+    ]
     assert fake.messages == []
     private = await make(chat_id=str(PRIVATE["id"])).check()
     assert (private.target, private.url) == ("Private desk", None)

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from media.local import FileSource
 from platforms.base import (
     AuthRejected,
     Column,
@@ -47,21 +48,39 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def adapter(base: str, client: httpx.AsyncClient, **settings: Any) -> VKAdapter:
-    column = Column(id=7, kind="vk", name="VK", settings={"group_id": 123, "api_base": base, **settings},
-                    secrets={"access_token": TOKEN})
+    column = Column(
+        id=7,
+        kind="vk",
+        name="VK",
+        settings={"group_id": 123, "api_base": base, **settings},
+        secrets={"access_token": TOKEN},
+    )
     return VKAdapter(column, client)
 
 
 def post(*media: Media, url: str | None = LINK) -> Post:
-    return Post(snippet_id=1, platform_id=7, body="Big news", url=url,
-                text=f"Big news {url}" if url else "Big news", title="Title", media=media)
+    return Post(
+        snippet_id=1,
+        platform_id=7,
+        body="Big news",
+        url=url,
+        text=f"Big news {url}" if url else "Big news",
+        title="Title",
+        media=media,
+    )
 
 
 def media(tmp_path: Path, kind: str) -> Media:
     name, ctype = ("a.jpg", "image/jpeg") if kind == "image" else ("v.mp4", "video/mp4")
     path = tmp_path / name
     path.write_bytes(b"\x00bytes-of-" + kind.encode())
-    return Media(kind=kind, content_type=ctype, filename=name, size=path.stat().st_size, path=path)
+    return Media(
+        kind=kind,
+        content_type=ctype,
+        filename=name,
+        size=path.stat().st_size,
+        source=FileSource(path),
+    )
 
 
 async def test_link_post_sends_wall_post(fake: FakeVK, client: httpx.AsyncClient) -> None:
@@ -69,8 +88,14 @@ async def test_link_post_sends_wall_post(fake: FakeVK, client: httpx.AsyncClient
     receipt = await adapter(fake.base, client).publish(post())
     [call] = fake.calls
     assert call.method == "wall.post"
-    assert call.form == {"owner_id": "-123", "from_group": "1", "message": "Big news",
-                         "attachments": LINK, "v": "5.199", "access_token": TOKEN}
+    assert call.form == {
+        "owner_id": "-123",
+        "from_group": "1",
+        "message": "Big news",
+        "attachments": LINK,
+        "v": "5.199",
+        "access_token": TOKEN,
+    }
     assert receipt.remote_url == f"https://vk.com/wall-123_{receipt.remote_id}"
 
 
@@ -81,11 +106,17 @@ async def test_text_only_post_keeps_the_text(fake: FakeVK, client: httpx.AsyncCl
     assert "attachments" not in fake.called("wall.post")[0].form
 
 
-async def test_photo_post_uploads_then_attaches(fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_photo_post_uploads_then_attaches(
+    fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
     """A photo goes getWallUploadServer -> upload -> saveWallPhoto, then rides on wall.post."""
     receipt = await adapter(fake.base, client).publish(post(media(tmp_path, "image")))
     assert [c.method if c.path.startswith("/method/") else c.path for c in fake.calls] == [
-        "photos.getWallUploadServer", "/upload/photo", "photos.saveWallPhoto", "wall.post"]
+        "photos.getWallUploadServer",
+        "/upload/photo",
+        "photos.saveWallPhoto",
+        "wall.post",
+    ]
     assert fake.calls[0].form["group_id"] == "123"
     assert fake.calls[1].files["photo"] == ("a.jpg", "image/jpeg", b"\x00bytes-of-image")
     saved = fake.calls[2].form
@@ -95,22 +126,39 @@ async def test_photo_post_uploads_then_attaches(fake: FakeVK, client: httpx.Asyn
     assert receipt.remote_id == "102"
 
 
-async def test_video_post_saves_uploads_then_attaches(fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_video_post_saves_uploads_then_attaches(
+    fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
     """A video goes video.save (no auto wall post) -> upload, then rides on wall.post."""
     await adapter(fake.base, client).publish(post(media(tmp_path, "video")))
     save, upload, wall = fake.calls
     assert save.method == "video.save"
-    assert save.form["wallpost"] == "0" and save.form["name"] == "Title" and save.form["group_id"] == "123"
+    assert (
+        save.form["wallpost"] == "0"
+        and save.form["name"] == "Title"
+        and save.form["group_id"] == "123"
+    )
     assert upload.files["video_file"] == ("v.mp4", "video/mp4", b"\x00bytes-of-video")
     assert wall.form["attachments"] == f"video-123_101,{LINK}"
 
 
-@pytest.mark.parametrize(("kind", "error", "wait"), [
-    ("rate_limit", RateLimited, 1.0), ("flood", RateLimited, 3600.0), ("auth", AuthRejected, None),
-    ("rejected", Rejected, None), ("internal", Transient, None),
-])
-async def test_vk_errors_map_to_typed_errors(fake: FakeVK, client: httpx.AsyncClient, kind: str,
-                                             error: type[PlatformError], wait: float | None) -> None:
+@pytest.mark.parametrize(
+    ("kind", "error", "wait"),
+    [
+        ("rate_limit", RateLimited, 1.0),
+        ("flood", RateLimited, 3600.0),
+        ("auth", AuthRejected, None),
+        ("rejected", Rejected, None),
+        ("internal", Transient, None),
+    ],
+)
+async def test_vk_errors_map_to_typed_errors(
+    fake: FakeVK,
+    client: httpx.AsyncClient,
+    kind: str,
+    error: type[PlatformError],
+    wait: float | None,
+) -> None:
     """VK's HTTP-200 error bodies become the typed errors, with VK's code in the message."""
     fake.fail("wall.post", kind)
     with pytest.raises(error) as caught:
@@ -120,7 +168,9 @@ async def test_vk_errors_map_to_typed_errors(fake: FakeVK, client: httpx.AsyncCl
     assert "VK error" in caught.value.message and TOKEN not in caught.value.message
 
 
-async def test_timeout_on_wall_post_is_outcome_unknown(fake: FakeVK, client: httpx.AsyncClient) -> None:
+async def test_timeout_on_wall_post_is_outcome_unknown(
+    fake: FakeVK, client: httpx.AsyncClient
+) -> None:
     """wall.post that never answers may have posted: the outcome is unknown, not retried."""
     fake.fail("wall.post", "hang")
     with pytest.raises(OutcomeUnknown) as caught:
@@ -128,14 +178,18 @@ async def test_timeout_on_wall_post_is_outcome_unknown(fake: FakeVK, client: htt
     assert TOKEN not in caught.value.message
 
 
-async def test_reconcile_finds_the_post_after_a_timeout(fake: FakeVK, client: httpx.AsyncClient) -> None:
+async def test_reconcile_finds_the_post_after_a_timeout(
+    fake: FakeVK, client: httpx.AsyncClient
+) -> None:
     """After an unanswered wall.post, reconcile finds the post on the wall by its text."""
     vk = adapter(fake.base, client, timeout_s=0.3)
     fake.fail("wall.post", "hang")
     with pytest.raises(OutcomeUnknown):
         await vk.publish(post())
     receipt = await vk.reconcile(post())
-    assert receipt is not None and receipt.remote_url == f"https://vk.com/wall-123_{receipt.remote_id}"
+    assert (
+        receipt is not None and receipt.remote_url == f"https://vk.com/wall-123_{receipt.remote_id}"
+    )
     assert fake.called("wall.get")[0].form["owner_id"] == "-123"
 
 
@@ -146,7 +200,9 @@ async def test_reconcile_without_the_post_is_none(fake: FakeVK, client: httpx.As
     assert await vk.reconcile(post()) is None
 
 
-async def test_timeout_on_upload_is_transient(fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path) -> None:
+async def test_timeout_on_upload_is_transient(
+    fake: FakeVK, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
     """An upload that never answers published nothing: safe to retry."""
     fake.fail("upload", "hang")
     with pytest.raises(Transient):
@@ -172,14 +228,24 @@ async def test_local_window_limits_before_sending(fake: FakeVK, client: httpx.As
     assert caught.value.retry_after == 1.0 and fake.calls == []
 
 
-@pytest.mark.parametrize(("settings", "secrets", "field", "words"), [
-    ({}, {"access_token": "t"}, "group_id", "numeric id"),
-    ({"group_id": "club12"}, {"access_token": "t"}, "group_id", "numeric id"),
-    ({"group_id": 1, "api_base": "api.vk.com"}, {"access_token": "t"}, "api_base", "http(s) URL"),
-    ({"group_id": 1, "timeout_s": 0}, {"access_token": "t"}, "timeout_s", "above 0"),
-    ({"group_id": 1}, {}, "access_token", "required"),
-])
-def test_validate_names_the_bad_field(settings: dict[str, Any], secrets: dict[str, str], field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("settings", "secrets", "field", "words"),
+    [
+        ({}, {"access_token": "t"}, "group_id", "numeric id"),
+        ({"group_id": "club12"}, {"access_token": "t"}, "group_id", "numeric id"),
+        (
+            {"group_id": 1, "api_base": "api.vk.com"},
+            {"access_token": "t"},
+            "api_base",
+            "http(s) URL",
+        ),
+        ({"group_id": 1, "timeout_s": 0}, {"access_token": "t"}, "timeout_s", "above 0"),
+        ({"group_id": 1}, {}, "access_token", "required"),
+    ],
+)
+def test_validate_names_the_bad_field(
+    settings: dict[str, Any], secrets: dict[str, str], field: str, words: str
+) -> None:
     """validate() names the first unusable field and says what it expected."""
     with pytest.raises(InvalidSettings) as caught:
         VKAdapter.validate(settings, secrets)
@@ -194,7 +260,11 @@ def test_validate_accepts_a_good_column() -> None:
 async def test_check_names_the_community(fake: FakeVK, client: httpx.AsyncClient) -> None:
     """Check connection is one groups.getById; an editor's token passes, a plain member's warns."""
     identity = await adapter(fake.base, client, group_id=12345).check()
-    assert (identity.account, identity.url, identity.warning) == ("City News", "https://vk.com/citynews", None)
+    assert (identity.account, identity.url, identity.warning) == (
+        "City News",
+        "https://vk.com/citynews",
+        None,
+    )
     assert [call.method for call in fake.calls] == ["groups.getById"]
     assert fake.calls[0].form["group_id"] == "12345" and fake.calls[0].form["access_token"] == TOKEN
     fake.groups["12345"]["admin_level"] = 0

@@ -17,17 +17,29 @@ CARDS = 40
 
 
 def make_queue(live: LiveServer, url: str, n: int, name: str = "hook") -> tuple[int, list[int]]:
-    pid = live.command("platform.create", {
-        "kind": "webhook", "name": name, "interval_s": 1, "settings": {"url": url, "utm": False},
-    })["id"]
+    pid = live.command(
+        "platform.create",
+        {
+            "kind": "webhook",
+            "name": name,
+            "interval_s": 1,
+            "settings": {"url": url, "utm": False},
+        },
+    )["id"]
     live.command("platform.pause", {"id": pid})
-    ids = [live.command("snippet.create", {"platform_id": pid, "body": f"card {i}"})["id"] for i in range(n)]
+    ids = [
+        live.command("snippet.create", {"platform_id": pid, "body": f"card {i}"})["id"]
+        for i in range(n)
+    ]
     live.command("platform.resume", {"id": pid})
     return pid, ids
 
 
 def statuses(live: LiveServer, ids: list[int]) -> dict[int, str]:
-    return {r["id"]: r["status"] for r in live.sql("SELECT id, status FROM snippets WHERE id = ANY($1)", ids)}
+    return {
+        r["id"]: r["status"]
+        for r in live.sql("SELECT id, status FROM snippets WHERE id = ANY($1)", ids)
+    }
 
 
 def wait_settled(live: LiveServer, ids: list[int], timeout: float) -> dict[int, str]:
@@ -95,7 +107,9 @@ def test_two_instances_share_and_hand_over(live_server: LiveServer) -> None:
     with ThreadedServer(receiver.app()) as hook:
         other.start()
         try:
-            queues = [make_queue(live_server, hook.url + "/hook", 3, name=f"col {c}") for c in range(20)]
+            queues = [
+                make_queue(live_server, hook.url + "/hook", 3, name=f"col {c}") for c in range(20)
+            ]
             ids = [i for _, q in queues for i in q]
             final = wait_settled(live_server, ids, timeout=30)
             assert all(s == "sent" for s in final.values())
@@ -106,7 +120,10 @@ def test_two_instances_share_and_hand_over(live_server: LiveServer) -> None:
             assert owners[0]["n"] == 2, "both instances lead some columns"
             other.stop(signal.SIGKILL)
             killed_at = time.monotonic()
-            more = [live_server.command("snippet.create", {"platform_id": pid, "body": "after"})["id"] for pid, _ in queues]
+            more = [
+                live_server.command("snippet.create", {"platform_id": pid, "body": "after"})["id"]
+                for pid, _ in queues
+            ]
             final = wait_settled(live_server, more, timeout=30)
             handover = time.monotonic() - killed_at
             assert all(s == "sent" for s in final.values())

@@ -19,14 +19,20 @@ async def board(database_url: str) -> AsyncIterator[tuple[Client, FakeClock, int
     async with running_app(database_url, clock=clock, METRONOME_WS_RATE="10000") as running:
         email = await make_user(database_url, "admin")
         async with Client.connect(running, cookie=await login(running.url, email)) as client:
-            pid = (await client.ok("platform.create", {"kind": "log", "name": "timed", "interval_s": INTERVAL}))["id"]
+            pid = (
+                await client.ok(
+                    "platform.create", {"kind": "log", "name": "timed", "interval_s": INTERVAL}
+                )
+            )["id"]
             await running.services.registry.armed.wait()
             await client.wait_for(lambda s: str(pid) in s["platforms"])
             yield client, clock, pid
 
 
 async def add(client: Client, pid: int, body: str, **extra: object) -> int:
-    sid = int((await client.ok("snippet.create", {"platform_id": pid, "body": body, **extra}))["id"])
+    sid = int(
+        (await client.ok("snippet.create", {"platform_id": pid, "body": body, **extra}))["id"]
+    )
     await client.wait_for(lambda s: str(sid) in s["snippets"])  # the patch may trail the reply
     return sid
 

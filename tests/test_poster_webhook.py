@@ -12,13 +12,22 @@ from tests.support import Client, Running
 
 
 @contextlib.asynccontextmanager
-async def hook(admin: Client, interval_s: int = 1, **settings: Any) -> AsyncIterator[tuple[Receiver, int]]:
+async def hook(
+    admin: Client, interval_s: int = 1, **settings: Any
+) -> AsyncIterator[tuple[Receiver, int]]:
     receiver = Receiver()
     async with serve(receiver.app()) as base:
-        pid = (await admin.ok("platform.create", {
-            "kind": "webhook", "name": "hook", "interval_s": interval_s,
-            "settings": {"url": base + "/hook", "utm": False, **settings},
-        }))["id"]
+        pid = (
+            await admin.ok(
+                "platform.create",
+                {
+                    "kind": "webhook",
+                    "name": "hook",
+                    "interval_s": interval_s,
+                    "settings": {"url": base + "/hook", "utm": False, **settings},
+                },
+            )
+        )["id"]
         yield receiver, pid
 
 
@@ -61,12 +70,22 @@ async def test_utm_tags_by_default(server: Running, admin: Client) -> None:
     """A column without a utm setting tags links; the campaign is configurable."""
     receiver = Receiver()
     async with serve(receiver.app()) as base:
-        pid = (await admin.ok("platform.create", {"kind": "webhook", "name": "h", "interval_s": 1,
-                                                  "settings": {"url": base + "/hook", "utm": {"campaign": "night"}}}))["id"]
+        pid = (
+            await admin.ok(
+                "platform.create",
+                {
+                    "kind": "webhook",
+                    "name": "h",
+                    "interval_s": 1,
+                    "settings": {"url": base + "/hook", "utm": {"campaign": "night"}},
+                },
+            )
+        )["id"]
         (sid,) = await add(admin, pid, 1, url="https://news.example/a?x=1")
         await admin.wait_for(lambda s: status(admin, sid) == "sent", timeout=10)
     assert receiver.received[0].body["url"] == (
-        "https://news.example/a?x=1&utm_source=webhook&utm_medium=social&utm_campaign=night")
+        "https://news.example/a?x=1&utm_source=webhook&utm_medium=social&utm_campaign=night"
+    )
 
 
 async def test_server_error_is_retried(server: Running, admin: Client) -> None:
@@ -105,13 +124,17 @@ async def test_auth_rejected_stops_the_column(server: Running, admin: Client) ->
     async with hook(admin) as (receiver, pid):
         receiver.script.append((401, {}, {"error": "bad token"}))
         a, b = await add(admin, pid, 2)
-        await admin.wait_for(lambda s: s["platforms"][str(pid)]["status"] == "auth_rejected", timeout=10)
+        await admin.wait_for(
+            lambda s: s["platforms"][str(pid)]["status"] == "auth_rejected", timeout=10
+        )
         assert "401" in admin.state["platforms"][str(pid)]["status_message"]
         await admin.wait_for(lambda s: status(admin, a) == "pending")
         assert status(admin, b) == "pending" and len(receiver.received) == 1
         # New credentials give the column another chance.
         await admin.ok("platform.update", {"id": pid, "secrets": {"token": "fixed"}})
-        await admin.wait_for(lambda s: status(admin, a) == "sent" and status(admin, b) == "sent", timeout=10)
+        await admin.wait_for(
+            lambda s: status(admin, a) == "sent" and status(admin, b) == "sent", timeout=10
+        )
         assert receiver.received[-1].headers["authorization"] == "Bearer fixed"
 
 
@@ -120,12 +143,16 @@ async def test_rejected_fails_only_that_card(server: Running, admin: Client) -> 
     async with hook(admin) as (receiver, pid):
         receiver.script.append((400, {}, {"error": "text too long"}))
         a, b = await add(admin, pid, 2)
-        await admin.wait_for(lambda s: status(admin, a) == "failed" and status(admin, b) == "sent", timeout=10)
+        await admin.wait_for(
+            lambda s: status(admin, a) == "failed" and status(admin, b) == "sent", timeout=10
+        )
         assert "text too long" in admin.card(a)["meta"]["error"]
         await admin.ok("snippet.retry", {"id": a})
         await admin.wait_for(lambda s: status(admin, a) == "sent", timeout=10)
         assert receiver.ids().count(a) == 2
-        keys = [r.headers["idempotency-key"] for r in receiver.received if r.body["snippet_id"] == a]
+        keys = [
+            r.headers["idempotency-key"] for r in receiver.received if r.body["snippet_id"] == a
+        ]
         assert keys[0] != keys[1], "an editor's retry is a new attempt"
 
 
@@ -138,7 +165,9 @@ async def test_timeout_needs_check(server: Running, admin: Client) -> None:
         await admin.wait_for(lambda s: status(admin, b) == "sent", timeout=10)
         assert receiver.ids().count(a) == 1
         assert "outcome unknown" in admin.card(a)["meta"]["error"]
-        await admin.ok("snippet.mark_sent", {"id": a, "remote_url": "https://hooks.example/checked"})
+        await admin.ok(
+            "snippet.mark_sent", {"id": a, "remote_url": "https://hooks.example/checked"}
+        )
         await admin.wait_for(lambda s: status(admin, a) == "sent")
         assert admin.card(a)["meta"]["remote_url"] == "https://hooks.example/checked"
 
@@ -149,7 +178,12 @@ async def test_editing_a_sending_card_is_a_conflict(server: Running, admin: Clie
         receiver.script.append("hang")
         (a,) = await add(admin, pid, 1)
         await admin.wait_for(lambda s: status(admin, a) == "sending", timeout=10)
-        assert await admin.fails("snippet.update", {"id": a, "version": admin.card(a)["version"], "body": "x"}) == "conflict"
+        assert (
+            await admin.fails(
+                "snippet.update", {"id": a, "version": admin.card(a)["version"], "body": "x"}
+            )
+            == "conflict"
+        )
         assert await admin.fails("snippet.move", {"id": a, "after_id": None}) == "conflict"
         assert await admin.fails("snippet.delete", {"id": a}) == "conflict"
         await admin.wait_for(lambda s: status(admin, a) == "needs_check", timeout=10)

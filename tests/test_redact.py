@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from websockets.frames import Frame, Opcode
 
-from board.db import transaction
 from board.rows import platform_row
 from web.redact import MASK, Redactor, install
 
@@ -24,15 +23,18 @@ def redactor() -> Iterator[Redactor]:
     uninstall()
 
 
-@pytest.mark.parametrize("line", [
-    f"Make request: POST https://api.telegram.org/bot{BOT}/sendMessage",
-    "< Authorization: Bearer abcDEF123._-token",
-    "> Cookie: metronome_session=Zm9vYmFyYmF6cXV4",
-    "receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', [(b'set-cookie', b'metronome_session=Zm9vYmFy; HttpOnly')])",
-    "HTTP Request: GET https://graph.facebook.com/v25.0/17841400000000001?fields=permalink&access_token=EAABsecret HTTP/1.1 200",
-    'payload {"access_token": "IGQVsecret", "x": 1}',
-    '{"op":"platform.create","args":{"kind":"x","secrets":{"access_token":"zzz-secret-zzz"}}}',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"Make request: POST https://api.telegram.org/bot{BOT}/sendMessage",
+        "< Authorization: Bearer abcDEF123._-token",
+        "> Cookie: metronome_session=Zm9vYmFyYmF6cXV4",
+        "receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', [(b'set-cookie', b'metronome_session=Zm9vYmFy; HttpOnly')])",
+        "HTTP Request: GET https://graph.facebook.com/v25.0/17841400000000001?fields=permalink&access_token=EAABsecret HTTP/1.1 200",
+        'payload {"access_token": "IGQVsecret", "x": 1}',
+        '{"op":"platform.create","args":{"kind":"x","secrets":{"access_token":"zzz-secret-zzz"}}}',
+    ],
+)
 def test_credential_shapes_are_masked(line: str) -> None:
     """Tokens in URLs, headers, header tuples, query strings and JSON are masked whatever the value."""
     redacted = Redactor().redact(line)
@@ -41,7 +43,9 @@ def test_credential_shapes_are_masked(line: str) -> None:
         assert secret not in redacted
 
 
-def test_records_are_scrubbed_as_they_are_made(redactor: Redactor, caplog: pytest.LogCaptureFixture) -> None:
+def test_records_are_scrubbed_as_they_are_made(
+    redactor: Redactor, caplog: pytest.LogCaptureFixture
+) -> None:
     """Known secret values, websockets frames and exception texts are scrubbed before any handler sees them."""
     redactor.add(["column-secret-value-77", "short"])
     log = logging.getLogger("tests.redact")
@@ -64,12 +68,21 @@ def test_formatters_that_read_args_still_work(redactor: Redactor) -> None:
     from uvicorn.logging import AccessFormatter
 
     redactor.add(["column-secret-value-88"])
-    formatter = AccessFormatter("%(client_addr)s - \"%(request_line)s\" %(status_code)s", use_colors=False)
+    formatter = AccessFormatter(
+        '%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False
+    )
     access = logging.getLogger("tests.redact.access")
     lines = []
     for path in ("/metrics", "/hook?token=column-secret-value-88"):
-        record = access.makeRecord(access.name, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                                   ("127.0.0.1:5000", "GET", path, "1.1", 200), None)
+        record = access.makeRecord(
+            access.name,
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "GET", path, "1.1", 200),
+            None,
+        )
         lines.append(formatter.format(record))
     assert lines[0] == '127.0.0.1:5000 - "GET /metrics HTTP/1.1" 200 OK'
     assert lines[1] == f'127.0.0.1:5000 - "GET /hook?token={MASK} HTTP/1.1" 200 OK'
@@ -89,7 +102,9 @@ def test_uninstall_restores_the_factory() -> None:
         logging.setLogRecordFactory(before)
 
 
-async def test_an_app_masks_its_columns_secrets(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_app_masks_its_columns_secrets(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     """A running app masks the exact secret values of the columns it builds adapters for, until it stops."""
     from tests.support import Client, login, make_user, running_app
 
@@ -98,10 +113,20 @@ async def test_an_app_masks_its_columns_secrets(database_url: str, caplog: pytes
     async with running_app(database_url) as server:
         cookie = await login(server.url, await make_user(database_url, "admin"))
         async with Client.connect(server, cookie=cookie) as admin:
-            pid = (await admin.ok("platform.create", {"kind": "webhook", "name": "w", "interval_s": 60, "paused": True,
-                                                       "settings": {"url": "http://127.0.0.1:9/hook"},
-                                                       "secrets": {"token": secret}}))["id"]
-        async with transaction(server.services.engine) as (_conn, db):
+            pid = (
+                await admin.ok(
+                    "platform.create",
+                    {
+                        "kind": "webhook",
+                        "name": "w",
+                        "interval_s": 60,
+                        "paused": True,
+                        "settings": {"url": "http://127.0.0.1:9/hook"},
+                        "secrets": {"token": secret},
+                    },
+                )
+            )["id"]
+        async with server.services.database.connect() as db:
             await server.services.registry.adapter_for(await platform_row(db, pid))
         with caplog.at_level(logging.INFO, logger="tests.redact.app"):
             log.info("value %s", secret)

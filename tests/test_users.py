@@ -19,10 +19,18 @@ import websockets
 from tests.support import PASSWORD, Client, login, make_token, make_user
 
 
-def cli(args: list[str], database_url: str, tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def cli(
+    args: list[str], database_url: str, tmp_path: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)}
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def acli(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -32,7 +40,9 @@ async def acli(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
 
 async def can_login(url: str, email: str, password: str = PASSWORD) -> bool:
     async with httpx.AsyncClient(base_url=url) as http:
-        return (await http.post("/api/login", json={"email": email, "password": password})).status_code == 200
+        return (
+            await http.post("/api/login", json={"email": email, "password": password})
+        ).status_code == 200
 
 
 async def closed_with(client: Client, within: float = 5.0) -> int | None:
@@ -50,23 +60,43 @@ async def test_admin_creates_a_user_with_a_one_time_password(server: Any, admin:
     mine = next(u for u in items if u["id"] == created["id"])
     assert mine == {**mine, "email": "new.editor@example.org", "role": "editor", "disabled": False}
     assert not any("hash" in key for user in items for key in user)
-    assert await admin.fails("user.create", {"email": "new.editor@example.org", "role": "editor"}) == "bad_request"
-    assert await admin.fails("user.create", {"email": "someone@example.org", "role": "owner"}) == "bad_request"
-    assert await admin.fails("user.create", {"email": "not an address", "role": "viewer"}) == "bad_request"
+    assert (
+        await admin.fails("user.create", {"email": "new.editor@example.org", "role": "editor"})
+        == "bad_request"
+    )
+    assert (
+        await admin.fails("user.create", {"email": "someone@example.org", "role": "owner"})
+        == "bad_request"
+    )
+    assert (
+        await admin.fails("user.create", {"email": "not an address", "role": "viewer"})
+        == "bad_request"
+    )
 
 
 async def test_only_admins_manage_users(server: Any, editor: Client) -> None:
     """An editor may not list, create or change users."""
     assert await editor.fails("user.list") == "forbidden"
-    assert await editor.fails("user.create", {"email": "x@example.org", "role": "admin"}) == "forbidden"
+    assert (
+        await editor.fails("user.create", {"email": "x@example.org", "role": "admin"})
+        == "forbidden"
+    )
     assert await editor.fails("user.update", {"id": 1, "role": "admin"}) == "forbidden"
 
 
 async def test_own_password(server: Any, viewer: Client) -> None:
     """Anyone changes their own password with the current one; the event log never holds either."""
     email = viewer.state["me"]["email"]
-    assert await viewer.fails("user.passwd", {"current": "wrong one", "password": "a new long password"}) == "forbidden"
-    assert await viewer.fails("user.passwd", {"current": PASSWORD, "password": "short"}) == "bad_request"
+    assert (
+        await viewer.fails(
+            "user.passwd", {"current": "wrong one", "password": "a new long password"}
+        )
+        == "forbidden"
+    )
+    assert (
+        await viewer.fails("user.passwd", {"current": PASSWORD, "password": "short"})
+        == "bad_request"
+    )
     await viewer.ok("user.passwd", {"current": PASSWORD, "password": "a new long password"})
     assert not await can_login(server.url, email)
     assert await can_login(server.url, email, "a new long password")
@@ -76,10 +106,14 @@ async def test_own_password(server: Any, viewer: Client) -> None:
         logged = await db.fetch("SELECT args::text FROM events WHERE op = 'user.passwd'")
     finally:
         await db.close()
-    assert logged and all(PASSWORD not in row[0] and "a new long password" not in row[0] for row in logged)
+    assert logged and all(
+        PASSWORD not in row[0] and "a new long password" not in row[0] for row in logged
+    )
 
 
-async def test_disable_closes_boards_and_ends_sessions_and_tokens(server: Any, admin: Client) -> None:
+async def test_disable_closes_boards_and_ends_sessions_and_tokens(
+    server: Any, admin: Client
+) -> None:
     """Disabling closes the user's open board (4401) at once, and their cookie and token stop working."""
     email = await make_user(server.database_url, "editor")
     cookie = await login(server.url, email)
@@ -91,10 +125,14 @@ async def test_disable_closes_boards_and_ends_sessions_and_tokens(server: Any, a
         assert result["user"]["disabled"] is True
         assert await closed_with(board) == 4401
         assert time.monotonic() - started < 5
-    async with httpx.AsyncClient(base_url=server.url, cookies={"metronome_session": cookie}) as http:
+    async with httpx.AsyncClient(
+        base_url=server.url, cookies={"metronome_session": cookie}
+    ) as http:
         assert (await http.get("/api/state")).status_code == 401
     async with httpx.AsyncClient(base_url=server.url) as http:
-        assert (await http.get("/api/state", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+        assert (
+            await http.get("/api/state", headers={"Authorization": f"Bearer {token}"})
+        ).status_code == 401
     assert not await can_login(server.url, email)
     await admin.ok("user.update", {"id": user_id, "disabled": False})
     assert await can_login(server.url, email)
@@ -142,7 +180,12 @@ async def test_cli_passwd_disable_enable(server: Any, tmp_path: Path) -> None:
     cookie = await login(server.url, email)
     token = await make_token(url, email)
 
-    changed = await acli(["user", "passwd", "--email", "Night.Editor@example.org"], url, tmp_path, stdin="brand new secret\n")
+    changed = await acli(
+        ["user", "passwd", "--email", "Night.Editor@example.org"],
+        url,
+        tmp_path,
+        stdin="brand new secret\n",
+    )
     assert changed.returncode == 0, changed.stderr
     assert "1 session ended" in changed.stdout
     assert await can_login(server.url, email, "brand new secret")
@@ -154,7 +197,9 @@ async def test_cli_passwd_disable_enable(server: Any, tmp_path: Path) -> None:
         disabled = await acli(["user", "disable", "--email", email], url, tmp_path)
         assert disabled.returncode == 0, disabled.stderr
         # Two sessions: can_login's and the board's.
-        assert "disabled night.editor@example.org: 2 sessions and 1 API token ended" in disabled.stdout
+        assert (
+            "disabled night.editor@example.org: 2 sessions and 1 API token ended" in disabled.stdout
+        )
         assert await closed_with(board, 5.0 - (time.monotonic() - started)) == 4401
     with pytest.raises(websockets.InvalidStatus):
         async with Client.connect(server, token=token):
@@ -170,13 +215,26 @@ async def test_cli_passwd_disable_enable(server: Any, tmp_path: Path) -> None:
     assert "night.editor@example.org\teditor\n" in listed.stdout
 
 
-@pytest.mark.parametrize(("args", "stdin", "says"), [
-    (["user", "passwd", "--email", "nobody@example.org"], "long enough password\n", "no user with e-mail nobody@example.org"),
-    (["user", "passwd", "--email", "nobody@example.org"], "", "expected the password on standard input"),
-    (["user", "disable", "--email", "nobody@example.org"], "", "no user with e-mail"),
-    (["user", "enable", "--email", "not-an-address"], "", "expected an e-mail address"),
-])
-def test_cli_user_errors_are_one_line(database_url: str, tmp_path: Path, args: list[str], stdin: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "stdin", "says"),
+    [
+        (
+            ["user", "passwd", "--email", "nobody@example.org"],
+            "long enough password\n",
+            "no user with e-mail nobody@example.org",
+        ),
+        (
+            ["user", "passwd", "--email", "nobody@example.org"],
+            "",
+            "expected the password on standard input",
+        ),
+        (["user", "disable", "--email", "nobody@example.org"], "", "no user with e-mail"),
+        (["user", "enable", "--email", "not-an-address"], "", "expected an e-mail address"),
+    ],
+)
+def test_cli_user_errors_are_one_line(
+    database_url: str, tmp_path: Path, args: list[str], stdin: str, says: str
+) -> None:
     """Unknown users and bad input exit 2 with one clear line."""
     result = cli(args, database_url, tmp_path, stdin=stdin)
     assert result.returncode == 2
@@ -185,9 +243,18 @@ def test_cli_user_errors_are_one_line(database_url: str, tmp_path: Path, args: l
 
 def test_cli_refuses_to_lock_out_the_last_admin(database_url: str, tmp_path: Path) -> None:
     """The only admin can be neither disabled nor left without a way back."""
-    assert cli(["user", "create", "--email", "boss@example.org", "--role", "admin"], database_url, tmp_path,
-               stdin="a long password\n").returncode == 0
+    assert (
+        cli(
+            ["user", "create", "--email", "boss@example.org", "--role", "admin"],
+            database_url,
+            tmp_path,
+            stdin="a long password\n",
+        ).returncode
+        == 0
+    )
     result = cli(["user", "disable", "--email", "boss@example.org"], database_url, tmp_path)
     assert result.returncode == 2 and "last admin" in result.stderr
-    short = cli(["user", "passwd", "--email", "boss@example.org"], database_url, tmp_path, stdin="short\n")
+    short = cli(
+        ["user", "passwd", "--email", "boss@example.org"], database_url, tmp_path, stdin="short\n"
+    )
     assert short.returncode == 2 and "at least 8 characters" in short.stderr

@@ -10,14 +10,26 @@ from poster.utm import tag
 @pytest.mark.parametrize(
     ("url", "setting", "expected"),
     [
-        ("https://n.example/a", True,
-         "https://n.example/a?utm_source=telegram&utm_medium=social&utm_campaign=metronome"),
-        ("https://n.example/a", None,
-         "https://n.example/a?utm_source=telegram&utm_medium=social&utm_campaign=metronome"),
-        ("https://n.example/a?id=5#top", {"campaign": "night"},
-         "https://n.example/a?id=5&utm_source=telegram&utm_medium=social&utm_campaign=night#top"),
-        ("https://n.example/a?utm_source=old&x=1", True,
-         "https://n.example/a?x=1&utm_source=telegram&utm_medium=social&utm_campaign=metronome"),
+        (
+            "https://n.example/a",
+            True,
+            "https://n.example/a?utm_source=telegram&utm_medium=social&utm_campaign=metronome",
+        ),
+        (
+            "https://n.example/a",
+            None,
+            "https://n.example/a?utm_source=telegram&utm_medium=social&utm_campaign=metronome",
+        ),
+        (
+            "https://n.example/a?id=5#top",
+            {"campaign": "night"},
+            "https://n.example/a?id=5&utm_source=telegram&utm_medium=social&utm_campaign=night#top",
+        ),
+        (
+            "https://n.example/a?utm_source=old&x=1",
+            True,
+            "https://n.example/a?x=1&utm_source=telegram&utm_medium=social&utm_campaign=metronome",
+        ),
         ("https://n.example/a", False, "https://n.example/a"),
         ("mailto:desk@n.example", True, "mailto:desk@n.example"),
     ],

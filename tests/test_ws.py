@@ -1,4 +1,7 @@
-"""The WebSocket's edges: who may connect, bad frames, floods, slow clients."""
+"""The WebSocket's edges: who may connect, bad frames, floods, slow clients.
+
+Those that concern frames run under each frame writer (tests/writers.py): the direct one of
+`metronome serve` and the queued one any other server gets."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 import websockets
 
 from tests.support import Client, RawSocket, Running, login, make_token, make_user, running_app
-from ws.hub import Connection
+from tests.writers import EACH_WRITER, WRITERS, taking
 
 
 async def refused(running: Running, headers: dict[str, str]) -> int:
@@ -28,7 +31,10 @@ async def refused(running: Running, headers: dict[str, str]) -> int:
 async def test_refuses_without_session(server: Running) -> None:
     """No cookie, a bad cookie or a bad token: refused before any state is sent."""
     assert await refused(server, {"Origin": server.url}) in (403, 4401)
-    assert await refused(server, {"Origin": server.url, "Cookie": "metronome_session=nope"}) in (403, 4401)
+    assert await refused(server, {"Origin": server.url, "Cookie": "metronome_session=nope"}) in (
+        403,
+        4401,
+    )
     assert await refused(server, {"Authorization": "Bearer mtr_nope"}) in (403, 4401)
 
 
@@ -39,7 +45,9 @@ async def test_refuses_foreign_origin(server: Running, origin_suffix: str) -> No
     headers = {"Cookie": f"metronome_session={cookie}"}
     assert await refused(server, {**headers, "Origin": "http://evil.example"}) in (403, 4403)
     assert await refused(server, {**headers, "Origin": server.url + ".evil.example"}) in (403, 4403)
-    assert await refused(server, {**headers, "Origin": server.url.replace("127.0.0.1", "127.0.0.1.evil.example")}) in (403, 4403)
+    assert await refused(
+        server, {**headers, "Origin": server.url.replace("127.0.0.1", "127.0.0.1.evil.example")}
+    ) in (403, 4403)
     origin = server.url + origin_suffix
     if origin_suffix == ".evil.example":
         return
@@ -49,15 +57,22 @@ async def test_refuses_foreign_origin(server: Running, origin_suffix: str) -> No
 
 async def test_allowlist_is_exact(database_url: str) -> None:
     """With METRONOME_ALLOWED_ORIGINS set, only those exact origins may connect."""
-    async with running_app(database_url, METRONOME_ALLOWED_ORIGINS="https://board.example.org") as running:
+    async with running_app(
+        database_url, METRONOME_ALLOWED_ORIGINS="https://board.example.org"
+    ) as running:
         cookie = await login(running.url, await make_user(database_url, "editor"))
         headers = {"Cookie": f"metronome_session={cookie}"}
-        assert await refused(running, {**headers, "Origin": "https://board.example.org.evil.example"}) in (403, 4403)
+        assert await refused(
+            running, {**headers, "Origin": "https://board.example.org.evil.example"}
+        ) in (403, 4403)
         assert await refused(running, {**headers, "Origin": running.url}) in (403, 4403)
-        async with Client.connect(running, cookie=cookie, origin="https://board.example.org") as client:
+        async with Client.connect(
+            running, cookie=cookie, origin="https://board.example.org"
+        ) as client:
             assert client.seq == 1
 
 
+@EACH_WRITER
 async def test_token_auth(server: Running) -> None:
     """A machine connects with an API token and no Origin header."""
     email = await make_user(server.database_url, "editor")
@@ -66,6 +81,7 @@ async def test_token_auth(server: Running) -> None:
         assert client.state["me"]["email"] == email
 
 
+@EACH_WRITER
 async def test_first_frame_is_full_state(admin: Client) -> None:
     """The first frame is a patch holding me, platforms and snippets."""
     first = admin.frames[0]
@@ -73,6 +89,7 @@ async def test_first_frame_is_full_state(admin: Client) -> None:
     assert {"me", "platforms", "snippets"} <= set(first["patch"])  # extra keys: materials, feeds
 
 
+@EACH_WRITER
 async def test_bad_frames_keep_the_connection(admin: Client) -> None:
     """Non-JSON, a non-object, a missing op, bad args and an oversized frame each get an error; the connection stays usable."""
     await admin.send_raw("this is not json")
@@ -82,61 +99,71 @@ async def test_bad_frames_keep_the_connection(admin: Client) -> None:
     await asyncio.sleep(0.3)
     codes = [e["error"]["code"] for e in admin.errors]
     assert codes == ["bad_request", "bad_request", "bad_request"], admin.errors
-    assert "64" in admin.errors[-1]["error"]["message"] or "limit" in admin.errors[-1]["error"]["message"]
+    assert (
+        "64" in admin.errors[-1]["error"]["message"]
+        or "limit" in admin.errors[-1]["error"]["message"]
+    )
     reply = next(f for f in admin.frames if f.get("id") == "x1")
     assert reply["ok"] is False and reply["error"]["code"] == "bad_request"
-    assert await admin.fails("snippet.create", {"platform_id": 1, "body": 5}) in ("bad_request", "not_found")
+    assert await admin.fails("snippet.create", {"platform_id": 1, "body": 5}) in (
+        "bad_request",
+        "not_found",
+    )
     assert await admin.fails("snippet.create", "not an object") == "bad_request"  # type: ignore[arg-type]
-    result = await admin.ok("platform.create", {"kind": "log", "name": "still here", "interval_s": 60})
+    result = await admin.ok(
+        "platform.create", {"kind": "log", "name": "still here", "interval_s": 60}
+    )
     assert result["id"]
 
 
-async def test_flood_is_refused(database_url: str) -> None:
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+async def test_flood_is_refused(database_url: str, writer: str) -> None:
     """Commands beyond the per-connection rate are refused unprocessed; the connection survives."""
-    async with running_app(database_url, METRONOME_WS_RATE="5") as running:
+    options = WRITERS[writer]
+    async with running_app(database_url, uvicorn_options=options, METRONOME_WS_RATE="5") as running:
         cookie = await login(running.url, await make_user(database_url, "admin"))
-        async with Client.connect(running, cookie=cookie) as client:
-            replies = await asyncio.gather(*[
-                client.command("platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60})
-                for i in range(40)
-            ])
-            limited = [r for r in replies if not r["ok"] and r["error"]["code"] == "rate_limited"]
-            created = [r for r in replies if r["ok"]]
-            assert limited and created and len(created) <= 12
-            await client.wait_for(lambda s: len(s["platforms"]) == len(created))
-            await asyncio.sleep(1.0)
-            assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))["ok"]
+        with taking(running, writer, required=True):
+            async with Client.connect(running, cookie=cookie) as client:
+                replies = await asyncio.gather(
+                    *[
+                        client.command(
+                            "platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60}
+                        )
+                        for i in range(40)
+                    ]
+                )
+                limited = [
+                    r for r in replies if not r["ok"] and r["error"]["code"] == "rate_limited"
+                ]
+                created = [r for r in replies if r["ok"]]
+                assert limited and created and len(created) <= 12
+                await client.wait_for(lambda s: len(s["platforms"]) == len(created))
+                await asyncio.sleep(1.0)
+                assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))[
+                    "ok"
+                ]
 
 
+@EACH_WRITER
 async def test_slow_client_does_not_delay_others(server: Running, admin: Client) -> None:
     """A client that never reads neither delays the others nor grows without bound: it is dropped."""
-    await slow_client_is_dropped(server, admin)
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::uvicorn.config.UvicornDeprecationWarning")
-async def test_slow_client_on_the_generic_path(database_url: str) -> None:
-    """The same on uvicorn's legacy implementation, where connections queue frames for a
-    sender task each (ws/hub.py's Connection) instead of writing them directly."""
-    async with running_app(database_url, uvicorn_options={"ws": "websockets"}, METRONOME_WS_RATE="100000") as running:
-        cookie = await login(running.url, await make_user(database_url, "admin"))
-        async with Client.connect(running, cookie=cookie) as admin:
-            assert all(type(c) is Connection for c in running.services.hub.connections)
-            await slow_client_is_dropped(running, admin)
-
-
-async def slow_client_is_dropped(server: Running, admin: Client) -> None:
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
     stuck = await RawSocket.connect(server, cookie)
     try:
-        pid = (await admin.ok("platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}))["id"]
+        pid = (
+            await admin.ok(
+                "platform.create", {"kind": "log", "name": "big", "interval_s": 60, "paused": True}
+            )
+        )["id"]
         sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "x"}))["id"]
         version = 1
         worst = 0.0
         for i in range(700):
             body = f"{i:05d}" + "y" * 9000
             started = time.perf_counter()
-            version = (await admin.ok("snippet.update", {"id": sid, "version": version, "body": body}))["version"]
+            version = (
+                await admin.ok("snippet.update", {"id": sid, "version": version, "body": body})
+            )["version"]
             await admin.wait_for(lambda s, body=body: s["snippets"][str(sid)]["body"] == body)
             worst = max(worst, time.perf_counter() - started)
         assert worst < 1.0, f"a patch took {worst:.2f} s to reach a reading client"
@@ -160,7 +187,9 @@ async def test_notifications_that_queued_up_go_out_as_one_patch() -> None:
     async def no_resync() -> None:
         raise AssertionError("no resync expected")
 
-    listener = Listener("postgresql://unused", lambda patch, wake, _raw: got.append((patch, wake)), no_resync)
+    listener = Listener(
+        "postgresql://unused", lambda patch, wake, _raw: got.append((patch, wake)), no_resync
+    )
     payloads = [
         {"patch": {"snippets": {"1": {"body": "a"}}}, "wake": [3]},
         {"patch": {"snippets": {"1": {"body": "b"}, "2": {"eta": "x"}}}, "wake": [4]},
@@ -174,16 +203,27 @@ async def test_notifications_that_queued_up_go_out_as_one_patch() -> None:
     ]
 
 
+@EACH_WRITER
 async def test_one_client_pipelines_card_edits_in_order(admin: Client) -> None:
     """A client may send edits without waiting for replies: edits of different cards run side
     by side, edits of one card run in the order sent (each names the version the one before it
     makes), and a command of another kind waits for all of them."""
-    pid = (await admin.ok("platform.create", {"kind": "log", "name": "p", "interval_s": 3600, "paused": True}))["id"]
-    cards = [(await admin.ok("snippet.create", {"platform_id": pid, "body": f"c{n}"}))["id"] for n in range(4)]
+    pid = (
+        await admin.ok(
+            "platform.create", {"kind": "log", "name": "p", "interval_s": 3600, "paused": True}
+        )
+    )["id"]
+    cards = [
+        (await admin.ok("snippet.create", {"platform_id": pid, "body": f"c{n}"}))["id"]
+        for n in range(4)
+    ]
     # Sent in this order, all before any reply: the four cards interleave.
     edits = [
-        await admin.send_command("snippet.update", {"id": card, "version": 1 + step, "body": f"c{card} step {step}"})
-        for step in range(5) for card in cards
+        await admin.send_command(
+            "snippet.update", {"id": card, "version": 1 + step, "body": f"c{card} step {step}"}
+        )
+        for step in range(5)
+        for card in cards
     ]
     moved = await admin.send_command("snippet.move", {"id": cards[0], "after_id": None})
     replies = await asyncio.wait_for(asyncio.gather(*edits), 15)
@@ -191,8 +231,12 @@ async def test_one_client_pipelines_card_edits_in_order(admin: Client) -> None:
     moved_reply = await asyncio.wait_for(moved, 15)
     assert moved_reply["ok"] and moved_reply["result"]["version"] == 7
     # The move's patch may come a moment after the edits' (patches close together compose).
-    await admin.wait_for(lambda s: all(s["snippets"][str(c)]["body"] == f"c{c} step 4" for c in cards)
-                         and s["snippets"][str(cards[0])]["version"] == 7)
+    await admin.wait_for(
+        lambda s: (
+            all(s["snippets"][str(c)]["body"] == f"c{c} step 4" for c in cards)
+            and s["snippets"][str(cards[0])]["version"] == 7
+        )
+    )
     assert [admin.card(c)["version"] for c in cards] == [7, 6, 6, 6]
 
 
@@ -217,7 +261,9 @@ async def test_notifications_close_after_a_delivery_wait_and_go_out_together() -
     listener = Listener("postgresql://unused", on_change, no_resync)
 
     def notify(card: int, body: str) -> None:
-        payload = orjson.dumps({"patch": {"snippets": {str(card): {"body": body}}}, "wake": []}).decode()
+        payload = orjson.dumps(
+            {"patch": {"snippets": {str(card): {"body": body}}}, "wake": []}
+        ).decode()
         listener._notified(None, 0, "metronome_changes", payload)
 
     async def delivered(count: int) -> None:

@@ -11,35 +11,30 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from board.clock import Clock
-from board.commands import register
+import platforms
+from board.clock import Backoff, Clock
+from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
-from board.mediastore import MediaStore
+from board.db import Database
 from board.secretbox import SecretBox
 from board.state import full_state
+from drafting.drafter import Drafter
+from ingest.poller import FeedPoller
+from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import (
-    auth,
-    docs,
-    materials_api,  # registers the materials and feed ops
-    media_api,
-    routes,
-)
+from web import auth, docs, materials_api, media_api, routes
 from web.column_check import ColumnCheck
-from web.database import asyncpg_dsn, create_engine, fill_pool
-from web.feeds_task import FeedPoller
+from web.database import asyncpg_dsn, open_database
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
-from web.suggest import Drafter
 from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
@@ -55,12 +50,12 @@ SETTLE_WITHIN = 60.0
 @dataclass
 class Services:
     settings: Settings
-    engine: AsyncEngine
+    database: Database
+    commands: Commands
     clock: Clock
     metrics: Metrics
     hub: Hub
     listener: Listener
-    config: BoardConfig
     login_throttle: routes.LoginThrottle
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
@@ -68,13 +63,18 @@ class Services:
     registry: Registry | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def config(self) -> BoardConfig:
+        return self.commands.config
+
     async def load_state(self, actor: Actor) -> dict[str, Any]:
-        async with self.engine.connect() as conn:
-            return await full_state(conn, actor)
+        async with self.database.connect() as db:
+            return await full_state(db, actor, self.config.text_limits)
 
 
 async def supervise(name: str, run: Callable[[], Any]) -> None:
     """Run a background loop; if it ever dies, log it and start it again after a pause."""
+    backoff = Backoff(Clock(), 1.0, 30.0)
     while True:
         try:
             await run()
@@ -82,14 +82,19 @@ async def supervise(name: str, run: Callable[[], Any]) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("background task %s died; restarting", name, extra={"action": "task.restart"})
-            await asyncio.sleep(1.0)
+            delay = backoff.next_delay()
+            log.exception(
+                "background task %s died; restarting in %.1f s",
+                name,
+                delay,
+                extra={"action": "task.restart"},
+            )
+            await asyncio.sleep(delay)
 
 
-async def settle(engine: AsyncEngine, registry: Registry) -> None:
-    """Once started: open the database pool ahead of the first burst, then, once the posters
-    are armed, take what lives as long as the process out of the garbage collector's sight."""
-    await fill_pool(engine)
+async def settle(registry: Registry) -> None:
+    """Once the posters are armed, take what lives as long as the process out of the garbage
+    collector's sight."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(registry.armed.wait(), SETTLE_WITHIN)
     # The modules, the schema and the armed posters are never garbage, yet every full
@@ -99,16 +104,45 @@ async def settle(engine: AsyncEngine, registry: Registry) -> None:
     gc.freeze()
 
 
+def build_ops(
+    settings: Settings, text_limits: dict[str, int], checker: ColumnCheck
+) -> dict[str, Op]:
+    """This app's op table: the board's own, the AI drafts configured from its settings, and
+    the connection check (it asks a network: no unit of work, beside other commands)."""
+    drafter = Drafter(settings.extra, text_limits)
+    return {
+        **board_ops(),
+        "snippet.suggest": Op(drafter.suggest, "editor", own_units=True),
+        "platform.check": Op(checker, "editor", own_units=True, lane=beside),
+    }
+
+
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
     clock = clock or Clock()
     # Checked here, before serving: a bad media setting stops the start with one clear line.
-    media_settings = media_api.media_settings(settings.extra, settings.data_dir, settings.secret_key)
+    media_settings = media_api.media_settings(
+        settings.extra, settings.data_dir, settings.secret_key
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(database_url)
+        # Every pooled connection is opened here, before the first burst of work.
+        database = await open_database(database_url)
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
+        config = BoardConfig(
+            min_interval_s=settings.min_interval_s,
+            min_lead=timedelta(seconds=settings.min_lead_s),
+            box=SecretBox(settings.secret_key),
+            check_settings=platforms.check_settings,
+            text_limits=platforms.text_limits(),
+        )
+        # The check uses the posters' HTTP client and hands secrets to the log scrubber; both
+        # are made below, before any command can run.
+        checker = ColumnCheck(lambda: registry.http(), lambda values: redactor.add(values))
+        commands = Commands(
+            database, config, build_ops(settings, dict(config.text_limits), checker)
+        )
         services: Services
 
         def on_change(patch: dict[str, Any], wake: list[int], encoded: bytes | None) -> None:
@@ -118,61 +152,72 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
 
         async def on_resync() -> None:
             metrics.listen_reconnects.inc()
-            async with engine.connect() as conn:
-                state = await full_state(conn, Actor(0, "", "viewer"))
+            state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
             if services.registry is not None:
                 services.registry.resync()
             # A user disabled while notifications were lost still loses their boards.
-            await close_disabled(engine, hub)
+            await close_disabled(database, hub)
 
-        listener = Listener(asyncpg_dsn(database_url), on_change, on_resync, on_users=lambda note: close_user(hub, note))
+        dsn = asyncpg_dsn(database_url)
+        listener = Listener(dsn, on_change, on_resync, on_users=lambda note: close_user(hub, note))
         services = Services(
-            settings=settings, engine=engine, clock=clock, metrics=metrics, hub=hub, listener=listener,
-            config=BoardConfig(
-                min_interval_s=settings.min_interval_s,
-                min_lead=timedelta(seconds=settings.min_lead_s),
-                box=SecretBox(settings.secret_key),
-            ),
+            settings=settings,
+            database=database,
+            commands=commands,
+            clock=clock,
+            metrics=metrics,
+            hub=hub,
+            listener=listener,
             login_throttle=routes.LoginThrottle(),
         )
-        services.socket = BoardSocket(SocketDeps(
-            engine=engine, hub=hub, config=services.config, clock=clock, rate=settings.ws_rate,
-            authorize=authorize, origin_ok=origin_ok, load_state=services.load_state, metrics=metrics,
-        ))
-        app.state.services = services
-        # Materials (issue 6): AI drafts configured from settings, and the feed poller.
-        register("snippet.suggest", Drafter(settings.extra).suggest, "editor")
-        feeds_task = asyncio.create_task(
-            supervise("feeds", FeedPoller(engine, services.config, clock).run), name="feeds"
+        services.socket = BoardSocket(
+            SocketDeps(
+                commands=commands,
+                hub=hub,
+                clock=clock,
+                rate=settings.ws_rate,
+                authorize=authorize,
+                origin_ok=origin_ok,
+                load_state=services.load_state,
+                metrics=metrics,
+            )
         )
-        # Media (issue 5): stored once, handed to each column's adapter by the poster.
+        app.state.services = services
+        feeds_task = asyncio.create_task(
+            supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
+        )
+        # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
         services.extras["media"] = store
-        card_media = CardMedia(store, engine, clock)
+        card_media = CardMedia(store, database, clock)
         # Secrets out of every log line (web/redact.py): the columns' own values and credential shapes.
         redactor = Redactor()
         uninstall_redactor = install(redactor)
-        registry = Registry(database_url, engine, services.config, clock, metrics, media_for=card_media,
-                            on_secrets=redactor.add)
+        registry = Registry(
+            dsn, database, config, clock, metrics, media_for=card_media, on_secrets=redactor.add
+        )
         services.registry = registry
-        register("platform.check", ColumnCheck(registry.http, redactor.add), "editor", outside=True)
         services.on_wake.append(registry.wake)
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
-        settle_task = asyncio.create_task(settle(engine, registry), name="settle")
+        settle_task = asyncio.create_task(settle(registry), name="settle")
         try:
             await asyncio.wait_for(listener.connected.wait(), 15)
             yield
         finally:
             settle_task.cancel()
             feeds_task.cancel()
-            # Both awaited: settle may be opening the pool, and returns what it opened.
             for task in (settle_task, feeds_task):
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
-                    log.error("%s failed", task.get_name(), exc_info=task.exception(), extra={"action": "shutdown"})
+                    log.error(
+                        "%s failed",
+                        task.get_name(),
+                        exc_info=task.exception(),
+                        extra={"action": "shutdown"},
+                    )
             await registry.shutdown()
             try:
                 await asyncio.wait_for(poster_task, 15)
@@ -183,16 +228,21 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listen_task
-            await engine.dispose()
+            # Waits for connections still in use to come back.
+            await database.close()
             uninstall_redactor()
 
     async def authorize(websocket: WebSocket) -> Actor | None:
         services = websocket.app.state.services
-        return await auth.resolve(services.engine, websocket.headers, websocket.cookies, services.clock.now())
+        return await auth.resolve(
+            services.database, websocket.headers, websocket.cookies, services.clock.now()
+        )
 
     def origin_ok(websocket: WebSocket) -> bool:
         return auth.origin_allowed(
-            websocket.headers.get("origin"), settings.allowed_origins, websocket.url.scheme,
+            websocket.headers.get("origin"),
+            settings.allowed_origins,
+            websocket.url.scheme,
             websocket.headers.get("host"),
         )
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from board import accounts
 from board.context import Actor
+from board.db import Database
 
 COOKIE = "metronome_session"
 
@@ -22,19 +21,22 @@ def bearer(headers: Mapping[str, str]) -> str | None:
 
 
 async def resolve(
-    engine: AsyncEngine, headers: Mapping[str, str], cookies: Mapping[str, str], now: datetime
+    database: Database, headers: Mapping[str, str], cookies: Mapping[str, str], now: datetime
 ) -> Actor | None:
     token = bearer(headers)
-    async with engine.connect() as conn:
-        if token is not None:
-            return await accounts.token_actor(conn, token)
-        session = cookies.get(COOKIE)
-        if session:
-            return await accounts.session_actor(conn, session, now)
+    session = cookies.get(COOKIE)
+    if token is not None:
+        async with database.connect() as db:
+            return await accounts.token_actor(db, token)
+    if session:
+        async with database.connect() as db:
+            return await accounts.session_actor(db, session, now)
     return None
 
 
-def origin_allowed(origin: str | None, allowed: tuple[str, ...], scheme: str, host: str | None) -> bool:
+def origin_allowed(
+    origin: str | None, allowed: tuple[str, ...], scheme: str, host: str | None
+) -> bool:
     """Exact match only: no prefixes, no suffixes, no wildcards.
 
     No Origin header at all is a non-browser client (a CMS, a script): it is not a cross-site

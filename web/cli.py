@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from board import accounts, users
+from board.db import Db
 from web import settings as settings_mod
-from web.database import asyncpg_dsn, check_reachable, create_engine, migrate
+from web.database import asyncpg_dsn, check_reachable, migrate
 from web.settings import SettingError, Settings
 
 T = TypeVar("T")
@@ -51,20 +51,8 @@ def database_url(settings: Settings) -> str:
         raise SettingError("METRONOME_DATA_DIR", str(exc)) from None
 
 
-def with_db(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    async def run() -> T:
-        engine = create_engine(url, pool_size=1)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-def in_transaction(url: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on a connection of its own (board/users.py and the like)."""
+def with_db(url: str, work: Callable[[Db], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction on a connection of its own (a CLI command)."""
 
     async def run() -> T:
         db = await asyncpg.connect(asyncpg_dsn(url))
@@ -80,12 +68,12 @@ def in_transaction(url: str, work: Callable[[asyncpg.Connection], Awaitable[T]])
 def ensure_admin(url: str, settings: Settings) -> None:
     """First start with no users: create the admin and print its credentials once."""
 
-    async def work(conn: AsyncConnection) -> tuple[str, str] | None:
-        if await accounts.count_users(conn):
+    async def work(db: Db) -> tuple[str, str] | None:
+        if await accounts.count_users(db):
             return None
         email = settings.admin_email or "admin@example.org"
         password = settings.admin_password or secrets.token_urlsafe(12)
-        await accounts.create_user(conn, email, password, "admin")
+        await accounts.create_user(db, email, password, "admin")
         return email, password
 
     created = with_db(url, work)
@@ -93,8 +81,11 @@ def ensure_admin(url: str, settings: Settings) -> None:
         email, password = created
         shown = password if not settings.admin_password else "(from METRONOME_ADMIN_PASSWORD)"
         print(f"Created the admin user: {email} password: {shown}", flush=True)
-        print("Sign in and change it (your address at the top right), or: metronome user passwd --email "
-              f"{email}", flush=True)
+        print(
+            "Sign in and change it (your address at the top right), or: metronome user passwd"
+            f" --email {email}",
+            flush=True,
+        )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,34 +114,46 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Fill the board with demo columns (they publish to the server log only) and cards."""
-    from board.commands import execute
+    import platforms
+    from board.commands import Commands, board_ops
     from board.context import Actor, BoardConfig
     from board.secretbox import SecretBox
+    from web.database import open_database
 
     url = database_url(settings)
     migrate(url)
     ensure_admin(url, settings)
-    config = BoardConfig(min_interval_s=settings.min_interval_s, min_lead=timedelta(seconds=settings.min_lead_s),
-                         box=SecretBox(settings.secret_key))
+    config = BoardConfig(
+        min_interval_s=settings.min_interval_s,
+        min_lead=timedelta(seconds=settings.min_lead_s),
+        box=SecretBox(settings.secret_key),
+        check_settings=platforms.check_settings,
+        text_limits=platforms.text_limits(),
+    )
 
     async def run() -> dict[str, Any]:
-        db = await asyncpg.connect(asyncpg_dsn(url))
+        database = await open_database(url, size=1)
         try:
-            admin = next(u for u in await users.all_users(db) if u.role == "admin" and not u.disabled)
+            async with database.connect() as db:
+                admin = next(
+                    u for u in await users.all_users(db) if u.role == "admin" and not u.disabled
+                )
+            commands = Commands(database, config, board_ops())
+            actor = Actor(admin.id, admin.email, "admin")
+            outcome = await commands.execute(actor, "board.demo", {}, datetime.now(UTC))
         finally:
-            await db.close()
-        engine = create_engine(url, pool_size=1)
-        try:
-            outcome = await execute(engine, config, Actor(admin.id, admin.email, "admin"), "board.demo", {},
-                                    datetime.now(UTC))
-        finally:
-            await engine.dispose()
+            await database.close()
         return outcome.result
 
     made = asyncio.run(run())
-    print(f"Added {len(made['columns'])} demo columns (three publish to the server log, one is a drafts inbox),"
-          f" {len(made['materials'])} materials and {len(made['cards'])} cards.")
-    print(f"Open the board: the first card goes out within {settings.min_lead_s + 60:g} s; drag cards to change the order.")
+    print(
+        f"Added {len(made['columns'])} demo columns (three publish to the server log, one is a"
+        f" drafts inbox), {len(made['materials'])} materials and {len(made['cards'])} cards."
+    )
+    print(
+        f"Open the board: the first card goes out within {settings.min_lead_s + 60:g} s;"
+        " drag cards to change the order."
+    )
     return 0
 
 
@@ -165,8 +168,8 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> int:
-        return await accounts.create_user(conn, args.email, password, args.role)
+    async def work(db: Db) -> int:
+        return await accounts.create_user(db, args.email, password, args.role)
 
     try:
         user_id = with_db(url, work)
@@ -180,8 +183,8 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> list[Any]:
-        return await accounts.list_users(conn)
+    async def work(db: Db) -> list[Any]:
+        return await accounts.list_users(db)
 
     for row in with_db(url, work):
         state = " (disabled)" if row.disabled else ""
@@ -201,11 +204,11 @@ def cmd_user_passwd(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(db: asyncpg.Connection) -> tuple[str, int]:
+    async def work(db: Db) -> tuple[str, int]:
         row = await users.find(db, args.email)
         return row.email, await users.set_password(db, row.id, password, end_sessions=True)
 
-    email, ended = with_user_errors(lambda: in_transaction(url, work))
+    email, ended = with_user_errors(lambda: with_db(url, work))
     print(f"new password set for {email}; {plural(ended, 'session')} ended (they sign in again)")
     return 0
 
@@ -215,17 +218,19 @@ def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
     migrate(url)
     disabled = args.user_command == "disable"
 
-    async def work(db: asyncpg.Connection) -> tuple[str, bool, int, int]:
+    async def work(db: Db) -> tuple[str, bool, int, int]:
         row = await users.find(db, args.email)
         sessions, tokens = await users.set_disabled(db, row.id, disabled)
         return row.email, row.disabled == disabled, sessions, tokens
 
-    email, unchanged, sessions, tokens = with_user_errors(lambda: in_transaction(url, work))
+    email, unchanged, sessions, tokens = with_user_errors(lambda: with_db(url, work))
     if unchanged:
         print(f"{email} is already {args.user_command}d")
     elif disabled:
-        print(f"disabled {email}: {plural(sessions, 'session')} and {plural(tokens, 'API token')} ended,"
-              " open boards closed")
+        print(
+            f"disabled {email}: {plural(sessions, 'session')} and {plural(tokens, 'API token')}"
+            " ended, open boards closed"
+        )
     else:
         print(f"enabled {email}: they can sign in again (API tokens stay revoked: make new ones)")
     return 0
@@ -246,8 +251,8 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     url = database_url(settings)
     migrate(url)
 
-    async def work(conn: AsyncConnection) -> str:
-        return await accounts.create_token(conn, args.email, args.name)
+    async def work(db: Db) -> str:
+        return await accounts.create_token(db, args.email, args.name)
 
     try:
         print(with_db(url, work))
@@ -257,31 +262,44 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="metronome", description="A realtime queue board for social publishing.")
+    top = argparse.ArgumentParser(
+        prog="metronome", description="A realtime queue board for social publishing."
+    )
     sub = top.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the board: HTTP, WebSocket and posters")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(run=cmd_serve)
-    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(run=cmd_migrate)
-    sub.add_parser("demo", help="fill the board with demo columns, materials and cards to try it").set_defaults(
-        run=cmd_demo)
-    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
+        run=cmd_migrate
+    )
+    sub.add_parser(
+        "demo", help="fill the board with demo columns, materials and cards to try it"
+    ).set_defaults(run=cmd_demo)
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True
+    )
     create = user.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
     create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
-    passwd = user.add_parser("passwd", help="set a user's password (read from stdin); their sessions end")
+    passwd = user.add_parser(
+        "passwd", help="set a user's password (read from stdin); their sessions end"
+    )
     passwd.add_argument("--email", required=True)
     passwd.set_defaults(run=cmd_user_passwd)
-    for name, what in (("disable", "lock a user out: sessions, API tokens and open boards end at once"),
-                       ("enable", "let a disabled user sign in again")):
+    for name, what in (
+        ("disable", "lock a user out: sessions, API tokens and open boards end at once"),
+        ("enable", "let a disabled user sign in again"),
+    ):
         toggle = user.add_parser(name, help=what)
         toggle.add_argument("--email", required=True)
         toggle.set_defaults(run=cmd_user_disable)
-    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", required=True
+    )
     token_create = token.add_parser("create", help="print a new API token for a user")
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="api")

@@ -49,12 +49,14 @@ def _href(target: str) -> str:
 def inline(text: str) -> str:
     out, last = [], 0
     for match in _INLINE.finditer(text):
-        out.append(html.escape(text[last:match.start()]))
+        out.append(html.escape(text[last : match.start()]))
         last = match.end()
         if match["code"]:
             out.append(f"<code>{html.escape(match['code'][1:-1])}</code>")
         elif match["src"]:
-            out.append(f'<img src="{html.escape(_href(match["src"]))}" alt="{html.escape(match["alt"])}">')
+            out.append(
+                f'<img src="{html.escape(_href(match["src"]))}" alt="{html.escape(match["alt"])}">'
+            )
         elif match["href"]:
             out.append(f'<a href="{html.escape(_href(match["href"]))}">{inline(match["text"])}</a>')
         elif match["strong"]:
@@ -79,27 +81,42 @@ def render(markdown: str) -> str:
         if not line.strip():
             i += 1
         elif line.startswith("```"):
-            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("```")), len(lines))
-            out.append("<pre><code>" + html.escape("\n".join(lines[i + 1:end])) + "</code></pre>")
+            end = next(
+                (j for j in range(i + 1, len(lines)) if lines[j].startswith("```")), len(lines)
+            )
+            out.append("<pre><code>" + html.escape("\n".join(lines[i + 1 : end])) + "</code></pre>")
             i = end + 1
         elif match := re.match(r"^(#{1,4})\s+(.*)$", line):
             level, text = len(match[1]), match[2]
             out.append(f'<h{level} id="{slug(text)}">{inline(text)}</h{level}>')
             i += 1
-        elif line.startswith("|") and i + 1 < len(lines) and re.match(r"^\|[\s:|-]+\|$", lines[i + 1].strip()):
+        elif (
+            line.startswith("|")
+            and i + 1 < len(lines)
+            and re.match(r"^\|[\s:|-]+\|$", lines[i + 1].strip())
+        ):
             head = "".join(f"<th>{inline(c)}</th>" for c in _cells(line))
             i += 2
             body = []
             while i < len(lines) and lines[i].startswith("|"):
-                body.append("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in _cells(lines[i])) + "</tr>")
+                body.append(
+                    "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in _cells(lines[i])) + "</tr>"
+                )
                 i += 1
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+            out.append(
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            )
         elif _LIST.match(line):
             i = _list(lines, i, out)
         else:
             para = [line.strip()]
             i += 1
-            while i < len(lines) and lines[i].strip() and not re.match(r"^(#|```|\|)", lines[i]) and not _LIST.match(lines[i]):
+            while (
+                i < len(lines)
+                and lines[i].strip()
+                and not re.match(r"^(#|```|\|)", lines[i])
+                and not _LIST.match(lines[i])
+            ):
                 para.append(lines[i].strip())
                 i += 1
             out.append(f"<p>{inline(' '.join(para))}</p>")
@@ -129,7 +146,10 @@ def _list(lines: list[str], i: int, out: list[str]) -> int:
             i += 1
         else:
             break
-    body = "".join(f"<li>{inline(' '.join(text))}{''.join(sub)}</li>" for text, sub in zip(items, nested, strict=True))
+    body = "".join(
+        f"<li>{inline(' '.join(text))}{''.join(sub)}</li>"
+        for text, sub in zip(items, nested, strict=True)
+    )
     out.append(f"<{tag}>{body}</{tag}>")
     return i
 
@@ -151,10 +171,17 @@ async def page(request: Request) -> Response:
     name = request.path_params["name"]
     root = docs_dir()
     if not PAGE.match(name) or root is None or not (root / name).is_file():
-        return HTMLResponse("<!doctype html><title>Not found</title><p>No such page in the docs.</p>", status_code=404)
+        return HTMLResponse(
+            "<!doctype html><title>Not found</title><p>No such page in the docs.</p>",
+            status_code=404,
+        )
     if name.endswith(".png"):
         return FileResponse(root / name, headers={"Cache-Control": "max-age=3600"})
     text = (root / name).read_text()
-    title = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("# ")), name)
-    return HTMLResponse(PAGE_HTML.format(title=html.escape(title), body=render(text)),
-                        headers={"Cache-Control": "no-cache"})
+    title = next(
+        (line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("# ")), name
+    )
+    return HTMLResponse(
+        PAGE_HTML.format(title=html.escape(title), body=render(text)),
+        headers={"Cache-Control": "no-cache"},
+    )

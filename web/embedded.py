@@ -28,7 +28,11 @@ def _prune_dead_handles(pgdata: Path) -> None:
         pids = json.loads(handles.read_text())
     except (OSError, ValueError):
         pids = []
-    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid) and pid != os.getpid()]
+    alive = [
+        pid
+        for pid in pids
+        if isinstance(pid, int) and psutil.pid_exists(pid) and pid != os.getpid()
+    ]
     handles.write_text(json.dumps(alive))
 
 
@@ -53,6 +57,8 @@ def start(data_dir: Path) -> str:
     except (OSError, subprocess.SubprocessError, AssertionError) as exc:
         log = pgdata / "log"
         tail = log.read_text()[-2000:] if log.is_file() else ""
-        raise EmbeddedError(f"cannot start the embedded database in {pgdata}: {exc}\n{tail}") from exc
+        raise EmbeddedError(
+            f"cannot start the embedded database in {pgdata}: {exc}\n{tail}"
+        ) from exc
     uri = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)

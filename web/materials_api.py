@@ -12,11 +12,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from board import feeds, materials, search
-from board.args import Args
-from board.commands import announce, register
-from board.context import Ctx
-from board.db import transaction
+from board import materials, search
+from board.context import Ctx, Event
 from board.errors import BadRequest, NotFound
 from web.routes import current_actor, json_error, origin_ok
 
@@ -43,16 +40,25 @@ async def _payload(request: Request) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise materials.Invalid("body", "expected JSON: a material object or an array of them") from None
+        raise materials.Invalid(
+            "body", "expected JSON: a material object or an array of them"
+        ) from None
 
 
 async def _upsert_one(ctx: Ctx, item: materials.MaterialInput) -> dict[str, Any]:
     done = await materials.upsert(ctx, item)
-    result: dict[str, Any] = {"id": done.id, "external_id": item.external_id, "created": done.created,
-                              "changed": done.changed, "cards": done.followed}
+    result: dict[str, Any] = {
+        "id": done.id,
+        "external_id": item.external_id,
+        "created": done.created,
+        "changed": done.changed,
+        "cards": done.followed,
+    }
     if done.created and item.drafts_platform_id is not None:
         try:
-            result["drafts"] = await materials.drop_into_drafts(ctx, item.drafts_platform_id, [done.id])
+            result["drafts"] = await materials.drop_into_drafts(
+                ctx, item.drafts_platform_id, [done.id]
+            )
         except (NotFound, BadRequest) as exc:
             raise materials.Invalid("drafts_platform_id", exc.message) from None
     return result
@@ -63,7 +69,9 @@ async def post_materials(request: Request) -> Response:
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     if actor.role not in WRITERS:
-        return json_error(403, "forbidden", f"adding materials needs the editor role, you are {actor.role}")
+        return json_error(
+            403, "forbidden", f"adding materials needs the editor role, you are {actor.role}"
+        )
     if not origin_ok(request):
         return json_error(403, "forbidden", "cross-origin request refused")
     services = request.app.state.services
@@ -78,18 +86,19 @@ async def post_materials(request: Request) -> Response:
             try:
                 items.append(materials.parse(payload))
             except materials.Invalid as exc:
-                raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
-                                        exc.reason) from None
-        async with transaction(services.engine) as (conn, db):
-            ctx = Ctx(conn=conn, db=db, actor=actor, now=services.clock.now(), config=services.config)
+                raise materials.Invalid(
+                    f"[{i}].{exc.field}" if batch else exc.field, exc.reason
+                ) from None
+        event = Event("materials.upsert", {"external_ids": [item.external_id for item in items]})
+        async with services.commands.unit(actor, services.clock.now(), event) as ctx:
             results = []
             for i, item in enumerate(items):
                 try:
                     results.append(await _upsert_one(ctx, item))
                 except materials.Invalid as exc:
-                    raise materials.Invalid(f"[{i}].{exc.field}" if batch else exc.field,
-                                            exc.reason) from None
-            await announce(db, ctx.patch.build(), ctx.wake)
+                    raise materials.Invalid(
+                        f"[{i}].{exc.field}" if batch else exc.field, exc.reason
+                    ) from None
     except materials.Invalid as exc:
         return invalid(exc.field, exc.reason)
     if batch:
@@ -114,26 +123,13 @@ async def get_materials(request: Request) -> Response:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     services = request.app.state.services
     params = request.query_params
-    async with services.engine.begin() as conn:
+    async with services.database.transaction() as db:
         found = await search.search(
-            conn, params.get("q", ""), limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
-            offset=_int(params.get("offset"), 0), section=params.get("section") or None,
+            db,
+            params.get("q", ""),
+            limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
+            offset=_int(params.get("offset"), 0),
+            section=params.get("section") or None,
         )
     items = [materials.compact(materials.material_state(r)) for r in found]
     return Response(orjson.dumps({"items": items}), media_type="application/json")
-
-
-async def search_op(ctx: Ctx, args: Args) -> dict[str, Any]:
-    q = args.str("q", required=False, nullable=True, max_len=500) or ""
-    limit = args.int("limit", required=False, minimum=1) or search.DEFAULT_LIMIT
-    offset = args.int("offset", required=False, minimum=0) or 0
-    section = args.str("section", required=False, nullable=True, max_len=200)
-    found = await search.search(ctx.conn, q, limit=limit, offset=offset, section=section)
-    return {"items": [materials.compact(materials.material_state(r)) for r in found]}
-
-
-register("materials.search", search_op, "viewer")
-register("feed.create", feeds.create, "admin")
-register("feed.update", feeds.update_, "admin")
-register("feed.delete", feeds.delete_, "admin")
-register("feed.poll", feeds.poll_now, "editor")

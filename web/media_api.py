@@ -17,14 +17,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import Message, Receive
 
-from board import attachments, mediastore
-from board.mediastore import (
-    MediaMissing,
-    MediaRefused,
-    MediaSettingError,
-    MediaSettings,
-    MediaStore,
-)
+from board import attachments
+from media import rows
+from media.errors import MediaMissing, MediaRefused, MediaSettingError
+from media.settings import MB, MediaSettings
+from media.staging import stage_file
+from media.store import MediaStore
 from web.routes import current_actor, json_error, origin_ok
 from web.settings import SettingError
 
@@ -38,7 +36,7 @@ def media_settings(env: Mapping[str, str], data_dir: Path, secret_key: str) -> M
     try:
         return MediaSettings.from_env(env, data_dir, secret_key)
     except MediaSettingError as exc:
-        raise SettingError(exc.name, str(exc).split(": ", 1)[1]) from None
+        raise SettingError(exc.name, exc.reason) from None
 
 
 def store_of(request: Request) -> MediaStore:
@@ -56,7 +54,7 @@ def bounded(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise MediaRefused(f"the upload is larger than {limit // mediastore.MB} MB", status=413)
+                raise MediaRefused(f"the upload is larger than {limit // MB} MB", status=413)
         return message
 
     return wrapped
@@ -72,7 +70,9 @@ async def upload(request: Request) -> Response:
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     if actor.role not in UPLOADERS:
-        return json_error(403, "forbidden", f"uploading media needs the editor role, you are {actor.role}")
+        return json_error(
+            403, "forbidden", f"uploading media needs the editor role, you are {actor.role}"
+        )
     if not origin_ok(request):
         return json_error(403, "forbidden", "cross-origin request refused")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -81,7 +81,7 @@ async def upload(request: Request) -> Response:
     limit = max(store.limits.values()) + FORM_OVERHEAD
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        return refused(413, f"the upload is larger than {limit // mediastore.MB} MB")
+        return refused(413, f"the upload is larger than {limit // MB} MB")
     services = request.app.state.services
     bounded_request = Request(request.scope, bounded(request.receive, limit))
     try:
@@ -89,17 +89,24 @@ async def upload(request: Request) -> Response:
             part = form.get("file")
             if not isinstance(part, UploadFile):
                 return refused(400, "expected the file in a multipart part named 'file'")
-            staged = await store.stage_file(part.file)  # type: ignore[arg-type]
+            staged = await stage_file(await store.staging(), part.file)  # type: ignore[arg-type]
             filename = part.filename
     except MediaRefused as exc:
         return refused(exc.status, str(exc))
     try:
-        async with services.engine.begin() as conn:
-            row, created = await store.save(conn, staged, filename, user_id=actor.id)
+        async with services.database.transaction() as db:
+            row, created = await store.save(db, staged, filename, user_id=actor.id)
     finally:
         staged.path.unlink(missing_ok=True)  # stored (moved or uploaded) by now, or not at all
-    body = {"id": row.id, "kind": row.kind, "url": attachments.url(row.id), "content_type": row.content_type,
-            "filename": row.filename, "size": row.size, "created": created}
+    body = {
+        "id": row.id,
+        "kind": row.kind,
+        "url": attachments.url(row.id),
+        "content_type": row.content_type,
+        "filename": row.filename,
+        "size": row.size,
+        "created": created,
+    }
     return JSONResponse(body, status_code=201 if created else 200)
 
 
@@ -109,14 +116,16 @@ async def serve(request: Request) -> Response:
     media_id: int = request.path_params["id"]
     now = services.clock.now().timestamp()
     params = request.query_params
-    signed = "sig" in params and store.verify(media_id, params.get("exp", ""), params["sig"], now)
+    signed = "sig" in params and store.signer.verify(
+        media_id, params.get("exp", ""), params["sig"], now
+    )
     if not signed:
         if "sig" in params:
             return json_error(403, "forbidden", "this media link has expired or is not valid")
         if await current_actor(request) is None:
             return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
-    async with services.engine.connect() as conn:
-        row = await mediastore.by_id(conn, media_id)
+    async with services.database.connect() as db:
+        row = await rows.by_id(db, media_id)
     if row is None:
         return json_error(404, "not_found", f"no media with id {media_id}")
     headers: dict[str, Any] = {
@@ -124,10 +133,15 @@ async def serve(request: Request) -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     try:
-        if row.backend == "local":
-            path = await store.local_path(row)
-            return FileResponse(path, media_type=row.content_type, headers=headers,
-                                filename=row.filename, content_disposition_type="inline")
+        path = await store.local_path(row)
+        if path is not None:
+            return FileResponse(
+                path,
+                media_type=row.content_type,
+                headers=headers,
+                filename=row.filename,
+                content_disposition_type="inline",
+            )
         # On S3 the bucket serves the bytes: a short-lived presigned link.
         url = await store.public_url(row, now)
     except MediaMissing as exc:

@@ -14,44 +14,58 @@ class Metrics:
             "metronome_ws_connections", "Open WebSocket connections", registry=self.registry
         )
         self.commands = Counter(
-            "metronome_commands_total", "Commands by op and outcome (ok or an error code)",
-            ["op", "outcome"], registry=self.registry,
+            "metronome_commands_total",
+            "Commands by op and outcome (ok or an error code)",
+            ["op", "outcome"],
+            registry=self.registry,
         )
         self.command_seconds = Histogram(
-            "metronome_command_seconds", "Time to run a command (transaction included)",
-            buckets=_FAST, registry=self.registry,
+            "metronome_command_seconds",
+            "Time to run a command (transaction included)",
+            buckets=_FAST,
+            registry=self.registry,
         )
         self.fanout_seconds = Histogram(
             "metronome_patch_fanout_seconds",
             "Time to queue one patch for every connection of this instance",
-            buckets=_FAST, registry=self.registry,
+            buckets=_FAST,
+            registry=self.registry,
         )
         self.patches = Counter(
             "metronome_patches_total", "Patches fanned out", registry=self.registry
         )
         self.deliveries = Counter(
-            "metronome_patch_deliveries_total", "Patch frames queued to connections", registry=self.registry
+            "metronome_patch_deliveries_total",
+            "Patch frames queued to connections",
+            registry=self.registry,
         )
         self.listen_reconnects = Counter(
-            "metronome_listen_reconnects_total", "Times the LISTEN connection was re-established",
+            "metronome_listen_reconnects_total",
+            "Times the LISTEN connection was re-established",
             registry=self.registry,
         )
         self.publishes = Counter(
-            "metronome_publishes_total", "Publish attempts by platform kind and outcome",
-            ["kind", "outcome"], registry=self.registry,
+            "metronome_publishes_total",
+            "Publish attempts by platform kind and outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
         )
 
         self.posters = Gauge(
-            "metronome_posters", "Columns this instance publishes (poster tasks running)",
+            "metronome_posters",
+            "Columns this instance publishes (poster tasks running)",
             registry=self.registry,
         )
         self.claim_seconds = Gauge(
             "metronome_poster_claim_seconds",
-            "Time the last claim took to take columns and arm their posters", registry=self.registry,
+            "Time the last claim took to take columns and arm their posters",
+            registry=self.registry,
         )
         self.publish_lateness = Histogram(
-            "metronome_publish_lateness_seconds", "How long after its eta a card was taken to publish",
-            buckets=_FAST, registry=self.registry,
+            "metronome_publish_lateness_seconds",
+            "How long after its eta a card was taken to publish",
+            buckets=_FAST,
+            registry=self.registry,
         )
 
     def on_fanout(self, seconds: float, connections: int) -> None:

@@ -29,13 +29,27 @@ PATTERNS = [
     # Authorization-style values: "Bearer xyz", "Basic xyz".
     (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"), rf"\1\2{MASK}"),
     # Header lines and header tuples as websockets, httpcore and aiohttp print them.
-    (re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(['\"]?,?\s*[:=,]\s*b?['\"]?)[^'\"\r\n]+"),
-     rf"\1\2{MASK}"),
+    (
+        re.compile(
+            r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key)(['\"]?,?\s*[:=,]\s*b?['\"]?)[^'\"\r\n]+"
+        ),
+        rf"\1\2{MASK}",
+    ),
     # Credentials in query strings and forms, and as JSON keys.
-    (re.compile(r"(?i)\b(access_token|refresh_token|client_secret|app_password|bot_token|password|api_key|token|"
-                r"metronome_session)=[^&\s'\";]+"), rf"\1={MASK}"),
-    (re.compile(r"(?i)\"(access_token|refresh_token|client_secret|app_password|bot_token|password|token|"
-                r"accessJwt|refreshJwt|secrets)\"\s*:\s*(\"[^\"]*\"|\{[^}]*\})"), rf'"\1": "{MASK}"'),
+    (
+        re.compile(
+            r"(?i)\b(access_token|refresh_token|client_secret|app_password|bot_token|password|api_key|token|"
+            r"metronome_session)=[^&\s'\";]+"
+        ),
+        rf"\1={MASK}",
+    ),
+    (
+        re.compile(
+            r"(?i)\"(access_token|refresh_token|client_secret|app_password|bot_token|password|token|"
+            r"accessJwt|refreshJwt|secrets)\"\s*:\s*(\"[^\"]*\"|\{[^}]*\})"
+        ),
+        rf'"\1": "{MASK}"',
+    ),
 ]
 
 
@@ -110,7 +124,9 @@ class RedactingFactory:
             if redacted != message:
                 record.msg, record.args = self._redacted_parts(record, redacted)
             if record.exc_info and record.exc_info[0] is not None:
-                record.exc_text = self.redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+                record.exc_text = self.redact(
+                    "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+                )
             if record.stack_info:
                 record.stack_info = self.redact(record.stack_info)
         except Exception:  # a record that cannot be formatted is left for logging to report

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
@@ -30,13 +29,17 @@ def json_error(status: int, code: str, message: str) -> JSONResponse:
 
 async def current_actor(request: Request) -> Actor | None:
     services = request.app.state.services
-    return await auth.resolve(services.engine, request.headers, request.cookies, services.clock.now())
+    return await auth.resolve(
+        services.database, request.headers, request.cookies, services.clock.now()
+    )
 
 
 def origin_ok(request: Request) -> bool:
     services = request.app.state.services
     return auth.origin_allowed(
-        request.headers.get("origin"), services.settings.allowed_origins, request.url.scheme,
+        request.headers.get("origin"),
+        services.settings.allowed_origins,
+        request.url.scheme,
         request.headers.get("host"),
     )
 
@@ -82,9 +85,13 @@ async def _credentials(request: Request) -> tuple[str, str, bool]:
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError:
-        raise ValueError("expected a JSON body {\"email\": …, \"password\": …}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not isinstance(body.get("password"), str):
-        raise ValueError("expected a JSON body {\"email\": …, \"password\": …} with string values")
+        raise ValueError('expected a JSON body {"email": …, "password": …}') from None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("email"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        raise ValueError('expected a JSON body {"email": …, "password": …} with string values')
     return body["email"], body["password"], False
 
 
@@ -102,9 +109,9 @@ async def login(request: Request) -> Response:
     except ValueError as exc:
         return json_error(400, "bad_request", str(exc))
     now = services.clock.now()
-    async with services.engine.begin() as conn:
-        actor = await accounts.authenticate(conn, email, password)
-        token = await accounts.start_session(conn, actor.id, now) if actor else None
+    async with services.database.connect() as db:
+        actor = await accounts.authenticate(db, email, password)
+        token = await accounts.start_session(db, actor.id, now) if actor else None
     if actor is None or token is None:
         services.login_throttle.failed(client)
         if is_form:
@@ -114,10 +121,17 @@ async def login(request: Request) -> Response:
     if is_form:
         response = RedirectResponse("/", status_code=303)
     else:
-        response = JSONResponse({"ok": True, "me": {"id": actor.id, "email": actor.email, "role": actor.role}})
+        response = JSONResponse(
+            {"ok": True, "me": {"id": actor.id, "email": actor.email, "role": actor.role}}
+        )
     response.set_cookie(
-        auth.COOKIE, token, max_age=int(accounts.SESSION_TTL.total_seconds()), httponly=True,
-        samesite="lax", secure=request.url.scheme == "https", path="/",
+        auth.COOKIE,
+        token,
+        max_age=int(accounts.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     return response
 
@@ -128,8 +142,8 @@ async def logout(request: Request) -> Response:
         return json_error(403, "forbidden", "cross-origin request refused")
     token = request.cookies.get(auth.COOKIE)
     if token:
-        async with services.engine.begin() as conn:
-            await accounts.end_session(conn, token, services.clock.now())
+        async with services.database.connect() as db:
+            await accounts.end_session(db, token, services.clock.now())
     response = JSONResponse({"ok": True})
     response.delete_cookie(auth.COOKIE, path="/")
     return response
@@ -140,8 +154,8 @@ async def health(request: Request) -> Response:
     body: dict[str, Any] = {"status": "ok", "db": "ok"}
     try:
         async with asyncio.timeout(3):
-            async with services.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            async with services.database.connect() as db:
+                await db.execute("SELECT 1")
     except Exception as exc:  # any failure here is the answer, not an error of ours
         body = {"status": "error", "db": f"unreachable: {type(exc).__name__}"}
     body["listen"] = "ok" if services.listener.connected.is_set() else "reconnecting"
@@ -150,7 +164,9 @@ async def health(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = request.app.state.services
-    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(
+        services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
 
 
 async def state(request: Request) -> Response:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from board.commands import execute
-from board.context import Actor, BoardConfig
+from board.commands import BESIDE, Commands
+from board.context import Actor
 from board.errors import CommandError
 from ws import protocol
-from ws.direct import DirectConnection, sansio_protocol
-from ws.hub import BaseConnection, Connection, Hub
+from ws.direct import connection_for
+from ws.hub import BaseConnection, Hub
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,8 @@ _ids = itertools.count(1)
 
 @dataclass
 class SocketDeps:
-    engine: Any
+    commands: Commands
     hub: Hub
-    config: BoardConfig
     clock: Any
     rate: float
     authorize: Callable[[WebSocket], Awaitable[Actor | None]]
@@ -56,12 +56,7 @@ class BoardSocket:
             return
         await websocket.accept()
         name = f"{actor.id}-{next(_ids)}"
-        sansio = sansio_protocol(websocket.scope)
-        conn: BaseConnection
-        if sansio is not None:
-            conn = DirectConnection(sansio, self._closer(websocket), name)
-        else:
-            conn = Connection(websocket.send_text, self._closer(websocket), name)
+        conn = connection_for(websocket, self._closer(websocket), name)
         deps.hub.join(conn, actor.id)
         deps.metrics.connections.inc()
         try:
@@ -91,7 +86,9 @@ class BoardSocket:
         finally:
             await lanes.drain(everything=True)
 
-    async def _read(self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes) -> None:
+    async def _read(
+        self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes
+    ) -> None:
         deps = self.deps
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
 
@@ -111,19 +108,24 @@ class BoardSocket:
                 continue
             if not bucket.take(time.monotonic()):
                 deps.metrics.commands.labels("any", "rate_limited").inc()
-                conn.push(protocol.reply_error(
-                    command.id, "rate_limited",
-                    f"more than {deps.rate:g} commands a second: this one was not run",
-                ))
+                conn.push(
+                    protocol.reply_error(
+                        command.id,
+                        "rate_limited",
+                        f"more than {deps.rate:g} commands a second: this one was not run",
+                    )
+                )
                 continue
-            await lanes.submit(lane(command), lambda command=command: run(command))
+            await lanes.submit(
+                deps.commands.lane(command.op, command.args), functools.partial(run, command)
+            )
 
     async def _run(self, actor: Actor, command: protocol.Command) -> str:
         deps = self.deps
         started = time.perf_counter()
-        op_label = command.op if command.op in _known_ops() else "unknown"
+        op_label = command.op if command.op in deps.commands.ops else "unknown"
         try:
-            outcome = await execute(deps.engine, deps.config, actor, command.op, command.args, deps.clock.now())
+            outcome = await deps.commands.execute(actor, command.op, command.args, deps.clock.now())
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
@@ -131,7 +133,9 @@ class BoardSocket:
         except Exception:
             log.exception("command %s failed", command.op, extra={"action": "ws.command"})
             deps.metrics.commands.labels(op_label, "internal").inc()
-            return protocol.reply_error(command.id, "internal", "the server failed to run this command; nothing was changed")
+            return protocol.reply_error(
+                command.id, "internal", "the server failed to run this command; nothing was changed"
+            )
         finally:
             deps.metrics.command_seconds.observe(time.perf_counter() - started)
         deps.metrics.commands.labels(op_label, "ok").inc()
@@ -141,32 +145,20 @@ class BoardSocket:
 # Commands of one connection that edit one card's own fields run side by side, this many at
 # most; any other command waits for those sent before it and runs alone.
 MAX_PARALLEL = 8
-# The lane of commands that change nothing and that no other command waits for.
-BESIDE = "beside"
-
-
-def lane(command: protocol.Command) -> Hashable | None:
-    """The card a command edits on its own, when it may run beside others; None: alone.
-
-    Only snippet.update without interval_s: it locks just its card (board.cards.update_), and
-    it changes no order or time, so two on different cards commute. Two on the same card run
-    in the order sent. A connection check changes nothing and may wait on a network for
-    seconds: it runs beside everything, nothing waits for it, and one runs at a time."""
-    if command.op == "platform.check":
-        return BESIDE
-    if command.op != "snippet.update" or not isinstance(command.args, dict) or "interval_s" in command.args:
-        return None
-    card = command.args.get("id")
-    return card if isinstance(card, int) and not isinstance(card, bool) else None
 
 
 class Lanes:
-    """The commands of one connection under way, and the order rule of ``lane``."""
+    """The commands of one connection under way. A command whose op names a lane (the card
+    it edits on its own: board.commands.Op.lane) runs beside others, at most MAX_PARALLEL,
+    after any earlier one of the same lane; any other command waits for all before it and
+    runs alone. The BESIDE lane (board.commands.BESIDE: a connection check, which changes
+    nothing and may wait seconds on a network) runs beside everything, one at a time, and
+    nothing waits for it."""
 
     def __init__(self) -> None:
-        self.running: dict[asyncio.Task[None], Hashable | None] = {}
+        self.running: dict[asyncio.Task[None], int | None] = {}
 
-    async def submit(self, key: Hashable | None, run: Callable[[], Awaitable[None]]) -> None:
+    async def submit(self, key: int | None, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Start a command; returns when the next one may be read."""
         if key is None:
             await self.drain()
@@ -184,15 +176,11 @@ class Lanes:
     def _done(self, task: asyncio.Task[None]) -> None:
         self.running.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("a command task failed", exc_info=task.exception(), extra={"action": "ws.command"})
+            log.error(
+                "a command task failed", exc_info=task.exception(), extra={"action": "ws.command"}
+            )
 
     async def drain(self, everything: bool = False) -> None:
         """Wait for the commands under way (``everything``: those beside the order too)."""
         while waiting := [t for t, k in self.running.items() if everything or k != BESIDE]:
             await asyncio.wait(waiting)
-
-
-def _known_ops() -> dict[str, Any]:
-    from board.commands import OPS
-
-    return OPS

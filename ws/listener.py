@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import orjson
 
-from board.commands import CHANNEL
+from board import notify
+from board.clock import Backoff, Clock
+from board.db import is_connection_error
 from board.patch import compose
 from board.users import CHANNEL as USERS_CHANNEL
 
@@ -43,7 +44,13 @@ OnUsers = Callable[[dict[str, Any]], None]
 
 
 class Listener:
-    def __init__(self, dsn: str, on_change: OnChange, on_resync: OnResync, on_users: OnUsers | None = None) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        on_change: OnChange,
+        on_resync: OnResync,
+        on_users: OnUsers | None = None,
+    ) -> None:
         self._dsn = dsn
         self._on_change = on_change
         self._on_resync = on_resync
@@ -54,15 +61,15 @@ class Listener:
         self._conn: asyncpg.Connection | None = None
         self._delivered_at = 0.0
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._inbox.put_nowait(payload)
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        self._inbox.put_nowait(str(payload))
 
-    def _users_notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _users_notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         # Straight on, not through the inbox: closing a user's boards does not wait for patches.
         if self._on_users is None:
             return
         try:
-            self._on_users(orjson.loads(payload))
+            self._on_users(orjson.loads(str(payload)))
         except Exception:
             log.exception("a users handler failed", extra={"action": "listen.users"})
 
@@ -70,35 +77,49 @@ class Listener:
         self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
 
     async def _connect(self) -> asyncpg.Connection:
-        conn = await asyncpg.connect(self._dsn, server_settings={"application_name": "metronome-listen"})
-        await conn.add_listener(CHANNEL, self._notified)
+        conn = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": "metronome-listen"}
+        )
+        await conn.add_listener(notify.CHANNEL, self._notified)
         await conn.add_listener(USERS_CHANNEL, self._users_notified)
         conn.add_termination_listener(self._terminated)
         return conn
 
     async def run(self) -> None:
         """Listen until cancelled; reconnects forever."""
-        backoff = 0.2
+        # Real time: the injected clock is the board's schedule, not this machinery's.
+        backoff = Backoff(Clock(), 0.2, MAX_BACKOFF)
         first = True
         while True:
             try:
                 self._conn = await self._connect()
-            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-                log.warning("LISTEN connection failed: %s; retrying in %.1f s", exc, backoff,
-                            extra={"action": "listen.retry"})
-                await asyncio.sleep(backoff * (1 + random.random() / 2))
-                backoff = min(MAX_BACKOFF, backoff * 2)
+            except Exception as exc:
+                if not is_connection_error(exc, connecting=True):
+                    raise
+                delay = backoff.next_delay()
+                log.warning(
+                    "LISTEN connection failed: %s; retrying in %.1f s",
+                    exc,
+                    delay,
+                    extra={"action": "listen.retry"},
+                )
+                await asyncio.sleep(delay)
                 continue
-            backoff = 0.2
+            backoff.reset()
             self.connected.set()
             if not first:
                 self.reconnects += 1
-                log.warning("LISTEN connection restored; resyncing clients", extra={"action": "listen.resync"})
+                log.warning(
+                    "LISTEN connection restored; resyncing clients",
+                    extra={"action": "listen.resync"},
+                )
                 await self._on_resync()
             first = False
             try:
                 await self._serve(self._conn)
-            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:
+                if not is_connection_error(exc):
+                    raise
                 log.warning("LISTEN connection lost: %r", exc, extra={"action": "listen.lost"})
             finally:
                 self.connected.clear()
@@ -143,51 +164,44 @@ class Listener:
 
     async def _deliver(self, conn: asyncpg.Connection, payloads: list[str]) -> None:
         """Hand the changes on in commit order, consecutive ones composed into one patch."""
-        pending: tuple[dict[str, Any], list[int], bytes | None] | None = None
+        pending: notify.Change | None = None
         for payload in payloads:
-            if payload.startswith("#"):
-                text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", int(payload[1:]))
-                if text is None:
-                    log.error("change %s is gone; resyncing", payload, extra={"action": "listen.missing"})
-                    self._hand_on(pending)
-                    pending = None
-                    await self._on_resync()
-                    continue
-                payload = text
-            raw = payload.encode()
-            message = orjson.loads(raw)
-            patch, wake = message.get("patch") or {}, list(message.get("wake") or ())
+            change = await self._read(conn, payload)
+            if change is None:  # lost or garbled: every client starts again from the database
+                self._hand_on(pending)
+                pending = None
+                await self._on_resync()
+                continue
             if pending is not None:
-                composed = compose(pending[0], patch)
+                composed = compose(pending.patch, change.patch)
                 if composed is not None:
-                    pending = (composed, pending[1] + wake, None)
+                    pending = notify.Change(composed, pending.wake + change.wake)
                     continue
                 self._hand_on(pending)
-            pending = (patch, wake, patch_bytes(raw, message))
+            pending = change
         self._hand_on(pending)
 
-    def _hand_on(self, change: tuple[dict[str, Any], list[int], bytes | None] | None) -> None:
+    async def _read(self, conn: asyncpg.Connection, payload: str) -> notify.Change | None:
+        """The change a notification carries (or names); None when it cannot be had."""
+        spilled = notify.spilled_id(payload)
+        if spilled is not None:
+            text = await conn.fetchval("SELECT payload FROM changes WHERE id = $1", spilled)
+            if text is None:
+                log.error(
+                    "change %s is gone; resyncing", payload, extra={"action": "listen.missing"}
+                )
+                return None
+            payload = text
+        try:
+            return notify.decode(payload)
+        except ValueError as exc:
+            log.error("not a change (%s); resyncing", exc, extra={"action": "listen.garbled"})
+            return None
+
+    def _hand_on(self, change: notify.Change | None) -> None:
         if change is None:
             return
         try:
-            self._on_change(*change)
+            self._on_change(change.patch, change.wake, change.patch_json)
         except Exception:
             log.exception("a change handler failed", extra={"action": "listen.handler"})
-
-
-_PATCH_KEY = b'{"patch":'
-
-
-def patch_bytes(raw: bytes, message: dict[str, Any]) -> bytes | None:
-    """The patch's own JSON inside a NOTIFY payload, so the hub need not encode it again.
-
-    Only for the exact compact form board.commands.announce writes, ``{"patch":P,"wake":W}``
-    with W as orjson writes it: then P is what lies between. Any other form (keys in another
-    order, whitespace, more keys) gives None, and the patch is encoded from the dict.
-    """
-    if len(message) != 2 or "wake" not in message or not raw.startswith(_PATCH_KEY):
-        return None
-    tail = b',"wake":' + orjson.dumps(message["wake"]) + b"}"
-    if not raw.endswith(tail) or len(raw) <= len(_PATCH_KEY) + len(tail):
-        return None
-    return raw[len(_PATCH_KEY):-len(tail)]

@@ -31,7 +31,9 @@ class FrameError:
 
 def parse(data: str | bytes) -> Command | FrameError:
     if len(data) > MAX_FRAME:
-        return FrameError("bad_request", f"frame of {len(data)} bytes is over the {MAX_FRAME}-byte limit")
+        return FrameError(
+            "bad_request", f"frame of {len(data)} bytes is over the {MAX_FRAME}-byte limit"
+        )
     try:
         frame = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -42,10 +44,14 @@ def parse(data: str | bytes) -> Command | FrameError:
     if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)
     if not isinstance(raw_id, str) or not raw_id or len(raw_id) > MAX_ID:
-        return FrameError("bad_request", f"expected id to be a non-empty string of at most {MAX_ID} characters")
+        return FrameError(
+            "bad_request", f"expected id to be a non-empty string of at most {MAX_ID} characters"
+        )
     op = frame.get("op")
     if not isinstance(op, str) or not op:
-        return FrameError("bad_request", "expected op to be a string such as \"snippet.move\"", raw_id)
+        return FrameError(
+            "bad_request", 'expected op to be a string such as "snippet.move"', raw_id
+        )
     return Command(id=raw_id, op=op, args=frame.get("args", {}))
 
 
@@ -53,7 +59,9 @@ def reply_ok(command_id: str, result: Any) -> str:
     return orjson.dumps({"type": "reply", "id": command_id, "ok": True, "result": result}).decode()
 
 
-def reply_error(command_id: str | None, code: str, message: str, details: dict[str, Any] | None = None) -> str:
+def reply_error(
+    command_id: str | None, code: str, message: str, details: dict[str, Any] | None = None
+) -> str:
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details

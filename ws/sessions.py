@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from board import users
-from board.db import connect
+from board.db import Database
 from ws.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -29,15 +29,21 @@ def close_user(hub: Hub, note: dict[str, Any]) -> None:
         return
     closed = hub.close_user(user_id, code, REASONS.get(code, "account changed"))
     if closed:
-        log.info("closed %d board(s) of user %d (%d)", closed, user_id, code, extra={"action": "ws.users"})
+        log.info(
+            "closed %d board(s) of user %d (%d)",
+            closed,
+            user_id,
+            code,
+            extra={"action": "ws.users"},
+        )
 
 
-async def close_disabled(engine: Any, hub: Hub) -> None:
+async def close_disabled(database: Database, hub: Hub) -> None:
     """After notifications were lost: close the boards of users who are disabled by now."""
     connected = hub.user_ids()
     if not connected:
         return
-    async with connect(engine) as db:
+    async with database.connect() as db:
         enabled = await users.enabled_ids(db, sorted(connected))
     for user_id in connected - enabled:
         close_user(hub, {"user": user_id, "close": users.CLOSE_SIGNED_OUT})

@@ -49,7 +49,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("sha256", name="media_sha256"),
     )
     # Hash: URLs can outgrow a btree entry, and lookups are only by equality.
-    op.create_index("media_source_url", "media", ["source_url"], unique=False, postgresql_using="hash")
+    op.create_index(
+        "media_source_url", "media", ["source_url"], unique=False, postgresql_using="hash"
+    )
     op.add_column(
         "snippets",
         sa.Column(

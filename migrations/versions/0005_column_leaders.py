@@ -21,7 +21,9 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.Integer(), sa.ForeignKey("platforms.id"), primary_key=True),
         sa.Column("owner", sa.String(length=64), nullable=False),
         sa.Column("epoch", sa.BigInteger(), nullable=False),
-        sa.Column("since", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "since", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
     )
 
 

@@ -48,7 +48,9 @@ class ConsoleWatch:
         self.allowed.append(re.compile(pattern))
 
     def unexpected(self) -> list[str]:
-        return [f"{self.name}: {e}" for e in self.errors if not any(p.search(e) for p in self.allowed)]
+        return [
+            f"{self.name}: {e}" for e in self.errors if not any(p.search(e) for p in self.allowed)
+        ]
 
 
 def require_chromium() -> None:
@@ -73,7 +75,9 @@ def board(live_server: LiveServer) -> Board:
 
 
 @pytest.fixture
-async def open_page(browser: Browser, live_server: LiveServer) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
+async def open_page(
+    browser: Browser, live_server: LiveServer
+) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
     """open_page(color_scheme=, sign=, user=(email, password)) → a page in a context of its own.
 
     It is signed in as the admin unless `user` names someone else (or sign=False).
@@ -81,8 +85,9 @@ async def open_page(browser: Browser, live_server: LiveServer) -> AsyncIterator[
     watches: list[ConsoleWatch] = []
     contexts = []
 
-    async def _open(*, color_scheme: str = "light", sign: bool = True,
-                    user: tuple[str, str] | None = None) -> Page:
+    async def _open(
+        *, color_scheme: str = "light", sign: bool = True, user: tuple[str, str] | None = None
+    ) -> Page:
         context = await browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)  # type: ignore[arg-type]
         contexts.append(context)
         page = await context.new_page()

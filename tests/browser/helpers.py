@@ -23,8 +23,10 @@ async def shoot_dialog(page: Page, name: str) -> None:
     METRONOME_UPDATE_DOCS_SCREENSHOT=1 also into docs/, where the docs show it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     dialog = page.get_by_role("dialog")
-    await dialog.evaluate("d => { d.querySelectorAll('details').forEach(x => { x.open = false; });"
-                          " d.querySelectorAll('form').forEach(f => { f.scrollTop = 0; }); }")
+    await dialog.evaluate(
+        "d => { d.querySelectorAll('details').forEach(x => { x.open = false; });"
+        " d.querySelectorAll('form').forEach(f => { f.scrollTop = 0; }); }"
+    )
     await page.wait_for_timeout(200)
     path = SHOTS / f"{name}.png"
     await dialog.screenshot(path=str(path))
@@ -59,13 +61,17 @@ def card(page: Page, snippet_id: int) -> Locator:
 
 async def dom_queue(page: Page, platform_id: int) -> list[int]:
     """The ids of the column's queued cards, in the order the page shows them."""
-    ids = await column(page, platform_id).locator("[data-snippet-id]").evaluate_all(
-        "els => els.map(el => Number(el.dataset.snippetId))"
+    ids = (
+        await column(page, platform_id)
+        .locator("[data-snippet-id]")
+        .evaluate_all("els => els.map(el => Number(el.dataset.snippetId))")
     )
     return list(ids)
 
 
-async def eventually(check: Callable[[], Any], *, within: float = 5.0, what: str = "condition") -> Any:
+async def eventually(
+    check: Callable[[], Any], *, within: float = 5.0, what: str = "condition"
+) -> Any:
     """Poll `check` (plain or async) until it returns something truthy, for `within` seconds."""
     deadline = time.monotonic() + within
     while True:
@@ -89,12 +95,27 @@ class Board:
     async def state(self) -> dict[str, Any]:
         return dict(await resolve(self.server.state()))
 
-    async def column(self, name: str, *, kind: str = "log", interval_s: int = 3600, paused: bool = True,
-                     **extra: Any) -> int:
+    async def column(
+        self,
+        name: str,
+        *,
+        kind: str = "log",
+        interval_s: int = 3600,
+        paused: bool = True,
+        **extra: Any,
+    ) -> int:
         """A new column; paused by default, so no card leaves it while the test runs."""
-        platform_id = int((await self.command(
-            "platform.create", kind=kind, name=name, interval_s=interval_s, **{"settings": {}, **extra}
-        ))["id"])
+        platform_id = int(
+            (
+                await self.command(
+                    "platform.create",
+                    kind=kind,
+                    name=name,
+                    interval_s=interval_s,
+                    **{"settings": {}, **extra},
+                )
+            )["id"]
+        )
         if paused:
             await self.command("platform.pause", id=platform_id)
         return platform_id
@@ -103,15 +124,21 @@ class Board:
         ids = []
         for body in bodies:
             slug = "-".join(re.findall(r"[a-z0-9]+", body.lower())[:5])
-            result = await self.command("snippet.create", platform_id=platform_id, body=body,
-                                        url=f"https://news.example.org/2026/11/{slug}")
+            result = await self.command(
+                "snippet.create",
+                platform_id=platform_id,
+                body=body,
+                url=f"https://news.example.org/2026/11/{slug}",
+            )
             ids.append(int(result["id"]))
         return ids
 
     async def queue(self, platform_id: int) -> list[int]:
         """The column's pending cards in queue order, as the server has them."""
         snippets = (await self.state())["snippets"].values()
-        pending = [s for s in snippets if s["platform_id"] == platform_id and s["status"] == "pending"]
+        pending = [
+            s for s in snippets if s["platform_id"] == platform_id and s["status"] == "pending"
+        ]
         return [s["id"] for s in sorted(pending, key=lambda s: s["ord"])]
 
     async def snippet(self, snippet_id: int) -> dict[str, Any] | None:

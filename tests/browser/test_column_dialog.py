@@ -52,16 +52,24 @@ async def test_webhook_column_from_first_screen_to_delete(open_page, board, live
         # A malformed one: the server's refusal lands beside the field.
         await dialog.get_by_label("URL").fill("ftp://files.example.org/in")
         await dialog.get_by_role("button", name="Add").click()
-        await expect(dialog.locator('[data-field="url"] .field-error')).to_contain_text("expected an http(s) URL")
+        await expect(dialog.locator('[data-field="url"] .field-error')).to_contain_text(
+            "expected an http(s) URL"
+        )
         await expect(dialog.get_by_label("URL")).to_have_attribute("aria-invalid", "true")
         await dialog.get_by_label("URL").fill(f"{base}/hook")
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.get_by_role("status").filter(has_text="The address answers")).to_be_visible(timeout=CHECK_MS)
+        await expect(
+            dialog.get_by_role("status").filter(has_text="The address answers")
+        ).to_be_visible(timeout=CHECK_MS)
         assert receiver.received == [], "checking posts nothing"
         await dialog.get_by_role("button", name="Add").click()
         await expect(dialog).to_be_hidden()
         made = await eventually(lambda: named(board, "Slack #news"), what="the new column")
-        assert (made["kind"], made["interval_s"], made["settings"]) == ("webhook", 900, {"url": f"{base}/hook"})
+        assert (made["kind"], made["interval_s"], made["settings"]) == (
+            "webhook",
+            900,
+            {"url": f"{base}/hook"},
+        )
         await expect(column(page, made["id"])).to_be_visible()
 
         # Edit: a new name and interval; a token set, which is never shown back.
@@ -75,7 +83,11 @@ async def test_webhook_column_from_first_screen_to_delete(open_page, board, live
         await expect(dialog).to_be_hidden()
         edited = await eventually(lambda: named(board, "Slack #breaking"), what="the edited column")
         assert edited["interval_s"] == 300 and "token" not in str(edited)
-        await column(page, made["id"]).get_by_role("button", name="Edit column Slack #breaking").click()
+        await (
+            column(page, made["id"])
+            .get_by_role("button", name="Edit column Slack #breaking")
+            .click()
+        )
         dialog = page.get_by_role("dialog")
         token = dialog.get_by_label("Token (sent as Bearer)")
         assert await token.input_value() == "" and await token.get_attribute("type") == "password"
@@ -96,7 +108,8 @@ async def test_telegram_column_checked_against_the_bot_api(open_page, board):
         dialog = await open_add(page)
         await dialog.get_by_label("Kind").select_option("telegram")
         await expect(dialog.get_by_role("link", name="How to set up Telegram")).to_have_attribute(
-            "href", "/docs/platforms.md#telegram-telegram")
+            "href", "/docs/platforms.md#telegram-telegram"
+        )
         await dialog.get_by_label("Name").fill("Telegram @citynews")
         await dialog.get_by_label("Channel or chat").fill("@citynews")
         await dialog.get_by_text("More settings").click()
@@ -111,27 +124,47 @@ async def test_telegram_column_checked_against_the_bot_api(open_page, board):
         await dialog.get_by_label("Bot token").fill(TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
         await expect(dialog.locator(".check-result")).to_have_text(
-            "Telegram says: posts as @metronome_bot to City News (@citynews).", timeout=CHECK_MS)
+            "Telegram says: posts as @metronome_bot to City News (@citynews).", timeout=CHECK_MS
+        )
         await shoot_dialog(page, "column-dialog-light")
         await dialog.get_by_role("button", name="Add").click()
-        made = await eventually(lambda: named(board, "Telegram @citynews"), what="the Telegram column")
+        made = await eventually(
+            lambda: named(board, "Telegram @citynews"), what="the Telegram column"
+        )
         assert made["settings"] == {"chat_id": "@citynews", "api_base": fake.base_url}
 
         # Edit: the saved column checks as saved; a replaced token is checked before saving.
-        await column(page, made["id"]).get_by_role("button", name="Edit column Telegram @citynews").click()
+        await (
+            column(page, made["id"])
+            .get_by_role("button", name="Edit column Telegram @citynews")
+            .click()
+        )
         dialog = page.get_by_role("dialog")
         await expect(dialog.locator('[data-field="bot_token"] .secret-state')).to_have_text("set")
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("posts as @metronome_bot", timeout=CHECK_MS)
+        await expect(dialog.locator(".check-result")).to_contain_text(
+            "posts as @metronome_bot", timeout=CHECK_MS
+        )
         await dialog.get_by_label("Bot token").fill(WRONG_TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("Telegram refused the bot token", timeout=CHECK_MS)
+        await expect(dialog.locator(".check-result")).to_contain_text(
+            "Telegram refused the bot token", timeout=CHECK_MS
+        )
         await dialog.get_by_role("button", name="Cancel").click()
         await expect(dialog).to_be_hidden()
         assert fake.messages == [], "no check, no edit posted anything"
-        await column(page, made["id"]).get_by_role("button", name="Edit column Telegram @citynews").click()
+        await (
+            column(page, made["id"])
+            .get_by_role("button", name="Edit column Telegram @citynews")
+            .click()
+        )
         await page.get_by_role("dialog").get_by_role("button", name="Delete column…").click()
-        await page.get_by_role("dialog").filter(has_text="Delete Telegram").get_by_role("button", name="Delete").click()
+        await (
+            page.get_by_role("dialog")
+            .filter(has_text="Delete Telegram")
+            .get_by_role("button", name="Delete")
+            .click()
+        )
         await expect(column(page, made["id"])).to_have_count(0)
 
 
@@ -148,21 +181,39 @@ async def test_mastodon_column_and_the_dark_dialog(open_page, board):
         await dialog.get_by_label("Access token").fill(MASTODON_TOKEN)
         await dialog.get_by_role("button", name="Check connection").click()
         await expect(dialog.locator('[data-field="instance_url"] .field-error')).to_have_text(
-            "That address is not a Mastodon instance.", timeout=CHECK_MS)
+            "That address is not a Mastodon instance.", timeout=CHECK_MS
+        )
         await dialog.get_by_label("Instance URL").fill(fake.base_url)
         await dialog.get_by_role("button", name="Check connection").click()
-        await expect(dialog.locator(".check-result")).to_contain_text("Mastodon says: posts as City News (@newsroom@127.0.0.1)", timeout=CHECK_MS)
+        await expect(dialog.locator(".check-result")).to_contain_text(
+            "Mastodon says: posts as City News (@newsroom@127.0.0.1)", timeout=CHECK_MS
+        )
         await shoot_dialog(page, "column-dialog-dark")
         await dialog.get_by_role("button", name="Add").click()
-        made = await eventually(lambda: named(board, "Mastodon @newsroom"), what="the Mastodon column")
-        await column(page, made["id"]).get_by_role("button", name="Edit column Mastodon @newsroom").click()
+        made = await eventually(
+            lambda: named(board, "Mastodon @newsroom"), what="the Mastodon column"
+        )
+        await (
+            column(page, made["id"])
+            .get_by_role("button", name="Edit column Mastodon @newsroom")
+            .click()
+        )
         dialog = page.get_by_role("dialog")
         await dialog.get_by_label("Name").fill("Mastodon newsroom")
         await dialog.get_by_role("button", name="Save").click()
         await eventually(lambda: named(board, "Mastodon newsroom"), what="the renamed column")
-        await column(page, made["id"]).get_by_role("button", name="Edit column Mastodon newsroom").click()
+        await (
+            column(page, made["id"])
+            .get_by_role("button", name="Edit column Mastodon newsroom")
+            .click()
+        )
         await page.get_by_role("dialog").get_by_role("button", name="Delete column…").click()
-        await page.get_by_role("dialog").filter(has_text="Delete Mastodon").get_by_role("button", name="Delete").click()
+        await (
+            page.get_by_role("dialog")
+            .filter(has_text="Delete Mastodon")
+            .get_by_role("button", name="Delete")
+            .click()
+        )
         await expect(column(page, made["id"])).to_have_count(0)
         assert fake.statuses == {}
 
@@ -176,14 +227,21 @@ async def test_columns_are_moved_by_their_headers(open_page, board):
     page = await open_page()
     other = await open_page()
     # Dropped over the left half of the first column: it goes before it.
-    await column(page, third).locator(".column-header").drag_to(column(page, first).locator(".column-header"),
-                                                                 target_position={"x": 20, "y": 20})
+    await (
+        column(page, third)
+        .locator(".column-header")
+        .drag_to(column(page, first).locator(".column-header"), target_position={"x": 20, "y": 20})
+    )
 
     async def order(on: Page) -> list[int]:
-        ids = await on.locator("[data-platform-id]").evaluate_all("els => els.map(e => Number(e.dataset.platformId))")
+        ids = await on.locator("[data-platform-id]").evaluate_all(
+            "els => els.map(e => Number(e.dataset.platformId))"
+        )
         return list(ids)
 
-    await eventually(lambda: _is(order(other), [third, first, second]), what="the new order on the other board")
+    await eventually(
+        lambda: _is(order(other), [third, first, second]), what="the new order on the other board"
+    )
     await column(page, first).locator(".column-name").focus()
     await page.keyboard.press("Alt+ArrowRight")
     await eventually(lambda: _is(order(page), [third, second, first]), what="the keyboard move")
@@ -203,4 +261,6 @@ async def test_editors_see_no_column_set_up(open_page, board, live_server):
     await expect(column(page, platform)).to_be_visible()
     await expect(page.get_by_role("button", name="Add column")).to_have_count(0)
     await expect(page.get_by_role("button", name="Users")).to_have_count(0)
-    await expect(column(page, platform).get_by_role("button", name="Edit column Site feed")).to_have_count(0)
+    await expect(
+        column(page, platform).get_by_role("button", name="Edit column Site feed")
+    ).to_have_count(0)

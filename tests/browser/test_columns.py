@@ -88,7 +88,7 @@ def _at(iso: str) -> datetime:
 
 
 async def test_interval_card_changes_the_times_below(open_page, board):
-    """"Interval from here" inserts a divider; the cards below it get earlier times."""
+    """ "Interval from here" inserts a divider; the cards below it get earlier times."""
     platform = await board.column("Site feed", interval_s=3600, paused=False)
     a, b, c, d = await board.cards(platform, "Alpha", "Bravo", "Charlie", "Delta")
     before = await board.snippet(d)
@@ -107,7 +107,9 @@ async def test_interval_card_changes_the_times_below(open_page, board):
     marker_id = int(await marker.get_attribute("data-snippet-id"))
     assert queue.index(marker_id) == queue.index(c) - 1
 
-    after = await eventually(lambda: _earlier(board, d, before["eta"]), what="an earlier eta for Delta")
+    after = await eventually(
+        lambda: _earlier(board, d, before["eta"]), what="an earlier eta for Delta"
+    )
     charlie = await board.snippet(c)
     assert (_at(after["eta"]) - _at(charlie["eta"])).total_seconds() == 300
     # The page shows the new time: wait for its clock to match the server's eta.

@@ -20,29 +20,41 @@ from tests.live import LiveServer
 from tests.support import PASSWORD, make_user
 
 ELECTIONS = {
-    "external_id": "cms-101", "url": "https://news.example.org/2026/11/election-results",
-    "title": "Итоги выборов в регионах", "lead": "Явка оказалась выше, чем пять лет назад.",
-    "social_text": "Выборы: подсчёт голосов закончен, вот итоги по регионам", "section": "politics",
+    "external_id": "cms-101",
+    "url": "https://news.example.org/2026/11/election-results",
+    "title": "Итоги выборов в регионах",
+    "lead": "Явка оказалась выше, чем пять лет назад.",
+    "social_text": "Выборы: подсчёт голосов закончен, вот итоги по регионам",
+    "section": "politics",
     "published_at": "2026-11-22T09:00:00Z",
 }
 STORM = {
-    "external_id": "cms-102", "url": "https://news.example.org/2026/11/storm-warning",
-    "title": "Storm warning for the coast tonight", "section": "weather",
+    "external_id": "cms-102",
+    "url": "https://news.example.org/2026/11/storm-warning",
+    "title": "Storm warning for the coast tonight",
+    "section": "weather",
     "published_at": "2026-11-22T10:00:00Z",
 }
 MUSEUM = {
-    "external_id": "cms-103", "url": "https://news.example.org/2026/11/museum",
-    "title": "The new museum director on putting the collection online", "section": "culture",
-    "social_text": "Interview: why the museum goes online first", "published_at": "2026-11-22T08:00:00Z",
+    "external_id": "cms-103",
+    "url": "https://news.example.org/2026/11/museum",
+    "title": "The new museum director on putting the collection online",
+    "section": "culture",
+    "social_text": "Interview: why the museum goes online first",
+    "published_at": "2026-11-22T08:00:00Z",
 }
 DRAFTS = ["Первый вариант текста", "Второй вариант, подлиннее", "Третий вариант"]
 
 
 def post_materials(server: LiveServer, *items: dict[str, Any]) -> list[int]:
     """Materials as the CMS sends them (here with the admin's session)."""
-    response = httpx.post(server.url + "/api/materials", content=orjson.dumps(list(items)),
-                          headers={"Content-Type": "application/json", "Origin": server.url},
-                          cookies={"metronome_session": server.cookie()}, timeout=10)
+    response = httpx.post(
+        server.url + "/api/materials",
+        content=orjson.dumps(list(items)),
+        headers={"Content-Type": "application/json", "Origin": server.url},
+        cookies={"metronome_session": server.cookie()},
+        timeout=10,
+    )
     response.raise_for_status()
     return [int(item["id"]) for item in response.json()["items"]]
 
@@ -58,7 +70,8 @@ def material(page, material_id: int):
 
 async def shown_materials(page) -> list[int]:
     ids = await page.locator("#materials [data-material-id]").evaluate_all(
-        "els => els.map(el => Number(el.dataset.materialId))")
+        "els => els.map(el => Number(el.dataset.materialId))"
+    )
     return list(ids)
 
 
@@ -101,16 +114,24 @@ def fake_openai() -> Iterator[tuple[FakeOpenAI, str]]:
 
 
 @pytest.fixture
-def live_server(request: pytest.FixtureRequest, pg_server: str, template_db: str) -> Iterator[LiveServer]:
+def live_server(
+    request: pytest.FixtureRequest, pg_server: str, template_db: str
+) -> Iterator[LiveServer]:
     env = {}
     if "fake_openai" in request.fixturenames:
         _, url = request.getfixturevalue("fake_openai")
-        env = {"METRONOME_OPENAI_API_KEY": "sk-browser-test", "METRONOME_OPENAI_BASE_URL": f"{url}/v1",
-               "METRONOME_OPENAI_MODEL": "newsroom-mini", "METRONOME_OPENAI_TIMEOUT_S": "5"}
+        env = {
+            "METRONOME_OPENAI_API_KEY": "sk-browser-test",
+            "METRONOME_OPENAI_BASE_URL": f"{url}/v1",
+            "METRONOME_OPENAI_MODEL": "newsroom-mini",
+            "METRONOME_OPENAI_TIMEOUT_S": "5",
+        }
     name = db.unique_name("metronome_live")
     asyncio.run(db.create_database(pg_server, name, template=template_db))
     with tempfile.TemporaryDirectory() as data_dir:
-        server = LiveServer(db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir), env=env)
+        server = LiveServer(
+            db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir), env=env
+        )
         server.start()
         try:
             yield server
@@ -127,7 +148,9 @@ async def test_search_then_drag_a_material_between_two_cards(open_page, board, l
     page, sent = await watched_page(open_page)
     await open_panel(page)
     # An empty box lists the newest materials from the state.
-    await eventually(lambda: _shown_is(page, [storm, elections, museum]), what="the newest materials")
+    await eventually(
+        lambda: _shown_is(page, [storm, elections, museum]), what="the newest materials"
+    )
 
     await page.fill("#materials .materials-search", "выбо")  # a prefix of «выборов»
     await eventually(lambda: _shown_is(page, [elections]), what="the search results")
@@ -139,9 +162,14 @@ async def test_search_then_drag_a_material_between_two_cards(open_page, board, l
     assert "1 found" in await page.locator("#materials .materials-status").text_content()
 
     target = card(page, b)
-    await page.drag_and_drop(f'#materials [data-material-id="{elections}"]', f'[data-snippet-id="{b}"]',
-                             target_position={"x": 40, "y": 5})  # the upper half of Bravo
-    queue = await eventually(lambda: _queue_of_length(board, platform, 3), what="the new card on the server")
+    await page.drag_and_drop(
+        f'#materials [data-material-id="{elections}"]',
+        f'[data-snippet-id="{b}"]',
+        target_position={"x": 40, "y": 5},
+    )  # the upper half of Bravo
+    queue = await eventually(
+        lambda: _queue_of_length(board, platform, 3), what="the new card on the server"
+    )
     new = queue[1]
     assert queue == [a, new, b], "the card lands where it was dropped: between Alpha and Bravo"
     snippet = await board.snippet(new)
@@ -172,16 +200,22 @@ async def test_drag_to_the_top_and_the_end_of_a_column(open_page, board, live_se
     await open_panel(page)
     await material(page, storm).wait_for()
 
-    await page.drag_and_drop(f'#materials [data-material-id="{storm}"]', f'[data-snippet-id="{a}"]',
-                             target_position={"x": 40, "y": 4})
+    await page.drag_and_drop(
+        f'#materials [data-material-id="{storm}"]',
+        f'[data-snippet-id="{a}"]',
+        target_position={"x": 40, "y": 4},
+    )
     queue = await eventually(lambda: _queue_of_length(board, left, 2), what="the card on top")
     assert queue[1] == a
     assert (await board.snippet(queue[0]))["body"] == STORM["title"], "no social_text: the title"
 
     body = column(page, right).locator(".column-body")
     box = await body.bounding_box()
-    await page.drag_and_drop(f'#materials [data-material-id="{museum}"]', f'[data-platform-id="{right}"] .column-body',
-                             target_position={"x": box["width"] / 2, "y": box["height"] - 20})
+    await page.drag_and_drop(
+        f'#materials [data-material-id="{museum}"]',
+        f'[data-platform-id="{right}"] .column-body',
+        target_position={"x": box["width"] / 2, "y": box["height"] - 20},
+    )
     queue = await eventually(lambda: _queue_of_length(board, right, 2), what="the card at the end")
     assert queue[0] == x
     creates = sent_ops(sent, "snippet.create")
@@ -196,8 +230,10 @@ async def test_keyboard_adds_a_material_and_a_duplicate_is_flagged(open_page, bo
     (museum,) = post_materials(live_server, MUSEUM)
     page = await open_page()
     await page.keyboard.press("/")  # opens the panel with the cursor in the search box
-    await eventually(lambda: page.evaluate("() => document.activeElement.matches('.materials-search')"),
-                     what="the search box focused")
+    await eventually(
+        lambda: page.evaluate("() => document.activeElement.matches('.materials-search')"),
+        what="the search box focused",
+    )
     await page.keyboard.press("ArrowDown")
     assert await page.evaluate("() => document.activeElement.dataset.materialId") == str(museum)
 
@@ -234,13 +270,16 @@ async def test_materials_arrive_live_and_the_panel_keeps_the_layout(open_page, b
     await material(page, storm).wait_for(timeout=2000)
     assert await material(page, storm).locator(".material-title").text_content() == STORM["title"]
     widths = await page.locator("[data-platform-id]").evaluate_all(
-        "els => els.map(el => el.getBoundingClientRect().width)")
+        "els => els.map(el => el.getBoundingClientRect().width)"
+    )
     assert len(widths) == 6 and min(widths) >= 200
     height = await page.evaluate("() => document.documentElement.scrollHeight")
     assert height <= 800, "the page itself never scrolls"
     # Closed again, the six columns fit 1280 px as before; the choice survives a reload.
     await page.click("#materials-toggle")
-    overflow = await page.evaluate("() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }")
+    overflow = await page.evaluate(
+        "() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }"
+    )
     assert overflow <= 0
     await page.reload()
     await page.wait_for_selector("#board:not([aria-busy])")
@@ -256,7 +295,11 @@ async def test_a_viewer_searches_but_cannot_add(open_page, board, live_server):
     await open_panel(page)
     await material(page, storm).wait_for()
     assert await material(page, storm).get_attribute("draggable") is None
-    assert await material(page, storm).get_by_role("button", name="Add to a column… (Enter)").is_hidden()
+    assert (
+        await material(page, storm)
+        .get_by_role("button", name="Add to a column… (Enter)")
+        .is_hidden()
+    )
 
 
 async def test_suggest_puts_an_ai_draft_in_the_editor(open_page, board, live_server, fake_openai):
@@ -282,7 +325,9 @@ async def test_suggest_puts_an_ai_draft_in_the_editor(open_page, board, live_ser
     await edit(page, a)
     await editor.get_by_role("button", name="Suggest").click()
     await editor.locator(".suggest-note.is-error", has_text="HTTP 500").wait_for()
-    assert await editor.locator("textarea").input_value() == DRAFTS[1], "an error leaves the text alone"
+    assert await editor.locator("textarea").input_value() == DRAFTS[1], (
+        "an error leaves the text alone"
+    )
 
 
 async def test_suggest_is_off_without_a_key(open_page, board, live_server):
@@ -299,8 +344,13 @@ async def test_suggest_is_off_without_a_key(open_page, board, live_server):
 async def test_feeds_dialog_shows_a_failing_feed_and_polls_it(open_page, board, live_server):
     """The Feeds dialog lists each source with its health; "Poll now" sends feed.poll."""
     await board.column("Site feed")
-    feed = int((await board.command("feed.create", url="http://127.0.0.1:9/rss.xml", interval_s=900,
-                                     title="Closed port"))["id"])
+    feed = int(
+        (
+            await board.command(
+                "feed.create", url="http://127.0.0.1:9/rss.xml", interval_s=900, title="Closed port"
+            )
+        )["id"]
+    )
     page, sent = await watched_page(open_page)
     await open_panel(page)
     await page.locator("#materials").get_by_role("button", name="Feeds").click()
@@ -335,13 +385,25 @@ async def test_screenshots_of_the_panel_and_drafts(open_page, board, live_server
     telegram = await board.column("Telegram @citynews", kind="drafts", paused=False)
     site = await board.column("Site feed", interval_s=1800)
     await board.column("Night feed", interval_s=600)
-    ids = post_materials(live_server, ELECTIONS, STORM, MUSEUM, {
-        "external_id": "cms-104", "url": "https://news.example.org/2026/11/budget",
-        "title": "Parliament passes the budget after a 14-hour debate", "section": "politics",
-        "lead": "The opposition walked out before the vote.", "image_url": "https://news.example.org/i/1.jpg",
-        "published_at": "2026-11-22T11:00:00Z"})
+    ids = post_materials(
+        live_server,
+        ELECTIONS,
+        STORM,
+        MUSEUM,
+        {
+            "external_id": "cms-104",
+            "url": "https://news.example.org/2026/11/budget",
+            "title": "Parliament passes the budget after a 14-hour debate",
+            "section": "politics",
+            "lead": "The opposition walked out before the vote.",
+            "image_url": "https://news.example.org/i/1.jpg",
+            "published_at": "2026-11-22T11:00:00Z",
+        },
+    )
     await board.command("snippet.create", platform_id=site, material_id=ids[0])
-    (a,) = await board.cards(telegram, "Storm warning for the coast tonight. Ferries are cancelled.")
+    (a,) = await board.cards(
+        telegram, "Storm warning for the coast tonight. Ferries are cancelled."
+    )
     for scheme in ("light", "dark"):
         page = await open_page(color_scheme=scheme)
         await open_panel(page)

@@ -14,8 +14,9 @@ async def test_drag_to_the_top_of_the_column(open_page, board):
     platform = await board.column("Site feed")
     a, b, c = await board.cards(platform, "Alpha", "Bravo", "Charlie")
     page = await open_page()
-    await page.drag_and_drop(f'[data-snippet-id="{c}"]', f'[data-snippet-id="{a}"]',
-                             target_position={"x": 40, "y": 6})
+    await page.drag_and_drop(
+        f'[data-snippet-id="{c}"]', f'[data-snippet-id="{a}"]', target_position={"x": 40, "y": 6}
+    )
     await eventually(lambda: _queue_is(board, platform, [c, a, b]), what="the move on the server")
     await eventually(lambda: _dom_is(page, platform, [c, a, b]), what="the move on the page")
 
@@ -33,8 +34,11 @@ async def test_drag_into_another_column(open_page, board):
     page = await open_page()
     body = column(page, right).locator(".column-body")
     box = await body.bounding_box()
-    await page.drag_and_drop(f'[data-snippet-id="{a}"]', f'[data-platform-id="{right}"] .column-body',
-                             target_position={"x": box["width"] / 2, "y": box["height"] - 20})
+    await page.drag_and_drop(
+        f'[data-snippet-id="{a}"]',
+        f'[data-platform-id="{right}"] .column-body',
+        target_position={"x": box["width"] / 2, "y": box["height"] - 20},
+    )
     await eventually(lambda: _queue_is(board, right, [x, a]), what="the card in the other column")
     assert await board.queue(left) == [b]
     await eventually(lambda: _dom_is(page, right, [x, a]), what="the page showing it there")
@@ -50,8 +54,11 @@ async def test_drag_between_cards_of_another_column(open_page, board):
     page = await open_page()
     target = card(page, x)
     box = await target.bounding_box()
-    await page.drag_and_drop(f'[data-snippet-id="{a}"]', f'[data-snippet-id="{x}"]',
-                             target_position={"x": 30, "y": box["height"] - 4})
+    await page.drag_and_drop(
+        f'[data-snippet-id="{a}"]',
+        f'[data-snippet-id="{x}"]',
+        target_position={"x": 30, "y": box["height"] - 4},
+    )
     await eventually(lambda: _queue_is(board, right, [x, a, y]), what="the card between X and Y")
 
 
@@ -65,8 +72,9 @@ async def test_a_drop_sends_exactly_one_move(open_page, board):
     # Watch the socket from its start: the reload opens a new one.
     await page.reload()
     await page.wait_for_selector(f'[data-snippet-id="{b}"]')
-    await page.drag_and_drop(f'[data-snippet-id="{b}"]', f'[data-snippet-id="{a}"]',
-                             target_position={"x": 30, "y": 4})
+    await page.drag_and_drop(
+        f'[data-snippet-id="{b}"]', f'[data-snippet-id="{a}"]', target_position={"x": 30, "y": 4}
+    )
     await eventually(lambda: _queue_is(board, platform, [b, a]), what="the move")
     moves = [frame for frame in sent if '"snippet.move"' in str(frame)]
     assert len(moves) == 1, moves

@@ -26,8 +26,11 @@ def live_server(pg_server: str, template_db: str) -> Iterator[LiveServer]:
     name = db.unique_name("metronome_live")
     asyncio.run(db.create_database(pg_server, name, template=template_db))
     with tempfile.TemporaryDirectory() as data_dir:
-        server = LiveServer(db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir),
-                            env={"METRONOME_MIN_LEAD_S": "30"})
+        server = LiveServer(
+            db.asyncpg_url(db.with_database(pg_server, name)),
+            Path(data_dir),
+            env={"METRONOME_MIN_LEAD_S": "30"},
+        )
         server.start()
         try:
             yield server
@@ -59,10 +62,14 @@ async def test_countdown_and_a_pass_through(open_page, board):
     await page.keyboard.press("Alt+ArrowRight")
     await expect(column(page, beyond).locator(f'[data-snippet-id="{moving}"]')).to_be_visible()
     await expect(card(page, moving)).to_be_focused()
-    snippet = await eventually(lambda: _in(board, moving, beyond), what="the card in the third column")
+    snippet = await eventually(
+        lambda: _in(board, moving, beyond), what="the card in the third column"
+    )
     assert snippet["status"] == "pending"
     state = await board.state()
-    assert not [s for s in state["snippets"].values() if s["platform_id"] == due], "nothing went out of Due"
+    assert not [s for s in state["snippets"].values() if s["platform_id"] == due], (
+        "nothing went out of Due"
+    )
 
 
 async def _in(board, snippet_id, platform_id):
@@ -125,10 +132,14 @@ async def test_text_is_kept_when_its_card_is_deleted(open_page, board):
     await board.command("snippet.delete", id=target)
     kept = column(page, platform).get_by_role("region", name="Your text was kept")
     await expect(kept).to_be_visible()
-    await expect(kept.get_by_role("textbox").first).to_have_value("My careful rewrite, not saved yet")
+    await expect(kept.get_by_role("textbox").first).to_have_value(
+        "My careful rewrite, not saved yet"
+    )
     await board.command("snippet.restore", id=target)
     await expect(kept).to_have_count(0)
-    await expect(card(page, target).get_by_label("Edit card: text")).to_have_value("My careful rewrite, not saved yet")
+    await expect(card(page, target).get_by_label("Edit card: text")).to_have_value(
+        "My careful rewrite, not saved yet"
+    )
 
     await board.command("snippet.delete", id=target)
     await expect(kept).to_be_visible()
@@ -137,7 +148,11 @@ async def test_text_is_kept_when_its_card_is_deleted(open_page, board):
 
     async def added():
         state = await board.state()
-        return [s for s in state["snippets"].values() if s["body"] == "My careful rewrite, not saved yet"]
+        return [
+            s
+            for s in state["snippets"].values()
+            if s["body"] == "My careful rewrite, not saved yet"
+        ]
 
     assert await eventually(added, what="the kept text as a new card")
 
@@ -148,7 +163,9 @@ async def test_a_failure_reaches_every_board(open_page, board):
     receiver = Receiver()
     receiver.script.append((400, {}, {"error": "channel_not_found"}))
     async with serve(receiver.app()) as base:
-        platform = await board.column("Slack #news", kind="webhook", paused=False, settings={"url": f"{base}/hook"})
+        platform = await board.column(
+            "Slack #news", kind="webhook", paused=False, settings={"url": f"{base}/hook"}
+        )
         first, second = await open_page(), await open_page()
         (failing,) = await board.cards(platform, "Storm warning for the coast tonight")
         await board.command("snippet.send_now", id=failing)
@@ -156,7 +173,9 @@ async def test_a_failure_reaches_every_board(open_page, board):
             notice = page.locator(".toast-error", has_text="Slack #news: a post failed")
             await expect(notice).to_contain_text("Webhook refused this post.", timeout=10_000)
             await expect(notice).to_contain_text("Storm warning for the coast tonight")
-            await expect(column(page, platform).get_by_role("button", name="1 failed")).to_be_visible()
+            await expect(
+                column(page, platform).get_by_role("button", name="1 failed")
+            ).to_be_visible()
         notice = first.locator(".toast-error", has_text="a post failed")
         await notice.get_by_text("Details").click()
         await expect(notice.locator("code")).to_contain_text("HTTP 400")
@@ -166,7 +185,9 @@ async def test_a_failure_reaches_every_board(open_page, board):
         await expect(history_card).to_contain_text("Webhook refused this post.")
         # Retried, the card leaves the failures: the notice goes with it.
         await board.command("snippet.retry", id=failing)
-        await expect(second.locator(".toast-error", has_text="a post failed")).to_have_count(0, timeout=10_000)
+        await expect(second.locator(".toast-error", has_text="a post failed")).to_have_count(
+            0, timeout=10_000
+        )
 
 
 async def test_first_run_teaches_and_the_demo_moves(open_page, board):
@@ -186,7 +207,9 @@ async def test_card_layout_and_keys(open_page, board):
     """Actions on hover never cover the text; Backspace deletes nothing; the offline banner
     does not cover the headers; a paused column's name is not cut; times are not cut."""
     platform = await board.column("Telegram evening desk")
-    (first,) = await board.cards(platform, "A card whose first line must stay readable while hovered")
+    (first,) = await board.cards(
+        platform, "A card whose first line must stay readable while hovered"
+    )
     page = await open_page()
     target = card(page, first)
     await target.hover()
@@ -200,7 +223,9 @@ async def test_card_layout_and_keys(open_page, board):
     await page.wait_for_timeout(300)
     assert await board.queue(platform) == [first]
     name = column(page, platform).locator(".column-name")
-    assert await name.evaluate("el => el.scrollWidth <= el.clientWidth"), "the name is not cut by the Paused badge"
+    assert await name.evaluate("el => el.scrollWidth <= el.clientWidth"), (
+        "the name is not cut by the Paused badge"
+    )
     await page.evaluate("document.getElementById('connection-banner').hidden = false")
     banner = await page.locator("#connection-banner").bounding_box()
     header = await column(page, platform).locator(".column-header").bounding_box()

@@ -26,14 +26,30 @@ STORIES = [
 async def _newsroom(board) -> list[int]:
     """Six columns like a newsroom's: networks paused (nothing leaves), a live feed, drafts."""
     columns = [
-        await board.column("Telegram @citynews", kind="telegram", interval_s=1800,
-                           settings={"chat_id": "@citynews", "api_base": "http://127.0.0.1:9"},
-                           secrets={"bot_token": "123456789:AAFakeTokenForScreenshots_abcdefghij"}),
-        await board.column("X @citynews", kind="x", interval_s=600, secrets={"access_token": "unused"}),
-        await board.column("Facebook page", kind="facebook", interval_s=3600,
-                           settings={"page_id": "1234567890"}, secrets={"access_token": "unused"}),
-        await board.column("VK community", kind="vk", interval_s=1800, settings={"group_id": 12345},
-                           secrets={"access_token": "unused"}),
+        await board.column(
+            "Telegram @citynews",
+            kind="telegram",
+            interval_s=1800,
+            settings={"chat_id": "@citynews", "api_base": "http://127.0.0.1:9"},
+            secrets={"bot_token": "123456789:AAFakeTokenForScreenshots_abcdefghij"},
+        ),
+        await board.column(
+            "X @citynews", kind="x", interval_s=600, secrets={"access_token": "unused"}
+        ),
+        await board.column(
+            "Facebook page",
+            kind="facebook",
+            interval_s=3600,
+            settings={"page_id": "1234567890"},
+            secrets={"access_token": "unused"},
+        ),
+        await board.column(
+            "VK community",
+            kind="vk",
+            interval_s=1800,
+            settings={"group_id": 12345},
+            secrets={"access_token": "unused"},
+        ),
         await board.column("Site feed", kind="log", interval_s=1800, paused=False),
         await board.column("Drafts", kind="drafts", paused=False),
     ]
@@ -41,7 +57,9 @@ async def _newsroom(board) -> list[int]:
         bodies = [STORIES[(n * 2 + i) % len(STORIES)] for i in range(3 + n % 2)]
         ids = await board.cards(platform, *bodies)
         if n == 4:
-            await board.command("marker.create", platform_id=platform, interval_s=3600, after_id=ids[1])
+            await board.command(
+                "marker.create", platform_id=platform, interval_s=3600, after_id=ids[1]
+            )
     return columns
 
 
@@ -55,9 +73,15 @@ async def test_six_columns_fit_1280x800_light_and_dark(open_page, board):
             first = column(page, platform).locator("[data-snippet-id]").first
             await first.wait_for()
             box = await first.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, f"column {platform} is off screen"
-            assert box["y"] + box["height"] <= 800, f"the first card of column {platform} is below the fold"
-        overflow = await page.evaluate("() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }")
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, (
+                f"column {platform} is off screen"
+            )
+            assert box["y"] + box["height"] <= 800, (
+                f"the first card of column {platform} is below the fold"
+            )
+        overflow = await page.evaluate(
+            "() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }"
+        )
         assert overflow <= 0, "six columns must fit 1280 px without sideways scrolling"
         await page.wait_for_timeout(300)
         await page.screenshot(path=str(SHOTS / f"board-{scheme}.png"))
@@ -75,5 +99,7 @@ async def test_more_columns_scroll_sideways(open_page, board):
         "els => els.map(el => el.getBoundingClientRect().width)"
     )
     assert len(widths) == 8 and min(widths) >= 200
-    overflow = await page.evaluate("() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }")
+    overflow = await page.evaluate(
+        "() => { const b = document.getElementById('board'); return b.scrollWidth - b.clientWidth; }"
+    )
     assert overflow > 0

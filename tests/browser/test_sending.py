@@ -28,13 +28,19 @@ class SlowReceiver(Receiver):
 
 
 @contextlib.asynccontextmanager
-async def webhook_column(board, *script: Any, interval_s: int = 3600,
-                         **settings: Any) -> AsyncIterator[tuple[Receiver, int]]:
+async def webhook_column(
+    board, *script: Any, interval_s: int = 3600, **settings: Any
+) -> AsyncIterator[tuple[Receiver, int]]:
     receiver = SlowReceiver()
     receiver.script.extend(script)
     async with serve(receiver.app()) as base:
-        platform = await board.column("Hook", kind="webhook", interval_s=interval_s, paused=False,
-                                      settings={"url": base + "/hook", "utm": False, **settings})
+        platform = await board.column(
+            "Hook",
+            kind="webhook",
+            interval_s=interval_s,
+            paused=False,
+            settings={"url": base + "/hook", "utm": False, **settings},
+        )
         yield receiver, platform
 
 
@@ -78,13 +84,17 @@ async def test_failed_card_shows_the_error_and_retries(open_page, board):
     async with webhook_column(board, refusal, interval_s=2) as (receiver, platform):
         page = await open_page()
         (snippet,) = await board.cards(platform, "Refused once")
-        await eventually(lambda: _status(board, snippet, "failed"), within=10, what="the card failed")
+        await eventually(
+            lambda: _status(board, snippet, "failed"), within=10, what="the card failed"
+        )
         await column(page, platform).locator("details.history > summary").click()
         failed = history(page, snippet)
         await failed.locator(".note-error", has_text="HTTP 400").wait_for()
         await failed.get_by_role("button", name="Retry").click()
         await page.locator(f'[data-snippet-id="{snippet}"]').wait_for(state="attached")
-        await eventually(lambda: _status(board, snippet, "sent"), within=10, what="the retried card sent")
+        await eventually(
+            lambda: _status(board, snippet, "sent"), within=10, what="the retried card sent"
+        )
         await history(page, snippet).and_(page.locator('[data-status="sent"]')).wait_for()
         assert len(receiver.received) == 2
 
@@ -94,27 +104,43 @@ async def test_needs_check_card_can_be_marked_sent(open_page, board):
     async with webhook_column(board, "slow", timeout_s=1) as (receiver, platform):
         page = await open_page()
         (snippet,) = await board.cards(platform, "Did it go out?")
-        await eventually(lambda: _status(board, snippet, "needs_check"), within=15, what="needs_check")
+        await eventually(
+            lambda: _status(board, snippet, "needs_check"), within=15, what="needs_check"
+        )
         card = history(page, snippet)
         await card.get_by_role("button", name="Send again").wait_for()
         await card.get_by_role("button", name="It went out").click()
         dialog = page.locator("dialog")
         await dialog.get_by_label("Link to the post").fill("https://hooks.example/by-hand")
         await dialog.get_by_role("button", name="Mark as sent").click()
-        done = await eventually(lambda: _status(board, snippet, "sent"), what="the card marked sent")
+        done = await eventually(
+            lambda: _status(board, snippet, "sent"), what="the card marked sent"
+        )
         assert done["meta"].get("remote_url") == "https://hooks.example/by-hand"
-        await history(page, snippet).and_(page.locator('[data-status="sent"]')).wait_for(state="attached")
+        await (
+            history(page, snippet)
+            .and_(page.locator('[data-status="sent"]'))
+            .wait_for(state="attached")
+        )
 
 
 async def test_send_now(open_page, board):
     """Send now publishes a card out of turn, after a confirmation."""
     async with webhook_column(board) as (receiver, platform):
         first, second = await board.cards(platform, "First", "Second")
-        await eventually(lambda: _status(board, first, "sent"), within=10, what="the head card sent")
+        await eventually(
+            lambda: _status(board, first, "sent"), within=10, what="the head card sent"
+        )
         page = await open_page()
         card = page.locator(f'[data-snippet-id="{second}"]')
         await card.hover()
         await card.get_by_role("button", name="Send now").click()
         await page.locator("dialog").get_by_role("button", name="Send now").click()
-        await eventually(lambda: _status(board, second, "sent"), within=10, what="the card sent now")
-        await history(page, second).and_(page.locator('[data-status="sent"]')).wait_for(state="attached")
+        await eventually(
+            lambda: _status(board, second, "sent"), within=10, what="the card sent now"
+        )
+        await (
+            history(page, second)
+            .and_(page.locator('[data-status="sent"]'))
+            .wait_for(state="attached")
+        )

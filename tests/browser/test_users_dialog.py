@@ -16,7 +16,9 @@ from tests.support import PASSWORD, make_user
 
 async def signs_in(server, email: str, password: str) -> bool:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        return (await http.post("/api/login", json={"email": email, "password": password})).status_code == 200
+        return (
+            await http.post("/api/login", json={"email": email, "password": password})
+        ).status_code == 200
 
 
 async def test_users_dialog_adds_changes_and_disables(open_page, browser, live_server):
@@ -25,7 +27,9 @@ async def test_users_dialog_adds_changes_and_disables(open_page, browser, live_s
     page = await open_page()
     await page.get_by_role("button", name="Users").click()
     dialog = page.get_by_role("dialog")
-    await expect(dialog.get_by_role("row").filter(has_text=live_server.admin_email)).to_contain_text("you")
+    await expect(
+        dialog.get_by_role("row").filter(has_text=live_server.admin_email)
+    ).to_contain_text("you")
     await dialog.get_by_label("E-mail").fill("not an address")
     await dialog.get_by_role("button", name="Add").click()
     await expect(dialog.locator("#new-user-error")).to_be_visible()
@@ -55,8 +59,12 @@ async def test_users_dialog_adds_changes_and_disables(open_page, browser, live_s
     await confirm.get_by_role("button", name="Disable").click()
     await theirs.wait_for_url("**/login", timeout=5000)
     assert time.monotonic() - started < 5
-    await expect(page.get_by_role("dialog").get_by_role("row").filter(has_text="night.editor@example.org")).to_contain_text("Disabled")
-    rows = await asyncio.to_thread(live_server.sql, "SELECT disabled FROM users WHERE email = 'night.editor@example.org'")
+    await expect(
+        page.get_by_role("dialog").get_by_role("row").filter(has_text="night.editor@example.org")
+    ).to_contain_text("Disabled")
+    rows = await asyncio.to_thread(
+        live_server.sql, "SELECT disabled FROM users WHERE email = 'night.editor@example.org'"
+    )
     assert rows[0]["disabled"] is True
     # The sign-in page after that says it plainly, and logs nothing to the console.
     await theirs.fill("input[name=email]", "night.editor@example.org")
@@ -73,7 +81,12 @@ async def test_users_dialog_dark_and_a_new_password(open_page, live_server):
     dialog = page.get_by_role("dialog")
     row = dialog.get_by_role("row").filter(has_text=email)
     await row.get_by_role("button", name="New password").click()
-    await page.get_by_role("dialog").filter(has_text="New password for").get_by_role("button", name="New password").click()
+    await (
+        page.get_by_role("dialog")
+        .filter(has_text="New password for")
+        .get_by_role("button", name="New password")
+        .click()
+    )
     await expect(dialog.locator(".one-time-password")).to_be_visible()
     fresh = await dialog.locator(".one-time-password").inner_text()
     await shoot_dialog(page, "users-dialog-dark")
@@ -86,8 +99,10 @@ async def test_own_password_change(open_page, live_server):
     beside it; the new one works from then on."""
     email = await make_user(live_server.database_url, "editor")
     for scheme in ("light", "dark"):
-        page = await open_page(user=(email, PASSWORD) if scheme == "light" else (email, "a brand new password"),
-                               color_scheme=scheme)
+        page = await open_page(
+            user=(email, PASSWORD) if scheme == "light" else (email, "a brand new password"),
+            color_scheme=scheme,
+        )
         await page.locator("#me").click()
         dialog = page.get_by_role("dialog")
         await expect(dialog).to_contain_text(email)
@@ -98,16 +113,22 @@ async def test_own_password_change(open_page, live_server):
         await dialog.get_by_label("New password", exact=True).fill("a brand new password")
         await dialog.get_by_label("New password again").fill("a brand new password")
         await dialog.get_by_role("button", name="Change password").click()
-        await expect(dialog.locator("#account-current-error")).to_have_text("That is not your current password")
+        await expect(dialog.locator("#account-current-error")).to_have_text(
+            "That is not your current password"
+        )
         await dialog.get_by_label("Current password").fill(PASSWORD)
         await dialog.get_by_label("New password again").fill("a brand new passwort")
         await dialog.get_by_role("button", name="Change password").click()
-        await expect(dialog.locator("#account-again-error")).to_have_text("The two new passwords differ")
+        await expect(dialog.locator("#account-again-error")).to_have_text(
+            "The two new passwords differ"
+        )
         await dialog.get_by_label("New password again").fill("a brand new password")
         await dialog.get_by_role("button", name="Change password").click()
         await expect(dialog).to_be_hidden()
         await expect(page.locator(".toast", has_text="Password changed")).to_be_visible()
-    await eventually(lambda: signs_in(live_server, email, "a brand new password"), what="the new password")
+    await eventually(
+        lambda: signs_in(live_server, email, "a brand new password"), what="the new password"
+    )
 
 
 async def test_a_wrong_password_logs_no_console_error(open_page, live_server):

@@ -27,16 +27,25 @@ RKEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
-def xrpc_error(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def xrpc_error(
+    status: int, error: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 
 def rate_limited(reset_in: int) -> JSONResponse:
     """The PDS's 429: RateLimit-* headers, the reset in epoch seconds."""
-    return xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded", {
-        "RateLimit-Limit": "30", "RateLimit-Remaining": "0",
-        "RateLimit-Reset": str(int(time.time()) + reset_in), "RateLimit-Policy": "30;w=300",
-    })
+    return xrpc_error(
+        429,
+        "RateLimitExceeded",
+        "Rate Limit Exceeded",
+        {
+            "RateLimit-Limit": "30",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(int(time.time()) + reset_in),
+            "RateLimit-Policy": "30;w=300",
+        },
+    )
 
 
 def fake_jwt(scope: str, did: str) -> str:
@@ -44,7 +53,13 @@ def fake_jwt(scope: str, did: str) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
     now = int(time.time())
-    claims = {"scope": scope, "sub": did, "iat": now, "exp": now + 7200, "jti": secrets.token_hex(8)}
+    claims = {
+        "scope": scope,
+        "sub": did,
+        "iat": now,
+        "exp": now + 7200,
+        "jti": secrets.token_hex(8),
+    }
     return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
 
 
@@ -54,12 +69,21 @@ def fake_cid(data: bytes, prefix: str = "bafkrei") -> str:
 
 def grapheme_count(text: str) -> int:
     """Rough but independent of the adapter's: combining marks and joiners do not count."""
-    return sum(1 for i, ch in enumerate(text)
-               if not (unicodedata.category(ch) in ("Mn", "Me", "Mc", "Sk") or ch == "\u200d" or text[i - 1:i] == "\u200d"))
+    return sum(
+        1
+        for i, ch in enumerate(text)
+        if not (
+            unicodedata.category(ch) in ("Mn", "Me", "Mc", "Sk")
+            or ch == "\u200d"
+            or text[i - 1 : i] == "\u200d"
+        )
+    )
 
 
 class FakePDS(FakeNetwork):
-    def __init__(self, handle: str, app_password: str, did: str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz") -> None:
+    def __init__(
+        self, handle: str, app_password: str, did: str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
+    ) -> None:
         super().__init__()
         self.handle, self.app_password, self.did = handle, app_password, did
         leakscan.register(app_password, "Bluesky app password")
@@ -67,13 +91,21 @@ class FakePDS(FakeNetwork):
         self.refresh: dict[str, str] = {}  # token -> "ok" | "expired" | "revoked"
         self.blobs: dict[str, bytes] = {}
         self.records: dict[str, dict[str, Any]] = {}  # rkey -> {"uri", "cid", "value"}
-        self.app = Starlette(routes=[
-            Route("/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]),
-            Route("/xrpc/com.atproto.server.refreshSession", self.refresh_session, methods=["POST"]),
-            Route("/xrpc/com.atproto.repo.uploadBlob", self.upload_blob, methods=["POST"]),
-            Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
-            Route("/xrpc/com.atproto.repo.getRecord", self.get_record, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route(
+                    "/xrpc/com.atproto.server.createSession", self.create_session, methods=["POST"]
+                ),
+                Route(
+                    "/xrpc/com.atproto.server.refreshSession",
+                    self.refresh_session,
+                    methods=["POST"],
+                ),
+                Route("/xrpc/com.atproto.repo.uploadBlob", self.upload_blob, methods=["POST"]),
+                Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
+                Route("/xrpc/com.atproto.repo.getRecord", self.get_record, methods=["GET"]),
+            ]
+        )
 
     def expire_access(self) -> None:
         self.access = dict.fromkeys(self.access, "expired")
@@ -82,12 +114,23 @@ class FakePDS(FakeNetwork):
         self.refresh = dict.fromkeys(self.refresh, "expired")
 
     def new_session(self) -> JSONResponse:
-        access, refresh = fake_jwt("com.atproto.appPass", self.did), fake_jwt("com.atproto.refresh", self.did)
+        access, refresh = (
+            fake_jwt("com.atproto.appPass", self.did),
+            fake_jwt("com.atproto.refresh", self.did),
+        )
         self.access[access], self.refresh[refresh] = "ok", "ok"
         leakscan.register(access, "Bluesky access JWT")
         leakscan.register(refresh, "Bluesky refresh JWT")
-        return JSONResponse({"did": self.did, "handle": self.handle, "accessJwt": access, "refreshJwt": refresh,
-                             "active": True, "emailConfirmed": True})
+        return JSONResponse(
+            {
+                "did": self.did,
+                "handle": self.handle,
+                "accessJwt": access,
+                "refreshJwt": refresh,
+                "active": True,
+                "emailConfirmed": True,
+            }
+        )
 
     def bearer(self, request: Request, tokens: dict[str, str]) -> Response | None:
         """None when the bearer token is good, else the PDS's refusal."""
@@ -101,7 +144,9 @@ class FakePDS(FakeNetwork):
             return xrpc_error(400, "InvalidToken", "Token has been revoked")
         return xrpc_error(401, "AuthenticationRequired", "Authentication Required")
 
-    async def begin(self, request: Request, tokens: dict[str, str] | None) -> tuple[Seen, Response | None]:
+    async def begin(
+        self, request: Request, tokens: dict[str, str] | None
+    ) -> tuple[Seen, Response | None]:
         seen = await self.record(request)
         fault = await self.fault(request)
         return seen, fault or (self.bearer(request, tokens) if tokens is not None else None)
@@ -110,7 +155,10 @@ class FakePDS(FakeNetwork):
         seen, refusal = await self.begin(request, None)
         if refusal is not None:
             return refusal
-        if seen.fields.get("identifier") not in (self.handle, self.did) or seen.fields.get("password") != self.app_password:
+        if (
+            seen.fields.get("identifier") not in (self.handle, self.did)
+            or seen.fields.get("password") != self.app_password
+        ):
             return xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
         return self.new_session()
 
@@ -118,7 +166,9 @@ class FakePDS(FakeNetwork):
         _, refusal = await self.begin(request, self.refresh)
         if refusal is not None:
             return refusal
-        self.refresh[request.headers["authorization"].removeprefix("Bearer ")] = "revoked"  # rotation
+        self.refresh[request.headers["authorization"].removeprefix("Bearer ")] = (
+            "revoked"  # rotation
+        )
         return self.new_session()
 
     async def upload_blob(self, request: Request) -> Response:
@@ -128,7 +178,16 @@ class FakePDS(FakeNetwork):
         cid = fake_cid(seen.body)
         self.blobs[cid] = seen.body
         mime = request.headers.get("content-type", "*/*")
-        return JSONResponse({"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(seen.body)}})
+        return JSONResponse(
+            {
+                "blob": {
+                    "$type": "blob",
+                    "ref": {"$link": cid},
+                    "mimeType": mime,
+                    "size": len(seen.body),
+                }
+            }
+        )
 
     async def create_record(self, request: Request) -> Response:
         seen, refusal = await self.begin(request, self.access)
@@ -139,19 +198,29 @@ class FakePDS(FakeNetwork):
             return xrpc_error(401, "AuthenticationRequired", "Authentication Required")
         collection, rkey, record = body.get("collection"), body.get("rkey"), body.get("record")
         if collection != "app.bsky.feed.post" or not isinstance(record, dict):
-            return xrpc_error(400, "InvalidRequest", "Input must have the property \"record\"")
+            return xrpc_error(400, "InvalidRequest", 'Input must have the property "record"')
         if rkey is not None and (not RKEY_RE.match(rkey) or rkey in (".", "..")):
             return xrpc_error(400, "InvalidRequest", f"Invalid record key: {rkey}")
         if problem := self.check_post(record):
-            return xrpc_error(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}")
+            return xrpc_error(
+                400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}"
+            )
         rkey = rkey or f"3l{secrets.token_hex(6)[:11]}"
-        if rkey in self.records:  # the MST refuses the key; the reference PDS does not map that error
+        if (
+            rkey in self.records
+        ):  # the MST refuses the key; the reference PDS does not map that error
             return xrpc_error(500, "InternalServerError", "Internal Server Error")
         uri = f"at://{self.did}/{collection}/{rkey}"
         cid = fake_cid(json.dumps(record, sort_keys=True).encode(), "bafyrei")
         self.records[rkey] = {"uri": uri, "cid": cid, "value": record}
-        return JSONResponse({"uri": uri, "cid": cid, "commit": {"cid": fake_cid(cid.encode(), "bafyrei"), "rev": rkey},
-                             "validationStatus": "valid"})
+        return JSONResponse(
+            {
+                "uri": uri,
+                "cid": cid,
+                "commit": {"cid": fake_cid(cid.encode(), "bafyrei"), "rev": rkey},
+                "validationStatus": "valid",
+            }
+        )
 
     def check_post(self, record: dict[str, Any]) -> str | None:
         """What the lexicon validation of the reference PDS would say, or None."""
@@ -167,7 +236,9 @@ class FakePDS(FakeNetwork):
             if not 0 <= index["byteStart"] <= index["byteEnd"] <= len(text.encode()):
                 return "Record/facets/index is out of the text"
         embed = record.get("embed") or {}
-        blobs = [i["image"] for i in embed.get("images", [])] + ([embed["video"]] if "video" in embed else [])
+        blobs = [i["image"] for i in embed.get("images", [])] + (
+            [embed["video"]] if "video" in embed else []
+        )
         for blob in blobs:
             if blob.get("$type") != "blob" or blob["ref"]["$link"] not in self.blobs:
                 return f"Could not find blob: {blob.get('ref', {}).get('$link')}"
@@ -182,7 +253,11 @@ class FakePDS(FakeNetwork):
         if refusal is not None:
             return refusal
         query = request.query_params
-        found = self.records.get(query.get("rkey", "")) if query.get("repo") in (self.did, self.handle) else None
+        found = (
+            self.records.get(query.get("rkey", ""))
+            if query.get("repo") in (self.did, self.handle)
+            else None
+        )
         if found is None:
             uri = f"at://{query.get('repo')}/{query.get('collection')}/{query.get('rkey')}"
             return xrpc_error(400, "RecordNotFound", f"Could not locate record: {uri}")

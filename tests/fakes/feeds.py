@@ -90,10 +90,20 @@ NOT_A_FEED = b"<!doctype html><html><body>Moved</body></html>"
 def rss_items(count: int, *, start: int = 1, dated: bool = True, guid: str = "news") -> str:
     items = []
     for i in range(start, start + count):
-        date = (f"<pubDate>{format_datetime(datetime(2026, 11, 22, 8, i % 60, tzinfo=UTC))}</pubDate>"
-                if dated else "")
-        items.append(RSS_ITEM.format(title=f"Выборы: новость {i}", link=f"https://news.example/n/{i}",
-                                     guid=f"{guid}-{i}", lead=f"Лид {i}", date=date))
+        date = (
+            f"<pubDate>{format_datetime(datetime(2026, 11, 22, 8, i % 60, tzinfo=UTC))}</pubDate>"
+            if dated
+            else ""
+        )
+        items.append(
+            RSS_ITEM.format(
+                title=f"Выборы: новость {i}",
+                link=f"https://news.example/n/{i}",
+                guid=f"{guid}-{i}",
+                lead=f"Лид {i}",
+                date=date,
+            )
+        )
     return "\n  ".join(items)
 
 
@@ -142,7 +152,9 @@ class FeedServer:
                 return Response(status_code=304, headers=headers)
             self.requests.append((path, match, since, doc.status))
             if doc.status != 200:
-                return Response("server error", status_code=doc.status, headers={"Retry-After": "1"})
+                return Response(
+                    "server error", status_code=doc.status, headers={"Retry-After": "1"}
+                )
             return Response(doc.body, media_type=doc.content_type, headers=headers)
 
         return Starlette(routes=[Route("/{path:path}", serve)])

@@ -26,9 +26,27 @@ IG_USER_ID = "17841400000000001"
 
 # kind -> (HTTP status, code, subcode, message, extra headers), as Meta answers them.
 ERRORS: dict[str, tuple[int, int, int | None, str, dict[str, str]]] = {
-    "rate_limit": (400, 32, None, "Page request limit reached", {
-        "x-business-use-case-usage": json.dumps({PAGE_ID: [{"type": "pages", "call_count": 100, "total_cputime": 10,
-                                                            "total_time": 20, "estimated_time_to_regain_access": 7}]})}),
+    "rate_limit": (
+        400,
+        32,
+        None,
+        "Page request limit reached",
+        {
+            "x-business-use-case-usage": json.dumps(
+                {
+                    PAGE_ID: [
+                        {
+                            "type": "pages",
+                            "call_count": 100,
+                            "total_cputime": 10,
+                            "total_time": 20,
+                            "estimated_time_to_regain_access": 7,
+                        }
+                    ]
+                }
+            )
+        },
+    ),
     "publish_limit": (400, 9, 2207042, "Application request limit reached", {}),
     "auth": (400, 190, 463, "Error validating access token: Session has expired", {}),
     "permission": (403, 200, None, "Permissions error", {}),
@@ -67,10 +85,12 @@ class FakeGraph:
         self.container_states = ["FINISHED"]
         self.quota_usage, self.quota_total = 0, 50
         self.usage_headers: dict[str, str] = {}
-        self.app = Starlette(routes=[
-            Route("/{version}/{node}/{edge}", self.edge, methods=["GET", "POST"]),
-            Route("/{version}/{node}", self.read, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/{version}/{node}/{edge}", self.edge, methods=["GET", "POST"]),
+                Route("/{version}/{node}", self.read, methods=["GET"]),
+            ]
+        )
 
     def fail(self, edge: str, kind: str) -> None:
         """Make the next call of ``edge`` fail: an ERRORS key, or "hang" (never answer)."""
@@ -97,10 +117,17 @@ class FakeGraph:
             kind = "auth"
         if kind is not None:
             status, code, sub, message, headers = ERRORS[kind]
-            error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEf"}
+            error = {
+                "message": message,
+                "type": "OAuthException",
+                "code": code,
+                "fbtrace_id": "AbCdEf",
+            }
             if sub:
                 error["error_subcode"] = sub
-            return JSONResponse({"error": error}, status_code=status, headers={**self.usage_headers, **headers})
+            return JSONResponse(
+                {"error": error}, status_code=status, headers={**self.usage_headers, **headers}
+            )
         return JSONResponse(body, headers=self.usage_headers)
 
     def new_node(self, **fields: Any) -> str:
@@ -115,7 +142,10 @@ class FakeGraph:
         if edge in ("feed", "photos", "videos") and node == PAGE_ID:
             object_id = f"{PAGE_ID}_{next(self.ids)}"
             path = f"/{PAGE_ID}/videos/{object_id}/" if edge == "videos" else None
-            self.nodes[object_id] = {"id": object_id, "permalink_url": path or f"https://www.facebook.com/{object_id}"}
+            self.nodes[object_id] = {
+                "id": object_id,
+                "permalink_url": path or f"https://www.facebook.com/{object_id}",
+            }
             body = {"id": object_id}
             if edge == "photos":
                 body = {"id": str(next(self.ids)), "post_id": object_id}
@@ -124,23 +154,37 @@ class FakeGraph:
         elif edge == "media_publish" and node == IG_USER_ID:
             container = self.nodes.get(call.form.get("creation_id", ""), {})
             if container.get("status_code") not in ("FINISHED", None):
-                return JSONResponse({"error": {"message": "Media ID is not available", "code": 9007}}, status_code=400)
+                return JSONResponse(
+                    {"error": {"message": "Media ID is not available", "code": 9007}},
+                    status_code=400,
+                )
             media_id = self.new_node()
             self.nodes[media_id]["permalink"] = f"https://www.instagram.com/p/C{media_id}/"
             self.quota_usage += 1
             body = {"id": media_id}
         elif edge == "content_publishing_limit":
-            body = {"data": [{"quota_usage": self.quota_usage,
-                              "config": {"quota_total": self.quota_total, "quota_duration": 86400}}]}
+            body = {
+                "data": [
+                    {
+                        "quota_usage": self.quota_usage,
+                        "config": {"quota_total": self.quota_total, "quota_duration": 86400},
+                    }
+                ]
+            }
         else:
-            return JSONResponse({"error": {"message": f"Unknown path components: /{edge}", "code": 2500}}, status_code=400)
+            return JSONResponse(
+                {"error": {"message": f"Unknown path components: /{edge}", "code": 2500}},
+                status_code=400,
+            )
         return await self.answer(request, call, body)
 
     async def read(self, request: Request) -> Response:
         call = await self.record(request)
         node = self.nodes.get(request.path_params["node"])
         if node is None:
-            return JSONResponse({"error": {"message": "Unsupported get request", "code": 100}}, status_code=400)
+            return JSONResponse(
+                {"error": {"message": "Unsupported get request", "code": 100}}, status_code=400
+            )
         if node.get("states"):
             node["status_code"] = node["states"].pop(0)
             if node["status_code"] == "ERROR":

@@ -20,18 +20,26 @@ from tests import leakscan
 from tests.fakes.telegram import FakeNetwork, Seen
 
 
-def mastodon_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def mastodon_error(
+    status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def rate_limited(reset_in: int) -> JSONResponse:
     """Mastodon's throttle answer: 429 and X-RateLimit-* headers, the reset as ISO 8601, no Retry-After."""
     now = datetime.now(UTC).replace(microsecond=0)
-    return mastodon_error(429, "Too many requests", {
-        "X-RateLimit-Limit": "300",
-        "X-RateLimit-Remaining": "0",
-        "X-RateLimit-Reset": (now + timedelta(seconds=reset_in)).isoformat(timespec="microseconds"),
-    })
+    return mastodon_error(
+        429,
+        "Too many requests",
+        {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": (now + timedelta(seconds=reset_in)).isoformat(
+                timespec="microseconds"
+            ),
+        },
+    )
 
 
 class FakeMastodon(FakeNetwork):
@@ -51,14 +59,18 @@ class FakeMastodon(FakeNetwork):
         self._next_id = 110000000000000000
         # Files other servers host (a CDN): GET /files/<name>, for media known only by URL.
         self.public_files: dict[str, bytes] = {}
-        self.app = Starlette(routes=[
-            Route("/api/v1/accounts/verify_credentials", self.verify_credentials, methods=["GET"]),
-            Route("/api/v1/statuses", self.create_status, methods=["POST"]),
-            Route("/api/v1/statuses/{id}", self.get_status, methods=["GET"]),
-            Route("/api/v2/media", self.create_media, methods=["POST"]),
-            Route("/api/v1/media/{id}", self.get_media, methods=["GET"]),
-            Route("/files/{name}", self.get_file, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route(
+                    "/api/v1/accounts/verify_credentials", self.verify_credentials, methods=["GET"]
+                ),
+                Route("/api/v1/statuses", self.create_status, methods=["POST"]),
+                Route("/api/v1/statuses/{id}", self.get_status, methods=["GET"]),
+                Route("/api/v2/media", self.create_media, methods=["POST"]),
+                Route("/api/v1/media/{id}", self.get_media, methods=["GET"]),
+                Route("/files/{name}", self.get_file, methods=["GET"]),
+            ],
+        )
 
     def new_id(self) -> str:
         self._next_id += 1
@@ -81,20 +93,39 @@ class FakeMastodon(FakeNetwork):
         if not self.scopes & {"profile", "read", "read:accounts"}:
             return mastodon_error(403, "This action is outside the authorized scopes")
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({
-            "id": "1", "username": self.username, "acct": self.username, "display_name": self.display_name,
-            "locked": False, "bot": True, "created_at": "2024-01-02T00:00:00.000Z", "note": "",
-            "url": f"{base}/@{self.username}", "avatar": f"{base}/avatars/original/missing.png",
-            "followers_count": 12, "following_count": 0, "statuses_count": len(self.statuses),
-            "source": {"privacy": "public", "sensitive": False, "language": None, "note": "", "fields": []},
-        })
+        return JSONResponse(
+            {
+                "id": "1",
+                "username": self.username,
+                "acct": self.username,
+                "display_name": self.display_name,
+                "locked": False,
+                "bot": True,
+                "created_at": "2024-01-02T00:00:00.000Z",
+                "note": "",
+                "url": f"{base}/@{self.username}",
+                "avatar": f"{base}/avatars/original/missing.png",
+                "followers_count": 12,
+                "following_count": 0,
+                "statuses_count": len(self.statuses),
+                "source": {
+                    "privacy": "public",
+                    "sensitive": False,
+                    "language": None,
+                    "note": "",
+                    "fields": [],
+                },
+            }
+        )
 
     async def create_status(self, request: Request) -> Response:
         seen, refusal = await self.begin(request)
         if refusal is not None:
             return refusal
         key = request.headers.get("idempotency-key")
-        if key and key in self._idempotency:  # checked before anything else, as PostStatusService does
+        if (
+            key and key in self._idempotency
+        ):  # checked before anything else, as PostStatusService does
             return JSONResponse(self.statuses[self._idempotency[key]])
         text = str(seen.fields.get("status", ""))
         media_ids = seen.fields.get("media_ids[]") or seen.fields.get("media_ids") or []
@@ -104,26 +135,49 @@ class FakeMastodon(FakeNetwork):
             return mastodon_error(422, "Validation failed: Text character limit of 500 exceeded")
         missing = [i for i in media_ids if i not in self.media or self.media[i].get("_attached")]
         if missing:
-            return mastodon_error(422, f"Media with IDs {', '.join(missing)} not found or already attached to another post")
+            return mastodon_error(
+                422,
+                f"Media with IDs {', '.join(missing)} not found or already attached to another post",
+            )
         if any(self.media[i]["url"] is None for i in media_ids):
-            return mastodon_error(422, "Cannot attach files that have not finished processing. Try again in a moment!")
+            return mastodon_error(
+                422, "Cannot attach files that have not finished processing. Try again in a moment!"
+            )
         base = str(request.base_url).rstrip("/")
         status_id = self.new_id()
         for i in media_ids:
             self.media[i]["_attached"] = True
         self.statuses[status_id] = {
             "id": status_id,
-            "created_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "in_reply_to_id": None, "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
-            "visibility": "public", "language": None,
+            "created_at": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "sensitive": False,
+            "spoiler_text": "",
+            "visibility": "public",
+            "language": None,
             "uri": f"{base}/users/{self.username}/statuses/{status_id}",
             "url": f"{base}/@{self.username}/{status_id}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0,
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
             "content": f"<p>{escape(text)}</p>",
-            "reblog": None, "application": {"name": "Metronome", "website": None},
-            "account": {"id": "1", "username": self.username, "acct": self.username, "url": f"{base}/@{self.username}"},
+            "reblog": None,
+            "application": {"name": "Metronome", "website": None},
+            "account": {
+                "id": "1",
+                "username": self.username,
+                "acct": self.username,
+                "url": f"{base}/@{self.username}",
+            },
             "media_attachments": [self.public(i) for i in media_ids],
-            "mentions": [], "tags": [], "emojis": [], "card": None, "poll": None,
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
         }
         if key:
             self._idempotency[key] = status_id
@@ -132,7 +186,9 @@ class FakeMastodon(FakeNetwork):
     async def get_status(self, request: Request) -> Response:
         _, refusal = await self.begin(request)
         status = self.statuses.get(request.path_params["id"])
-        return refusal or (JSONResponse(status) if status else mastodon_error(404, "Record not found"))
+        return refusal or (
+            JSONResponse(status) if status else mastodon_error(404, "Record not found")
+        )
 
     async def create_media(self, request: Request) -> Response:
         seen, refusal = await self.begin(request)
@@ -143,12 +199,20 @@ class FakeMastodon(FakeNetwork):
             return mastodon_error(422, "Validation failed: File can't be blank")
         kind = (upload.content_type or "").split("/")[0]
         if kind not in ("image", "video"):
-            return mastodon_error(422, "Validation failed: File content type is invalid, File is invalid")
+            return mastodon_error(
+                422, "Validation failed: File content type is invalid, File is invalid"
+            )
         media_id = self.new_id()
         url = f"{str(request.base_url).rstrip('/')}/system/media_attachments/{media_id}/original/{upload.filename}"
         self.media[media_id] = {
-            "id": media_id, "type": kind, "url": url, "preview_url": url, "remote_url": None,
-            "meta": {}, "description": seen.fields.get("description"), "blurhash": None,
+            "id": media_id,
+            "type": kind,
+            "url": url,
+            "preview_url": url,
+            "remote_url": None,
+            "meta": {},
+            "description": seen.fields.get("description"),
+            "blurhash": None,
         }
         if kind == "image":  # small images are processed synchronously since Mastodon 4.0
             return JSONResponse(self.media[media_id])
@@ -165,13 +229,19 @@ class FakeMastodon(FakeNetwork):
         if self._polls_left.get(media_id, 0) > 0:
             self._polls_left[media_id] -= 1
             return JSONResponse(self.public(media_id), status_code=206)
-        self.media[media_id]["url"] = self.media[media_id].pop("_ready_url", self.media[media_id]["url"])
+        self.media[media_id]["url"] = self.media[media_id].pop(
+            "_ready_url", self.media[media_id]["url"]
+        )
         return JSONResponse(self.public(media_id))
 
     async def get_file(self, request: Request) -> Response:
         await self.record(request)
         data = self.public_files.get(request.path_params["name"])
-        return Response(data, media_type="image/jpeg") if data is not None else Response(status_code=404)
+        return (
+            Response(data, media_type="image/jpeg")
+            if data is not None
+            else Response(status_code=404)
+        )
 
     def public(self, media_id: str) -> dict[str, Any]:
         return {k: v for k, v in self.media[media_id].items() if not k.startswith("_")}

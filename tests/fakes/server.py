@@ -19,7 +19,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> AsyncIterator[str]:
+async def serve(
+    app: Any, *, ssl_certfile: str | None = None, ssl_keyfile: str | None = None
+) -> AsyncIterator[str]:
     """Serve ``app`` until the block exits; yields its base URL (no trailing slash)."""
     port = free_port()
     config = uvicorn.Config(
@@ -56,11 +58,20 @@ class ThreadedServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", ws="none",
-            timeout_graceful_shutdown=1,
-        ))
-        self._thread = threading.Thread(target=self._server.run, name=f"threaded-server-{self.port}", daemon=True)
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",
+                ws="none",
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self._thread = threading.Thread(
+            target=self._server.run, name=f"threaded-server-{self.port}", daemon=True
+        )
 
     def __enter__(self) -> ThreadedServer:
         import time

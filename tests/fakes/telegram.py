@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from media.local import FileSource
 from platforms.base import Media
 from tests import leakscan
 from tests.fakes.server import serve
@@ -48,18 +49,45 @@ class Clock:
 def media_file(tmp_path: Path, kind: str = "image", content_type: str | None = None) -> Media:
     """A small image (7 bytes of "JPEG") or video on disk, as the poster hands media over."""
     name, default_type, data = (
-        ("photo.jpg", "image/jpeg", b"\xff\xd8\xffjpeg") if kind == "image" else ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42")
+        ("photo.jpg", "image/jpeg", b"\xff\xd8\xffjpeg")
+        if kind == "image"
+        else ("clip.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42")
     )
     path = tmp_path / name
     path.write_bytes(data)
-    return Media(kind=kind, content_type=content_type or default_type, filename=name, size=len(data), path=path)
+    return Media(
+        kind=kind,
+        content_type=content_type or default_type,
+        filename=name,
+        size=len(data),
+        source=FileSource(path),
+    )
 
 
 @dataclass(frozen=True)
 class Uploaded:
+    """A file part as it arrived; ``data`` stays empty when the fake only counts (``keep_files``)."""
+
     filename: str | None
     content_type: str | None
     data: bytes
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, filename: str | None, content_type: str | None, data: bytes) -> Uploaded:
+        return cls(filename, content_type, data, len(data), hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    async def received(cls, part: UploadFile, keep: bool) -> Uploaded:
+        """Read the part (spooled to disk by Starlette past 1 MB) a megabyte at a time."""
+        if keep:
+            return cls.of(part.filename, part.content_type, await part.read())
+        digest, size = hashlib.sha256(), 0
+        while chunk := await part.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+        return cls(part.filename, part.content_type, b"", size, digest.hexdigest())
 
 
 @dataclass
@@ -80,6 +108,8 @@ class FakeNetwork:
     """Records every request; answers the next ones with scripted faults when told to."""
 
     app: Starlette
+    # False: uploaded files are counted and hashed, not kept (a 200 MB video stays on disk).
+    keep_files = True
 
     def __init__(self) -> None:
         self.base_url = ""  # set by the test once the server runs
@@ -124,13 +154,15 @@ class FakeNetwork:
         return [seen for seen in self.requests if seen.path.endswith(path_suffix)]
 
     async def record(self, request: Request) -> Seen:
-        seen = Seen(request.method, request.url.path, dict(request.headers), dict(request.query_params))
+        seen = Seen(
+            request.method, request.url.path, dict(request.headers), dict(request.query_params)
+        )
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
             async with request.form() as form:
                 for key, value in form.multi_items():
                     if isinstance(value, UploadFile):
-                        seen.files[key] = Uploaded(value.filename, value.content_type, await value.read())
+                        seen.files[key] = await Uploaded.received(value, self.keep_files)
                     elif key.endswith("[]"):
                         seen.fields.setdefault(key, []).append(value)
                     else:
@@ -184,16 +216,66 @@ class FakeTelegram(FakeNetwork):
         self.chats = chats
         self.messages: list[dict[str, Any]] = []
         self._next_id = 100
-        self.app = Starlette(routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])])
+        self.app = Starlette(
+            routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])]
+        )
 
     def reset(self) -> None:
         super().reset()
         self.messages.clear()
         self._next_id = 100
 
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Metronome",
+            "username": "metronome_bot",
+        }
+
+    def member(self, chat: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """The bot's membership as getChatMember answers it: ``bot_status`` in the chat's entry
+        ("administrator" unless told), ``can_post`` for a channel admin's right to post."""
+        user = self.bot_user()
+        if user_id != str(user["id"]):
+            return {
+                "status": "left",
+                "user": {"id": int(user_id or 0), "is_bot": False, "first_name": "?"},
+            }
+        status = chat.get("bot_status", "administrator")
+        if status != "administrator":
+            return {"status": status, "user": user}
+        rights = dict.fromkeys(
+            (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_send_welcome_messages",
+            ),
+            False,
+        )
+        return {
+            "status": status,
+            "user": user,
+            **rights,
+            "can_post_messages": chat.get("can_post", True),
+            "can_edit_messages": True,
+        }
+
     def find_chat(self, chat_id: str) -> dict[str, Any] | None:
         for chat in self.chats:
-            if chat_id == str(chat["id"]) or (chat.get("username") and chat_id.lower() == f"@{chat['username']}".lower()):
+            if chat_id == str(chat["id"]) or (
+                chat.get("username") and chat_id.lower() == f"@{chat['username']}".lower()
+            ):
                 return chat
         return None
 
@@ -203,7 +285,10 @@ class FakeTelegram(FakeNetwork):
             return fault
         if request.path_params["token"] != self.token:
             return api_error(401, "Unauthorized")
-        params = {**seen.query, **{k: v if isinstance(v, str) else json.dumps(v) for k, v in seen.fields.items()}}
+        params = {
+            **seen.query,
+            **{k: v if isinstance(v, str) else json.dumps(v) for k, v in seen.fields.items()},
+        }
         method = request.path_params["method"].lower()  # method names are case-insensitive
         if method == "getme":
             return ok(self.bot_user())
@@ -214,13 +299,28 @@ class FakeTelegram(FakeNetwork):
             return api_error(400, "Bad Request: chat not found")
         public = {k: v for k, v in chat.items() if k not in ("bot_status", "can_post")}
         if method == "getchat":
-            return ok({**public, "accent_color_id": 0, "max_reaction_count": 11,
-                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
-                                               "unique_gifts": False, "premium_subscription": False,
-                                               "gifts_from_channels": False}})
+            gifts = (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            )
+            return ok(
+                {
+                    **public,
+                    "accent_color_id": 0,
+                    "max_reaction_count": 11,
+                    "accepted_gift_types": dict.fromkeys(gifts, False),
+                }
+            )
         if method == "getchatmember":
             return ok(self.member(chat, params.get("user_id", "")))
-        message: dict[str, Any] = {"message_id": self._next_id, "date": int(time.time()), "chat": chat}
+        message: dict[str, Any] = {
+            "message_id": self._next_id,
+            "date": int(time.time()),
+            "chat": chat,
+        }
         if chat["type"] == "channel":
             message["sender_chat"] = chat
         if method == "sendmessage":
@@ -233,26 +333,9 @@ class FakeTelegram(FakeNetwork):
         self.messages.append(answer)
         return ok(answer)
 
-    def bot_user(self) -> dict[str, Any]:
-        return {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Metronome", "username": "metronome_bot"}
-
-    def member(self, chat: dict[str, Any], user_id: str) -> dict[str, Any]:
-        """The bot's membership as getChatMember answers it: ``bot_status`` in the chat's entry
-        ("administrator" unless told), ``can_post`` for a channel admin's right to post."""
-        user = self.bot_user()
-        if user_id != str(user["id"]):
-            return {"status": "left", "user": {"id": int(user_id or 0), "is_bot": False, "first_name": "?"}}
-        status = chat.get("bot_status", "administrator")
-        if status != "administrator":
-            return {"status": status, "user": user}
-        rights = dict.fromkeys(("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                                "can_delete_stories", "can_send_welcome_messages"), False)
-        return {"status": status, "user": user, **rights, "can_post_messages": chat.get("can_post", True),
-                "can_edit_messages": True}
-
-    def text_message(self, params: dict[str, str], message: dict[str, Any]) -> dict[str, Any] | Response:
+    def text_message(
+        self, params: dict[str, str], message: dict[str, Any]
+    ) -> dict[str, Any] | Response:
         text = params.get("text", "")
         if not text.strip():
             return api_error(400, "Bad Request: message text is empty")
@@ -273,19 +356,28 @@ class FakeTelegram(FakeNetwork):
         if value.startswith("attach://"):
             upload = files.get(value.removeprefix("attach://"))
         else:
-            upload = files.get(kind) or (Uploaded(None, None, value.encode()) if value else None)
+            upload = files.get(kind) or (Uploaded.of(None, None, value.encode()) if value else None)
         if upload is None:
             return api_error(400, f"Bad Request: there is no {kind} in the request")
         caption = params.get("caption", "")
         if len(caption) > 1024:
             return api_error(400, "Bad Request: message caption is too long")
-        file_id = "BAAC" + hashlib.sha1(upload.data).hexdigest()
-        info = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": len(upload.data)}
+        file_id = "BAAC" + upload.sha256[:40]
+        info = {"file_id": file_id, "file_unique_id": file_id[-12:], "file_size": upload.size}
         if kind == "photo":
-            message["photo"] = [{**info, "width": 90, "height": 60}, {**info, "width": 1280, "height": 853}]
+            message["photo"] = [
+                {**info, "width": 90, "height": 60},
+                {**info, "width": 1280, "height": 853},
+            ]
         else:
-            message["video"] = {**info, "width": 1280, "height": 720, "duration": 5, "mime_type": "video/mp4",
-                                "file_name": upload.filename or "video.mp4"}
+            message["video"] = {
+                **info,
+                "width": 1280,
+                "height": 720,
+                "duration": 5,
+                "mime_type": "video/mp4",
+                "file_name": upload.filename or "video.mp4",
+            }
         if caption:
             message.update(caption=caption, caption_entities=url_entities(caption))
         return message

@@ -50,11 +50,15 @@ class FakeVK:
         self.ids = itertools.count(101)
         self.wall: list[dict[str, Any]] = []  # newest first, as wall.get lists them
         # Communities groups.getById knows, and the token user's admin_level in each (0: none).
-        self.groups: dict[str, dict[str, Any]] = {"12345": {"name": "City News", "screen_name": "citynews", "admin_level": 3}}
-        self.app = Starlette(routes=[
-            Route("/method/{name}", self.method, methods=["POST"]),
-            Route("/upload/{kind}", self.upload_server, methods=["POST"]),
-        ])
+        self.groups: dict[str, dict[str, Any]] = {
+            "12345": {"name": "City News", "screen_name": "citynews", "admin_level": 3}
+        }
+        self.app = Starlette(
+            routes=[
+                Route("/method/{name}", self.method, methods=["POST"]),
+                Route("/upload/{kind}", self.upload_server, methods=["POST"]),
+            ]
+        )
 
     def fail(self, method: str, kind: str) -> None:
         """Make the next call of ``method`` fail: an ERRORS key, or "hang" (never answer)."""
@@ -82,9 +86,13 @@ class FakeVK:
         if kind is not None:
             code, msg = ERRORS[kind]
             params = [{"key": "method", "value": call.method}]  # VK echoes params, never the token
-            return JSONResponse({"error": {"error_code": code, "error_msg": msg, "request_params": params}})
+            return JSONResponse(
+                {"error": {"error_code": code, "error_msg": msg, "request_params": params}}
+            )
         if call.form.get("access_token") in (None, "", "bad-token"):
-            return JSONResponse({"error": {"error_code": 5, "error_msg": "User authorization failed"}})
+            return JSONResponse(
+                {"error": {"error_code": 5, "error_msg": "User authorization failed"}}
+            )
         answer = self.answer(call)
         if isinstance(answer, dict) and "error" in answer:
             return JSONResponse(answer)
@@ -97,12 +105,25 @@ class FakeVK:
         if call.method == "photos.saveWallPhoto":
             return [{"id": next(self.ids), "owner_id": -int(gid), "album_id": -14, "text": ""}]
         if call.method == "video.save":
-            return {"upload_url": f"{self.base}/upload/video", "video_id": next(self.ids),
-                    "owner_id": -int(gid), "title": call.form.get("name"), "access_key": "k"}
+            return {
+                "upload_url": f"{self.base}/upload/video",
+                "video_id": next(self.ids),
+                "owner_id": -int(gid),
+                "title": call.form.get("name"),
+                "access_key": "k",
+            }
         if call.method == "wall.post":
             post_id = next(self.ids)
-            self.wall.insert(0, {"id": post_id, "owner_id": -int(call.form["owner_id"].lstrip("-")), "date": int(time.time()),
-                                 "text": call.form.get("message", ""), "post_type": "post"})
+            self.wall.insert(
+                0,
+                {
+                    "id": post_id,
+                    "owner_id": -int(call.form["owner_id"].lstrip("-")),
+                    "date": int(time.time()),
+                    "text": call.form.get("message", ""),
+                    "post_type": "post",
+                },
+            )
             return {"post_id": post_id}
         if call.method == "groups.getById":
             return self.group_by_id(call.form.get("group_id", ""))
@@ -115,11 +136,22 @@ class FakeVK:
         """API 5.199's shape: {"groups": [...], "profiles": []}; an unknown id is error 100."""
         group = self.groups.get(group_id.lstrip("-"))
         if group is None:
-            return {"error": {"error_code": 100, "error_msg": "One of the parameters specified was missing or invalid: group_id is undefined"}}
+            return {
+                "error": {
+                    "error_code": 100,
+                    "error_msg": "One of the parameters specified was missing or invalid: group_id is undefined",
+                }
+            }
         level = group.get("admin_level", 0)
-        item = {"id": int(group_id.lstrip("-")), "name": group["name"], "screen_name": group["screen_name"],
-                "is_closed": 0, "type": "page", "is_admin": int(level > 0),
-                "photo_50": "https://sun9-1.userapi.com/s/v1/ig2/x.jpg"}
+        item = {
+            "id": int(group_id.lstrip("-")),
+            "name": group["name"],
+            "screen_name": group["screen_name"],
+            "is_closed": 0,
+            "type": "page",
+            "is_admin": int(level > 0),
+            "photo_50": "https://sun9-1.userapi.com/s/v1/ig2/x.jpg",
+        }
         if level:
             item["admin_level"] = level
         return {"groups": [item], "profiles": []}
@@ -134,7 +166,9 @@ class FakeVK:
             return JSONResponse({"server": 777, "photo": listing, "hash": "h4sh"})
         if "video_file" not in call.files:
             return JSONResponse({"error": "no file"})
-        return JSONResponse({"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1})
+        return JSONResponse(
+            {"size": len(call.files["video_file"][2]), "video_hash": "vh", "video_id": 1}
+        )
 
 
 # The two helpers below serve every fake network (the Graph, X and YouTube fakes import them).

@@ -45,7 +45,12 @@ class Receiver:
         if answer == "hang":
             await asyncio.sleep(3600)
         if answer is None:
-            return JSONResponse({"id": f"hook-{body['snippet_id']}", "url": f"https://hooks.example/{body['snippet_id']}"})
+            return JSONResponse(
+                {
+                    "id": f"hook-{body['snippet_id']}",
+                    "url": f"https://hooks.example/{body['snippet_id']}",
+                }
+            )
         status, headers, payload = answer
         return JSONResponse(payload, status_code=status, headers=headers)
 

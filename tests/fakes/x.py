@@ -26,19 +26,63 @@ USER_TOKEN = "x-user-token"
 
 # kind -> (status, problem body) as X sends them.
 ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
-    "rate_limit": (429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
-                         "status": 429}),
-    "auth": (401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}),
-    "duplicate": (403, {"detail": "You are not allowed to create a Tweet with duplicate content.",
-                        "type": "about:blank", "title": "Forbidden", "status": 403}),
-    "forbidden": (403, {"detail": "You are not permitted to perform this action.", "type": "about:blank",
-                        "title": "Forbidden", "status": 403}),
-    "client_forbidden": (403, {"title": "Client Forbidden", "type": "https://api.twitter.com/2/problems/client-forbidden",
-                               "detail": "This request must be made using an approved developer account."}),
-    "invalid": (400, {"errors": [{"parameters": {"media.media_ids": ["1"]}, "message": "Your media IDs are invalid."}],
-                      "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
-                      "type": "https://api.twitter.com/2/problems/invalid-request"}),
-    "server_error": (503, {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank"}),
+    "rate_limit": (
+        429,
+        {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
+    ),
+    "auth": (
+        401,
+        {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+    ),
+    "duplicate": (
+        403,
+        {
+            "detail": "You are not allowed to create a Tweet with duplicate content.",
+            "type": "about:blank",
+            "title": "Forbidden",
+            "status": 403,
+        },
+    ),
+    "forbidden": (
+        403,
+        {
+            "detail": "You are not permitted to perform this action.",
+            "type": "about:blank",
+            "title": "Forbidden",
+            "status": 403,
+        },
+    ),
+    "client_forbidden": (
+        403,
+        {
+            "title": "Client Forbidden",
+            "type": "https://api.twitter.com/2/problems/client-forbidden",
+            "detail": "This request must be made using an approved developer account.",
+        },
+    ),
+    "invalid": (
+        400,
+        {
+            "errors": [
+                {
+                    "parameters": {"media.media_ids": ["1"]},
+                    "message": "Your media IDs are invalid.",
+                },
+            ],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+    ),
+    "server_error": (
+        503,
+        {"title": "Service Unavailable", "detail": "Service Unavailable", "type": "about:blank"},
+    ),
 }
 
 
@@ -68,11 +112,13 @@ class FakeX:
         # States a video walks through after FINALIZE, one per STATUS call.
         self.processing = ["pending", "in_progress", "succeeded"]
         self.remaining, self.reset_in = 99, 900
-        self.app = Starlette(routes=[
-            Route("/2/users/me", self.users_me, methods=["GET"]),
-            Route("/2/tweets", self.tweets, methods=["POST"]),
-            Route("/2/media/upload", self.upload, methods=["GET", "POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/2/users/me", self.users_me, methods=["GET"]),
+                Route("/2/tweets", self.tweets, methods=["POST"]),
+                Route("/2/media/upload", self.upload, methods=["GET", "POST"]),
+            ]
+        )
 
     def fail(self, endpoint: str, kind: str) -> None:
         """Make the next call of "tweets" or "media" fail: an ERRORS key, or "hang"."""
@@ -83,12 +129,17 @@ class FakeX:
 
     def rate_headers(self, remaining: int | None = None) -> dict[str, str]:
         left = self.remaining if remaining is None else remaining
-        return {"x-rate-limit-limit": "100", "x-rate-limit-remaining": str(left),
-                "x-rate-limit-reset": str(int(time.time() + self.reset_in))}
+        return {
+            "x-rate-limit-limit": "100",
+            "x-rate-limit-remaining": str(left),
+            "x-rate-limit-reset": str(int(time.time() + self.reset_in)),
+        }
 
     async def start(self, request: Request, endpoint: str) -> tuple[Call, Response | None]:
         """Record the request; answer at once when told to fail or when the token is wrong."""
-        headers = {k: v for k, v in request.headers.items() if k in ("authorization", "content-type")}
+        headers = {
+            k: v for k, v in request.headers.items() if k in ("authorization", "content-type")
+        }
         call = Call(request.method, request.url.path, headers, dict(request.query_params))
         if request.headers.get("content-type", "").startswith("application/json"):
             call.json = json.loads(await request.body())
@@ -111,8 +162,10 @@ class FakeX:
         _, failed = await self.start(request, "users")
         if failed is not None:
             return failed
-        return JSONResponse({"data": {"id": "2244994945", "name": "City News", "username": "citynews"}},
-                            headers=self.rate_headers())
+        return JSONResponse(
+            {"data": {"id": "2244994945", "name": "City News", "username": "citynews"}},
+            headers=self.rate_headers(),
+        )
 
     async def tweets(self, request: Request) -> Response:
         call, failed = await self.start(request, "tweets")
@@ -131,8 +184,20 @@ class FakeX:
         media_id = call.form.get("media_id") or call.query.get("media_id", "")
         if call.command == "INIT":
             media_id = str(next(self.ids))
-            self.media[media_id] = {"category": call.form["media_category"], "chunks": {}, "state": None}
-            return JSONResponse({"data": {"id": media_id, "media_key": f"7_{media_id}", "expires_after_secs": 86399}})
+            self.media[media_id] = {
+                "category": call.form["media_category"],
+                "chunks": {},
+                "state": None,
+            }
+            return JSONResponse(
+                {
+                    "data": {
+                        "id": media_id,
+                        "media_key": f"7_{media_id}",
+                        "expires_after_secs": 86399,
+                    }
+                }
+            )
         item = self.media[media_id]
         if call.command == "APPEND":
             item["chunks"][int(call.form["segment_index"])] = call.files["media"][2]
@@ -146,5 +211,9 @@ class FakeX:
             item["state"] = item["states"].pop(0)
             data["processing_info"] = {"state": item["state"], "check_after_secs": 0}
             if item["state"] == "failed":
-                data["processing_info"]["error"] = {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}
+                data["processing_info"]["error"] = {
+                    "code": 1,
+                    "name": "InvalidMedia",
+                    "message": "Unsupported video format",
+                }
         return JSONResponse({"data": data})

@@ -36,14 +36,32 @@ REFRESH_TOKEN = "1//fake-refresh-token"
 
 # kind -> (status, reason, message) as Google sends them.
 ERRORS = {
-    "quota": (403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota."),
-    "rate_limit": (403, "rateLimitExceeded", "The request cannot be completed because you have exceeded your rate limit."),
-    "upload_limit": (400, "uploadLimitExceeded", "The user has exceeded the number of videos they may upload."),
+    "quota": (
+        403,
+        "quotaExceeded",
+        "The request cannot be completed because you have exceeded your quota.",
+    ),
+    "rate_limit": (
+        403,
+        "rateLimitExceeded",
+        "The request cannot be completed because you have exceeded your rate limit.",
+    ),
+    "upload_limit": (
+        400,
+        "uploadLimitExceeded",
+        "The user has exceeded the number of videos they may upload.",
+    ),
     "auth": (401, "authError", "Invalid Credentials"),
     "rejected": (400, "invalidTitle", "The request metadata specifies an invalid video title."),
     "server_error": (503, "backendError", "Backend Error"),
 }
-RECORDED_HEADERS = ("authorization", "content-type", "content-range", "x-upload-content-type", "x-upload-content-length")
+RECORDED_HEADERS = (
+    "authorization",
+    "content-type",
+    "content-range",
+    "x-upload-content-type",
+    "x-upload-content-length",
+)
 
 
 def self_signed_cert(directory: Path) -> tuple[str, str]:
@@ -51,16 +69,30 @@ def self_signed_cert(directory: Path) -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return str(cert_path), str(key_path)
 
 
@@ -91,11 +123,13 @@ class FakeYouTube:
         # Whether the token was granted a scope that reads the channel (youtube.readonly).
         self.can_read = True
         self.channel_title = "City News"
-        self.app = Starlette(routes=[
-            Route("/token", self.token, methods=["POST"]),
-            Route("/upload/youtube/v3/videos", self.videos, methods=["POST", "PUT"]),
-            Route("/youtube/v3/channels", self.channels, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/token", self.token, methods=["POST"]),
+                Route("/upload/youtube/v3/videos", self.videos, methods=["POST", "PUT"]),
+                Route("/youtube/v3/channels", self.channels, methods=["GET"]),
+            ]
+        )
 
     def fail(self, stage: str, kind: str) -> None:
         """Make the next "start" (session) or "upload" (chunk) request fail: an ERRORS key, or "hang"."""
@@ -111,10 +145,21 @@ class FakeYouTube:
         form, _ = await read_form(request)
         self.calls.append(Call("POST", "/token", {}, {}, form=form))
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != REFRESH_TOKEN:
-            return JSONResponse({"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
-                                status_code=400)
-        return JSONResponse({"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer",
-                             "scope": "https://www.googleapis.com/auth/youtube.upload"})
+            return JSONResponse(
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                },
+                status_code=400,
+            )
+        return JSONResponse(
+            {
+                "access_token": ACCESS_TOKEN,
+                "expires_in": 3599,
+                "token_type": "Bearer",
+                "scope": "https://www.googleapis.com/auth/youtube.upload",
+            }
+        )
 
     async def channels(self, request: Request) -> Response:
         """channels.list?part=snippet&mine=true: the token's own channel."""
@@ -123,16 +168,40 @@ class FakeYouTube:
         if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
             return google_error(401, "authError", "Invalid Credentials")
         if not self.can_read:
-            return google_error(403, "insufficientPermissions", "Request had insufficient authentication scopes.")
+            return google_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
         if call.query.get("mine") != "true":
             return google_error(400, "missingRequiredParameter", "No filter selected.")
-        return JSONResponse({"kind": "youtube#channelListResponse", "etag": "e", "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
-                             "items": [{"kind": "youtube#channel", "etag": "c", "id": "UCfakeChannel0000000000",
-                                        "snippet": {"title": self.channel_title, "description": "", "customUrl": "@citynews"}}]})
+        return JSONResponse(
+            {
+                "kind": "youtube#channelListResponse",
+                "etag": "e",
+                "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+                "items": [
+                    {
+                        "kind": "youtube#channel",
+                        "etag": "c",
+                        "id": "UCfakeChannel0000000000",
+                        "snippet": {
+                            "title": self.channel_title,
+                            "description": "",
+                            "customUrl": "@citynews",
+                        },
+                    }
+                ],
+            }
+        )
 
     async def videos(self, request: Request) -> Response:
         headers = {k: v for k, v in request.headers.items() if k in RECORDED_HEADERS}
-        call = Call(request.method, request.url.path, dict(request.query_params), headers, await request.body())
+        call = Call(
+            request.method,
+            request.url.path,
+            dict(request.query_params),
+            headers,
+            await request.body(),
+        )
         self.calls.append(call)
         kind = self.failures.pop("start" if request.method == "POST" else "upload", None)
         if kind == "hang":
@@ -145,19 +214,28 @@ class FakeYouTube:
 
     def start(self, call: Call) -> Response:
         upload_id = f"ADPycd{next(self.ids)}"
-        self.sessions[upload_id] = {"resource": call.json, "total": int(call.headers["x-upload-content-length"]),
-                                    "received": b""}
-        location = f"{self.base}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+        self.sessions[upload_id] = {
+            "resource": call.json,
+            "total": int(call.headers["x-upload-content-length"]),
+            "received": b"",
+        }
+        location = (
+            f"{self.base}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+        )
         return Response(status_code=200, headers={"Location": location})
 
     def chunk(self, call: Call) -> Response:
         session = self.sessions[call.query["upload_id"]]
-        first, _, total = call.headers["content-range"].removeprefix("bytes ").replace("/", "-").split("-")
+        first, _, total = (
+            call.headers["content-range"].removeprefix("bytes ").replace("/", "-").split("-")
+        )
         if int(first) != len(session["received"]):
             return Response(status_code=400)
         session["received"] += call.body
         if len(session["received"]) < int(total):
-            return Response(status_code=308, headers={"Range": f"bytes=0-{len(session['received']) - 1}"})
+            return Response(
+                status_code=308, headers={"Range": f"bytes=0-{len(session['received']) - 1}"}
+            )
         video_id = f"vid{next(self.ids):08d}"
         resource = {"kind": "youtube#video", "id": video_id, **session["resource"]}
         resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
@@ -165,5 +243,13 @@ class FakeYouTube:
 
 
 def google_error(status: int, reason: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": status, "message": message, "errors": [
-        {"message": message, "domain": "youtube.video", "reason": reason}]}}, status_code=status)
+    return JSONResponse(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": "youtube.video", "reason": reason}],
+            }
+        },
+        status_code=status,
+    )

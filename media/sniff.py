@@ -28,8 +28,20 @@ MOV = Sniffed("video", "video/quicktime", ".mov")
 WEBM = Sniffed("video", "video/webm", ".webm")
 
 # ISO base media brands that are not videos: still images (HEIF/AVIF) and audio (M4A/M4B/M4P).
-NOT_VIDEO_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
-                    b"M4A ", b"M4B ", b"M4P "}
+NOT_VIDEO_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"heim",
+    b"heis",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+    b"M4A ",
+    b"M4B ",
+    b"M4P ",
+}
 SUPPORTED = "JPEG, PNG, GIF or WebP images; MP4, MOV or WebM videos"
 
 

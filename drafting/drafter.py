@@ -11,13 +11,11 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from board import prompts, rows
 from board.args import Args
-from board.context import Ctx
+from board.commands import Call
+from board.db import Db, fetchrow
 from board.errors import BadRequest, CommandError, NotFound, RateLimited
-from board.tables import materials
 
 if TYPE_CHECKING:
     import openai
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "gpt-4o-mini"
 # An editor waits for the answer with the card open; past this it is better to say so.
 DEFAULT_TIMEOUT_S = 20.0
-# Drafts in flight per instance: each holds a database connection while the model thinks.
+# Drafts in flight per app: each is a request to the AI server an editor waits for.
 MAX_CONCURRENT = 4
 
 
@@ -44,7 +42,8 @@ class DraftingFailed(CommandError):
 class Drafter:
     """The `snippet.suggest` op, configured from the app's settings."""
 
-    def __init__(self, extra: Mapping[str, str]) -> None:
+    def __init__(self, extra: Mapping[str, str], text_limits: Mapping[str, int]) -> None:
+        self.text_limits = text_limits
         self.api_key = extra.get("METRONOME_OPENAI_API_KEY") or None
         self.base_url = extra.get("METRONOME_OPENAI_BASE_URL") or None  # None: api.openai.com
         self.model = extra.get("METRONOME_OPENAI_MODEL") or DEFAULT_MODEL
@@ -54,7 +53,9 @@ class Drafter:
             self.timeout_s = DEFAULT_TIMEOUT_S
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
-    async def suggest(self, ctx: Ctx, args: Args) -> dict[str, Any]:
+    async def suggest(self, call: Call, args: Args) -> dict[str, Any]:
+        """The op (run outside any transaction: the AI call takes seconds and must not hold a
+        pooled connection meanwhile). Reads what it drafts from, then asks the AI server."""
         if self.api_key is None:
             raise DraftingOff()
         snippet_id = args.int("snippet_id", required=False, nullable=True)
@@ -62,13 +63,14 @@ class Drafter:
         platform_id = args.int("platform_id", required=False, nullable=True)
         if (snippet_id is None) == (material_id is None):
             raise BadRequest(f"{args.op}: give snippet_id or material_id (one of them)")
-        source, card_platform = await _source(ctx, snippet_id, material_id)
-        platform_id = platform_id if platform_id is not None else card_platform
-        kind = settings = None
-        if platform_id is not None:
-            column = await rows.platform_row(ctx.db, platform_id)
-            kind, settings = column.kind, dict(column.settings or {})
-        limit = rows.text_limit(kind) if kind else None
+        async with call.read() as db:
+            source, card_platform = await _source(db, snippet_id, material_id)
+            platform_id = platform_id if platform_id is not None else card_platform
+            kind = settings = None
+            if platform_id is not None:
+                column = await rows.platform_row(db, platform_id)
+                kind, settings = column.kind, dict(column.settings or {})
+        limit = self.text_limits.get(kind) if kind else None
         room = prompts.budget(limit, kind, source.url)
         content = await self._ask(prompts.messages(source, kind, settings, limit))
         texts = prompts.texts(content, room)
@@ -78,29 +80,39 @@ class Drafter:
 
     async def _ask(self, messages: list[dict[str, str]]) -> str:
         if self._slots.locked():
-            raise RateLimited("snippet.suggest: drafts are being written for others; try again in a moment")
+            raise RateLimited(
+                "snippet.suggest: drafts are being written for others; try again in a moment"
+            )
         # Imported on first use: the client library takes seconds to import, and every
         # `metronome` start (and restart) would pay for it.
         import openai
 
         async with self._slots:
-            client = openai.AsyncOpenAI(base_url=self.base_url, api_key=self.api_key,
-                                        max_retries=0, timeout=self.timeout_s)
+            client = openai.AsyncOpenAI(
+                base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=self.timeout_s
+            )
             try:
                 answer = await asyncio.wait_for(
-                    client.chat.completions.create(model=self.model, messages=messages,  # type: ignore[arg-type]
-                                                   temperature=0.8),
+                    client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        temperature=0.8,
+                    ),
                     self.timeout_s + 1,
                 )
             except (openai.APITimeoutError, TimeoutError):
-                raise DraftingFailed(f"snippet.suggest: the AI server did not answer within "
-                                     f"{self.timeout_s:g} s") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: the AI server did not answer within {self.timeout_s:g} s"
+                ) from None
             except openai.APIStatusError as exc:
-                raise DraftingFailed(f"snippet.suggest: the AI server answered HTTP {exc.status_code}: "
-                                     f"{_message(exc)}") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: the AI server answered HTTP {exc.status_code}: "
+                    f"{_message(exc)}"
+                ) from None
             except openai.APIConnectionError:
-                raise DraftingFailed(f"snippet.suggest: cannot reach the AI server at "
-                                     f"{client.base_url}") from None
+                raise DraftingFailed(
+                    f"snippet.suggest: cannot reach the AI server at {client.base_url}"
+                ) from None
             finally:
                 await client.close()
         if not answer.choices or not answer.choices[0].message.content:
@@ -117,23 +129,34 @@ def _message(exc: openai.APIStatusError) -> str:
     return str(exc.message)[:200]
 
 
-async def _source(ctx: Ctx, snippet_id: int | None, material_id: int | None) -> tuple[prompts.Source, int | None]:
+async def _source(
+    db: Db, snippet_id: int | None, material_id: int | None
+) -> tuple[prompts.Source, int | None]:
     """The text to draft from, and the card's column when drafting for a card."""
     body = url = None
     platform_id = None
     if snippet_id is not None:
-        card = await rows.snippet_row(ctx.db, snippet_id)
+        card = await rows.snippet_row(db, snippet_id)
         if card.kind != "post":
             raise BadRequest(f"card {snippet_id} is an interval marker: it has no text to draft")
-        body, url, platform_id, material_id = card.body, card.url, card.platform_id, card.material_id
+        body, url, platform_id, material_id = (
+            card.body,
+            card.url,
+            card.platform_id,
+            card.material_id,
+        )
     material = None
     if material_id is not None:
-        material = (await ctx.conn.execute(select(materials).where(materials.c.id == material_id))).first()
+        material = await fetchrow(db, "SELECT * FROM materials WHERE id = $1", material_id)
         if material is None and snippet_id is None:
             raise NotFound(f"no material with id {material_id}")
     if material is None:
         return prompts.Source(None, None, None, body, url), platform_id
     return prompts.Source(
-        material.title, material.lead, material.social_text, body, url or material.url, material.section,
+        material.title,
+        material.lead,
+        material.social_text,
+        body,
+        url or material.url,
+        material.section,
     ), platform_id
-

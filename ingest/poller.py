@@ -14,15 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from board import feeds
 from board.clock import Clock
-from board.commands import announce
-from board.context import Actor, BoardConfig, Ctx
-from board.db import transaction
+from board.context import Actor, BoardConfig, Event
+from board.db import Database
 from board.errors import NotFound
 from board.feedparse import FeedError, parse
+from board.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,9 @@ FETCH_TIMEOUT_S = 20.0
 # A feed is a few hundred kilobytes; anything past this is not a feed we want.
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "Metronome feed poller (+https://github.com/metronome)"
-ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
 # Who the poller's changes are by: a system actor whose id is never written anywhere.
 SYSTEM = Actor(0, "feeds", "admin")
 
@@ -63,7 +64,9 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: the backoff is good enough
 
 
-async def fetch(http: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None) -> Fetched:
+async def fetch(
+    http: httpx.AsyncClient, url: str, etag: str | None, last_modified: str | None
+) -> Fetched:
     headers = {"Accept": ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
@@ -86,8 +89,13 @@ async def fetch(http: httpx.AsyncClient, url: str, etag: str | None, last_modifi
                     f"HTTP {response.status_code} {response.reason_phrase}".strip(),
                     _retry_after(response.headers.get("retry-after")),
                 )
-            return Fetched(response.status_code, body, response.headers.get("etag"),
-                           response.headers.get("last-modified"), None)
+            return Fetched(
+                response.status_code,
+                body,
+                response.headers.get("etag"),
+                response.headers.get("last-modified"),
+                None,
+            )
     except httpx.TimeoutException:
         raise PollFailed(f"no answer within {FETCH_TIMEOUT_S:g} s") from None
     except httpx.HTTPError as exc:
@@ -97,15 +105,16 @@ async def fetch(http: httpx.AsyncClient, url: str, etag: str | None, last_modifi
 class FeedPoller:
     """Polls due feeds until cancelled; started by the app's lifespan."""
 
-    def __init__(self, engine: AsyncEngine, config: BoardConfig, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, config: BoardConfig, clock: Clock) -> None:
+        self.database = database
         self.config = config
         self.clock = clock
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_S, follow_redirects=True,
-                                     headers={"User-Agent": USER_AGENT}) as http:
+        async with httpx.AsyncClient(
+            timeout=FETCH_TIMEOUT_S, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+        ) as http:
             try:
                 while True:
                     await self._start_due(http)
@@ -121,16 +130,16 @@ class FeedPoller:
         free = CONCURRENCY - len(self._inflight)
         if free <= 0:
             return
-        async with self.engine.begin() as conn:
-            claimed = await feeds.claim_due(conn, self.clock.now(), free)
+        async with self.database.connect() as db:
+            claimed = await feeds.claim_due(db, self.clock.now(), free)
         for row in claimed:
             task = asyncio.create_task(self._poll(http, row), name=f"feed-{row.id}")
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
 
     async def _sleep(self) -> None:
-        async with self.engine.connect() as conn:
-            due: datetime | None = await feeds.next_due(conn)
+        async with self.database.connect() as db:
+            due: datetime | None = await feeds.next_due(db)
         wait = TICK_S
         if due is not None:
             wait = min(TICK_S, max(0.05, (due - self.clock.now()).total_seconds()))
@@ -146,7 +155,9 @@ class FeedPoller:
         except NotFound:
             pass  # deleted while we fetched it
         except Exception:  # the lease runs out and the feed is polled again
-            feed_log.exception("feed %s: could not record the poll", row.url, extra={"action": "feed.error"})
+            feed_log.exception(
+                "feed %s: could not record the poll", row.url, extra={"action": "feed.error"}
+            )
 
     async def _poll_once(self, http: httpx.AsyncClient, row: Any, feed_log: logging.Logger) -> None:
         try:
@@ -154,22 +165,39 @@ class FeedPoller:
             parsed = None if fetched.status == 304 else parse(fetched.body)
         except (PollFailed, FeedError) as exc:
             feed_log.warning("feed %s failed: %s", row.url, exc, extra={"action": "feed.fail"})
-            await self._record(feeds.record_failure, row.id, str(exc),
-                               getattr(exc, "retry_after_s", None))
+            await self._record(
+                "feed.failed",
+                feeds.record_failure,
+                row.id,
+                str(exc),
+                getattr(exc, "retry_after_s", None),
+            )
             return
         except Exception as exc:  # a bug must not stop this feed for good: it backs off instead
             feed_log.exception("feed %s: unexpected error", row.url, extra={"action": "feed.error"})
-            await self._record(feeds.record_failure, row.id, f"internal error: {type(exc).__name__}")
+            await self._record(
+                "feed.failed", feeds.record_failure, row.id, f"internal error: {type(exc).__name__}"
+            )
             return
-        new_ids = await self._record(feeds.record_success, row.id, parsed,
-                                     etag=fetched.etag, last_modified=fetched.last_modified)
-        feed_log.info("feed %s: %s, %d new", row.url, "not modified" if parsed is None else "ok",
-                      len(new_ids), extra={"action": "feed.poll"})
+        new_ids = await self._record(
+            "feed.polled",
+            feeds.record_success,
+            row.id,
+            parsed,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+        )
+        feed_log.info(
+            "feed %s: %s, %d new",
+            row.url,
+            "not modified" if parsed is None else "ok",
+            len(new_ids),
+            extra={"action": "feed.poll"},
+        )
 
-    async def _record(self, step: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one board step in its own transaction and announce what it changed."""
-        async with transaction(self.engine) as (conn, db):
-            ctx = Ctx(conn=conn, db=db, actor=SYSTEM, now=self.clock.now(), config=self.config)
-            result = await step(ctx, *args, **kwargs)
-            await announce(db, ctx.patch.build(), ctx.wake)
-        return result
+    async def _record(self, op: str, step: Any, feed_id: int, *args: Any, **kwargs: Any) -> Any:
+        """Run one board step in its own unit of work (board/unit.py)."""
+        async with unit_of_work(
+            self.database, SYSTEM, self.clock.now(), self.config, Event(op, {"id": feed_id})
+        ) as ctx:
+            return await step(ctx, feed_id, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""AI drafts of status texts (snippet.suggest) from an OpenAI-compatible API."""

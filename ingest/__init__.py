@@ -1,0 +1,1 @@
+"""Bringing material in from outside: RSS/Atom feeds polled on their own schedules."""
