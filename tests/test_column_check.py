@@ -35,6 +35,14 @@ def telegram_args(fake: FakeTelegram, token: str = TOKEN, **settings: Any) -> di
     }
 
 
+async def saved(admin: Client, args: dict[str, Any]) -> int:
+    """A paused column made with these kind, settings and secrets; its id."""
+    result = await admin.ok(
+        "platform.create", {"name": "Telegram", "interval_s": 3600, "paused": True, **args}
+    )
+    return int(result["id"])
+
+
 async def test_unsaved_telegram_settings(admin: Client, telegram: FakeTelegram) -> None:
     """Before the column exists: the bot and the channel by name; a refused token names bot_token."""
     result = await admin.ok("platform.check", telegram_args(telegram))
@@ -70,19 +78,9 @@ async def test_saved_column_with_a_new_secret(
 ) -> None:
     """A saved column is checked as saved, or with the dialog's new secret merged in; editors
     may check it as saved, not with changes."""
-    column = (
-        await admin.ok(
-            "platform.create",
-            {
-                "name": "Telegram",
-                "interval_s": 3600,
-                "paused": True,
-                **telegram_args(telegram, OTHER_TOKEN),
-            },
-        )
-    )["id"]
-    saved = await editor.ok("platform.check", {"id": column})
-    assert saved["ok"] is False and saved["error"]["field"] == "bot_token"
+    column = await saved(admin, telegram_args(telegram, OTHER_TOKEN))
+    as_saved = await editor.ok("platform.check", {"id": column})
+    assert as_saved["ok"] is False and as_saved["error"]["field"] == "bot_token"
     fixed = await admin.ok("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}})
     assert fixed["ok"] is True and fixed["account"] == "@metronome_bot"
     assert (
@@ -122,17 +120,7 @@ async def test_no_transaction_is_held_while_the_network_is_asked(
 ) -> None:
     """While a check waits on a network that does not answer, the app holds no transaction and
     the same connection's other commands are answered; the check ends as no_answer."""
-    column = (
-        await admin.ok(
-            "platform.create",
-            {
-                "name": "Telegram",
-                "interval_s": 3600,
-                "paused": True,
-                **telegram_args(telegram, timeout_s=4),
-            },
-        )
-    )["id"]
+    column = await saved(admin, telegram_args(telegram, timeout_s=4))
     telegram.hang_next("getMe")
     pending = await admin.send_command("platform.check", {"id": column})
     await asyncio.sleep(0.5)
@@ -174,12 +162,7 @@ async def test_secret_names_never_values(
     admin: Client, editor: Client, telegram: FakeTelegram
 ) -> None:
     """The dialog learns which secrets are set, by name; never a value; admins only."""
-    column = (
-        await admin.ok(
-            "platform.create",
-            {"name": "Telegram", "interval_s": 3600, "paused": True, **telegram_args(telegram)},
-        )
-    )["id"]
+    column = await saved(admin, telegram_args(telegram))
     assert await admin.ok("platform.secret_names", {"id": column}) == {
         "id": column,
         "names": ["bot_token"],

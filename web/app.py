@@ -104,6 +104,17 @@ async def settle(registry: Registry) -> None:
     gc.freeze()
 
 
+def board_config(settings: Settings) -> BoardConfig:
+    """What every command runs with, from settings (the app's, and `metronome demo`'s)."""
+    return BoardConfig(
+        min_interval_s=settings.min_interval_s,
+        min_lead=timedelta(seconds=settings.min_lead_s),
+        box=SecretBox(settings.secret_key),
+        check_settings=platforms.check_settings,
+        text_limits=platforms.text_limits(),
+    )
+
+
 def build_ops(
     settings: Settings, text_limits: dict[str, int], checker: ColumnCheck
 ) -> dict[str, Op]:
@@ -130,13 +141,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         database = await open_database(database_url)
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
-        config = BoardConfig(
-            min_interval_s=settings.min_interval_s,
-            min_lead=timedelta(seconds=settings.min_lead_s),
-            box=SecretBox(settings.secret_key),
-            check_settings=platforms.check_settings,
-            text_limits=platforms.text_limits(),
-        )
+        config = board_config(settings)
         # The check uses the posters' HTTP client and hands secrets to the log scrubber; both
         # are made below, before any command can run.
         checker = ColumnCheck(lambda: registry.http(), lambda values: redactor.add(values))

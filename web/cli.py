@@ -9,7 +9,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import asyncpg
@@ -114,22 +114,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Fill the board with demo columns (they publish to the server log only) and cards."""
-    import platforms
     from board.commands import Commands, board_ops
-    from board.context import Actor, BoardConfig
-    from board.secretbox import SecretBox
+    from board.context import Actor
+    from web.app import board_config
     from web.database import open_database
 
     url = database_url(settings)
     migrate(url)
     ensure_admin(url, settings)
-    config = BoardConfig(
-        min_interval_s=settings.min_interval_s,
-        min_lead=timedelta(seconds=settings.min_lead_s),
-        box=SecretBox(settings.secret_key),
-        check_settings=platforms.check_settings,
-        text_limits=platforms.text_limits(),
-    )
+    config = board_config(settings)
 
     async def run() -> dict[str, Any]:
         database = await open_database(url, size=1)

@@ -28,6 +28,15 @@ async def open_add(page: Page):
     return dialog
 
 
+async def delete_column(page: Page, platform_id: int, name: str) -> None:
+    """Edit → "Delete column…" → confirm; the column leaves the board."""
+    await column(page, platform_id).get_by_role("button", name=f"Edit column {name}").click()
+    await page.get_by_role("dialog").get_by_role("button", name="Delete column…").click()
+    confirm = page.get_by_role("dialog").filter(has_text=f"Delete {name}?")
+    await confirm.get_by_role("button", name="Delete").click()
+    await expect(column(page, platform_id)).to_have_count(0)
+
+
 async def platforms(board) -> dict[str, dict]:
     return dict((await board.state())["platforms"])
 
@@ -153,19 +162,7 @@ async def test_telegram_column_checked_against_the_bot_api(open_page, board):
         await dialog.get_by_role("button", name="Cancel").click()
         await expect(dialog).to_be_hidden()
         assert fake.messages == [], "no check, no edit posted anything"
-        await (
-            column(page, made["id"])
-            .get_by_role("button", name="Edit column Telegram @citynews")
-            .click()
-        )
-        await page.get_by_role("dialog").get_by_role("button", name="Delete column…").click()
-        await (
-            page.get_by_role("dialog")
-            .filter(has_text="Delete Telegram")
-            .get_by_role("button", name="Delete")
-            .click()
-        )
-        await expect(column(page, made["id"])).to_have_count(0)
+        await delete_column(page, made["id"], "Telegram @citynews")
 
 
 async def test_mastodon_column_and_the_dark_dialog(open_page, board):
@@ -202,19 +199,7 @@ async def test_mastodon_column_and_the_dark_dialog(open_page, board):
         await dialog.get_by_label("Name").fill("Mastodon newsroom")
         await dialog.get_by_role("button", name="Save").click()
         await eventually(lambda: named(board, "Mastodon newsroom"), what="the renamed column")
-        await (
-            column(page, made["id"])
-            .get_by_role("button", name="Edit column Mastodon newsroom")
-            .click()
-        )
-        await page.get_by_role("dialog").get_by_role("button", name="Delete column…").click()
-        await (
-            page.get_by_role("dialog")
-            .filter(has_text="Delete Mastodon")
-            .get_by_role("button", name="Delete")
-            .click()
-        )
-        await expect(column(page, made["id"])).to_have_count(0)
+        await delete_column(page, made["id"], "Mastodon newsroom")
         assert fake.statuses == {}
 
 

@@ -4,39 +4,23 @@ card is deleted, failures on every board, the first run, and the card's own layo
 
 from __future__ import annotations
 
-import asyncio
 import re
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
-from tests import db
 from tests.browser.helpers import card, column, eventually
 from tests.fakes.server import serve
 from tests.fakes.webhook import Receiver
-from tests.live import LiveServer
+from tests.live import LiveServer, serving
 
 
 @pytest.fixture
 def live_server(pg_server: str, template_db: str) -> Iterator[LiveServer]:
     """`metronome serve` with the grace of the default settings (the suite's servers use 0)."""
-    name = db.unique_name("metronome_live")
-    asyncio.run(db.create_database(pg_server, name, template=template_db))
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = LiveServer(
-            db.asyncpg_url(db.with_database(pg_server, name)),
-            Path(data_dir),
-            env={"METRONOME_MIN_LEAD_S": "30"},
-        )
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            asyncio.run(db.drop_database(pg_server, name))
+    with serving(pg_server, template_db, {"METRONOME_MIN_LEAD_S": "30"}) as server:
+        yield server
 
 
 COUNTDOWN = re.compile(r"^in 0:\d\d$")
