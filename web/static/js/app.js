@@ -12,6 +12,7 @@ import { Store } from "./store.js";
 import { everyHalfMinute, everySecond } from "./time.js";
 import { showShortcuts } from "./shortcuts.js";
 import { accountDialog, usersDialog } from "./users.js";
+import { M } from "./messages.js";
 
 const store = new Store();
 const banner = document.getElementById("connection-banner");
@@ -26,7 +27,7 @@ function goToLogin() {
 function showStatus({ state, retryInMs }) {
   clearInterval(countdown);
   live.dataset.state = state;
-  setText(live, { open: "Live", connecting: "Connecting…", lost: "Offline" }[state]);
+  setText(live, M.liveState[state]);
   document.body.classList.toggle("is-offline", state === "lost");
   if (state !== "lost") {
     banner.hidden = true;
@@ -36,9 +37,7 @@ function showStatus({ state, retryInMs }) {
   const until = Date.now() + retryInMs;
   const paint = () => {
     const seconds = Math.ceil((until - Date.now()) / 1000);
-    setText(bannerText, seconds > 0
-      ? `Connection lost. Reconnecting in ${seconds} s…`
-      : "Connection lost. Reconnecting…");
+    setText(bannerText, seconds > 0 ? M.reconnectingIn(seconds) : M.reconnecting);
   };
   paint();
   if (retryInMs > 0) countdown = setInterval(paint, 1000);

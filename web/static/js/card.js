@@ -7,13 +7,7 @@ import { isInbox } from "./networks.js";
 import { suggestTool } from "./suggest.js";
 import { clock, countingDown, fullTime, interval, relative } from "./time.js";
 
-const STATUS_LABEL = {
-  pending: "Queued",
-  sending: "Sending…",
-  sent: "Sent",
-  failed: "Failed",
-  needs_check: "Did it go out?",
-};
+const STATUS_LABEL = M.statusLabel;
 
 function initials(email) {
   const name = (email ?? "").split("@")[0];
@@ -46,9 +40,9 @@ function linkLabel(snippet) {
 function duplicateText(duplicate) {
   if (typeof duplicate === "string") return duplicate;
   const status = duplicate?.status;
-  if (status === "sent" || status === "needs_check") return "This link already went out from this column";
-  if (status) return "This link is already queued in this column";
-  return "This link is already on the board";
+  if (status === "sent" || status === "needs_check") return M.duplicateSent;
+  if (status) return M.duplicateQueued;
+  return M.duplicateOnBoard;
 }
 
 /** Sets an element's relative-time text and keeps its timestamp for the refresh (a countdown
@@ -129,7 +123,7 @@ export class CardView {
     this.renderNotes(snippet);
     this.renderMeta(snippet, platform);
     this.renderActions(snippet, platform, editable);
-    setAttr(el, "aria-label", `${STATUS_LABEL[status] ?? status} card: ${(snippet.body ?? snippet.url ?? "").slice(0, 80)}`);
+    setAttr(el, "aria-label", M.cardLabel(STATUS_LABEL[status] ?? status, (snippet.body ?? snippet.url ?? "").slice(0, 80)));
   }
 
   renderNotes(snippet) {
@@ -137,7 +131,7 @@ export class CardView {
     const notes = [];
     if (snippet.status === "sent" && meta.remote_url) {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
-        icon("external"), "View the post"));
+        icon("external"), M.viewPost));
     }
     if (snippet.status === "failed" || snippet.status === "needs_check") {
       notes.push(failureNote(this.platform?.kind, snippet.status, meta.error));
@@ -155,10 +149,10 @@ export class CardView {
     let when = null;
     let label = "";
     if (status === "pending") {
-      if (isInbox(platform)) label = "Draft";
-      else if (platform.paused) label = "Paused";
+      if (isInbox(platform)) label = M.draft;
+      else if (platform.paused) label = M.badgePaused;
       else if (snippet.eta) when = snippet.eta;
-      else label = "Not scheduled";
+      else label = M.notScheduled;
     } else {
       label = STATUS_LABEL[status] ?? status;
       when = status === "sending" ? null : snippet.finished_at ?? snippet.updated_at ?? null;
@@ -174,8 +168,8 @@ export class CardView {
     this.avatar.hidden = !email;
     this.avatar.style.setProperty("--avatar-hue", hue(email));
     const edited = snippet.updated_at ? ` at ${clock(snippet.updated_at)}` : "";
-    setAttr(this.avatar, "title", email ? `Last edited by ${email}${edited}` : null);
-    setText(this.editorLabel, email ? `Last edited by ${email}` : "");
+    setAttr(this.avatar, "title", email ? `${M.lastEditedBy(email)}${edited}` : null);
+    setText(this.editorLabel, email ? M.lastEditedBy(email) : "");
   }
 
   renderActions(snippet, platform, editable) {
@@ -187,20 +181,20 @@ export class CardView {
     const id = snippet.id;
     const buttons = [];
     if (editable && snippet.status === "pending") {
-      buttons.push(iconButton("edit", "Edit (Enter)", () => this.startEdit()));
+      buttons.push(iconButton("edit", M.editCard, () => this.startEdit()));
       if (!isInbox(platform)) {
-        buttons.push(iconButton("send", "Send now", () => a.sendNow(id)));
-        buttons.push(iconButton("clock", "Interval from here", () => a.intervalFromHere(id)));
+        buttons.push(iconButton("send", M.sendNow, () => a.sendNow(id)));
+        buttons.push(iconButton("clock", M.intervalFromHere, () => a.intervalFromHere(id)));
       }
-      buttons.push(iconButton("trash", "Delete (Del)", () => a.deleteCard(id)));
+      buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
-        icon("retry"), "Retry"));
+        icon("retry"), M.retry));
     } else if (editable && snippet.status === "needs_check") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
-        icon("check"), "It went out"));
+        icon("check"), M.itWentOut));
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
-        icon("retry"), "Send again"));
+        icon("retry"), M.sendAgain));
     }
     const overlay = snippet.status === "pending";
     const kind = overlay ? "card-actions is-overlay" : "card-actions is-row";
@@ -258,7 +252,7 @@ export class MarkerView {
     this.signature = "";
     this.label = h("span", { class: "marker-label" });
     this.when = h("time", { class: "marker-when" });
-    this.remove = iconButton("close", "Remove this interval change", () => ctx.actions.deleteCard(id),
+    this.remove = iconButton("close", M.removeMarker, () => ctx.actions.deleteCard(id),
       "icon-btn marker-remove");
     this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
       icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove);
@@ -273,12 +267,12 @@ export class MarkerView {
     setAttr(this.el, "data-snippet-id", snippet.id);
     setAttr(this.el, "data-status", snippet.status);
     setAttr(this.el, "draggable", editable ? "true" : null);
-    const text = `from here: every ${interval(snippet.interval_s)}`;
+    const text = M.fromHere(interval(snippet.interval_s));
     setText(this.label, text);
-    setAttr(this.el, "aria-label", `Interval change, ${text}`);
+    setAttr(this.el, "aria-label", M.markerLabel(text));
     const eta = platform.paused ? null : snippet.eta;
     setAttr(this.when, "datetime", eta);
-    setAttr(this.when, "title", eta ? `Takes effect ${fullTime(eta)}` : null);
+    setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta)) : null);
     setText(this.when, eta ? clock(eta) : "");
     this.remove.hidden = !editable;
   }

@@ -53,12 +53,12 @@ export class ColumnView {
     this.message = h("div", { class: "column-message", hidden: true });
     this.messageKey = "";
     this.interval = h("select", {
-      class: "input interval-select", "aria-label": "Publishing interval", title: "One post every…",
+      class: "input interval-select", "aria-label": M.intervalSelect, title: M.intervalSelectTitle,
     });
     this.interval.addEventListener("change", () => this.intervalChosen());
-    this.pause = iconButton("pause", "Pause publishing", () => this.togglePause());
-    this.add = iconButton("plus", "New card", () => this.openComposer());
-    this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
+    this.pause = iconButton("pause", M.pauseColumn, () => this.togglePause());
+    this.add = iconButton("plus", M.newCard, () => this.openComposer());
+    this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
     this.header = h("header", { class: "column-header" },
       h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
       h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
@@ -74,7 +74,7 @@ export class ColumnView {
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     this.history = h("details", { class: "history" },
-      h("summary", { title: "Sent and failed cards" }, "History", this.historyCount), this.historyList);
+      h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
     this.el = h("section", { class: "column", "data-platform-id": String(platform.id) },
@@ -176,23 +176,21 @@ export class ColumnView {
     const status = platform.status ?? "ok";
     let badge = "";
     let tone = "";
-    if (status === "auth_rejected") [badge, tone] = ["Rejected", "danger"];
-    else if (status === "stopped") [badge, tone] = ["Stopped", "danger"];
-    else if (platform.paused || status === "paused") [badge, tone] = ["Paused", "warn"];
-    else if (inbox) [badge, tone] = ["Inbox", "muted"];
+    if (status === "auth_rejected") [badge, tone] = [M.badgeRejected, "danger"];
+    else if (status === "stopped") [badge, tone] = [M.badgeStopped, "danger"];
+    else if (platform.paused || status === "paused") [badge, tone] = [M.badgePaused, "warn"];
+    else if (inbox) [badge, tone] = [M.badgeInbox, "muted"];
     setText(this.badge, badge);
-    setAttr(this.badge, "title", status === "auth_rejected" ? "The network rejected the credentials" : null);
+    setAttr(this.badge, "title", status === "auth_rejected" ? M.credentialsRejected : null);
     this.badge.hidden = !badge;
     this.badge.className = `badge badge-${tone}`;
     this.el.dataset.status = status;
     this.el.classList.toggle("is-paused", !!platform.paused);
     this.renderMessage(platform, status);
 
-    if (inbox) setText(this.next, "nothing goes out");
-    else if (stopped) setText(this.next, "nothing goes out");
-    else if (platform.paused) setText(this.next, "nothing goes out");
-    else if (next) setText(this.next, "Next");
-    else setText(this.next, queue.length ? "Nothing scheduled" : "Queue empty");
+    if (inbox || stopped || platform.paused) setText(this.next, M.nothingGoesOut);
+    else if (next) setText(this.next, M.next);
+    else setText(this.next, queue.length ? M.nothingScheduled : M.queueEmpty);
     setText(this.nextClock, next ? clock(next) : "");
     setAttr(this.nextClock, "datetime", next);
     setAttr(this.nextClock, "title", next ? fullTime(next) : null);
@@ -204,7 +202,7 @@ export class ColumnView {
     this.interval.disabled = !editable;
     this.pause.disabled = !editable;
     this.pause.replaceChildren(icon(platform.paused ? "play" : "pause"));
-    const pauseLabel = platform.paused ? "Resume publishing" : "Pause publishing";
+    const pauseLabel = platform.paused ? M.resumeColumn : M.pauseColumn;
     setAttr(this.pause, "aria-label", pauseLabel);
     setAttr(this.pause, "title", pauseLabel);
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
@@ -236,7 +234,7 @@ export class ColumnView {
       this.interval.dataset.options = wanted;
       this.interval.replaceChildren(
         ...values.map((value) => h("option", { value: String(value) }, interval(value))),
-        h("option", { value: CUSTOM }, "Custom…"));
+        h("option", { value: CUSTOM }, M.customInterval));
     }
     this.interval.value = seconds ? String(seconds) : String(PRESETS[3]);
   }
@@ -274,9 +272,9 @@ export class ColumnView {
     };
     const form = cardForm({
       limit: this.platform.text_limit ?? null,
-      submitLabel: "Add",
-      extraSubmit: { label: "On top", title: "Add the card at the top of the queue" },
-      label: `New card for ${this.platform.name}`,
+      submitLabel: M.add,
+      extraSubmit: { label: M.onTop, title: M.onTopTitle },
+      label: M.newCardFor(this.platform.name),
       onCancel: close,
       onSubmit: async (values, which) => {
         const ok = await this.ctx.actions.createCard(this.id, values, which === "extra");

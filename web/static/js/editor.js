@@ -2,6 +2,7 @@
 
 import { h } from "./dom.js";
 import { relative } from "./time.js";
+import { M } from "./messages.js";
 
 function length(text) {
   return [...text].length;
@@ -12,15 +13,15 @@ function length(text) {
  * onSubmit({body, url}, button) may return a promise; the form is busy until it settles.
  */
 export function cardForm({ limit = null, body = "", url = "", submitLabel, extraSubmit = null,
-  onSubmit, onCancel, label, tools = [], below = null, cancelLabel = "Cancel" }) {
+  onSubmit, onCancel, label, tools = [], below = null, cancelLabel = M.cancel }) {
   const textarea = h("textarea", {
-    name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
-    "aria-label": `${label}: text`,
+    name: "body", class: "input card-text", rows: "4", placeholder: M.textPlaceholder,
+    "aria-label": M.fieldText(label),
   });
   textarea.value = body;
   const link = h("input", {
-    name: "url", type: "url", class: "input", placeholder: "https://link (optional)",
-    "aria-label": `${label}: link`,
+    name: "url", type: "url", class: "input", placeholder: M.linkPlaceholder,
+    "aria-label": M.fieldLink(label),
   });
   link.value = url ?? "";
   const counter = h("span", { class: "counter", "aria-live": "polite" });
@@ -43,7 +44,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
     counter.textContent = currentLimit ? `${n} / ${currentLimit}` : `${n}`;
     const over = currentLimit !== null && n > currentLimit;
     counter.classList.toggle("over", over);
-    counter.title = over ? `${n - currentLimit} characters over this network's limit` : "Characters";
+    counter.title = over ? M.overLimit(n - currentLimit) : M.characters;
     const empty = !textarea.value.trim() && !link.value.trim();
     submit.disabled = busy || over || empty;
     if (extra) extra.disabled = submit.disabled;
@@ -121,7 +122,7 @@ export class InPlaceEditor {
     this.original = { body: snippet.body ?? "", url: snippet.url ?? "" };
     this.conflicted = false;
     this.form = cardForm({
-      limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: "Save", label: "Edit card",
+      limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: M.save, label: M.editCardLabel,
       onCancel: done, tools, below,
       onSubmit: async (values) => {
         const saved = await save(values, this.version);
@@ -160,19 +161,19 @@ export class InPlaceEditor {
   }
 
   showNotice() {
-    const who = this.latest.user_email || "Someone";
+    const who = this.latest.user_email || M.someone;
     const changed = this.latest.version !== this.version;
     const when = changed && this.latest.updated_at ? ` ${relative(this.latest.updated_at)}` : "";
     const text = changed
-      ? `${who} changed this card${when} while you were editing.`
-      : "This card was changed while you were editing.";
+      ? M.changedBy(who, when)
+      : M.changedMeanwhile;
     this.form.setNotice([
       h("span", {}, text),
       h("span", { class: "notice-buttons" },
         h("button", { type: "button", class: "btn btn-small", disabled: !changed, onclick: () => this.loadTheirs() },
-          "Load their text"),
+          M.loadTheirs),
         h("button", { type: "button", class: "btn btn-small btn-quiet", disabled: !changed, onclick: () => this.keepMine() },
-          "Keep mine")),
+          M.keepMine)),
     ]);
   }
 

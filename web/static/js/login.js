@@ -2,14 +2,13 @@
 // the board, or back here with ?error=…) through fetch, following the redirect: a refused
 // password is then an ordinary page, not a failed request that the browser logs as an error.
 
+import { M } from "./messages.js";
+
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");
 const button = form.querySelector("button[type=submit]");
 
-const MESSAGES = {
-  1: "Wrong e-mail or password.",
-  throttled: "Too many attempts. Wait a minute and try again.",
-};
+const MESSAGES = { 1: M.signInRefused, throttled: M.tooManyAttempts };
 
 function fail(message) {
   error.textContent = message;
@@ -27,7 +26,7 @@ form.addEventListener("submit", async (event) => {
   try {
     response = await fetch("/api/login", { method: "POST", body });
   } catch {
-    fail("Cannot reach the server. Check the connection and try again.");
+    fail(M.cannotReach);
     return;
   }
   const landed = new URL(response.url);
@@ -36,7 +35,7 @@ form.addEventListener("submit", async (event) => {
   } else if (landed.pathname === "/login") {
     fail(MESSAGES[landed.searchParams.get("error")] ?? MESSAGES[1]);
   } else {
-    fail(`Sign-in failed (${response.status}). Try again in a moment.`);
+    fail(M.signInFailed(response.status));
   }
 });
 
