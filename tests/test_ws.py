@@ -145,6 +145,7 @@ async def test_flood_is_refused(database_url: str, writer: str) -> None:
 
 
 @EACH_WRITER
+@pytest.mark.slow
 async def test_slow_client_does_not_delay_others(server: Running, admin: Client) -> None:
     """A client that never reads neither delays the others nor grows without bound: it is dropped."""
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))

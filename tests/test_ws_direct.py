@@ -460,6 +460,7 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
         raw.close()
 
 
+@pytest.mark.slow
 async def test_joining_a_big_board_then_falling_behind(server: Running, admin: Client) -> None:
     """A client that never reads: its full state, larger than the limit, does not count; the
     patches after it do, and past MAX_BACKLOG of them it is dropped while the others keep
