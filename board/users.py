@@ -15,12 +15,12 @@ import secrets
 from typing import Any
 
 import orjson
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
+from board import accounts
+from board.accounts import AccountError as UserError
 from board.args import Args
 from board.context import Ctx
-from board.db import Db, Row, fetch, fetchrow
+from board.db import Db, Row, fetchrow
 from board.errors import BadRequest, Conflict, Forbidden, NotFound
 from board.tables import ROLES
 
@@ -31,12 +31,6 @@ CLOSE_SIGNED_OUT = 4401
 CLOSE_RECONNECT = 4000
 MIN_PASSWORD = 8
 
-_hasher = PasswordHasher()
-
-
-class UserError(ValueError):
-    """A user request that cannot be carried out; the message says why."""
-
 
 def one_time_password() -> str:
     """A password to hand over once (the admin passes it on; its owner changes it)."""
@@ -44,32 +38,22 @@ def one_time_password() -> str:
 
 
 async def hash_password(password: str) -> str:
-    """argon2id, off the event loop (~50 ms of CPU each)."""
+    """argon2id (board/accounts.py), off the event loop: tens of milliseconds of CPU each."""
     if len(password) < MIN_PASSWORD:
         raise UserError(
             f"expected a password of at least {MIN_PASSWORD} characters, got {len(password)}"
         )
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(accounts.hash_password, password)
 
 
 async def password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return await asyncio.to_thread(accounts.password_matches, password_hash, password)
 
 
 def check_role(role: Any) -> str:
     if role not in ROLES:
         raise UserError(f"expected role to be one of {', '.join(ROLES)}, got {role!r}")
     return str(role)
-
-
-def normal_email(email: str) -> str:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-        raise UserError(f"expected an e-mail address, got {email!r}")
-    return email
 
 
 def user_state(row: Row) -> dict[str, Any]:
@@ -84,9 +68,11 @@ def user_state(row: Row) -> dict[str, Any]:
 
 
 async def find(db: Db, email: str) -> Row:
-    row = await fetchrow(db, "SELECT * FROM users WHERE email = $1", normal_email(email))
+    row = await fetchrow(
+        db, "SELECT * FROM users WHERE email = $1", accounts.normalize_email(email)
+    )
     if row is None:
-        raise UserError(f"no user with e-mail {normal_email(email)}")
+        raise UserError(f"no user with e-mail {accounts.normalize_email(email)}")
     return row
 
 
@@ -99,23 +85,9 @@ async def by_id(db: Db, user_id: int, *, lock: bool = False) -> Row:
     return row
 
 
-async def all_users(db: Db) -> list[Row]:
-    return await fetch(db, "SELECT * FROM users ORDER BY id")
-
-
 async def create(db: Db, email: str, role: str, password: str) -> int:
-    email, role = normal_email(email), check_role(role)
-    password_hash = await hash_password(password)
-    user_id = await db.fetchval(
-        "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)"
-        " ON CONFLICT (email) DO NOTHING RETURNING id",
-        email,
-        password_hash,
-        role,
-    )
-    if user_id is None:
-        raise UserError(f"a user with e-mail {email} already exists")
-    return int(user_id)
+    """A new user (board/accounts.py insert_user), the password hashed off the event loop."""
+    return await accounts.insert_user(db, email, await hash_password(password), role)
 
 
 async def set_password(db: Db, user_id: int, password: str, *, end_sessions: bool) -> int:
@@ -197,7 +169,7 @@ def _refused(op: str, exc: UserError) -> BadRequest:
 
 
 async def list_op(ctx: Ctx, args: Args) -> dict[str, Any]:
-    return {"items": [user_state(row) for row in await all_users(ctx.db)]}
+    return {"items": [user_state(row) for row in await accounts.list_users(ctx.db)]}
 
 
 async def create_op(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with database.connect() as db:
                 admin = next(
-                    u for u in await users.all_users(db) if u.role == "admin" and not u.disabled
+                    u for u in await accounts.list_users(db) if u.role == "admin" and not u.disabled
                 )
             commands = Commands(database, config, board_ops())
             actor = Actor(admin.id, admin.email, "admin")
@@ -232,7 +232,7 @@ def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
 def with_user_errors(run: Callable[[], T]) -> T:
     try:
         return run()
-    except users.UserError as exc:
+    except accounts.AccountError as exc:
         raise Fatal(str(exc)) from None
 
 
