@@ -7,13 +7,17 @@ keeps a token or leaves the column without one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from board import rows
 from board.args import Args
-from board.context import Ctx
+
+if TYPE_CHECKING:
+    from board.commands import Call
 
 
-async def names(ctx: Ctx, args: Args) -> dict[str, Any]:
-    row = await rows.platform_row(ctx.db, args.int("id"))
-    return {"id": row.id, "names": sorted(ctx.config.box.open(row.secrets))}
+async def names(call: Call, args: Args) -> dict[str, Any]:
+    """A read, run outside any unit of work (nothing to record)."""
+    async with call.read() as db:
+        row = await rows.platform_row(db, args.int("id"))
+    return {"id": row.id, "names": sorted(call.commands.config.box.open(row.secrets))}

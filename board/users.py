@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -23,6 +23,9 @@ from board.context import Ctx
 from board.db import Db, Row, fetchrow
 from board.errors import BadRequest, Conflict, Forbidden, NotFound
 from board.tables import ROLES
+
+if TYPE_CHECKING:
+    from board.commands import Call
 
 # Every instance listens here (ws/listener.py): {"user": id, "close": code}.
 CHANNEL = "metronome_users"
@@ -168,8 +171,10 @@ def _refused(op: str, exc: UserError) -> BadRequest:
     return BadRequest(f"{op}: {exc}")
 
 
-async def list_op(ctx: Ctx, args: Args) -> dict[str, Any]:
-    return {"items": [user_state(row) for row in await accounts.list_users(ctx.db)]}
+async def list_op(call: Call, args: Args) -> dict[str, Any]:
+    """A read, run outside any unit of work (nothing to record)."""
+    async with call.read() as db:
+        return {"items": [user_state(row) for row in await accounts.list_users(db)]}
 
 
 async def create_op(ctx: Ctx, args: Args) -> dict[str, Any]:
@@ -192,13 +197,21 @@ async def update_op(ctx: Ctx, args: Args) -> dict[str, Any]:
     if not (args.has("role") or args.has("disabled")):
         raise BadRequest(f"{args.op}: nothing to change: give role or disabled")
     try:
-        await by_id(ctx.db, user_id)
-        if args.has("role"):
-            await set_role(ctx.db, user_id, args.str("role", max_len=16))
-        if args.has("disabled"):
-            await set_disabled(ctx.db, user_id, bool(args.bool("disabled")))
+        role = check_role(args.str("role", max_len=16)) if args.has("role") else None
     except UserError as exc:
-        raise (NotFound if "no user" in str(exc) else Conflict)(f"{args.op}: {exc}") from None
+        raise _refused(args.op, exc) from None
+    disabled = args.bool("disabled") if args.has("disabled") else None
+    try:
+        await by_id(ctx.db, user_id)
+    except UserError as exc:
+        raise NotFound(f"{args.op}: {exc}") from None
+    try:
+        if role is not None:
+            await set_role(ctx.db, user_id, role)
+        if disabled is not None:
+            await set_disabled(ctx.db, user_id, disabled)
+    except UserError as exc:  # the last admin
+        raise Conflict(f"{args.op}: {exc}") from None
     return {"user": user_state(await by_id(ctx.db, user_id))}
 
 

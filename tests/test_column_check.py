@@ -35,6 +35,15 @@ def telegram_args(fake: FakeTelegram, token: str = TOKEN, **settings: Any) -> di
     }
 
 
+async def check(client: Client, args: dict[str, Any]) -> dict[str, Any]:
+    """platform.check's result; the first check of a kind imports its client library in a
+    thread (seconds on a busy machine), so the reply may take longer than a command's."""
+    reply = await client.command("platform.check", args, timeout=30)
+    assert reply["ok"], reply
+    result: dict[str, Any] = reply["result"]
+    return result
+
+
 async def saved(admin: Client, args: dict[str, Any]) -> int:
     """A paused column made with these kind, settings and secrets; its id."""
     result = await admin.ok(
@@ -45,18 +54,18 @@ async def saved(admin: Client, args: dict[str, Any]) -> int:
 
 async def test_unsaved_telegram_settings(admin: Client, telegram: FakeTelegram) -> None:
     """Before the column exists: the bot and the channel by name; a refused token names bot_token."""
-    result = await admin.ok("platform.check", telegram_args(telegram))
+    result = await check(admin, telegram_args(telegram))
     assert result == {
         "ok": True,
         "account": "@metronome_bot",
         "target": "News (@newsroom)",
         "url": "https://t.me/newsroom",
     }
-    refused = await admin.ok("platform.check", telegram_args(telegram, OTHER_TOKEN))
+    refused = await check(admin, telegram_args(telegram, OTHER_TOKEN))
     assert refused["ok"] is False
     assert refused["error"]["type"] == "refused" and refused["error"]["field"] == "bot_token"
     assert OTHER_TOKEN not in refused["error"]["message"]
-    unknown = await admin.ok("platform.check", telegram_args(telegram, chat_id="@elsewhere"))
+    unknown = await check(admin, telegram_args(telegram, chat_id="@elsewhere"))
     assert (unknown["error"]["type"], unknown["error"]["field"]) == ("refused", "chat_id")
     assert telegram.messages == [], "a check publishes nothing"
     assert "platforms" not in admin.state or admin.state["platforms"] == {}
@@ -66,7 +75,9 @@ async def test_malformed_settings_are_a_bad_request_naming_the_field(
     admin: Client, telegram: FakeTelegram
 ) -> None:
     """Settings the adapter refuses before asking anyone: bad_request, the field named first."""
-    reply = await admin.command("platform.check", telegram_args(telegram, chat_id="not a chat"))
+    reply = await admin.command(
+        "platform.check", telegram_args(telegram, chat_id="not a chat"), timeout=30
+    )
     assert reply["error"]["code"] == "bad_request"
     assert reply["error"]["message"].startswith("platform.check: chat_id: ")
     assert await admin.fails("platform.check", {"kind": "myspace", "settings": {}}) == "bad_request"
@@ -79,15 +90,15 @@ async def test_saved_column_with_a_new_secret(
     """A saved column is checked as saved, or with the dialog's new secret merged in; editors
     may check it as saved, not with changes."""
     column = await saved(admin, telegram_args(telegram, OTHER_TOKEN))
-    as_saved = await editor.ok("platform.check", {"id": column})
+    as_saved = await check(editor, {"id": column})
     assert as_saved["ok"] is False and as_saved["error"]["field"] == "bot_token"
-    fixed = await admin.ok("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}})
+    fixed = await check(admin, {"id": column, "secrets": {"bot_token": TOKEN}})
     assert fixed["ok"] is True and fixed["account"] == "@metronome_bot"
     assert (
         await editor.fails("platform.check", {"id": column, "secrets": {"bot_token": TOKEN}})
         == "forbidden"
     )
-    still = await admin.ok("platform.check", {"id": column})
+    still = await check(admin, {"id": column})
     assert still["ok"] is False, "checking a change stores nothing"
 
 
@@ -95,21 +106,17 @@ async def test_webhook_answers_unreachable_and_missing(admin: Client) -> None:
     """A webhook's check: the address answers (405 to a GET is fine); 404 names url; nothing listening is unreachable."""
     receiver = Receiver()
     async with serve(receiver.app()) as base:
-        ok = await admin.ok(
-            "platform.check", {"kind": "webhook", "settings": {"url": f"{base}/hook"}}
-        )
+        ok = await check(admin, {"kind": "webhook", "settings": {"url": f"{base}/hook"}})
         assert ok == {
             "ok": True,
             "account": f"{base.removeprefix('http://')}/hook",
             "url": f"{base}/hook",
         }
-        missing = await admin.ok(
-            "platform.check", {"kind": "webhook", "settings": {"url": f"{base}/nothing"}}
-        )
+        missing = await check(admin, {"kind": "webhook", "settings": {"url": f"{base}/nothing"}})
         assert (missing["error"]["type"], missing["error"]["field"]) == ("rejected", "url")
     assert receiver.received == [], "a check posts nothing"
-    down = await admin.ok(
-        "platform.check",
+    down = await check(
+        admin,
         {"kind": "webhook", "settings": {"url": f"http://127.0.0.1:{free_port()}/h"}},
     )
     assert down["error"]["type"] == "unreachable"
@@ -151,11 +158,11 @@ async def test_viewers_cannot_check(server: Any) -> None:
 
 async def test_log_and_drafts_have_no_account_to_ask_about(admin: Client) -> None:
     """The server log and a drafts inbox answer at once, asking no one."""
-    assert await admin.ok("platform.check", {"kind": "log", "settings": {}}) == {
+    assert await check(admin, {"kind": "log", "settings": {}}) == {
         "ok": True,
         "account": "the server log",
     }
-    assert (await admin.ok("platform.check", {"kind": "drafts"}))["account"] == "nowhere (an inbox)"
+    assert (await check(admin, {"kind": "drafts"}))["account"] == "nowhere (an inbox)"
 
 
 async def test_secret_names_never_values(

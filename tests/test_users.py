@@ -159,6 +159,7 @@ async def test_admins_do_not_lock_themselves_out(server: Any, admin: Client) -> 
     assert await admin.fails("user.update", {"id": 99999, "role": "viewer"}) == "not_found"
     other = (await admin.ok("user.create", {"email": "other@example.org", "role": "viewer"}))["id"]
     assert await admin.fails("user.update", {"id": other}) == "bad_request"
+    assert await admin.fails("user.update", {"id": other, "role": "owner"}) == "bad_request"
 
 
 async def test_reset_password_ends_their_sessions(server: Any, admin: Client) -> None:
