@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from board import attachments, duplicates, ordering, rows
+from board import attachments, duplicates, expiry, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.db import fetchrow, set_clause
 from board.errors import BadRequest, Conflict, NotFound
 
-_TOP = object()
+TOP = object()
 _END = object()
 
 # A card's text: longer than any network takes, short enough to keep frames small.
@@ -18,10 +20,10 @@ MAX_BODY = 10_000
 
 
 def _anchor(args: Args) -> Any:
-    """Where a new or moved card goes: _TOP, _END, ("after", id) or ("before", id)."""
+    """Where a new or moved card goes: TOP, _END, ("after", id) or ("before", id)."""
     if args.has("after_id"):
         after = args.int("after_id", nullable=True)
-        return _TOP if after is None else ("after", after)
+        return TOP if after is None else ("after", after)
     if args.has("before_id"):
         before = args.int("before_id", nullable=True)
         return _END if before is None else ("before", before)
@@ -31,7 +33,7 @@ def _anchor(args: Args) -> Any:
 async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any) -> float:
     """An ord for the slot ``anchor`` in the column's queue, renumbering it when needed."""
     queue = [(r.id, r.ord) for r in await rows.queue(ctx.db, platform_id) if r.id != moving_id]
-    kwargs: dict[str, Any] = {"top": anchor is _TOP}
+    kwargs: dict[str, Any] = {"top": anchor is TOP}
     if isinstance(anchor, tuple):
         kwargs[f"{anchor[0]}_id"] = anchor[1]
     try:
@@ -61,7 +63,7 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
 
 async def top_ord(ctx: Ctx, platform_id: int, moving_id: int | None) -> float:
     """An ord above every pending card of the column."""
-    return await _place(ctx, platform_id, moving_id, _TOP)
+    return await _place(ctx, platform_id, moving_id, TOP)
 
 
 async def _material(ctx: Ctx, material_id: int) -> Any:
@@ -73,9 +75,19 @@ async def _material(ctx: Ctx, material_id: int) -> Any:
     return row
 
 
-async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
-    platform_id = args.int("platform_id")
-    ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
+@dataclass(frozen=True)
+class CardText:
+    """What a new post says: its text, link, material and media."""
+
+    body: str
+    url: str | None
+    material_id: int | None
+    media: list[Any]
+
+
+async def card_text(ctx: Ctx, args: Args) -> CardText:
+    """A new card's text from ``body``, ``url``, ``material_id`` and ``media_ids``: with a
+    material, a missing body and url come from it (its social_text, else its title; its url)."""
     body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
     url = args.url("url")
     material_id = args.int("material_id", required=False, nullable=True)
@@ -88,21 +100,51 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     attached = await attachments.from_args(ctx.db, args)  # media_ids: uploaded images/videos
     if body is None and attached:
         body = ""
-    if body is None or not (body.strip() or url or attached):
+    text = CardText(body or "", url, material_id, attached)
+    if body is None or not says_something(text):
         raise BadRequest(f"{args.op}: a card needs a body or a url")
-    ord_ = await _place(ctx, platform_id, None, _anchor(args))
-    new_id = await ctx.db.fetchval(
+    return text
+
+
+def says_something(text: CardText) -> bool:
+    return bool(text.body.strip() or text.url or text.media)
+
+
+async def insert_post(
+    ctx: Ctx,
+    platform_id: int,
+    anchor: Any,
+    text: CardText,
+    *,
+    expires_at: datetime | None = None,
+    meta: dict[str, Any] | None = None,
+) -> int:
+    """A new pending post at ``anchor`` in a locked column; the caller patches and reschedules."""
+    ord_ = await _place(ctx, platform_id, None, anchor)
+    new_id: int = await ctx.db.fetchval(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
-        " created_at, updated_at) VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        " created_at, updated_at, expires_at, meta)"
+        " VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
         platform_id,
         ord_,
-        body,
-        url,
-        material_id,
-        attached,
+        text.body,
+        text.url,
+        text.material_id,
+        text.media,
         ctx.actor.id,
         ctx.now,
+        expires_at,
+        meta or {},
     )
+    return new_id
+
+
+async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("platform_id")
+    ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
+    text = await card_text(ctx, args)
+    expires_at = expiry.expires_at(args, ctx.now)
+    new_id = await insert_post(ctx, platform_id, _anchor(args), text, expires_at=expires_at)
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
@@ -175,8 +217,8 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     ctx.snippet_changed(card, new)
 
 
-# The statuses an editor may edit a card's text in.
-TEXT_EDITABLE = ("pending", "failed", "needs_check")
+# The statuses an editor may edit a card's text in (and delete a card in).
+TEXT_EDITABLE = ("pending", "failed", "needs_check", "expired")
 
 
 def _text_values(args: Args) -> dict[str, Any]:
@@ -189,14 +231,18 @@ def _text_values(args: Args) -> dict[str, Any]:
     return values
 
 
+# snippet.update fields that may move etas: the column is locked and rescheduled.
+RETIMES = {"interval_s", "expires_at"}
+
+
 def edits_alone(raw_args: Any) -> int | None:
     """The card a snippet.update edits on its own, or None.
 
     An update of a card's text, link or media changes no order or time: it locks only its
     card (``update_``), so such edits of different cards commute and one connection's may run
-    side by side (ws/endpoint.py). An interval change may retime the column: it locks the
-    column and runs alone."""
-    if not isinstance(raw_args, dict) or "interval_s" in raw_args:
+    side by side (ws/endpoint.py). An interval or expiry change may retime the column: it
+    locks the column and runs alone."""
+    if not isinstance(raw_args, dict) or RETIMES & raw_args.keys():
         return None
     card = raw_args.get("id")
     return card if isinstance(card, int) and not isinstance(card, bool) else None
@@ -220,10 +266,14 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
                 f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s"
             )
         values["interval_s"] = interval_s
+    if args.has("expires_at"):
+        if card.kind != "post":
+            raise BadRequest(f"{args.op}: expires_at is for post cards, not {card.kind} cards")
+        values["expires_at"] = expiry.expires_at(args, ctx.now)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
+        raise BadRequest(f"{args.op}: nothing to change: give body, url, media_ids or expires_at")
     await _edit(ctx, card, **values)
-    if "interval_s" in values:
+    if RETIMES & values.keys():
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
     return {"id": card.id, "version": new_version}
@@ -262,7 +312,7 @@ async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _locked_card(ctx, args)
     if card.status == "deleted":
         return {"id": card.id}
-    _editable(args, card, ("pending", "failed", "needs_check"))
+    _editable(args, card, TEXT_EDITABLE)
     await _edit(ctx, card, status="deleted", deleted_from=card.status, eta=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}

@@ -118,7 +118,10 @@ class Ctx:
                 last_sent_at=column.last_sent_at,
                 running=is_running(column),
             )
-            cards = [schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent)) for r in queue]
+            cards = [
+                schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at)
+                for r in queue
+            ]
             etas = schedule.walk(clock, cards, self.now, self.config.min_lead)
             moved = [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
             if not moved:
@@ -136,9 +139,9 @@ class Ctx:
 
 
 def is_running(column: Any) -> bool:
-    """Whether a column's timer runs: not paused, not stopped, not an inbox."""
-    return running(column.paused, column.status, column.kind)
+    """Whether a column's timer runs: not paused, not held, not stopped, not an inbox."""
+    return running(column.paused, column.status, column.kind, bool(column.hold_ids))
 
 
-def running(paused: bool, status: str, kind: str) -> bool:
-    return not paused and status == "ok" and kind != "drafts"
+def running(paused: bool, status: str, kind: str, held: bool = False) -> bool:
+    return not paused and not held and status == "ok" and kind != "drafts"

@@ -11,7 +11,7 @@ from board.db import Db, Row, fetch, fetchrow
 from board.errors import NotFound
 
 # Statuses that are part of the board's state (deleted cards leave it).
-VISIBLE = ("pending", "sending", "sent", "failed", "needs_check")
+VISIBLE = ("pending", "sending", "sent", "failed", "needs_check", "expired")
 # Sent and failed cards kept in the state for each column.
 HISTORY = 20
 
@@ -55,6 +55,7 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "url": m["url"],
         "material_id": m["material_id"],
         "eta": iso(m["eta"]),
+        "expires_at": iso(m["expires_at"]),
         "user_id": m["user_id"],
         "user_email": m["user_email"],
         "version": m["version"],
@@ -172,7 +173,8 @@ async def queue(db: Db, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
     return await fetch(
         db,
-        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent FROM snippets"
+        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent, expires_at"
+        " FROM snippets"
         " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
         platform_id,
     )
