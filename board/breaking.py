@@ -57,15 +57,13 @@ async def breaking(ctx: Ctx, args: Args) -> dict[str, Any]:
         )
     # Every column either part touches, locked at once in id order (no deadlock).
     ctx.columns.update(await rows.lock_platforms(ctx.db, platform_ids + (hold[1] if hold else [])))
-    ids: dict[str, int] = {}
-    warnings: dict[str, str] = {}
     meta = {"send_now": True} if now else None
-    for platform_id in platform_ids:
-        new_id = await cards.insert_post(
-            ctx, platform_id, cards.TOP, texts[platform_id], expires_at=expires_at, meta=meta
-        )
-        ids[str(platform_id)] = new_id
-        warning = await duplicates.check(ctx, new_id)
+    made = await cards.insert_on_top(ctx, texts, expires_at=expires_at, meta=meta)
+    ids = {str(platform_id): made[platform_id] for platform_id in platform_ids}
+    warnings: dict[str, str] = {}
+    # Only a link can be a duplicate: a card without one needs no look.
+    for platform_id in platform_ids if base.url else ():
+        warning = await duplicates.check(ctx, made[platform_id])
         if warning:
             warnings[str(platform_id)] = warning["warning"]
     await ctx.snippets_changed({}, list(ids.values()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from board.context import Ctx
 from board.db import fetchrow, set_clause
 from board.errors import BadRequest, Conflict, NotFound
 
-TOP = object()
+_TOP = object()
 _END = object()
 
 # A card's text: longer than any network takes, short enough to keep frames small.
@@ -20,10 +21,10 @@ MAX_BODY = 10_000
 
 
 def _anchor(args: Args) -> Any:
-    """Where a new or moved card goes: TOP, _END, ("after", id) or ("before", id)."""
+    """Where a new or moved card goes: _TOP, _END, ("after", id) or ("before", id)."""
     if args.has("after_id"):
         after = args.int("after_id", nullable=True)
-        return TOP if after is None else ("after", after)
+        return _TOP if after is None else ("after", after)
     if args.has("before_id"):
         before = args.int("before_id", nullable=True)
         return _END if before is None else ("before", before)
@@ -33,7 +34,7 @@ def _anchor(args: Args) -> Any:
 async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any) -> float:
     """An ord for the slot ``anchor`` in the column's queue, renumbering it when needed."""
     queue = [(r.id, r.ord) for r in await rows.queue(ctx.db, platform_id) if r.id != moving_id]
-    kwargs: dict[str, Any] = {"top": anchor is TOP}
+    kwargs: dict[str, Any] = {"top": anchor is _TOP}
     if isinstance(anchor, tuple):
         kwargs[f"{anchor[0]}_id"] = anchor[1]
     try:
@@ -63,7 +64,7 @@ async def _place(ctx: Ctx, platform_id: int, moving_id: int | None, anchor: Any)
 
 async def top_ord(ctx: Ctx, platform_id: int, moving_id: int | None) -> float:
     """An ord above every pending card of the column."""
-    return await _place(ctx, platform_id, moving_id, TOP)
+    return await _place(ctx, platform_id, moving_id, _TOP)
 
 
 async def _material(ctx: Ctx, material_id: int) -> Any:
@@ -117,26 +118,61 @@ async def insert_post(
     text: CardText,
     *,
     expires_at: datetime | None = None,
-    meta: dict[str, Any] | None = None,
 ) -> int:
     """A new pending post at ``anchor`` in a locked column; the caller patches and reschedules."""
     ord_ = await _place(ctx, platform_id, None, anchor)
-    new_id: int = await ctx.db.fetchval(
+    return (await _insert(ctx, {platform_id: (ord_, text)}, expires_at, {}))[platform_id]
+
+
+async def insert_on_top(
+    ctx: Ctx,
+    texts: Mapping[int, CardText],
+    *,
+    expires_at: datetime | None = None,
+    meta: dict[str, Any] | None = None,
+) -> dict[int, int]:
+    """A new pending post at the top of each locked column's queue (one text per column, the
+    same link, material and media): two statements however many columns. Returns each
+    column's new card id; the caller patches and reschedules."""
+    tops = {
+        r["platform_id"]: r["ord"]
+        for r in await ctx.db.fetch(
+            "SELECT platform_id, min(ord) AS ord FROM snippets"
+            " WHERE platform_id = ANY($1::int[]) AND status = 'pending' GROUP BY platform_id",
+            list(texts),
+        )
+    }
+    placed = {pid: (ordering.between(None, tops.get(pid)), text) for pid, text in texts.items()}
+    return await _insert(ctx, placed, expires_at, meta or {})
+
+
+async def _insert(
+    ctx: Ctx,
+    placed: Mapping[int, tuple[float, CardText]],
+    expires_at: datetime | None,
+    meta: dict[str, Any],
+) -> dict[int, int]:
+    """Insert one post per column at its ord; the link, material and media of the first text."""
+    first = next(iter(placed.values()))[1]
+    found = await ctx.db.fetch(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
         " created_at, updated_at, expires_at, meta)"
-        " VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
-        platform_id,
-        ord_,
-        text.body,
-        text.url,
-        text.material_id,
-        text.media,
-        ctx.actor.id,
+        " SELECT t.platform_id, t.ord, 'post', t.body, $4::text, $5::int, $6::jsonb, $7::int,"
+        " $8::timestamptz, $8::timestamptz, $9::timestamptz, $10::jsonb"
+        " FROM unnest($1::int[], $2::float8[], $3::text[]) AS t(platform_id, ord, body)"
+        " RETURNING id, platform_id",
+        list(placed),
+        [ord_ for ord_, _ in placed.values()],
+        [text.body for _, text in placed.values()],
+        first.url,
+        first.material_id,
+        first.media,
+        ctx.actor.id or None,
         ctx.now,
         expires_at,
-        meta or {},
+        meta,
     )
-    return new_id
+    return {r["platform_id"]: r["id"] for r in found}
 
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -80,6 +80,21 @@ async def platform_row(db: Db, platform_id: int, *, lock: bool = False) -> Row:
     return row
 
 
+async def platform_rows(db: Db, ids: Iterable[int]) -> dict[int, Row]:
+    """Columns by id (not locked); NotFound for one that is gone."""
+    wanted = sorted(set(ids))
+    found = {
+        r.id: r
+        for r in await fetch(
+            db, "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL", wanted
+        )
+    }
+    for platform_id in wanted:
+        if platform_id not in found:
+            raise NotFound(f"no column with id {platform_id}")
+    return found
+
+
 async def lock_platforms(db: Db, ids: Iterable[int]) -> dict[int, Row]:
     """Lock columns in id order, so two commands on the same pair never deadlock."""
     wanted = sorted(set(ids))
@@ -169,12 +184,31 @@ async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:
     return row
 
 
+_QUEUE = (
+    "SELECT id, platform_id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent,"
+    " expires_at FROM snippets"
+)
+
+
 async def queue(db: Db, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
     return await fetch(
         db,
-        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent, expires_at"
-        " FROM snippets"
-        " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
+        _QUEUE + " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
         platform_id,
     )
+
+
+async def queues(db: Db, platform_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """The pending cards of many columns, each in queue order, in one query."""
+    if len(platform_ids) == 1:
+        return {platform_ids[0]: await queue(db, platform_ids[0])}
+    found: dict[int, list[Row]] = {}
+    for row in await fetch(
+        db,
+        _QUEUE + " WHERE platform_id = ANY($1::int[]) AND status = 'pending'"
+        " ORDER BY platform_id, ord, id",
+        list(platform_ids),
+    ):
+        found.setdefault(row.platform_id, []).append(row)
+    return found

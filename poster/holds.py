@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from board import holds
@@ -46,7 +47,7 @@ class HoldTimer:
         while True:
             self._wake.clear()
             try:
-                delay = await self._step()
+                later = await self._step()
             except Exception as exc:
                 if not is_connection_error(exc):
                     raise
@@ -60,14 +61,17 @@ class HoldTimer:
                 await REAL_TIME.wait(self._wake, delay)
                 continue
             backoff.reset()
-            if delay is None:
+            if later is None:
                 await self._wake.wait()
-            elif delay > 0:
+                continue
+            # Measured from the clock as it is now, not as it was before the reads above.
+            delay = (later - self.clock.now()).total_seconds()
+            if delay > 0:
                 # Timers may fire a hair early: the next step reads the time again.
                 await self.clock.wait(self._wake, delay)
 
-    async def _step(self) -> float | None:
-        """Release the holds that are due; seconds until the next one (None: none)."""
+    async def _step(self) -> datetime | None:
+        """Release the holds that are due; when the next one is (None: none)."""
         now = self.clock.now()
         async with self.database.connect() as db:
             due, later = await holds.due_holds(db, now)
@@ -78,5 +82,5 @@ class HoldTimer:
                 self.released += 1
                 log.info("hold %s ended at its time", hold_id, extra={"action": "holds.released"})
         if due:
-            return 0.0  # read again: a hold may have been added meanwhile
-        return None if later is None else (later - now).total_seconds()
+            return now  # read again at once: a hold may have been added meanwhile
+        return later
