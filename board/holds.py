@@ -71,8 +71,9 @@ def until_arg(args: Args, now: datetime) -> datetime | None:
 
 async def publishing_columns(db: Db, args: Args, *, required: bool) -> list[int]:
     """The columns ``platform_ids`` names, checked (each exists and publishes: no drafts
-    inbox), in id order. Absent and not required: every column that publishes."""
-    if not args.has("platform_ids") and not required:
+    inbox), in id order. Absent (or null) and not required: every column that publishes at
+    this moment (a column added later is not held)."""
+    if args.raw.get("platform_ids") is None and not required:
         found = await db.fetch(
             "SELECT id FROM platforms WHERE deleted_at IS NULL AND kind <> 'drafts' ORDER BY id"
         )

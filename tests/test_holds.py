@@ -123,8 +123,10 @@ async def test_overlapping_holds(board: Timed) -> None:
     await board.card(pid, "first")
     sid = await board.card(pid, "waits")
     one = (await board.admin.ok("board.hold", {"reason": "one", "platform_ids": [pid]}))["id"]
-    two = (await board.admin.ok("board.hold", {"reason": "two"}))["id"]
+    # platform_ids null is the default: every column that publishes.
+    two = (await board.admin.ok("board.hold", {"reason": "two", "platform_ids": None}))["id"]
     await board.admin.wait_for(lambda s: len(s.get("holds", {})) == 2)
+    assert board.admin.state["holds"][str(two)]["platform_ids"] == [pid]
     await board.admin.ok("board.release", {"id": one})
     await board.admin.wait_for(lambda s: len(s["holds"]) == 1)
     assert board.eta(sid) is None
