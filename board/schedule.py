@@ -5,7 +5,7 @@ Pure: plain values in, plain values out, no clock of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,8 +70,3 @@ def walk(
 def _in_time(card: QueuedCard, eta: datetime) -> bool:
     """Whether a card may still go out at ``eta`` (strictly before its expiry)."""
     return card.expires_at is None or eta < card.expires_at
-
-
-def next_post(cards: Iterable[QueuedCard]) -> QueuedCard | None:
-    """The first post card of a queue (interval cards before it are applied on the way)."""
-    return next((card for card in cards if card.kind == "post"), None)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.support import Client, login, make_user
+from tests.support import Client, make_user, session_cookie
 from tests.test_holds import refused
 from tests.timed import LEAD_S, Timed, timed_board
 
@@ -156,7 +156,8 @@ async def test_expired_cards_are_in_the_history(board: Timed) -> None:
     sid = await board.card(pid, "expires", expires_at=board.at(10))
     await board.clock.advance(10)
     await board.wait_status(sid, "expired")
-    cookie = await login(board.running.url, await make_user(board.running.database_url, "viewer"))
+    viewer = await make_user(board.running.database_url, "viewer")
+    cookie = await session_cookie(board.running.database_url, viewer)
     async with Client.connect(board.running, cookie=cookie) as late:
         assert late.card(sid)["status"] == "expired"
     async with httpx.AsyncClient(

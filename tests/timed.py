@@ -12,7 +12,7 @@ from typing import Any
 
 from tests import db
 from tests.clock import FakeClock
-from tests.support import Client, Running, login, make_user, running_app
+from tests.support import Client, Running, make_user, running_app, session_cookie
 
 # Every test board: a change makes a card due no sooner than this (CONTRACT §4's lead).
 LEAD_S = 30
@@ -42,7 +42,7 @@ class Timed:
         """Another signed-in client (on ``running``, default this board's app)."""
         running = running or self.running
         email = await make_user(running.database_url, role)
-        cookie = await login(running.url, email)
+        cookie = await session_cookie(running.database_url, email)
         client = await self.stack.enter_async_context(Client.connect(running, cookie=cookie))
         self.others.append(client)
         return client
@@ -105,7 +105,7 @@ async def timed_board(
             running_app(database_url, clock=clock, **settings)
         )
         email = await make_user(database_url, "admin")
-        cookie = await login(running.url, email)
+        cookie = await session_cookie(running.database_url, email)
         admin = await stack.enter_async_context(Client.connect(running, cookie=cookie))
         await running.services.registry.armed.wait()
         yield Timed(running, clock, admin, stack)
