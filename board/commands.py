@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import cards, columns, demo, feeds, layout, materials, publishing, secret_names, users
+from board import (
+    breaking,
+    cards,
+    columns,
+    demo,
+    feeds,
+    holds,
+    layout,
+    materials,
+    publishing,
+    secret_names,
+    users,
+)
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, Db, is_connection_error
@@ -76,7 +88,7 @@ class Op:
 
 
 def board_ops() -> dict[str, Op]:
-    """The board's own ops (CONTRACT §3)."""
+    """The board's own ops (CONTRACT §3 and §7)."""
     return {
         "platform.create": Op(columns.create, "admin"),
         "platform.update": Op(
@@ -101,6 +113,9 @@ def board_ops() -> dict[str, Op]:
         "feed.update": Op(feeds.update_, "admin"),
         "feed.delete": Op(feeds.delete_, "admin"),
         "feed.poll": Op(feeds.poll_now, "editor"),
+        "board.hold": Op(holds.hold, "editor"),
+        "board.release": Op(holds.release, "editor"),
+        "board.breaking": Op(breaking.breaking, "editor"),
         "platform.reorder": Op(layout.reorder, "editor"),
         "platform.secret_names": Op(secret_names.names, "admin", own_units=True),
         "board.demo": Op(demo.fill, "admin"),

@@ -2,10 +2,12 @@
 
 import { createActions } from "./actions.js";
 import { Board } from "./board.js";
+import { BreakingDialog } from "./breaking.js";
 import { columnDialog } from "./columndialog.js";
 import { setText } from "./dom.js";
 import { watchFailures } from "./failures.js";
 import { refreshFeeds } from "./feeds.js";
+import { HoldBanner } from "./holds.js";
 import { MaterialsPanel } from "./materials.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
@@ -46,11 +48,15 @@ function showStatus({ state, retryInMs }) {
 let board = null;
 let materials = null;
 let failures = null;
+let holds = null;
+let breaking = null;
 const conn = new Connection({
   onState: (full) => {
     store.reset(full);
     showMe();
     board.render();
+    holds.render();
+    breaking.refresh();
     materials.resync();
     refreshFeeds();
   },
@@ -60,6 +66,8 @@ const conn = new Connection({
     if (patch.me) showMe();
     board.render();
     raise();
+    if (patch.holds || patch.platforms || patch.me) holds.render();
+    breaking.refresh();
     // The panel shows materials, and which columns already hold a card of each.
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
@@ -87,6 +95,9 @@ board = new Board(document.getElementById("board"), {
 failures = watchFailures(store, { show: showTarget });
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
   { store, actions, canEdit });
+holds = new HoldBanner(document.getElementById("holds-banner"), { store, actions, canEdit });
+breaking = new BreakingDialog({ store, actions });
+const breakingButton = document.getElementById("breaking");
 
 function showMe() {
   const { email = "", role = "" } = store.me;
@@ -94,6 +105,7 @@ function showMe() {
   setText(document.getElementById("me-role"), role);
   document.body.dataset.role = role;
   for (const id of ["add-column", "users"]) document.getElementById(id).hidden = role !== "admin";
+  breakingButton.hidden = !canEdit();
 }
 
 /** Bring a card (or a column) a notice is about into view, and focus it. */
@@ -114,6 +126,7 @@ document.getElementById("users").addEventListener("click", setup.users);
 document.getElementById("me").addEventListener("click", () => accountDialog({ actions, store }));
 document.getElementById("reconnect").addEventListener("click", () => conn.retryNow());
 document.getElementById("shortcuts").addEventListener("click", showShortcuts);
+breakingButton.addEventListener("click", () => breaking.open());
 document.getElementById("logout").addEventListener("click", async () => {
   conn.stop();
   try {
@@ -130,6 +143,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "/") {
     event.preventDefault();
     materials.focusSearch();
+  } else if ((event.key === "b" || event.key === "B") && canEdit()) {
+    event.preventDefault();
+    breaking.open();
   }
 });
 

@@ -8,6 +8,8 @@ import { suggestTool } from "./suggest.js";
 import { clock, countingDown, fullTime, interval, relative } from "./time.js";
 
 const STATUS_LABEL = M.statusLabel;
+// The words of holds and expiry on a card (CONTRACT §7).
+const TEXT = M.cardHold;
 
 function initials(email) {
   const name = (email ?? "").split("@")[0];
@@ -97,7 +99,7 @@ export class CardView {
     const editable = this.ctx.canEdit();
     // An editor whose card left the queue was handed to the column by the board (board.js keep).
     if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
-    const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable]);
     if (signature === this.signature) return;
     this.signature = signature;
     const { status } = snippet;
@@ -108,7 +110,7 @@ export class CardView {
     setAttr(el, "data-history-id", queued ? null : snippet.id);
     setAttr(el, "data-status", status);
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
-    el.classList.toggle("is-paused", queued && !!platform.paused);
+    el.classList.toggle("is-paused", queued && (!!platform.paused || !!platform.holds));
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;
@@ -136,6 +138,14 @@ export class CardView {
     if (snippet.status === "failed" || snippet.status === "needs_check") {
       notes.push(failureNote(this.platform?.kind, snippet.status, meta.error));
     }
+    if (snippet.expires_at && (snippet.status === "pending" || snippet.status === "expired")) {
+      const when = clock(snippet.expires_at);
+      let text = TEXT.notAfter(when);
+      if (snippet.status === "expired") text = TEXT.expired(when);
+      else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds) text = TEXT.noSlot(when);
+      notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
+        title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
+    }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
         duplicateText(meta.duplicate)));
@@ -150,7 +160,9 @@ export class CardView {
     let label = "";
     if (status === "pending") {
       if (isInbox(platform)) label = M.draft;
+      else if (snippet.eta && snippet.meta?.send_now) when = snippet.eta;
       else if (platform.paused) label = M.badgePaused;
+      else if (platform.holds) label = TEXT.held;
       else if (snippet.eta) when = snippet.eta;
       else label = M.notScheduled;
     } else {
@@ -190,6 +202,9 @@ export class CardView {
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
         icon("retry"), M.retry));
+    } else if (editable && snippet.status === "expired") {
+      buttons.push(h("button", { type: "button", class: "btn btn-small", title: TEXT.putBackTitle,
+        onclick: () => a.retry(id) }, icon("retry"), TEXT.putBack));
     } else if (editable && snippet.status === "needs_check") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
         icon("check"), M.itWentOut));
@@ -260,7 +275,7 @@ export class MarkerView {
 
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
-    const signature = JSON.stringify([snippet, platform.paused, editable]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
@@ -270,7 +285,7 @@ export class MarkerView {
     const text = M.fromHere(interval(snippet.interval_s));
     setText(this.label, text);
     setAttr(this.el, "aria-label", M.markerLabel(text));
-    const eta = platform.paused ? null : snippet.eta;
+    const eta = platform.paused || platform.holds ? null : snippet.eta;
     setAttr(this.when, "datetime", eta);
     setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta)) : null);
     setText(this.when, eta ? clock(eta) : "");

@@ -21,6 +21,9 @@ export function troubles(lane, now = Date.now()) {
   return { failed, check: lane.attention.length };
 }
 
+// The words of a held column and of expired cards (CONTRACT §7).
+const TEXT = M.columnHold;
+
 /** The next send is the earliest eta among the column's queued post cards. */
 function nextEta(queue) {
   let best = null;
@@ -93,8 +96,11 @@ export class ColumnView {
     this.sending.hidden = lane.sending.length === 0;
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
-    const failed = lane.history.filter((item) => item.snippet.status === "failed").length;
-    setText(this.historyCount, ` · ${lane.history.length}${failed ? ` · ${failed} failed` : ""}`);
+    const count = (status) => lane.history.filter((item) => item.snippet.status === status).length;
+    const failed = count("failed");
+    const expired = count("expired");
+    setText(this.historyCount, [` · ${lane.history.length}`, failed && TEXT.failed(failed),
+      expired && TEXT.expired(expired)].filter(Boolean).join(" · "));
     this.historyCount.classList.toggle("has-failed", failed > 0);
     this.renderTroubles(troubles(lane));
     this.composer?.form.setLimit(platform.text_limit ?? null);
@@ -151,6 +157,7 @@ export class ColumnView {
     const editable = this.ctx.canEdit();
     const inbox = isInbox(platform);
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
+    const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
     const signature = JSON.stringify([platform, editable, next, queue.length]);
     if (signature === this.signature) return;
@@ -179,16 +186,20 @@ export class ColumnView {
     if (status === "auth_rejected") [badge, tone] = [M.badgeRejected, "danger"];
     else if (status === "stopped") [badge, tone] = [M.badgeStopped, "danger"];
     else if (platform.paused || status === "paused") [badge, tone] = [M.badgePaused, "warn"];
+    else if (held) [badge, tone] = [TEXT.held, "warn"];
     else if (inbox) [badge, tone] = [M.badgeInbox, "muted"];
     setText(this.badge, badge);
-    setAttr(this.badge, "title", status === "auth_rejected" ? M.credentialsRejected : null);
+    let badgeTitle = status === "auth_rejected" ? M.credentialsRejected : null;
+    if (held) badgeTitle = TEXT.heldTitle(platform.holds);
+    setAttr(this.badge, "title", badgeTitle);
     this.badge.hidden = !badge;
     this.badge.className = `badge badge-${tone}`;
     this.el.dataset.status = status;
     this.el.classList.toggle("is-paused", !!platform.paused);
+    this.el.classList.toggle("is-held", held);
     this.renderMessage(platform, status);
 
-    if (inbox || stopped || platform.paused) setText(this.next, M.nothingGoesOut);
+    if (inbox || stopped || platform.paused || (held && !next)) setText(this.next, M.nothingGoesOut);
     else if (next) setText(this.next, M.next);
     else setText(this.next, queue.length ? M.nothingScheduled : M.queueEmpty);
     setText(this.nextClock, next ? clock(next) : "");
@@ -272,6 +283,7 @@ export class ColumnView {
     };
     const form = cardForm({
       limit: this.platform.text_limit ?? null,
+      expiresAt: null,
       submitLabel: M.add,
       extraSubmit: { label: M.onTop, title: M.onTopTitle },
       label: M.newCardFor(this.platform.name),
@@ -279,7 +291,7 @@ export class ColumnView {
       onSubmit: async (values, which) => {
         const ok = await this.ctx.actions.createCard(this.id, values, which === "extra");
         if (ok) {
-          form.setValues({ body: "", url: "" });
+          form.setValues({ body: "", url: "", expires_at: null });
           form.focus();
         }
       },

@@ -46,7 +46,25 @@ export const M = {
   keyboard: "Keyboard",
 
   // Cards
-  statusLabel: { pending: "Queued", sending: "Sending…", sent: "Sent", failed: "Failed", needs_check: "Did it go out?" },
+  statusLabel: {
+    pending: "Queued", sending: "Sending…", sent: "Sent", failed: "Failed", needs_check: "Did it go out?",
+    expired: "Expired",
+  },
+  columnHold: {
+    held: "Held",
+    heldTitle: (holds) => holds.map((hold) => `On hold: ${hold.reason}`).join("\n"),
+    failed: (n) => `${n} failed`,
+    expired: (n) => `${n} expired`,
+  },
+  cardHold: {
+    held: "Held",
+    notAfter: (when) => `Not after ${when}`,
+    notAfterTitle: (when) => `Not published at or after ${when}: it then expires`,
+    noSlot: (when) => `No slot before ${when}: it will expire`,
+    expired: (when) => `Expired at ${when}: not published`,
+    putBack: "Put back",
+    putBackTitle: "Back to the top of the queue, with no time limit",
+  },
   cardLabel: (status, text) => `${status} card: ${text}`,
   duplicateSent: "This link already went out from this column",
   duplicateQueued: "This link is already queued in this column",
@@ -118,6 +136,7 @@ export const M = {
     demo: "Could not add the demo columns",
     changeUser: "Could not change the user",
     resetPassword: "Could not set a new password",
+    release: "Could not release the hold",
   },
   movedBut: (warning) => `Moved, but ${warning}`,
   addedBut: (warning) => `Added, but ${warning}`,
@@ -152,6 +171,7 @@ export const M = {
     ["Escape", "Stop editing without saving"],
     ["Delete", "Delete the focused card (with undo)"],
     ["/", "Search the materials"],
+    ["B", "Breaking news: one post to many columns, and hold the rest"],
     ["Enter", "On a material: add it to a column"],
     ["?", "Show this list"],
   ],
