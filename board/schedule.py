@@ -15,8 +15,10 @@ class QueuedCard:
     id: int
     kind: str  # "post" | "interval"
     interval_s: int | None = None
-    # An editor's "send now": goes at once, even in a paused column, out of the rhythm.
+    # An editor's "send now": goes at once, even in a paused or held column, out of the rhythm.
     urgent: bool = False
+    # Never goes out at or after this moment: a turn that comes too late is no turn.
+    expires_at: datetime | None = None
     # Waits for an editor's approval (board/approval.py): keeps its place, takes no slot.
     waiting: bool = False
 
@@ -25,7 +27,8 @@ class QueuedCard:
 class ColumnClock:
     interval_s: int
     last_sent_at: datetime | None
-    # False for a paused column, a stopped one (credentials rejected) and a drafts inbox.
+    # False for a paused column, a held one, a stopped one (credentials rejected) and a drafts
+    # inbox.
     running: bool = True
 
 
@@ -39,8 +42,8 @@ def walk(
 
     A post goes out at max(prev + I, now + lead) (no prev: now + lead) and becomes prev.
     An interval card changes I from there on; its eta is the moment it takes effect.
-    A column that isn't running has no etas. A card waiting for approval takes no slot (no
-    eta; the cards behind it move up).
+    A post whose eta would not come before its expires_at takes no slot (no eta, prev stays),
+    and so does a card waiting for approval. A column that isn't running has no etas.
     """
     interval = timedelta(seconds=column.interval_s)
     prev = column.last_sent_at
@@ -51,17 +54,24 @@ def walk(
             etas[card.id] = None
             continue
         if card.urgent and card.kind == "post":
-            etas[card.id] = now
-            prev = now
-            continue
-        if not column.running:
+            eta = now
+        elif not column.running:
             etas[card.id] = None
             continue
-        if card.kind == "interval":
+        elif card.kind == "interval":
             interval = timedelta(seconds=card.interval_s or column.interval_s)
             etas[card.id] = max(prev, earliest) if prev is not None else earliest
             continue
-        eta = earliest if prev is None else max(prev + interval, earliest)
+        else:
+            eta = earliest if prev is None else max(prev + interval, earliest)
+        if not _in_time(card, eta):
+            etas[card.id] = None
+            continue
         etas[card.id] = eta
         prev = eta
     return etas
+
+
+def _in_time(card: QueuedCard, eta: datetime) -> bool:
+    """Whether a card may still go out at ``eta`` (strictly before its expiry)."""
+    return card.expires_at is None or eta < card.expires_at

@@ -152,7 +152,7 @@ async def test_the_listener_hands_presence_on_apart_from_composed_patches() -> N
         "postgresql://unused",
         lambda patch, wake, _raw: got.append(patch),
         no_resync,
-        heard.append,
+        on_presence=heard.append,
     )
     payloads = [
         notify.encode({"snippets": {"1": {"body": "a"}}}, {3}),

@@ -1,7 +1,7 @@
 """authors, approval and a card's story: the author role, snippets.approval, events.snippet_ids
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0006
 
 - users_role admits `author` (CONTRACT §12: below editor; creates and edits cards only).
 - snippets.approval: `approved` (every card so far, and every card an editor makes) or
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -55,7 +55,10 @@ export class WaitingFilter {
     for (const snippet of Object.values(this.store.state.snippets)) if (isWaiting(snippet)) n += 1;
     setText(this.count, String(n));
     this.count.hidden = n === 0;
+    // Nothing waits and the filter is off: no button (the top bar is full enough).
+    this.button.hidden = n === 0 && !this.on;
     setAttr(this.button, "aria-pressed", this.on ? "true" : "false");
+    setAttr(this.button, "aria-label", TEXT.filter);
     setAttr(this.button, "title", this.on ? TEXT.filterOn : TEXT.filterOff);
     this.button.classList.toggle("is-active", this.on);
     this.button.classList.toggle("has-waiting", n > 0);

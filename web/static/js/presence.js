@@ -11,7 +11,7 @@ export const TEXT = {
   here: (email) => `${email} has the board open`,
   hereEditing: (email, what) => `${email} is editing ${what}`,
   aCard: "a card",
-  more: (n) => `${n} more`,
+  more: (n) => `+${n}`,
   onBoard: "Also on the board",
   warnTitle: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing this card.`,
   warnBody: "Your changes and theirs may overwrite each other.",
@@ -19,8 +19,9 @@ export const TEXT = {
   cancel: "Cancel",
 };
 
-// Avatars shown in the top bar; the rest are counted.
-const MAX_AVATARS = 6;
+// Avatars shown in the top bar; the rest are counted (the bar must fit 1280 px with an
+// admin's buttons).
+const MAX_AVATARS = 4;
 
 /** What people are called on the board: their e-mail's local part ("ann.lee" of ann.lee@…). */
 export function displayName(email) {
