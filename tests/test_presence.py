@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 
 from tests import db
@@ -68,6 +70,9 @@ async def test_join_editing_and_leave_by_close_across_two_instances(database_url
                 await a.wait_for(lambda s: present(a, bob), timeout=1)
                 await b.wait_for(lambda s: present(b, ann), timeout=1)
                 assert present(b, ann) == {"id": ann, "email": a.state["me"]["email"]}
+                async with httpx.AsyncClient(cookies={"metronome_session": bob_cookie}) as http:
+                    state = (await http.get(one.url + "/api/state")).json()
+                assert {ann, bob} <= {int(k) for k in state["presence"]}
                 card = await a_card(one)
                 assert await a.ok("presence.editing", {"snippet_id": card}) == {"snippet_id": card}
                 await b.wait_for(lambda s: present(b, ann).get("editing") == card, timeout=1)
@@ -199,3 +204,43 @@ async def test_the_users_of_an_instance_that_dies_leave_within_15_s(database_url
                 await watcher.wait_for(lambda s: present(watcher, ann) is None, timeout=16)
                 took = time.monotonic() - started
         assert 3 < took <= 15, f"left after {took:.1f} s"
+
+
+@pytest.mark.fault
+async def test_presence_comes_back_after_a_lost_listen_connection(
+    database_url: str, pg_server: str
+) -> None:
+    """An instance deaf to notifications for a while misses who came and went; once its LISTEN
+    connection is back it asks the others, and its clients see the board's people again."""
+    async with running_app(database_url) as one, running_app(database_url) as two:
+        ann, ann_cookie = await user(database_url)
+        bob, bob_cookie = await user(database_url)
+        async with Client.connect(one, cookie=ann_cookie) as a:
+            name = database_url.rsplit("/", 1)[1]
+            admin = await asyncpg.connect(pg_server)
+            try:
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                pids = await admin.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'metronome-listen'"
+                    " AND datname = $1",
+                    name,
+                )
+                # The listener of instance one: the one whose terminating leaves two's alone.
+                listener_pid = await one.services.listener._conn.fetchval("SELECT pg_backend_pid()")
+                assert listener_pid in {r["pid"] for r in pids}
+                await admin.execute("SELECT pg_terminate_backend($1)", listener_pid)
+                async with Client.connect(two, cookie=bob_cookie):
+                    await asyncio.sleep(0.5)
+                    assert present(a, bob) is None, "one is deaf: it cannot know yet"
+                    await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+                    listener = one.services.listener
+                    for _ in range(300):  # its reconnect backs off: up to 10 s
+                        if listener.reconnects and listener.connected.is_set():
+                            break
+                        await asyncio.sleep(0.05)
+                    # Asked, two answers at once, not at its next heartbeat (5 s).
+                    await a.wait_for(lambda s: present(a, bob), timeout=2)
+                    assert present(a, ann)
+            finally:
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+                await admin.close()

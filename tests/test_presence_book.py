@@ -1,5 +1,5 @@
-"""Presence without I/O (ws/presence.py): local connections, announcements, leases, the view;
-and presence messages on the change channel beside the patch fast path (board/notify.py)."""
+"""Presence without I/O (ws/presence_book.py): local connections, announcements, leases, the
+view; and presence messages on the change channel beside the patch fast path (board/notify.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from board import notify
 from board.context import Actor
-from ws import presence
-from ws.presence import Book, Local, announcements
+from ws import presence_book
+from ws.presence_book import Book, Local, announcements
 
 ANN = Actor(1, "ann@example.org", "editor")
 BOB = Actor(2, "bob@example.org", "author")
@@ -47,7 +47,7 @@ def test_announcements_stay_under_the_notify_limit_and_say_everything() -> None:
     gone = list(range(1000, 3000))
     payloads = announcements("i1", entries, gone, ask=True)
     assert len(payloads) > 10
-    assert all(len(p.encode()) <= presence.MESSAGE_BYTES for p in payloads)
+    assert all(len(p.encode()) <= presence_book.MESSAGE_BYTES for p in payloads)
     messages = [notify.decode(p).presence for p in payloads]
     assert [m.get("ask") for m in messages if m] == [True] + [None] * (len(messages) - 1)
     book = Book()

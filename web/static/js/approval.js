@@ -19,18 +19,26 @@ export function isWaiting(snippet) {
   return snippet?.approval === "pending" && snippet.status === "pending";
 }
 
-/** The mark and (for editors) the Approve button of one card: {el, update(snippet, mayApprove)}. */
+/**
+ * The mark and (for editors) the Approve button of one card: {el, update(snippet, mayApprove)}.
+ * Both are in the page only while the card waits (a card's buttons are the ones it offers).
+ */
 export function approvalRow(onApprove) {
   const mark = h("span", { class: "approval-mark" }, icon("hourglass"), TEXT.waiting);
   const button = h("button", { type: "button", class: "btn btn-small approve-button", title: TEXT.approveTitle,
     onclick: onApprove }, icon("check"), TEXT.approve);
-  const el = h("div", { class: "card-approval", hidden: true }, mark, button);
+  const el = h("div", { class: "card-approval" }, mark);
   return {
     el,
+    /** Whether the row belongs on the card now. */
     update(snippet, mayApprove) {
       const waiting = isWaiting(snippet);
-      el.hidden = !waiting;
-      button.hidden = !waiting || !mayApprove;
+      if (waiting && mayApprove) {
+        if (!button.isConnected) el.append(button);
+      } else {
+        button.remove();
+      }
+      return waiting;
     },
   };
 }

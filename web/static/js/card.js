@@ -82,8 +82,7 @@ export class CardView {
     // The actions float over the meta line (times, who edited), never over the text.
     this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
       this.editorLabel, this.avatar);
-    this.view = h("div", { class: "card-view" },
-      this.body, this.link, this.notes, this.approval.el, this.meta, this.actions);
+    this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     // Outside the view: "‹name› is editing" shows above the editor too.
     this.el = h("article", { class: "card", tabindex: "0" }, this.presence.el, this.view);
     this.el.addEventListener("dblclick", (event) => {
@@ -118,7 +117,11 @@ export class CardView {
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
     el.classList.toggle("is-paused", queued && (!!platform.paused || !!platform.holds));
     el.classList.toggle("is-waiting", isWaiting(snippet));
-    this.approval.update(snippet, editable);
+    if (this.approval.update(snippet, editable)) {
+      if (!this.approval.el.isConnected) this.view.insertBefore(this.approval.el, this.meta);
+    } else {
+      this.approval.el.remove();
+    }
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;

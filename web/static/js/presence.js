@@ -164,5 +164,5 @@ export function editingNote(note, entries) {
 export function makeEditingNote() {
   const faces = h("span", { class: "card-presence-faces" });
   const label = h("span", { class: "card-presence-label" });
-  return { el: h("p", { class: "card-presence", role: "status", hidden: true }, faces, label), faces, label };
+  return { el: h("p", { class: "card-presence", hidden: true }, faces, label), faces, label };
 }
