@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import breaking, cards, columns, feeds, holds, materials, publishing
+from board import breaking, cards, columns, feeds, holds, materials, preview, publishing
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, Db, is_connection_error
@@ -78,6 +78,8 @@ def board_ops() -> dict[str, Op]:
         "platform.resume": Op(columns.resume, "editor"),
         "platform.clear": Op(columns.clear, "editor"),
         "platform.restore": Op(columns.restore, "editor"),
+        # The column settings' live preview of a rhythm being typed (a read).
+        "platform.preview": Op(preview.preview, "editor", own_units=True),
         "snippet.create": Op(cards.create, "editor"),
         "snippet.update": Op(cards.update_, "editor", lane=cards.edits_alone),
         "snippet.move": Op(cards.move, "editor"),
