@@ -37,6 +37,7 @@ _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # IANA names: letters, digits, _ + - in slash-separated parts (no paths, no dots).
 _ZONE = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 _ONE_DAY = timedelta(days=1)
+_UNKNOWN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,8 @@ class Calendar:
         self._days: dict[date, _Day] = {}
         self._own_quiet: dict[date, list[tuple[datetime, datetime]]] = {}
         self._at: _Day | None = None
+        # Per local day: its first moment when the day runs a plain 24 hours, else None.
+        self._steady: dict[date, datetime | None] = {}
 
     @property
     def has_rules(self) -> bool:
@@ -323,6 +326,26 @@ class Calendar:
 
     def local(self, day: date, minute: int) -> datetime:
         """The first moment at or after a local time of a local day (UTC)."""
+        midnight = self._steady.get(day, _UNKNOWN)
+        if midnight is _UNKNOWN:
+            midnight = self._steady[day] = self._steady_midnight(day)
+        if midnight is not None:
+            return midnight + timedelta(minutes=minute)
+        return self._resolve(day, minute)
+
+    def _steady_midnight(self, day: date) -> datetime | None:
+        """The day's first moment, when its clocks run a plain 24 hours (no change of offset, so
+        a local time is that many minutes after midnight); None on a day the clocks change."""
+        start = self._resolve(day, 0)
+        end = self._resolve(day + _ONE_DAY, 0)
+        if (
+            end - start == _ONE_DAY
+            and start.astimezone(self.zone).utcoffset() == end.astimezone(self.zone).utcoffset()
+        ):
+            return start
+        return None
+
+    def _resolve(self, day: date, minute: int) -> datetime:
         naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
         # fold=0: of a repeated time, the first occurrence.
         moment = naive.replace(tzinfo=self.zone).astimezone(UTC)
@@ -348,13 +371,14 @@ class Calendar:
     def _day_of(self, moment: datetime) -> _Day:
         day = self._at
         if day is not None and day.start <= moment:
-            for _ in range(3):
+            if moment < day.end:
+                return day
+            for _ in range(2):  # the walk's moments grow: the next day or the one after
+                day = self._day(day.date + _ONE_DAY)
                 if moment < day.end:
                     self._at = day
                     return day
-                day = self._day(day.date + _ONE_DAY)
-        day = self._day(moment.astimezone(self.zone).date())
-        self._at = day
+        day = self._at = self._day(moment.astimezone(self.zone).date())
         return day
 
     def _day(self, when: date) -> _Day:

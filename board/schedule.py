@@ -86,6 +86,7 @@ def plan(
     earliest = now + min_lead
     etas: dict[int, datetime | None] = {}
     quieted: dict[int, datetime] = {}
+    steps: dict[int, timedelta] = {}
     for card in cards:
         if card.urgent and card.kind == "post":
             eta = now
@@ -105,7 +106,8 @@ def plan(
             if rules is None or (until is not None and prev < until):
                 step = interval
             else:
-                step = timedelta(seconds=rules.interval_at(prev))
+                seconds = rules.interval_at(prev)
+                step = steps.get(seconds) or steps.setdefault(seconds, timedelta(seconds=seconds))
             eta = max(prev + step, earliest)
         if quiet is not None and not card.urgent:
             given = eta
