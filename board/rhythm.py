@@ -37,7 +37,6 @@ _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # IANA names: letters, digits, _ + - in slash-separated parts (no paths, no dots).
 _ZONE = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 _ONE_DAY = timedelta(days=1)
-_UNKNOWN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -326,8 +325,9 @@ class Calendar:
 
     def local(self, day: date, minute: int) -> datetime:
         """The first moment at or after a local time of a local day (UTC)."""
-        midnight = self._steady.get(day, _UNKNOWN)
-        if midnight is _UNKNOWN:
+        if day in self._steady:
+            midnight = self._steady[day]
+        else:
             midnight = self._steady[day] = self._steady_midnight(day)
         if midnight is not None:
             return midnight + timedelta(minutes=minute)
