@@ -14,7 +14,7 @@ export class Board {
     this.store = store;
     this.columns = new Map();
     this.cards = new Map();
-    this.ctx = { actions, canEdit: () => ["admin", "editor"].includes(store.me.role) };
+    this.ctx = { actions, store, canEdit: () => ["admin", "editor"].includes(store.me.role) };
     this.empty = h("div", { class: "board-empty" },
       h("h2", {}, "No columns yet"),
       h("p", {}, "An administrator adds a column for each network the newsroom publishes to."));
@@ -119,5 +119,6 @@ export class Board {
     for (const el of this.root.querySelectorAll(".rel[data-time]")) {
       setText(el, relative(el.dataset.time, now));
     }
+    for (const column of this.columns.values()) column.tick();
   }
 }

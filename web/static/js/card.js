@@ -25,6 +25,9 @@ const TEXT = {
   expired: (when) => `Expired at ${when}: not published`,
   putBack: "Put back",
   putBackTitle: "Back to the top of the queue, with no time limit",
+  // A slot a quiet window moved (CONTRACT §8: the state's eta_before_quiet).
+  afterQuiet: (was) => `After quiet hours (due ${was})`,
+  afterQuietTitle: (was, eta) => `Its turn came at ${was}, in the column's quiet hours: it goes at ${eta}`,
 };
 
 function initials(email) {
@@ -159,6 +162,14 @@ export class CardView {
       else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds) text = TEXT.noSlot(when);
       notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
         title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
+    }
+    const quieted = snippet.status === "pending" && snippet.eta && snippet.eta_before_quiet
+      && !this.platform?.paused && !this.platform?.holds;
+    this.el.classList.toggle("is-after-quiet", !!quieted);
+    if (quieted) {
+      notes.push(h("p", { class: "note note-muted note-quiet",
+        title: TEXT.afterQuietTitle(fullTime(snippet.eta_before_quiet), fullTime(snippet.eta)) },
+      icon("moon"), TEXT.afterQuiet(clock(snippet.eta_before_quiet))));
     }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),

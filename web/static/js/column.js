@@ -6,6 +6,8 @@ import { PRESET_MINUTES } from "./dialogs.js";
 import { isInbox, network, networkIcon } from "./networks.js";
 import { clock, fullTime, interval } from "./time.js";
 import { setRelative } from "./card.js";
+import { openRhythmDialog } from "./rhythmdialog.js";
+import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -17,6 +19,10 @@ const TEXT = {
   heldTitle: (holds) => holds.map((hold) => `On hold: ${hold.reason}`).join("\n"),
   failed: (n) => `${n} failed`,
   expired: (n) => `${n} expired`,
+  // The column's rhythm (CONTRACT §8, rhythm.js).
+  rhythm: "Rhythm and quiet hours",
+  overrideTitle: (until) => `This interval holds until ${until}, then the rhythm's rules`,
+  intervalTitle: "One post every…",
 };
 
 /** The next send is the earliest eta among the column's queued post cards. */
@@ -44,18 +50,23 @@ export class ColumnView {
     this.nextClock = h("time", { class: "column-next-clock" });
     this.nextRel = h("span", { class: "column-next-rel rel" });
     this.message = h("p", { class: "column-message", hidden: true });
+    // The rhythm in words; editors open its dialog from it (or from the clock button).
+    this.rhythmWords = h("button", { type: "button", class: "column-rhythm", hidden: true,
+      onclick: () => this.openRhythm() });
     this.interval = h("select", {
-      class: "input interval-select", "aria-label": "Publishing interval", title: "One post every…",
+      class: "input interval-select", "aria-label": "Publishing interval", title: TEXT.intervalTitle,
     });
     this.interval.addEventListener("change", () => this.intervalChosen());
     this.pause = iconButton("pause", "Pause publishing", () => this.togglePause());
     this.add = iconButton("plus", "New card", () => this.openComposer());
     this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
+    this.rhythmButton = iconButton("clock", TEXT.rhythm, () => this.openRhythm());
     this.header = h("header", { class: "column-header" },
       h("div", { class: "column-title" }, this.icon, this.name, this.badge),
       h("div", { class: "column-next" }, this.next, this.nextClock, this.nextRel),
+      this.rhythmWords,
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.clear, this.add));
 
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
@@ -98,7 +109,8 @@ export class ColumnView {
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
     const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
-    const signature = JSON.stringify([platform, editable, next, queue.length]);
+    const nowInterval = intervalNow(platform);
+    const signature = JSON.stringify([platform, editable, next, queue.length, nowInterval]);
     if (signature === this.signature) return;
     this.signature = signature;
 
@@ -142,7 +154,16 @@ export class ColumnView {
     setAttr(this.nextClock, "title", next ? fullTime(next) : null);
     setRelative(this.nextRel, next);
 
-    this.renderInterval(platform.interval_s);
+    const words = inbox ? "" : describeRhythm(platform.settings);
+    setText(this.rhythmWords, words);
+    setAttr(this.rhythmWords, "title", words ? rhythmTitle(platform.settings) : null);
+    this.rhythmWords.hidden = !words;
+    this.rhythmWords.disabled = !editable;
+    this.rhythmButton.hidden = inbox || !editable;
+    this.renderInterval(nowInterval);
+    const until = platform.interval_until && Date.parse(platform.interval_until) > Date.now()
+      && platform.settings?.rhythm?.length ? platform.interval_until : null;
+    setAttr(this.interval, "title", until ? TEXT.overrideTitle(clock(until)) : TEXT.intervalTitle);
     this.interval.hidden = inbox;
     this.pause.hidden = inbox;
     this.interval.disabled = !editable;
@@ -171,9 +192,22 @@ export class ColumnView {
     this.interval.value = seconds ? String(seconds) : String(PRESETS[3]);
   }
 
+  /** Every half minute: a rule of the rhythm may have begun. */
+  tick() {
+    if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
+      this.signature = "";
+      this.renderHeader(this.platform, this.ctx.store.queue(this.id));
+    }
+  }
+
+  openRhythm() {
+    if (!this.ctx.canEdit()) return;
+    openRhythmDialog({ platform: this.platform, store: this.ctx.store, actions: this.ctx.actions });
+  }
+
   async intervalChosen() {
     const choice = this.interval.value;
-    const current = this.platform.interval_s;
+    const current = intervalNow(this.platform);
     let seconds = Number(choice);
     if (choice === CUSTOM) {
       this.renderInterval(current);
@@ -184,7 +218,7 @@ export class ColumnView {
     if (seconds && seconds !== current && await this.ctx.actions.setInterval(this.id, seconds)) {
       return; // the server's patch redraws the header
     }
-    this.renderInterval(this.platform.interval_s);
+    this.renderInterval(intervalNow(this.platform));
   }
 
   togglePause() {
