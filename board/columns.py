@@ -92,6 +92,25 @@ def _rhythm_changed(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return any((old or {}).get(key) != new.get(key) for key in rhythm.KEYS)
 
 
+def _override(
+    ctx: Ctx, args: Args, old: Any, settings: dict[str, Any], values: dict[str, Any]
+) -> None:
+    """Whether the column's interval overrides its rhythm rules now, and until when."""
+    if _rhythm_changed(old.settings, settings):
+        values["interval_until"] = None  # a new rhythm rules from now
+    # A settings save that repeats the stored interval (a column dialog sends every field) leaves
+    # the rhythm alone; the interval on its own is the header's "interval now".
+    if not args.has("interval_s") or (
+        args.has("settings") and values["interval_s"] == old.interval_s
+    ):
+        return
+    until = values.get("interval_until", old.interval_until)
+    if values["interval_s"] != rhythm.in_force(settings, old.interval_s, until, ctx.now):
+        # With rhythm rules, an interval an editor sets lasts until the next rule begins, as an
+        # interval card's would from here; the one in force already changes nothing.
+        values["interval_until"] = rhythm.override_until(settings, ctx.now)
+
+
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     old = await rows.platform_row(ctx.db, platform_id, lock=True)
@@ -117,15 +136,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     if args.has("settings"):
         settings = args.obj("settings") or {}
         values["settings"] = settings
-        if _rhythm_changed(old.settings, settings):
-            values["interval_until"] = None  # a new rhythm rules from now
-    if args.has("interval_s"):
-        until = values.get("interval_until", old.interval_until)
-        now_in_force = rhythm.in_force(settings, old.interval_s, until, ctx.now)
-        if values["interval_s"] != now_in_force:
-            # With rhythm rules, an interval an editor sets lasts until the next rule begins,
-            # as an interval card's would from here; the one in force already changes nothing.
-            values["interval_until"] = rhythm.override_until(settings, ctx.now)
+    _override(ctx, args, old, settings, values)
     if args.has("secrets"):
         # Secrets merge key by key: the browser never has the old values to send back.
         given = args.obj("secrets") or {}

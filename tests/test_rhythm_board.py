@@ -139,6 +139,23 @@ async def test_an_editors_interval_overrides_the_rules_until_the_next_one(board:
     await board.admin.wait_for(lambda s: board.eta(ids[1]) == utc("10:30:30"))
 
 
+async def test_a_settings_save_that_repeats_the_interval_leaves_the_rhythm_alone(
+    board: Timed,
+) -> None:
+    """A column dialog sends every field: its stored interval_s with the settings is no override
+    (the interval sent alone, as the header does, is)."""
+    rules = [{"from": "00:00", "interval_s": 1800}]
+    pid = await board.column(interval_s=600, settings={"rhythm": rules})
+    args = {"id": pid, "name": "Renamed", "interval_s": 600, "settings": {"rhythm": rules}}
+    await board.admin.ok("platform.update", args)
+    await board.admin.wait_for(lambda s: s["platforms"][str(pid)]["name"] == "Renamed")
+    assert "interval_until" not in board.admin.state["platforms"][str(pid)]
+    await board.admin.ok("platform.update", {"id": pid, "interval_s": 600})
+    await board.admin.wait_for(
+        lambda s: s["platforms"][str(pid)].get("interval_until") == "2026-11-23T00:00:00.000Z"
+    )
+
+
 @pytest.mark.parametrize(
     ("settings", "field"),
     [

@@ -25,6 +25,7 @@ const TEXT = {
   expired: (when) => `Expired at ${when}: not published`,
   putBack: "Put back",
   putBackTitle: "Back to the top of the queue, with no time limit",
+  untilNextRule: ", until the next rule",
   // A slot a quiet window moved (CONTRACT §8: the state's eta_before_quiet).
   afterQuiet: (was) => `After quiet hours (due ${was})`,
   afterQuietTitle: (was, eta) => `Its turn came at ${was}, in the column's quiet hours: it goes at ${eta}`,
@@ -290,14 +291,16 @@ export class MarkerView {
 
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable]);
+    const ruled = !!platform.settings?.rhythm?.length;
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable, ruled]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
     setAttr(this.el, "data-snippet-id", snippet.id);
     setAttr(this.el, "data-status", snippet.status);
     setAttr(this.el, "draggable", editable ? "true" : null);
-    const text = `from here: every ${interval(snippet.interval_s)}`;
+    // With rhythm rules a marker holds until the next rule begins (CONTRACT §8).
+    const text = `from here: every ${interval(snippet.interval_s)}${ruled ? TEXT.untilNextRule : ""}`;
     setText(this.label, text);
     setAttr(this.el, "aria-label", `Interval change, ${text}`);
     const eta = platform.paused || platform.holds ? null : snippet.eta;
