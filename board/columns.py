@@ -6,14 +6,15 @@ from typing import Any
 
 from board import rhythm, rows
 from board.args import Args
-from board.context import Ctx
+from board.context import BoardConfig, Ctx
 from board.db import set_clause
 from board.errors import BadRequest, Conflict, Forbidden
 
 
-async def _check_settings(
-    ctx: Ctx, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
+async def check_settings(
+    config: BoardConfig, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
 ) -> None:
+    """A column's settings and secrets as the op ``op`` takes them (also platform.check's)."""
     utm = settings.get("utm", True)
     if not (isinstance(utm, bool) or isinstance(utm, dict)):
         raise BadRequest(
@@ -24,11 +25,11 @@ async def _check_settings(
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
         # The rhythm is the board's own (time zone, rules, quiet hours), not an adapter's.
-        rhythm.parse(settings, ctx.config.min_interval_s)
+        rhythm.parse(settings, config.min_interval_s)
     except ValueError as exc:
         raise BadRequest(f"{op}: {exc}") from None
     try:
-        await ctx.config.check_settings(kind, settings, secrets)
+        await config.check_settings(kind, settings, secrets)
     except ValueError as exc:
         raise BadRequest(f"{op}: {exc}") from None
 
@@ -48,7 +49,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
-    await _check_settings(ctx, args.op, kind, settings, secrets)
+    await check_settings(ctx.config, args.op, kind, settings, secrets)
     # A column may start paused: fill its queue first, then let it run.
     paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
@@ -144,7 +145,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
         values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
     if "settings" in values or "secrets" in values:
-        await _check_settings(ctx, args.op, old.kind, settings, secrets)
+        await check_settings(ctx.config, args.op, old.kind, settings, secrets)
         account = "secrets" in values or _without_rhythm(settings) != _without_rhythm(old.settings)
         if old.status == "auth_rejected" and account:
             # New credentials: give the column another chance (a new rhythm is none).

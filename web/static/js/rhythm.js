@@ -7,42 +7,13 @@
 
 import { UNITS, splitSeconds } from "./dialogs.js";
 import { h, icon, iconButton } from "./dom.js";
+import { M } from "./messages.js";
 import { DAY_NAMES, localParts } from "./rhythmwords.js";
 import { interval } from "./time.js";
 
 export const RHYTHM_KEYS = ["timezone", "rhythm", "quiet"];
 
-// Every word of the editor, in one place (for a later translation).
-const TEXT = {
-  zone: "Time zone",
-  zoneHelp: "The times below are local times there.",
-  rules: "Intervals by the time of day",
-  rulesHelp: "Each rule holds from its time until the next rule's; before the first, the day before's last.",
-  noRules: "No rules: the column's interval holds all day.",
-  addRule: "Add a rule",
-  from: "from",
-  every: "every",
-  quiet: "Quiet hours",
-  quietHelp: "Nothing goes out inside; a card due then waits for the end.",
-  noQuiet: "No quiet hours.",
-  addQuiet: "Add quiet hours",
-  to: "to",
-  remove: (what) => `Remove ${what}`,
-  rule: (n) => `Rule ${n}`,
-  window: (n) => `Quiet hours ${n}`,
-  days: "Days",
-  everyDay: "Every day",
-  weekdays: "Mon–Fri",
-  weekends: "Sat, Sun",
-  previewTitle: (n) => `Next ${n} slots`,
-  previewZone: (zone) => `in ${zone}`,
-  previewBusy: "Working out the slots…",
-  previewError: "No preview: fix the field marked above.",
-  gap: (seconds) => `+${interval(seconds)}`,
-  afterQuiet: "after quiet hours",
-  afterQuietTitle: (was) => `A quiet window moved it from ${was}`,
-  newCard: "a card to come",
-};
+const TEXT = M.rhythm;
 
 const DAY_CHOICES = [
   ["", TEXT.everyDay],
@@ -86,14 +57,14 @@ function ruleRow(index, rule, onRemove) {
   const [amount, unit] = splitSeconds(rule.interval_s ?? 1800);
   const from = timeInput(`rhythm[${index}].from`, `${name} ${TEXT.from}`, rule.from ?? "07:00");
   const every = h("input", { type: "number", class: "input input-amount", min: "1", step: "any", value: String(amount),
-    "data-field": `rhythm[${index}].interval_s`, "aria-label": `${name} interval` });
-  const units = h("select", { class: "input", "aria-label": `${name} unit` },
+    "data-field": `rhythm[${index}].interval_s`, "aria-label": TEXT.interval(name) });
+  const units = h("select", { class: "input", "aria-label": TEXT.unit(name) },
     UNITS.map(([text, factor]) => h("option", { value: String(factor), selected: factor === unit }, text)));
   const days = daysSelect(`rhythm[${index}].days`, `${name} ${TEXT.days}`, rule.days);
   return {
     el: h("div", { class: "rhythm-row", "data-field": `rhythm[${index}]` },
       h("span", { class: "rhythm-word" }, TEXT.from), from,
-      h("span", { class: "rhythm-word" }, TEXT.every), every, units, days,
+      h("span", { class: "rhythm-word" }, TEXT.everyWord), every, units, days,
       iconButton("trash", TEXT.remove(name), onRemove)),
     read: () => ({ from: from.value, interval_s: Math.round(Number(every.value) * Number(units.value)), ...readDays(days) }),
   };
@@ -141,7 +112,8 @@ function rowList({ title, help, empty, addLabel, items, makeRow, fresh, onChange
 
 /**
  * Mount the editor in `container`. `settings`: the column's settings as they are; `platformId`:
- * the column (null for a new one, previewed from now); `preview(args)` resolves with
+ * the column (null for a new one, previewed from now); `intervalS`: the column's interval as
+ * being edited (a number or a function; absent: the stored one); `preview(args)` resolves with
  * platform.preview's result or rejects with its error; `store` names the queued cards.
  */
 export function mountRhythm(container, { settings = {}, platformId = null, intervalS = null, preview, store = null }) {
@@ -177,7 +149,9 @@ export function mountRhythm(container, { settings = {}, platformId = null, inter
   container.append(el);
 
   function values() {
-    const found = { timezone: zone.value.trim() || "UTC" };
+    const found = {};
+    const timezone = zone.value.trim() || "UTC";
+    if (timezone !== "UTC" || settings.timezone) found.timezone = timezone;
     const ruleValues = rules.read();
     const windows = quiet.read();
     if (ruleValues.length) found.rhythm = ruleValues;
@@ -211,7 +185,7 @@ export function mountRhythm(container, { settings = {}, platformId = null, inter
     const moved = slot.eta_before_quiet ? localParts(Date.parse(slot.eta_before_quiet), zoneName).hhmm : null;
     return h("li", { class: `rhythm-slot${moved ? " is-quiet" : ""}`, "data-at": slot.at },
       h("time", { datetime: slot.at, class: "rhythm-slot-time" }, `${weekday[0].toUpperCase()}${weekday.slice(1)} ${hhmm}`),
-      h("span", { class: "rhythm-slot-gap" }, previous === null ? "" : TEXT.gap(Math.round((ms - previous) / 1000))),
+      h("span", { class: "rhythm-slot-gap" }, previous === null ? "" : TEXT.gap(interval(Math.round((ms - previous) / 1000)))),
       moved ? h("span", { class: "rhythm-slot-quiet", title: TEXT.afterQuietTitle(moved) }, TEXT.afterQuiet) : null,
       h("span", { class: `rhythm-slot-card${card ? "" : " is-new"}` }, what));
   }
@@ -222,7 +196,8 @@ export function mountRhythm(container, { settings = {}, platformId = null, inter
     status.textContent = TEXT.previewBusy;
     const args = { settings: { ...strip(settings), ...wanted }, count: 10 };
     if (platformId !== null) args.id = platformId;
-    if (intervalS) args.interval_s = intervalS;
+    const every = typeof intervalS === "function" ? intervalS() : intervalS;
+    if (every > 0) args.interval_s = every;
     try {
       const result = await preview(args);
       if (ask !== asked) return;
@@ -248,6 +223,7 @@ export function mountRhythm(container, { settings = {}, platformId = null, inter
     el,
     values,
     showError,
+    refresh: changed,
     focus: () => zone.focus(),
     destroy: () => clearTimeout(timer),
   };

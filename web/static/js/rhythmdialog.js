@@ -4,25 +4,21 @@
 // and keeps the dialog open.
 
 import { h } from "./dom.js";
+import { M } from "./messages.js";
 import { mountRhythm, strip } from "./rhythm.js";
 import { toast } from "./toasts.js";
 
-const TEXT = {
-  title: (name) => `Rhythm of ${name}`,
-  save: "Save",
-  cancel: "Cancel",
-  saved: (name) => `Rhythm of ${name} saved`,
-};
+const TEXT = M.rhythm;
 
 /** Open the dialog for `platform`; resolves when it closes. */
 export function openRhythmDialog({ platform, store, actions }) {
   return new Promise((resolve) => {
     const titleId = `rhythm-title-${platform.id}`;
     const slot = h("div", { class: "rhythm-slot-box" });
-    const save = h("button", { type: "submit", class: "btn btn-primary" }, TEXT.save);
-    const cancel = h("button", { type: "button", class: "btn" }, TEXT.cancel);
+    const save = h("button", { type: "submit", class: "btn btn-primary" }, M.save);
+    const cancel = h("button", { type: "button", class: "btn" }, M.cancel);
     const form = h("form", { class: "dialog-form", novalidate: true },
-      h("h2", { class: "dialog-title", id: titleId }, TEXT.title(platform.name)), slot,
+      h("h2", { class: "dialog-title", id: titleId }, TEXT.dialogTitle(platform.name)), slot,
       h("div", { class: "dialog-buttons" }, cancel, save));
     const dialog = h("dialog", { class: "dialog dialog-rhythm", "aria-labelledby": titleId }, form);
     const editor = mountRhythm(slot, {

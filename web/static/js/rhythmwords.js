@@ -1,28 +1,19 @@
 // A column's rhythm (CONTRACT §8) for people: the header's words, and the interval in force
 // now. Times are computed by the server (every eta, the preview's slots); this only reads the
-// settings back in words.
+// settings back in words (M.rhythm's).
 
+import { M } from "./messages.js";
 import { interval } from "./time.js";
 
 export const DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-// Every word of the rhythm's summaries, in one place (for a later translation).
-export const WORDS = {
-  every: (seconds) => (seconds === 3600 ? "hourly" : `every ${interval(seconds)}`),
-  until: (text, hhmm) => `${text} until ${hhmm}`,
-  then: (text) => `then ${text}`,
-  quiet: (windows) => `quiet ${windows}`,
-  span: (from, to) => `${from}–${to}`,
-  days: (days) => {
-    const key = [...days].sort((a, b) => DAY_NAMES.indexOf(a) - DAY_NAMES.indexOf(b)).join(",");
-    return DAY_GROUPS[key] ?? days.map((day) => DAY_LABEL[day] ?? day).join(", ");
-  },
-  zone: (zone) => `${zone.split("/").at(-1).replaceAll("_", " ")} time`,
-  titleRule: (from, text) => `${from} ${text}`,
-  titleZone: (zone) => `Local times in ${zone}`,
-};
-const DAY_LABEL = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
-const DAY_GROUPS = { "sat,sun": "weekends", "mon,tue,wed,thu,fri": "weekdays" };
+const W = M.rhythm;
+const every = (seconds) => W.every(seconds, interval(seconds));
+
+function dayWords(days) {
+  const key = [...days].sort((a, b) => DAY_NAMES.indexOf(a) - DAY_NAMES.indexOf(b)).join(",");
+  return W.dayGroups[key] ?? days.map((day) => W.dayLabel[day] ?? day).join(", ");
+}
 
 function byFrom(a, b) {
   return a.from < b.from ? -1 : a.from > b.from ? 1 : 0;
@@ -32,8 +23,8 @@ function byFrom(a, b) {
 function sequence(rules) {
   const sorted = [...rules].sort(byFrom);
   return sorted.map((rule, i) => {
-    const text = i === 0 ? WORDS.every(rule.interval_s) : WORDS.then(WORDS.every(rule.interval_s));
-    return i + 1 < sorted.length ? WORDS.until(text, sorted[i + 1].from) : text;
+    const text = i === 0 ? every(rule.interval_s) : W.then(every(rule.interval_s));
+    return i + 1 < sorted.length ? W.until(text, sorted[i + 1].from) : text;
   }).join(", ");
 }
 
@@ -57,26 +48,25 @@ export function describeRhythm(settings = {}) {
   const parts = [];
   for (const [key, rules] of groups(settings.rhythm ?? [])) {
     const text = sequence(rules);
-    parts.push(key ? `${WORDS.days(rules[0].days)}: ${text}` : text);
+    parts.push(key ? W.onDays(dayWords(rules[0].days), text) : text);
   }
   for (const [key, windows] of groups(settings.quiet ?? [])) {
-    const spans = [...windows].sort(byFrom).map((w) => WORDS.span(w.from, w.to)).join(", ");
-    parts.push(key ? `${WORDS.days(windows[0].days)}: ${WORDS.quiet(spans)}` : WORDS.quiet(spans));
+    const spans = [...windows].sort(byFrom).map((w) => W.span(w.from, w.to)).join(", ");
+    parts.push(key ? W.onDays(dayWords(windows[0].days), W.quietSpan(spans)) : W.quietSpan(spans));
   }
   if (!parts.length) return "";
   const zone = settings.timezone ?? "UTC";
-  if (zone !== browserZone()) parts.push(WORDS.zone(zone));
+  if (zone !== browserZone()) parts.push(W.zoneWords(zone));
   return parts.join("; ");
 }
 
 /** The tooltip: every rule and window with its start, and the zone. */
 export function rhythmTitle(settings = {}) {
-  const lines = [...(settings.rhythm ?? [])].sort(byFrom).map((rule) =>
-    WORDS.titleRule(rule.from, WORDS.every(rule.interval_s)) + (rule.days ? ` (${WORDS.days(rule.days)})` : ""));
-  for (const w of settings.quiet ?? []) {
-    lines.push(WORDS.quiet(WORDS.span(w.from, w.to)) + (w.days ? ` (${WORDS.days(w.days)})` : ""));
-  }
-  lines.push(WORDS.titleZone(settings.timezone ?? "UTC"));
+  const withDays = (text, item) => (item.days ? W.titleDays(text, dayWords(item.days)) : text);
+  const lines = [...(settings.rhythm ?? [])].sort(byFrom)
+    .map((rule) => withDays(W.titleRule(rule.from, every(rule.interval_s)), rule));
+  for (const w of settings.quiet ?? []) lines.push(withDays(W.quietSpan(W.span(w.from, w.to)), w));
+  lines.push(W.titleZone(settings.timezone ?? "UTC"));
   return lines.join("\n");
 }
 
