@@ -128,3 +128,35 @@ async def test_the_rhythm_in_words(open_page, live_server):
         "ended": 1800,
         "plain": 600,
     }
+
+
+async def test_the_column_dialog_holds_the_rhythm(open_page, board):
+    """Add column → "Rhythm and quiet hours": the same editor, previewing a new column from now
+    at the dialog's interval; a bad time is refused naming its field; Add saves the rhythm."""
+    page = await open_page()
+    await page.get_by_role("button", name="Add column").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("Kind").select_option("log")
+    await dialog.get_by_label("Name").fill("Night desk")
+    await dialog.get_by_label("Interval").fill("20")
+    await dialog.locator("summary", has_text="Rhythm and quiet hours").click()
+    slots = dialog.locator(".rhythm-slot")
+    await slots.nth(9).wait_for()
+    assert "+20 min" in await slots.nth(1).inner_text()
+    await dialog.get_by_role("button", name="Add quiet hours").click()
+    await dialog.get_by_label("Quiet hours 1 to").fill("02:00")
+    await dialog.get_by_label("Quiet hours 1 from").fill("02:00")
+    await dialog.get_by_role("button", name="Add", exact=True).click()
+    error = dialog.locator(".rhythm-editor .form-error")
+    await error.wait_for()
+    assert "settings.quiet[0]" in await error.inner_text()
+    assert await dialog.locator('[data-field="quiet[0]"]').get_attribute("aria-invalid") == "true"
+    await dialog.get_by_label("Quiet hours 1 from").fill("23:30")
+    await dialog.get_by_label("Quiet hours 1 to").fill("06:00")
+    await dialog.get_by_role("button", name="Add", exact=True).click()
+    await dialog.wait_for(state="hidden")
+    columns = (await board.state())["platforms"].values()
+    made = next(p for p in columns if p["name"] == "Night desk")
+    assert made["interval_s"] == 1200
+    assert made["settings"]["quiet"] == [{"from": "23:30", "to": "06:00"}]
+    assert "timezone" not in made["settings"]
