@@ -6,7 +6,7 @@
 
 The column is in Europe/Riga with five rules (half-hourly by day, every 20 minutes at lunch,
 hourly at night, hourly all weekend), quiet hours 02:00–06:00 and an interval card every 100
-posts; its 500 cards run for about ten days across the October daylight-saving change. Each
+posts; its 500 cards run for about two weeks across the October daylight-saving change. Each
 walk builds its calendar afresh, as every reschedule does. It prints the median and the 95th
 percentile of a walk in each run, the median of the runs' medians, the same for the walk
 without a rhythm (CONTRACT §4 alone), and the load average, since the machine may be shared.
