@@ -88,6 +88,8 @@ platforms = Table(
     Column("deleted_at", DateTime(timezone=True)),
     # The holds in force on this column (0006): it publishes nothing from its queue while any.
     Column("hold_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
+    # With rhythm rules in the settings, interval_s overrides them until then (0012).
+    Column("interval_until", DateTime(timezone=True)),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.
@@ -161,6 +163,8 @@ snippets = Table(
     Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # Never published at or after this moment; when it passes while pending: `expired` (0006).
     Column("expires_at", DateTime(timezone=True)),
+    # The eta the rhythm gave before a quiet window moved it to the window's end (0012).
+    Column("eta_before_quiet", DateTime(timezone=True)),
     # "pending": an author's card (or a feed's draft) waiting for an editor: it keeps its
     # place but takes no slot and is never published; "approved": it takes its slot (0011).
     Column("approval", String(16), nullable=False, server_default=text("'approved'")),

@@ -183,6 +183,7 @@ export class Board {
     for (const el of this.root.querySelectorAll(".rel[data-time]")) {
       setRelative(el, el.dataset.time, now);
     }
+    for (const column of this.columns.values()) column.tick();
   }
 }
 
