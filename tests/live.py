@@ -46,6 +46,7 @@ class LiveServer:
             "METRONOME_ADMIN_EMAIL": ADMIN_EMAIL,
             "METRONOME_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "METRONOME_WS_RATE": "1000",
+            "METRONOME_FETCH_ALLOW": "127.0.0.0/8",  # the suite's fakes listen on 127.0.0.1
             **(env or {}),
         }
         self.log_path = data_dir / "serve.log"

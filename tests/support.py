@@ -53,6 +53,8 @@ def test_env(database_url: str, data_dir: str, **extra: str) -> dict[str, str]:
         "METRONOME_DATA_DIR": data_dir,
         "METRONOME_SECRET_KEY": "test-secret-key-0123456789",
         "METRONOME_MIN_INTERVAL_S": "1",
+        # The suite's fakes listen on 127.0.0.1; tests of refusals set it to "".
+        "METRONOME_FETCH_ALLOW": "127.0.0.0/8",
         **extra,
     }
 

@@ -21,10 +21,11 @@ import platforms
 from board.clock import Backoff, Clock
 from board.commands import Commands, Op, board_ops
 from board.context import Actor, BoardConfig
-from board.db import Database
+from board.db import Database, is_connection_error
 from board.secretbox import SecretBox
 from board.state import full_state
 from drafting.drafter import Drafter
+from fetching.policy import AddressPolicy
 from ingest.poller import FeedPoller
 from media.store import MediaStore
 from poster.media import CardMedia
@@ -79,12 +80,15 @@ async def supervise(name: str, run: Callable[[], Any]) -> None:
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             delay = backoff.next_delay()
-            log.exception(
-                "background task %s died; restarting in %.1f s",
+            # The database out of reach is one line a retry; anything else is a bug, traced.
+            log.error(
+                "background task %s died (%r); restarting in %.1f s",
                 name,
+                exc,
                 delay,
+                exc_info=None if is_connection_error(exc) else exc,
                 extra={"action": "task.restart"},
             )
             await asyncio.sleep(delay)
@@ -169,13 +173,16 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             )
         )
         app.state.services = services
+        # What feeds and media downloads may reach (CONTRACT §1 METRONOME_FETCH_ALLOW).
+        fetch_policy = AddressPolicy(settings.fetch_allow)
         feeds_task = asyncio.create_task(
-            supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
+            supervise("feeds", FeedPoller(database, config, clock, fetch_policy).run),
+            name="feeds",
         )
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
         services.extras["media"] = store
-        card_media = CardMedia(store, database, clock)
+        card_media = CardMedia(store, database, clock, fetch_policy)
         # Secrets out of every log line (web/redact.py): the columns' own values and credential shapes.
         redactor = Redactor()
         uninstall_redactor = install(redactor)

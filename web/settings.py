@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from fetching.policy import IPNetwork, parse_allow
+
 
 class SettingError(Exception):
     """A setting has a value we cannot use; the message names the setting."""
@@ -32,6 +34,8 @@ class Settings:
     admin_password: str | None = None
     # Commands a connection may send per second (burst = 2x); a flood beyond is refused.
     ws_rate: float = 20.0
+    # Loopback, link-local and private networks feeds and media downloads may reach.
+    fetch_allow: tuple[IPNetwork, ...] = ()
     # Extra environment for subsystems that read their own settings (media, AI, feeds).
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -107,6 +111,13 @@ def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _fetch_allow(raw: str | None) -> tuple[IPNetwork, ...]:
+    try:
+        return parse_allow(raw)
+    except ValueError as exc:
+        raise SettingError("METRONOME_FETCH_ALLOW", str(exc)) from None
+
+
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     key = env.get("METRONOME_SECRET_KEY")
     if key:
@@ -146,5 +157,6 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         admin_email=env.get("METRONOME_ADMIN_EMAIL") or None,
         admin_password=env.get("METRONOME_ADMIN_PASSWORD") or None,
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),
+        fetch_allow=_fetch_allow(env.get("METRONOME_FETCH_ALLOW")),
         extra={k: v for k, v in env.items() if k.startswith("METRONOME_")},
     )
