@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import asyncpg
+import pytest
 
 from tests import db
-from tests.fakes.server import serve
-from tests.fakes.webhook import Receiver
 from tests.support import Client, Running
+from tests.test_poster_webhook import hook
 
 
 @contextlib.asynccontextmanager
@@ -37,19 +37,8 @@ async def test_publish_in_flight_survives_a_blip(
     """The network accepts a card while the database is cut for a second: the card ends `sent`
     (not needs_check), posted once."""
     await server.services.registry.armed.wait()
-    receiver = Receiver(delay=2.0)  # the network answers two seconds after the request
-    async with serve(receiver.app()) as base:
-        pid = (
-            await admin.ok(
-                "platform.create",
-                {
-                    "kind": "webhook",
-                    "name": "slow hook",
-                    "interval_s": 1,
-                    "settings": {"url": base + "/hook", "utm": False},
-                },
-            )
-        )["id"]
+    async with hook(admin) as (receiver, pid):
+        receiver.delay = 2.0  # the network answers two seconds after the request
         sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "breaking"}))["id"]
         await admin.ok("snippet.send_now", {"id": sid})
         await asyncio.wait_for(receiver.arrived.wait(), 10)
@@ -66,3 +55,37 @@ async def test_publish_in_flight_survives_a_blip(
         assert row["status"] == "sent", row
         assert receiver.ids() == [sid]
         await admin.wait_for(lambda s: s["snippets"][str(sid)]["status"] == "sent", timeout=15)
+
+
+async def test_a_column_led_elsewhere_meanwhile_is_not_recorded_over(
+    server: Running, admin: Client, pg_server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If another instance took the column during the blip (its epoch moved), the finished
+    publish is not recorded by us: the column's leader reconciles the card (needs_check for a
+    webhook), and nothing is sent twice."""
+    await server.services.registry.armed.wait()
+    async with hook(admin) as (receiver, pid):
+        receiver.delay = 2.0
+        sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "contested"}))["id"]
+        await admin.ok("snippet.send_now", {"id": sid})
+        await asyncio.wait_for(receiver.arrived.wait(), 10)
+        async with db.connect(server.database_url) as conn:  # as another instance's claim does
+            await conn.execute(
+                "UPDATE column_leaders SET owner = 'another-instance', epoch = epoch + 1"
+                " WHERE platform_id = $1",
+                pid,
+            )
+        async with database_cut(pg_server, server.database_url):
+            await asyncio.sleep(1.0)
+        card = await admin.wait_for(
+            lambda s: (
+                s["snippets"][str(sid)]["status"] not in ("pending", "sending")
+                and s["snippets"][str(sid)]
+            ),
+            timeout=20,
+        )
+        assert card["status"] == "needs_check", card
+        assert "outcome unknown" in card["meta"]["error"]
+        await asyncio.sleep(1.5)  # a second interval: still nothing more went out
+        assert receiver.ids() == [sid]
+        assert [r for r in caplog.records if getattr(r, "action", None) == "poster.fenced"]
