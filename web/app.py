@@ -31,7 +31,7 @@ from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
 from web import auth, materials_api, media_api, routes
-from web.database import asyncpg_dsn, open_database
+from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
@@ -123,6 +123,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Every pooled connection is opened here, before the first burst of work.
         database = await open_database(database_url)
+        quiet_pool_outages()
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
         config = BoardConfig(
