@@ -82,7 +82,9 @@ class Leadership:
             try:
                 yield self._conn
             except Exception as exc:
-                if is_connection_error(exc):
+                # A connection that broke mid-statement may raise other errors than a
+                # connection error (asyncpg: "cannot switch to state …"); closed is closed.
+                if is_connection_error(exc) or self._conn.is_closed():
                     raise LeadershipLost(describe(exc)) from exc
                 raise
 

@@ -190,8 +190,13 @@ class Registry:
             await asyncio.to_thread(
                 _import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio"
             )
-        async with self.database.connect() as db:
-            kinds = await publishing.kinds_in_use(db)
+        try:
+            async with self.database.connect() as db:
+                kinds = await publishing.kinds_in_use(db)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            return  # the database went away: the next claim prewarms
         for kind in set(kinds) - self._kinds_loaded:
             try:
                 await load_class(kind)
@@ -231,7 +236,9 @@ class Registry:
             if self._stopping:
                 return
             # A scan request (a change to a column) ends the wait early: try again at once.
-            # Real time, as every reconnect here: the injected clock is the board's schedule.
+            # (Cleared first: one left set from before would make this loop spin.) Real time,
+            # as every reconnect here: the injected clock is the board's schedule.
+            self._scan.clear()
             await _wait(self._scan, backoff.next_delay())
 
     async def _lead(self) -> None:

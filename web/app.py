@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -32,6 +33,8 @@ from poster.media import CardMedia
 from poster.registry import Registry
 from web import auth, materials_api, media_api, routes
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
+from web.embedded import EmbeddedServer
+from web.embedded import watch as watch_embedded
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
@@ -112,7 +115,13 @@ def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
     return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "editor", own_units=True)}
 
 
-def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    embedded: EmbeddedServer | None = None,
+) -> Starlette:
     clock = clock or Clock()
     # Checked here, before serving: a bad media setting stops the start with one clear line.
     media_settings = media_api.media_settings(
@@ -192,6 +201,15 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         )
         services.registry = registry
         services.on_wake.append(registry.wake)
+        # The embedded server, when it is ours to run: started again if it dies.
+        watch_task = (
+            asyncio.create_task(
+                supervise("embedded-db", functools.partial(watch_embedded, embedded)),
+                name="embedded-db",
+            )
+            if embedded is not None
+            else None
+        )
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
@@ -201,7 +219,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         finally:
             settle_task.cancel()
             feeds_task.cancel()
-            for task in (settle_task, feeds_task):
+            stopping = [settle_task, feeds_task]
+            if watch_task is not None:  # the server stops with the process: no restarts now
+                watch_task.cancel()
+                stopping.append(watch_task)
+            for task in stopping:
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
                     log.error(

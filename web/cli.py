@@ -9,7 +9,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 
@@ -18,6 +18,9 @@ from board.db import Db
 from web import settings as settings_mod
 from web.database import asyncpg_dsn, check_reachable, migrate
 from web.settings import SettingError, Settings
+
+if TYPE_CHECKING:
+    from web.embedded import EmbeddedServer
 
 T = TypeVar("T")
 
@@ -38,16 +41,22 @@ WS_OPTIONS: dict[str, Any] = {
 }
 
 
-def database_url(settings: Settings) -> str:
+def open_server(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    """The database's URL, and the embedded server when there is no DATABASE_URL."""
     if settings.database_url is not None:
         asyncio.run(check_reachable(settings.database_url))
-        return settings.database_url
+        return settings.database_url, None
     from web import embedded
 
     try:
-        return embedded.start(settings.data_dir)
+        server = embedded.start(settings.data_dir)
     except embedded.EmbeddedError as exc:
         raise SettingError("METRONOME_DATA_DIR", str(exc)) from None
+    return server.url, server
+
+
+def database_url(settings: Settings) -> str:
+    return open_server(settings)[0]
 
 
 def with_db(url: str, work: Callable[[Db], Awaitable[T]]) -> T:
@@ -87,10 +96,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from web.app import create_app
 
-    url = database_url(settings)
+    url, embedded = open_server(settings)
     migrate(url)
     ensure_admin(url, settings)
-    app = create_app(settings, url)
+    app = create_app(settings, url, embedded=embedded)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through Python
     # instead of dying by the signal lets atexit stop the embedded database with us.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
