@@ -31,7 +31,7 @@ from ingest.poller import FeedPoller
 from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, materials_api, media_api, routes
+from web import auth, backup, materials_api, media_api, routes
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.embedded import EmbeddedServer
 from web.embedded import watch as watch_embedded
@@ -210,6 +210,26 @@ def create_app(
             if embedded is not None
             else None
         )
+        # The nightly backup (web/backup.py), with the embedded package's tools or PATH's.
+        backup_task = (
+            asyncio.create_task(
+                supervise(
+                    "backups",
+                    functools.partial(
+                        backup.nightly,
+                        database_url,
+                        backup.Tools(embedded.bin_dir if embedded is not None else None),
+                        settings.data_dir / "backups",
+                        settings.backup_at,
+                        settings.backup_keep,
+                        clock,
+                    ),
+                ),
+                name="backups",
+            )
+            if settings.backup_at is not None
+            else None
+        )
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
@@ -220,9 +240,11 @@ def create_app(
             settle_task.cancel()
             feeds_task.cancel()
             stopping = [settle_task, feeds_task]
-            if watch_task is not None:  # the server stops with the process: no restarts now
-                watch_task.cancel()
-                stopping.append(watch_task)
+            # The server stops with the process: no restarts now (nor a backup of it).
+            for task in (watch_task, backup_task):
+                if task is not None:
+                    task.cancel()
+                    stopping.append(task)
             for task in stopping:
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:

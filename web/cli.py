@@ -9,6 +9,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
@@ -166,6 +167,33 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from web import backup
+
+    url, embedded = open_server(settings)
+    tools = backup.Tools(embedded.bin_dir if embedded is not None else None)
+    try:
+        size = backup.backup(url, tools, Path(args.file))
+    except backup.BackupError as exc:
+        raise Fatal(f"backup: {exc}") from None
+    print(f"backed up to {Path(args.file).resolve()} ({size} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from web import backup
+
+    url, embedded = open_server(settings)
+    tools = backup.Tools(embedded.bin_dir if embedded is not None else None)
+    try:
+        backup.restore(url, tools, Path(args.file))
+    except backup.BackupError as exc:
+        raise Fatal(f"restore: {exc}") from None
+    migrate(url)  # a backup from an older version is brought up to this one's schema
+    print(f"restored from {Path(args.file).resolve()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="metronome", description="A realtime queue board for social publishing."
@@ -194,6 +222,14 @@ def parser() -> argparse.ArgumentParser:
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="api")
     token_create.set_defaults(run=cmd_token_create)
+    backup = sub.add_parser("backup", help="write the whole database to FILE (pg_dump)")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(run=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the whole database with a backup (stop metronome serve first)"
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.set_defaults(run=cmd_restore)
     return top
 
 
