@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from fetching.policy import AddressPolicy, IPAddress, Refused
+from fetching.policy import AddressPolicy, IPAddress, Refused, Target
 
 # host, port -> the addresses the host resolves to.
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
@@ -61,11 +61,12 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             verify=verify, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)
         )
 
-    async def address_for(self, url: httpx.URL) -> IPAddress:
-        """The one address this URL's request will be sent to, checked; Refused otherwise."""
+    async def addresses_for(self, url: httpx.URL) -> tuple[Target, list[IPAddress]]:
+        """The URL's target and the addresses its request may go to, all checked; Refused
+        otherwise."""
         target = self._policy.check_url(url)
         if target.address is not None:
-            return target.address
+            return target, [target.address]
         addresses = await self._resolve(target.host, target.port)
         if not addresses:
             raise Unresolvable(f"cannot resolve {target.host}")
@@ -73,23 +74,32 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         # private answers is not a public name.
         for address in addresses:
             self._policy.check_address(address, target.host)
-        return addresses[0]
+        return target, addresses
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        address = await self.address_for(request.url)
+        target, addresses = await self.addresses_for(request.url)
         extensions = dict(request.extensions)
-        if request.url.scheme == "https":
-            extensions["sni_hostname"] = request.url.host  # the certificate names the host
-        # A new request for the inner transport: the caller's keeps its URL, which httpx
-        # resolves relative redirects against and builds the next hop's Host header from.
-        pinned = httpx.Request(
-            request.method,
-            request.url.copy_with(host=str(address)),
-            headers=request.headers,  # Host: the name, as the caller's client set it
-            stream=request.stream,
-            extensions=extensions,
-        )
-        return await self._inner.handle_async_request(pinned)
+        if target.scheme == "https":
+            extensions["sni_hostname"] = target.host  # the certificate names the host
+        failure: httpx.ConnectError | None = None
+        # In the resolver's order; the next only when one cannot be connected to (nothing was
+        # sent then), as a browser falls back from IPv6 to IPv4.
+        for address in addresses:
+            # A new request for the inner transport: the caller's keeps its URL, which httpx
+            # resolves relative redirects against and builds the next hop's Host header from.
+            pinned = httpx.Request(
+                request.method,
+                request.url.copy_with(host=str(address)),
+                headers=request.headers,  # Host: the name, as the caller's client set it
+                stream=request.stream,
+                extensions=extensions,
+            )
+            try:
+                return await self._inner.handle_async_request(pinned)
+            except httpx.ConnectError as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -112,6 +112,16 @@ async def test_the_connection_goes_to_the_checked_address_under_the_name() -> No
     assert resolver.asked == ["feeds.test"]
 
 
+async def test_an_address_that_does_not_connect_falls_back_to_the_next() -> None:
+    """A name with two (checked) answers: the first refuses the connection, the second serves."""
+    async with serve(Hostile().app()) as base:
+        port = int(base.rsplit(":", 1)[1])
+        resolver = Resolver({"feeds.test": ["127.0.0.3", "127.0.0.1"]})  # nothing on .3
+        async with guarded_client(LOOPBACK, timeout=5, resolver=resolver) as http:
+            answer = (await http.get(f"http://feeds.test:{port}/echo")).json()
+    assert answer["host"] == f"feeds.test:{port}"
+
+
 async def test_tls_is_checked_against_the_name_not_the_address(tmp_path: Path) -> None:
     """Over https the pinned connection sends the name as SNI and verifies the certificate for
     it: a certificate for feeds.test passes for feeds.test and fails for the bare address."""
