@@ -13,6 +13,8 @@ from tests import db
 from tests.support import Client, Running
 from tests.test_poster_webhook import hook
 
+pytestmark = pytest.mark.fault
+
 
 @contextlib.asynccontextmanager
 async def database_cut(pg_server: str, database_url: str) -> AsyncIterator[int]:

@@ -147,6 +147,7 @@ async def test_a_redirect_inward_is_refused(database_url: str) -> None:
     assert hostile.requests == ["/to"]
 
 
+@pytest.mark.fault
 async def test_the_database_going_away_is_one_line_per_retry(
     database_url: str, pg_server: str, caplog: pytest.LogCaptureFixture
 ) -> None:
