@@ -6,14 +6,15 @@ from typing import Any
 
 from board import rows
 from board.args import Args
-from board.context import Ctx
+from board.context import BoardConfig, Ctx
 from board.db import set_clause
 from board.errors import BadRequest, Conflict, Forbidden
 
 
-async def _check_settings(
-    ctx: Ctx, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
+async def check_settings(
+    config: BoardConfig, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
 ) -> None:
+    """A column's settings and secrets as the op ``op`` takes them (also platform.check's)."""
     utm = settings.get("utm", True)
     if not (isinstance(utm, bool) or isinstance(utm, dict)):
         raise BadRequest(
@@ -23,7 +24,7 @@ async def _check_settings(
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
-        await ctx.config.check_settings(kind, settings, secrets)
+        await config.check_settings(kind, settings, secrets)
     except ValueError as exc:
         raise BadRequest(f"{op}: {exc}") from None
 
@@ -43,7 +44,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
-    await _check_settings(ctx, args.op, kind, settings, secrets)
+    await check_settings(ctx.config, args.op, kind, settings, secrets)
     # A column may start paused: fill its queue first, then let it run.
     paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
@@ -98,7 +99,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
         values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
     if "settings" in values or "secrets" in values:
-        await _check_settings(ctx, args.op, old.kind, settings, secrets)
+        await check_settings(ctx.config, args.op, old.kind, settings, secrets)
         if old.status == "auth_rejected":
             # New credentials: give the column another chance.
             values.update(status="ok", status_message=None)

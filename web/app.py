@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 
 import platforms
 from board.clock import Backoff, Clock
-from board.commands import Commands, Op, board_ops
+from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
 from board.db import Database, is_connection_error
 from board.secretbox import SecretBox
@@ -29,9 +29,11 @@ from drafting.drafter import Drafter
 from fetching.policy import AddressPolicy
 from ingest.poller import FeedPoller
 from media.store import MediaStore
+from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, backup, materials_api, media_api, routes
+from web import auth, backup, docs, materials_api, media_api, routes
+from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.embedded import EmbeddedServer
 from web.embedded import watch as watch_embedded
@@ -42,6 +44,7 @@ from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
+from ws.sessions import close_disabled, close_user
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +112,28 @@ async def settle(registry: Registry) -> None:
     gc.freeze()
 
 
-def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
-    """This app's op table: the board's own, and the AI drafts configured from its settings."""
+def board_config(settings: Settings) -> BoardConfig:
+    """What every command runs with, from settings (the app's, and `metronome demo`'s)."""
+    return BoardConfig(
+        min_interval_s=settings.min_interval_s,
+        min_lead=timedelta(seconds=settings.min_lead_s),
+        box=SecretBox(settings.secret_key),
+        check_settings=platforms.check_settings,
+        text_limits=platforms.text_limits(),
+    )
+
+
+def build_ops(
+    settings: Settings, text_limits: dict[str, int], checker: ColumnCheck
+) -> dict[str, Op]:
+    """This app's op table: the board's own, the AI drafts configured from its settings, and
+    the connection check (it asks a network: no unit of work, beside other commands)."""
     drafter = Drafter(settings.extra, text_limits)
-    return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "editor", own_units=True)}
+    return {
+        **board_ops(),
+        "snippet.suggest": Op(drafter.suggest, "editor", own_units=True),
+        "platform.check": Op(checker, "editor", own_units=True, lane=beside),
+    }
 
 
 def create_app(
@@ -135,31 +156,37 @@ def create_app(
         quiet_pool_outages()
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
-        config = BoardConfig(
-            min_interval_s=settings.min_interval_s,
-            min_lead=timedelta(seconds=settings.min_lead_s),
-            box=SecretBox(settings.secret_key),
-            check_settings=platforms.check_settings,
-            text_limits=platforms.text_limits(),
+        config = board_config(settings)
+        # The check uses the posters' HTTP client and hands secrets to the log scrubber; both
+        # are made below, before any command can run.
+        checker = ColumnCheck(lambda: registry.http(), lambda values: redactor.add(values))
+        commands = Commands(
+            database, config, build_ops(settings, dict(config.text_limits), checker)
         )
-        commands = Commands(database, config, build_ops(settings, dict(config.text_limits)))
         services: Services
+        # Ends holds at their `until`; any instance's timer may, exactly one does.
+        hold_timer = HoldTimer(database, config, clock)
 
         def on_change(patch: dict[str, Any], wake: list[int], encoded: bytes | None) -> None:
             hub.publish(patch, encoded)
             for subscriber in services.on_wake:
                 subscriber(wake)
+            if "holds" in patch:
+                hold_timer.wake()
 
         async def on_resync() -> None:
             metrics.listen_reconnects.inc()
             state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
+            hold_timer.wake()
             if services.registry is not None:
                 services.registry.resync()
+            # A user disabled while notifications were lost still loses their boards.
+            await close_disabled(database, hub)
 
         dsn = asyncpg_dsn(database_url)
-        listener = Listener(dsn, on_change, on_resync)
+        listener = Listener(dsn, on_change, on_resync, on_users=lambda note: close_user(hub, note))
         services = Services(
             settings=settings,
             database=database,
@@ -189,6 +216,8 @@ def create_app(
             supervise("feeds", FeedPoller(database, config, clock, fetch_policy).run),
             name="feeds",
         )
+        services.extras["holds"] = hold_timer
+        holds_task = asyncio.create_task(supervise("holds", hold_timer.run), name="holds")
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
         services.extras["media"] = store
@@ -239,7 +268,8 @@ def create_app(
         finally:
             settle_task.cancel()
             feeds_task.cancel()
-            stopping = [settle_task, feeds_task]
+            holds_task.cancel()
+            stopping = [settle_task, feeds_task, holds_task]
             # The server stops with the process: no restarts now (nor a backup of it).
             for task in (watch_task, backup_task):
                 if task is not None:
@@ -298,6 +328,7 @@ def create_app(
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
+            Route("/docs/{name}", docs.page),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],
