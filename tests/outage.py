@@ -18,14 +18,15 @@ from websockets.sync.client import connect
 
 from board.patch import merge
 from tests.live import LiveServer
+from web.embedded import is_postmaster
 
 
 def postmaster(pgdata: Path) -> psutil.Process | None:
-    """The live postmaster of ``pgdata`` (a zombie left by an earlier kill is not one)."""
+    """The live postmaster of ``pgdata``: not a zombie left by an earlier kill, nor whatever
+    process got a stale postmaster.pid's pid since (one of our own threads, say)."""
     try:
         pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-        process = psutil.Process(pid)
-        return None if process.status() == psutil.STATUS_ZOMBIE else process
+        return psutil.Process(pid) if is_postmaster(pid, pgdata.resolve()) else None
     except (OSError, ValueError, IndexError, psutil.Error):
         return None
 

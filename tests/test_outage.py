@@ -94,7 +94,10 @@ def test_outage_drill(embedded: LiveServer) -> None:
         came_back = wait_healthy(embedded, timeout=60)
 
         def settled(state: dict[str, Any]) -> bool:
-            return all(state["snippets"][str(c)]["status"] not in PENDING for c in cards)
+            snippets = state.get("snippets")  # absent for a moment while a board resyncs
+            return bool(snippets) and all(
+                str(c) in snippets and snippets[str(c)]["status"] not in PENDING for c in cards
+            )
 
         for board in boards:
             board.wait_for(settled, timeout=CARDS * 2 + 60)

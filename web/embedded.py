@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 
 # How often the server's process is looked at, and the backoff of restarts that fail (an
 # orphaned backend still holds the old server's shared memory for a moment, a full disk…).
+# A try costs a pg_ctl run; at most every 10 s, the board is back soon after the cause is gone.
 WATCH_EVERY = 1.0
 RESTART_FIRST = 0.5
-RESTART_MOST = 30.0
+RESTART_MOST = 10.0
 
 
 class EmbeddedError(RuntimeError):
@@ -59,13 +60,16 @@ def _prune_dead_handles(pgdata: Path) -> None:
     handles.write_text(json.dumps(alive))
 
 
-def _running(pid: int | None) -> bool:
-    """Whether ``pid`` is a live process. A killed postmaster whose parent does not reap it
-    stays a zombie, which the package (and PostgreSQL's own lock file check) take for alive."""
+def is_postmaster(pid: int | None, pgdata: Path) -> bool:
+    """Whether ``pid`` is a live PostgreSQL server of ``pgdata``. A killed postmaster whose
+    parent does not reap it stays a zombie, which the package (and PostgreSQL's own lock file
+    check) take for alive; and once reaped, its pid is soon another process's (pids wrap at
+    32768 on many systems), so the pid alone proves nothing."""
     if pid is None:
         return False
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and str(pgdata) in process.cmdline()
     except psutil.Error:
         return False
 
@@ -105,7 +109,7 @@ class EmbeddedServer:
         return Path(POSTGRES_BIN_PATH)
 
     def alive(self) -> bool:
-        return _running(self._server.get_postmaster_info().pid)
+        return is_postmaster(self._server.get_postmaster_info().pid, self.pgdata)
 
     def restart(self) -> None:
         """Start the server again (blocking: call it in a thread); raises when it does not come
@@ -116,8 +120,9 @@ class EmbeddedServer:
         with _package_quiet(), PostgresServer._lock:  # the package's inter-process lock
             pid_file = self.pgdata / "postmaster.pid"
             with contextlib.suppress(OSError, ValueError, IndexError):
-                if not _running(int(pid_file.read_text().split()[0])):
-                    # Stale: PostgreSQL would take a zombie's pid for a running server.
+                if not is_postmaster(int(pid_file.read_text().split()[0]), self.pgdata):
+                    # Stale: PostgreSQL (and the package) would take a zombie, or another
+                    # process that got the pid since, for a running server.
                     pid_file.unlink()
             self._server.ensure_postgres_running()
         if not self.alive():
