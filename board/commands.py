@@ -23,6 +23,7 @@ from board import (
     holds,
     layout,
     materials,
+    preview,
     publishing,
     secret_names,
     users,
@@ -99,6 +100,8 @@ def board_ops() -> dict[str, Op]:
         "platform.resume": Op(columns.resume, "editor"),
         "platform.clear": Op(columns.clear, "editor"),
         "platform.restore": Op(columns.restore, "editor"),
+        # The column settings' live preview of a rhythm being typed (a read).
+        "platform.preview": Op(preview.preview, "editor", own_units=True),
         "snippet.create": Op(cards.create, "editor"),
         "snippet.update": Op(cards.update_, "editor", lane=cards.edits_alone),
         "snippet.move": Op(cards.move, "editor"),

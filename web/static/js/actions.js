@@ -248,6 +248,16 @@ export function createActions({ conn, store, render, signedOut }) {
       return result !== null;
     },
 
+    /** platform.preview (the rhythm editor's slots); rejects with the server's error. */
+    preview(args) {
+      return direct("platform.preview", args);
+    },
+
+    /** platform.update of a column's settings at the version shown; rejects on refusal. */
+    saveSettings(platform, settings) {
+      return direct("platform.update", { id: platform.id, version: platform.version, settings });
+    },
+
     // --- columns (admins) -----------------------------------------------------------
 
     /** platform.create; rejects with the CommandError for the dialog to place by field. */

@@ -19,7 +19,7 @@ export class Board {
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
     this.kept = new Map();
     this.ctx = {
-      actions, canEdit: () => ["admin", "editor"].includes(store.me.role),
+      actions, store, canEdit: () => ["admin", "editor"].includes(store.me.role),
       isAdmin: () => store.me.role === "admin", onEditColumn: setup.editColumn,
     };
     this.empty = emptyBoard(setup, this.ctx.isAdmin);
@@ -173,6 +173,7 @@ export class Board {
     for (const el of this.root.querySelectorAll(".rel[data-time]")) {
       setRelative(el, el.dataset.time, now);
     }
+    for (const column of this.columns.values()) column.tick();
   }
 }
 

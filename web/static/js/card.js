@@ -146,6 +146,14 @@ export class CardView {
       notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
         title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
     }
+    const quieted = snippet.status === "pending" && snippet.eta && snippet.eta_before_quiet
+      && !this.platform?.paused && !this.platform?.holds;
+    this.el.classList.toggle("is-after-quiet", !!quieted);
+    if (quieted) {
+      notes.push(h("p", { class: "note note-muted note-quiet",
+        title: TEXT.afterQuietTitle(fullTime(snippet.eta_before_quiet), fullTime(snippet.eta)) },
+      icon("moon"), TEXT.afterQuiet(clock(snippet.eta_before_quiet))));
+    }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
         duplicateText(meta.duplicate)));
@@ -275,14 +283,16 @@ export class MarkerView {
 
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable]);
+    const ruled = !!platform.settings?.rhythm?.length;
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable, ruled]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
     setAttr(this.el, "data-snippet-id", snippet.id);
     setAttr(this.el, "data-status", snippet.status);
     setAttr(this.el, "draggable", editable ? "true" : null);
-    const text = M.fromHere(interval(snippet.interval_s));
+    // With rhythm rules a marker holds until the next rule begins (CONTRACT §8).
+    const text = M.fromHere(interval(snippet.interval_s)) + (ruled ? TEXT.untilNextRule : "");
     setText(this.label, text);
     setAttr(this.el, "aria-label", M.markerLabel(text));
     const eta = platform.paused || platform.holds ? null : snippet.eta;

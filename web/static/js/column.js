@@ -8,6 +8,8 @@ import { isInbox, network, networkIcon } from "./networks.js";
 import { clock, fullTime, interval } from "./time.js";
 import { failureNote, setRelative } from "./card.js";
 import { toast } from "./toasts.js";
+import { openRhythmDialog } from "./rhythmdialog.js";
+import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -59,14 +61,19 @@ export class ColumnView {
       class: "input interval-select", "aria-label": M.intervalSelect, title: M.intervalSelectTitle,
     });
     this.interval.addEventListener("change", () => this.intervalChosen());
+    // The rhythm in words; editors open its dialog from it (or from the clock button).
+    this.rhythmWords = h("button", { type: "button", class: "column-rhythm", hidden: true,
+      onclick: () => this.openRhythm() });
+    this.rhythmButton = iconButton("clock", M.rhythm.open, () => this.openRhythm());
     this.pause = iconButton("pause", M.pauseColumn, () => this.togglePause());
     this.add = iconButton("plus", M.newCard, () => this.openComposer());
     this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
     this.header = h("header", { class: "column-header" },
       h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
       h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
+      this.rhythmWords,
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.clear, this.add));
 
     // Unsaved text of an edit whose card left the queue (board.js keep), offered back here.
     this.keptSlot = h("div", { class: "kept-slot" });
@@ -159,7 +166,8 @@ export class ColumnView {
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
     const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
-    const signature = JSON.stringify([platform, editable, next, queue.length]);
+    const nowInterval = intervalNow(platform);
+    const signature = JSON.stringify([platform, editable, next, queue.length, nowInterval]);
     if (signature === this.signature) return;
     this.signature = signature;
 
@@ -207,7 +215,16 @@ export class ColumnView {
     setAttr(this.nextClock, "title", next ? fullTime(next) : null);
     setRelative(this.nextRel, next);
 
-    this.renderInterval(platform.interval_s);
+    const words = inbox ? "" : describeRhythm(platform.settings);
+    setText(this.rhythmWords, words);
+    setAttr(this.rhythmWords, "title", words ? rhythmTitle(platform.settings) : null);
+    this.rhythmWords.hidden = !words;
+    this.rhythmWords.disabled = !editable;
+    this.rhythmButton.hidden = inbox || !editable;
+    this.renderInterval(nowInterval);
+    const until = platform.interval_until && Date.parse(platform.interval_until) > Date.now()
+      && platform.settings?.rhythm?.length ? platform.interval_until : null;
+    setAttr(this.interval, "title", until ? M.rhythm.overrideTitle(clock(until)) : M.intervalSelectTitle);
     this.interval.hidden = inbox;
     this.pause.hidden = inbox;
     this.interval.disabled = !editable;
@@ -250,9 +267,22 @@ export class ColumnView {
     this.interval.value = seconds ? String(seconds) : String(PRESETS[3]);
   }
 
+  /** Every half minute: a rule of the rhythm may have begun. */
+  tick() {
+    if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
+      this.signature = "";
+      this.renderHeader(this.platform, this.ctx.store.queue(this.id));
+    }
+  }
+
+  openRhythm() {
+    if (!this.ctx.canEdit()) return;
+    openRhythmDialog({ platform: this.platform, store: this.ctx.store, actions: this.ctx.actions });
+  }
+
   async intervalChosen() {
     const choice = this.interval.value;
-    const current = this.platform.interval_s;
+    const current = intervalNow(this.platform);
     let seconds = Number(choice);
     if (choice === CUSTOM) {
       this.renderInterval(current);
@@ -263,7 +293,7 @@ export class ColumnView {
     if (seconds && seconds !== current && await this.ctx.actions.setInterval(this.id, seconds)) {
       return; // the server's patch redraws the header
     }
-    this.renderInterval(this.platform.interval_s);
+    this.renderInterval(intervalNow(this.platform));
   }
 
   togglePause() {

@@ -7,6 +7,7 @@ import { h, icon } from "./dom.js";
 import { KIND_ORDER, docsLink, fieldOf, kindSpec } from "./kinds.js";
 import { M } from "./messages.js";
 import { network } from "./networks.js";
+import { RHYTHM_KEYS, mountRhythm } from "./rhythm.js";
 import { toast } from "./toasts.js";
 
 const UNITS = [["60", M.minutes], ["3600", M.hours], ["1", M.seconds]];
@@ -71,6 +72,21 @@ export async function columnDialog({ actions, store, platform = null }) {
   const campaign = h("input", { name: "utm_campaign", class: "input", placeholder: "night", autocomplete: "off" });
   const advanced = h("details", { class: "advanced" }, h("summary", {}, M.advanced), advancedFields,
     h("label", { class: "check" }, utm, M.utm), field("column-utm-campaign", M.utmCampaign, campaign).el);
+  // The rhythm (CONTRACT §8): its editor is mounted when first opened, and only then does the
+  // dialog send the rhythm's keys (else they stay as stored).
+  const rhythmBox = h("details", { class: "advanced rhythm-box", open: !!platform?.settings?.rhythm?.length },
+    h("summary", {}, M.rhythm.section));
+  let rhythm = null;
+  const openRhythm = () => {
+    rhythm ??= mountRhythm(rhythmBox, {
+      settings: platform?.settings ?? {}, platformId: platform?.id ?? null, preview: actions.preview, store,
+      intervalS: () => Math.round(Number(intervalInput.value) * Number(unitSelect.value)),
+    });
+    return rhythm;
+  };
+  rhythmBox.addEventListener("toggle", () => rhythmBox.open && openRhythm());
+  if (rhythmBox.open) openRhythm();
+  for (const control of [intervalInput, unitSelect]) control.addEventListener("input", () => rhythm?.refresh());
   const formError = h("p", { class: "form-error", role: "alert", hidden: true });
   const checkResult = h("div", { class: "check-result", role: "status", "aria-live": "polite" });
   const checkButton = h("button", { type: "button", class: "btn" }, icon("check"), M.checkConnection);
@@ -81,7 +97,7 @@ export async function columnDialog({ actions, store, platform = null }) {
     editing ? M.editColumnTitle(platform.name) : M.addColumnTitle);
 
   const form = h("form", { class: "dialog-form column-form", novalidate: true },
-    title, formError, kindField.el, intro, nameField.el, intervalField.el, kindFields, advanced,
+    title, formError, kindField.el, intro, nameField.el, intervalField.el, kindFields, advanced, rhythmBox,
     editing ? null : h("label", { class: "check" }, paused, M.startPaused),
     h("p", { class: "field-help" }, M.secretsNote),
     h("div", { class: "check-row" }, checkButton, guide), checkResult,
@@ -133,6 +149,7 @@ export async function columnDialog({ actions, store, platform = null }) {
     kindFields.replaceChildren(...main);
     advancedFields.replaceChildren(...more);
     advanced.hidden = kind === "drafts";
+    rhythmBox.hidden = kind === "drafts";
     const utmValue = stored.utm;
     utm.checked = utmValue !== false;
     campaign.value = typeof utmValue === "object" && utmValue ? utmValue.campaign ?? "" : "";
@@ -195,6 +212,10 @@ export async function columnDialog({ actions, store, platform = null }) {
       else if (campaign.value.trim()) settings.utm = { campaign: campaign.value.trim() };
       else delete settings.utm;
     }
+    if (rhythm && kind !== "drafts") {
+      for (const key of RHYTHM_KEYS) delete settings[key];
+      Object.assign(settings, rhythm.values());
+    }
     const args = { settings };
     if (Object.keys(secrets).length) args.secrets = secrets;
     if (!forCheck) {
@@ -216,6 +237,12 @@ export async function columnDialog({ actions, store, platform = null }) {
   }
 
   function refused(error) {
+    if (/settings\.(timezone|rhythm|quiet)\b/.test(error.message ?? "")) {
+      rhythmBox.open = true;
+      openRhythm().showError(error.message);
+      showError("", error.message);
+      return;
+    }
     const name = fieldOf(error.message, [...fields.keys()]);
     showError(name ?? "", error.message);
     fields.get(name)?.control.focus();
@@ -286,6 +313,7 @@ export async function columnDialog({ actions, store, platform = null }) {
     });
     form.addEventListener("keydown", (event) => event.stopPropagation());
     dialog.addEventListener("close", () => {
+      rhythm?.destroy();
       dialog.remove();
       resolve();
     });

@@ -49,9 +49,10 @@ export async function confirmDialog({ title, message, okLabel = M.ok, danger = f
   return (await ask({ title, message, okLabel, danger })) === true;
 }
 
-const UNITS = [["s", 1], ["min", 60], ["h", 3600]];
+export const UNITS = [["s", 1], ["min", 60], ["h", 3600]];
 
-function splitSeconds(seconds) {
+/** 7200 → [2, 3600], 1800 → [30, 60], 45 → [45, 1]: an amount and its unit's seconds. */
+export function splitSeconds(seconds) {
   if (seconds && seconds % 3600 === 0 && seconds >= 7200) return [seconds / 3600, 3600];
   if (seconds && seconds % 60 === 0) return [seconds / 60, 60];
   return [seconds || 60, 1];
