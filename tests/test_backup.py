@@ -107,6 +107,13 @@ async def fill_board(client: Client) -> None:
     await client.ok("marker.create", {"platform_id": pid, "interval_s": 7200})
     await client.ok("snippet.create", {"platform_id": inbox, "body": "a draft"})
     await client.ok("platform.pause", {"id": pid})
+    # The pause's patch (etas gone) comes after its reply: the board as saved includes it.
+    await client.wait_for(
+        lambda s: (
+            s["platforms"][str(pid)]["paused"]
+            and not any(c.get("eta") for c in s["snippets"].values() if c["platform_id"] == pid)
+        )
+    )
 
 
 async def test_backup_wipe_restore_is_the_same_board(database_url: str, tmp_path: Path) -> None:
