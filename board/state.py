@@ -22,6 +22,25 @@ _CARDS = (
 )
 
 
+# Which of some cards are sent cards of the state's history: among the last HISTORY sent or
+# failed of their (live) column, by the same order as _CARDS.
+_IN_HISTORY = (
+    "SELECT h.id FROM platforms p CROSS JOIN LATERAL (SELECT s.id, s.status FROM snippets s"
+    " WHERE s.platform_id = p.id AND s.status IN ('sent', 'failed')"
+    " ORDER BY s.finished_at DESC, s.id DESC LIMIT $2) h"
+    " WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL AND h.status = 'sent'"
+    " AND h.id = ANY($3::int[])"
+)
+
+
+async def in_history(db: Db, platform_ids: list[int], ids: list[int]) -> set[int]:
+    """Those of ``ids`` that the full state holds as sent cards of ``platform_ids``' history:
+    a patch about any other would reach clients that never had the card."""
+    if not ids:
+        return set()
+    return {r["id"] for r in await db.fetch(_IN_HISTORY, platform_ids, rows.HISTORY, ids)}
+
+
 async def full_state(db: Db, actor: Actor, text_limits: Mapping[str, int]) -> dict[str, Any]:
     state_platforms = {
         str(r["id"]): rows.platform_state(r, text_limits) for r in await db.fetch(_COLUMNS)

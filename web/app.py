@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -18,18 +18,21 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 import platforms
+from board import clicks
 from board.clock import Backoff, Clock
 from board.commands import Commands, Op, board_ops
 from board.context import Actor, BoardConfig
 from board.db import Database
 from board.secretbox import SecretBox
 from board.state import full_state
+from board.unit import unit_of_work
 from drafting.drafter import Drafter
 from ingest.poller import FeedPoller
 from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, materials_api, media_api, routes
+from web import auth, materials_api, media_api, redirect, routes, stats_api
+from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.database import asyncpg_dsn, open_database
 from web.metrics import Metrics
 from web.redact import Redactor, install
@@ -59,6 +62,9 @@ class Services:
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
     registry: Registry | None = None
+    # Tracked links (CONTRACT §11): the codes read so far, and the clicks not yet stored.
+    links: redirect.LinkCache | None = None
+    clicks: ClickCounter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,6 +106,10 @@ async def settle(registry: Registry) -> None:
     # seconds. Frozen, they are skipped; what is made from now on is collected as before.
     # (Whatever garbage exists this moment stays: a bounded one-off, not a leak.)
     gc.freeze()
+
+
+# Who stores clicks in the events of a unit of work (none are recorded: a flush is no edit).
+CLICKS = Actor(0, "clicks", "viewer")
 
 
 def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
@@ -169,6 +179,18 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             )
         )
         app.state.services = services
+        # Clicks: counted in memory by the redirect, stored every few seconds, and once more
+        # on the way out (before the pool closes).
+        services.links = redirect.LinkCache(database)
+
+        async def store_clicks(flush_id: str, counts: Mapping[clicks.Key, int]) -> bool:
+            async with unit_of_work(database, CLICKS, clock.now(), config) as ctx:
+                return await clicks.record(ctx, flush_id, counts)
+
+        counter = services.clicks = ClickCounter(store_clicks, metrics=metrics)
+        clicks_task = asyncio.create_task(supervise("clicks", counter.run), name="clicks")
+        quiet_links = redirect.QuietLinks()
+        logging.getLogger("uvicorn.access").addFilter(quiet_links)
         feeds_task = asyncio.create_task(
             supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
         )
@@ -180,7 +202,14 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         redactor = Redactor()
         uninstall_redactor = install(redactor)
         registry = Registry(
-            dsn, database, config, clock, metrics, media_for=card_media, on_secrets=redactor.add
+            dsn,
+            database,
+            config,
+            clock,
+            metrics,
+            media_for=card_media,
+            on_secrets=redactor.add,
+            public_url=settings.public_url,
         )
         services.registry = registry
         services.on_wake.append(registry.wake)
@@ -191,6 +220,13 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             await asyncio.wait_for(listener.connected.wait(), 15)
             yield
         finally:
+            # HTTP has stopped by now: the clicks counted are all there are.
+            counter.stop()
+            try:
+                await asyncio.wait_for(clicks_task, LAST_FLUSH_S)
+            except (TimeoutError, asyncio.CancelledError):
+                log.error("the last clicks were not stored in time", extra={"action": "shutdown"})
+            logging.getLogger("uvicorn.access").removeFilter(quiet_links)
             settle_task.cancel()
             feeds_task.cancel()
             for task in (settle_task, feeds_task):
@@ -235,6 +271,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
 
     return Starlette(
         routes=[
+            # First: the route a thousand readers a second may take is matched first.
+            Route("/l/{code}", redirect.redirect),
             Route("/", routes.board_page),
             Route("/login", routes.login_page),
             Route("/favicon.ico", routes.favicon),
@@ -243,6 +281,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/api/health", routes.health),
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
+            Route("/api/stats", stats_api.endpoint),
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),

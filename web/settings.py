@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -32,6 +33,9 @@ class Settings:
     admin_password: str | None = None
     # Commands a connection may send per second (burst = 2x); a flood beyond is refused.
     ws_rate: float = 20.0
+    # Where the board is reached from outside, without a trailing slash: tracked links
+    # (CONTRACT §11) are this + /l/<code>. None: links are published as they are.
+    public_url: str | None = None
     # Extra environment for subsystems that read their own settings (media, AI, feeds).
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -107,6 +111,20 @@ def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _public_url(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    bad = parts.query or parts.fragment or any(c.isspace() for c in value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or bad:
+        raise SettingError(
+            "METRONOME_PUBLIC_URL",
+            f"expected the board's address like https://board.example.org, got {raw.strip()!r}",
+        )
+    return value
+
+
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     key = env.get("METRONOME_SECRET_KEY")
     if key:
@@ -146,5 +164,6 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         admin_email=env.get("METRONOME_ADMIN_EMAIL") or None,
         admin_password=env.get("METRONOME_ADMIN_PASSWORD") or None,
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),
+        public_url=_public_url(env.get("METRONOME_PUBLIC_URL")),
         extra={k: v for k, v in env.items() if k.startswith("METRONOME_")},
     )

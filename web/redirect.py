@@ -1,0 +1,162 @@
+"""GET /l/<code>: a tracked link's redirect (CONTRACT §11), served from memory.
+
+A code's target never changes (board/links.py), so once read it is kept: the redirect then
+asks nothing of the database, and a click costs a dictionary increment (web/clickcount.py).
+A code not yet known here is read once, however many clicks on it arrive meanwhile; one
+that does not exist is remembered for a while too, so a flood of guesses reaches the
+database once per code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from board import links
+from board.db import Database, is_connection_error
+from web import bots
+
+log = logging.getLogger(__name__)
+
+# Codes kept in memory (~400 bytes each with its target); the oldest read go first. A
+# newsroom's links of the last days fit many times over.
+MAX_LINKS = 50_000
+# Unknown codes remembered, and for how long (a guess asked again within it is answered
+# from memory).
+MAX_UNKNOWN = 10_000
+UNKNOWN_S = 60.0
+
+# The redirect is not cached by browsers or proxies, so each click reaches us to be counted.
+_HEADERS = {"cache-control": "private, no-store", "x-robots-tag": "noindex"}
+
+# User-visible text of the pages here, in one place.
+TEXT = {
+    "unknown_title": "Link not found",
+    "unknown": "This link is not known here. It may have been mistyped or cut short.",
+    "unavailable_title": "Try again in a moment",
+    "unavailable": "The link could not be looked up just now. Please try again in a moment.",
+}
+
+_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta name="robots" content="noindex"><title>{title}</title>'
+    "<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;"
+    "padding:0 1rem;color:#222}}h1{{font-size:1.3rem}}</style></head>"
+    "<body><h1>{title}</h1><p>{text}</p></body></html>"
+)
+
+
+def page(title: str, text: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    body = _PAGE.format(title=title, text=text)
+    return HTMLResponse(body, status_code=status, headers={**_HEADERS, **(headers or {})})
+
+
+class LinkCache:
+    """Codes read from the database, kept; unknown codes remembered for UNKNOWN_S."""
+
+    def __init__(self, database: Database, *, max_links: int = MAX_LINKS) -> None:
+        self._database = database
+        self._max = max_links
+        self._links: dict[str, links.Link] = {}
+        self._unknown: dict[str, float] = {}  # code -> when to forget it (monotonic)
+        self._loading: dict[str, asyncio.Future[links.Link | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def cached(self, code: str) -> links.Link | None:
+        return self._links.get(code)
+
+    async def get(self, code: str) -> links.Link | None:
+        """The code's link, or None when there is no such code. Raises a connection error
+        when it is not in memory and the database cannot be asked."""
+        link = self._links.get(code)
+        if link is not None:
+            return link
+        if not links.well_formed(code):
+            return None
+        forget_at = self._unknown.get(code)
+        if forget_at is not None:
+            if forget_at > time.monotonic():
+                return None
+            del self._unknown[code]
+        loading = self._loading.get(code)
+        if loading is not None:
+            try:
+                return await asyncio.shield(loading)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if loading.cancelled() and task is not None and not task.cancelling():
+                    return await self.get(code)  # the request reading it went away, not us
+                raise
+        future: asyncio.Future[links.Link | None] = asyncio.get_running_loop().create_future()
+        self._loading[code] = future
+        try:
+            async with self._database.connect() as db:
+                link = await links.resolve(db, code)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: only the waiters (if any) raise it
+            raise
+        else:
+            future.set_result(link)
+            self._keep(code, link)
+            return link
+        finally:
+            del self._loading[code]
+
+    def _keep(self, code: str, link: links.Link | None) -> None:
+        if link is None:
+            if len(self._unknown) >= MAX_UNKNOWN:
+                del self._unknown[next(iter(self._unknown))]
+            self._unknown[code] = time.monotonic() + UNKNOWN_S
+            return
+        if len(self._links) >= self._max:
+            del self._links[next(iter(self._links))]
+        self._links[code] = link
+
+
+async def redirect(request: Request) -> Response:
+    """302 to the code's target, counting the click unless a bot, a HEAD or a prefetch asked."""
+    services: Any = request.app.state.services
+    code: str = request.path_params["code"]
+    outcome = services.metrics.link_redirects
+    link = services.links.cached(code)
+    if link is None:
+        try:
+            link = await services.links.get(code)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            outcome.labels("unavailable").inc()
+            return page(TEXT["unavailable_title"], TEXT["unavailable"], 503, {"retry-after": "5"})
+        if link is None:
+            outcome.labels("unknown").inc()
+            return page(TEXT["unknown_title"], TEXT["unknown"], 404)
+    headers = request.headers
+    if bots.counts(request.method, headers):
+        referrer = bots.referrer_domain(headers.get("referer"))
+        services.clicks.add(link.snippet_id, services.clock.now(), referrer)
+        outcome.labels("counted").inc()
+    else:
+        outcome.labels("not_counted").inc()
+    return RedirectResponse(link.target, status_code=302, headers=_HEADERS)
+
+
+class QuietLinks(logging.Filter):
+    """Keeps readers' addresses out of the access log: no line for a tracked link's request
+    (CONTRACT §11 stores no address; at a thousand clicks a second it is also CPU saved)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn's access record: (client address, method, path, HTTP version, status).
+        return not (isinstance(args, tuple) and len(args) >= 3 and str(args[2]).startswith("/l/"))
