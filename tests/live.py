@@ -46,6 +46,8 @@ class LiveServer:
             "METRONOME_ADMIN_EMAIL": ADMIN_EMAIL,
             "METRONOME_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "METRONOME_WS_RATE": "1000",
+            # Tracked links (CONTRACT §11) lead back to this server.
+            "METRONOME_PUBLIC_URL": self.url,
             **(env or {}),
         }
         self.log_path = data_dir / "serve.log"
