@@ -2,6 +2,7 @@
 
 import { createActions } from "./actions.js";
 import { Board } from "./board.js";
+import { clicksPatched } from "./clicks.js";
 import { setText } from "./dom.js";
 import { refreshFeeds } from "./feeds.js";
 import { MaterialsPanel } from "./materials.js";
@@ -58,6 +59,7 @@ const conn = new Connection({
     // The panel shows materials, and which columns already hold a card of each.
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
+    clicksPatched(patch, store);
   },
   onStatus: showStatus,
   onAuthLost: goToLogin,

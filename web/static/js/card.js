@@ -6,6 +6,7 @@ import { suggestTool } from "./suggest.js";
 import { toast } from "./toasts.js";
 import { isInbox } from "./networks.js";
 import { clock, fullTime, interval, relative } from "./time.js";
+import { clicksText, TEXT as CLICKS } from "./clicks.js";
 
 const STATUS_LABEL = {
   pending: "Queued",
@@ -66,6 +67,7 @@ export class CardView {
     this.editor = null;
     this.snippet = null;
     this.platform = null;
+    this.clicks = null; // the count last shown, to mark a rise
     this.body = h("p", { class: "card-body" });
     this.link = h("a", { class: "card-link", target: "_blank", rel: "noopener noreferrer", draggable: "false" });
     this.notes = h("div", { class: "card-notes" });
@@ -133,6 +135,14 @@ export class CardView {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
         icon("external"), "View the post"));
     }
+    if (snippet.status === "sent" && typeof snippet.clicks === "number") {
+      const rising = typeof this.clicks === "number" && snippet.clicks > this.clicks;
+      notes.push(h("p", {
+        class: rising ? "note note-clicks is-rising" : "note note-clicks",
+        "data-clicks": String(snippet.clicks), title: CLICKS.cardTitle,
+      }, icon("click"), clicksText(snippet.clicks)));
+    }
+    this.clicks = snippet.clicks ?? null;
     if ((snippet.status === "failed" || snippet.status === "needs_check") && meta.error) {
       notes.push(h("p", { class: "note note-error" }, icon("warning"), String(meta.error)));
     }

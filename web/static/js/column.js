@@ -6,6 +6,7 @@ import { PRESET_MINUTES } from "./dialogs.js";
 import { isInbox, network, networkIcon } from "./networks.js";
 import { clock, fullTime, interval } from "./time.js";
 import { setRelative } from "./card.js";
+import { showClicks, TEXT as CLICKS } from "./clicks.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -42,11 +43,12 @@ export class ColumnView {
     this.pause = iconButton("pause", "Pause publishing", () => this.togglePause());
     this.add = iconButton("plus", "New card", () => this.openComposer());
     this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
+    this.stats = iconButton("chart", CLICKS.button, () => showClicks(this.platform));
     this.header = h("header", { class: "column-header" },
       h("div", { class: "column-title" }, this.icon, this.name, this.badge),
       h("div", { class: "column-next" }, this.next, this.nextClock, this.nextRel),
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.pause, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.pause, this.stats, this.clear, this.add));
 
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
@@ -134,6 +136,8 @@ export class ColumnView {
     setAttr(this.pause, "aria-label", pauseLabel);
     setAttr(this.pause, "title", pauseLabel);
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
+    // A column whose links are tracked (setting `track`) has clicks to show, to everyone.
+    this.stats.hidden = platform.settings?.track !== true;
     this.add.hidden = !editable;
     this.clear.hidden = !editable;
     this.clear.disabled = queue.length === 0;
