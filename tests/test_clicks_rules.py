@@ -61,7 +61,8 @@ CHROME = (
 def test_fetchers_and_crawlers_are_bots(agent: str | None) -> None:
     """Each preview fetcher of CONTRACT §11, anything calling itself a bot, and scripts."""
     assert bots.is_bot(agent)
-    assert not bots.counts("GET", {"user-agent": agent} if agent is not None else {})
+    headers = [(b"user-agent", agent.encode())] if agent is not None else []
+    assert bots.click("GET", headers) is None
 
 
 @pytest.mark.parametrize(
@@ -84,19 +85,22 @@ def test_fetchers_and_crawlers_are_bots(agent: str | None) -> None:
 def test_browsers_are_readers(agent: str) -> None:
     """Browsers, in-app browsers included, are counted."""
     assert not bots.is_bot(agent)
-    assert bots.counts("GET", {"user-agent": agent})
+    assert bots.click("GET", [(b"user-agent", agent.encode())]) == ""
 
 
 def test_heads_and_prefetches_are_not_clicks() -> None:
-    """A HEAD, and a browser's prefetch or prerender, fetch without a reader."""
-    assert not bots.counts("HEAD", {"user-agent": CHROME})
+    """A HEAD, and a browser's prefetch or prerender, fetch without a reader; a click keeps
+    its referrer's domain."""
+    agent = (b"user-agent", CHROME.encode())
+    assert bots.click("HEAD", [agent]) is None
     for name, value in (
-        ("sec-purpose", "prefetch"),
-        ("sec-purpose", "prefetch;prerender"),
-        ("purpose", "prefetch"),
-        ("x-moz", "prefetch"),
+        (b"sec-purpose", b"prefetch"),
+        (b"sec-purpose", b"prefetch;prerender"),
+        (b"purpose", b"prefetch"),
+        (b"x-moz", b"prefetch"),
     ):
-        assert not bots.counts("GET", {"user-agent": CHROME, name: value}), (name, value)
+        assert bots.click("GET", [agent, (name, value)]) is None, (name, value)
+    assert bots.click("GET", [agent, (b"referer", b"https://t.me/news/7")]) == "t.me"
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from media.store import MediaStore
 from poster.media import CardMedia
 from poster.registry import Registry
 from web import auth, materials_api, media_api, redirect, routes, stats_api
+from web.access import AccessLog
 from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.database import asyncpg_dsn, open_database
 from web.metrics import Metrics
@@ -62,8 +63,9 @@ class Services:
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
     registry: Registry | None = None
-    # Tracked links (CONTRACT §11): the codes read so far, and the clicks not yet stored.
-    links: redirect.LinkCache | None = None
+    # Tracked links (CONTRACT §11): the redirect (its codes read so far) and the clicks
+    # not yet stored.
+    redirects: redirect.Redirects | None = None
     clicks: ClickCounter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -181,16 +183,16 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         app.state.services = services
         # Clicks: counted in memory by the redirect, stored every few seconds, and once more
         # on the way out (before the pool closes).
-        services.links = redirect.LinkCache(database)
 
         async def store_clicks(flush_id: str, counts: Mapping[clicks.Key, int]) -> bool:
             async with unit_of_work(database, CLICKS, clock.now(), config) as ctx:
                 return await clicks.record(ctx, flush_id, counts)
 
         counter = services.clicks = ClickCounter(store_clicks, metrics=metrics)
+        services.redirects = redirect.Redirects(
+            redirect.LinkCache(database), counter, clock, metrics
+        )
         clicks_task = asyncio.create_task(supervise("clicks", counter.run), name="clicks")
-        quiet_links = redirect.QuietLinks()
-        logging.getLogger("uvicorn.access").addFilter(quiet_links)
         feeds_task = asyncio.create_task(
             supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
         )
@@ -226,7 +228,6 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 await asyncio.wait_for(clicks_task, LAST_FLUSH_S)
             except (TimeoutError, asyncio.CancelledError):
                 log.error("the last clicks were not stored in time", extra={"action": "shutdown"})
-            logging.getLogger("uvicorn.access").removeFilter(quiet_links)
             settle_task.cancel()
             feeds_task.cancel()
             for task in (settle_task, feeds_task):
@@ -290,6 +291,6 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         ],
         # Outermost of ours (Starlette's ServerErrorMiddleware passes WebSocket sends through
         # untouched): the endpoint gets uvicorn's own send, to write frames directly.
-        middleware=[Middleware(RawSend)],
+        middleware=[Middleware(RawSend), Middleware(AccessLog)],
         lifespan=lifespan,
     )

@@ -10,7 +10,6 @@ database once per code.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from typing import Any
 
@@ -18,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from board import links
+from board.clock import Clock
 from board.db import Database, is_connection_error
 from web import bots
-
-log = logging.getLogger(__name__)
+from web.clickcount import ClickCounter
 
 # Codes kept in memory (~400 bytes each with its target); the oldest read go first. A
 # newsroom's links of the last days fit many times over.
@@ -31,7 +30,8 @@ MAX_LINKS = 50_000
 MAX_UNKNOWN = 10_000
 UNKNOWN_S = 60.0
 
-# The redirect is not cached by browsers or proxies, so each click reaches us to be counted.
+# The pages (a 404, a 503) are not kept by browsers or proxies, nor indexed. (A 302 without
+# freshness headers is never cached: each click on the redirect reaches us to be counted.)
 _HEADERS = {"cache-control": "private, no-store", "x-robots-tag": "noindex"}
 
 # User-visible text of the pages here, in one place.
@@ -125,38 +125,48 @@ class LinkCache:
         self._links[code] = link
 
 
-async def redirect(request: Request) -> Response:
-    """302 to the code's target, counting the click unless a bot, a HEAD or a prefetch asked."""
-    services: Any = request.app.state.services
-    code: str = request.path_params["code"]
-    outcome = services.metrics.link_redirects
-    link = services.links.cached(code)
-    if link is None:
-        try:
-            link = await services.links.get(code)
-        except Exception as exc:
-            if not is_connection_error(exc):
-                raise
-            outcome.labels("unavailable").inc()
-            return page(TEXT["unavailable_title"], TEXT["unavailable"], 503, {"retry-after": "5"})
+class Redirects:
+    """The redirect as one app serves it: its codes, its counter, its clock, its metrics."""
+
+    def __init__(self, cache: LinkCache, counter: ClickCounter, clock: Clock, metrics: Any) -> None:
+        self.cache = cache
+        self.counter = counter
+        self.clock = clock
+        outcomes = metrics.link_redirects
+        self._counted = outcomes.labels("counted")
+        self._not_counted = outcomes.labels("not_counted")
+        self._unknown = outcomes.labels("unknown")
+        self._unavailable = outcomes.labels("unavailable")
+
+    async def respond(self, request: Request) -> Response:
+        """302 to the code's target, counting the click unless a bot, a HEAD or a prefetch
+        asked; 404 for an unknown code; 503 when it is not in memory and the database is out
+        of reach."""
+        code: str = request.path_params["code"]
+        link = self.cache.cached(code)
         if link is None:
-            outcome.labels("unknown").inc()
-            return page(TEXT["unknown_title"], TEXT["unknown"], 404)
-    headers = request.headers
-    if bots.counts(request.method, headers):
-        referrer = bots.referrer_domain(headers.get("referer"))
-        services.clicks.add(link.snippet_id, services.clock.now(), referrer)
-        outcome.labels("counted").inc()
-    else:
-        outcome.labels("not_counted").inc()
-    return RedirectResponse(link.target, status_code=302, headers=_HEADERS)
+            try:
+                link = await self.cache.get(code)
+            except Exception as exc:
+                if not is_connection_error(exc):
+                    raise
+                self._unavailable.inc()
+                return page(
+                    TEXT["unavailable_title"], TEXT["unavailable"], 503, {"retry-after": "5"}
+                )
+            if link is None:
+                self._unknown.inc()
+                return page(TEXT["unknown_title"], TEXT["unknown"], 404)
+        referrer = bots.click(request.method, request.scope["headers"])
+        if referrer is None:
+            self._not_counted.inc()
+        else:
+            self.counter.add(link.snippet_id, self.clock.now(), referrer)
+            self._counted.inc()
+        return RedirectResponse(link.target, status_code=302)
 
 
-class QuietLinks(logging.Filter):
-    """Keeps readers' addresses out of the access log: no line for a tracked link's request
-    (CONTRACT §11 stores no address; at a thousand clicks a second it is also CPU saved)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        # uvicorn's access record: (client address, method, path, HTTP version, status).
-        return not (isinstance(args, tuple) and len(args) >= 3 and str(args[2]).startswith("/l/"))
+async def redirect(request: Request) -> Response:
+    """GET /l/<code> (the route; the app's Redirects answers)."""
+    redirects: Redirects = request.app.state.services.redirects
+    return await redirects.respond(request)
