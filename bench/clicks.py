@@ -36,6 +36,7 @@ from fanout import (
     HERE,
     SERVER_CORE,
     Target,
+    aligned,
     log,
     metronome_server,
     pin_self,
@@ -262,16 +263,7 @@ def table(ceiling: Side, metronome: Side, writes: Writes) -> tuple[str, bool]:
         verdict = "-" if ok is None else ("ok" if ok else "MISSED")
         lines.append((name, format(cv, fmt), format(mv, fmt),
                       "-" if math.isnan(ratio) else f"{ratio:.2f}x", target, verdict))  # fmt: skip
-    widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
-    text = [
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in lines
-    ]
-    text.insert(1, "-" * len(text[0]))
-    return "\n".join(text), missed
+    return aligned(lines, 1), missed
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -4,7 +4,7 @@
 and answers 302 to it, or 404; nothing is counted, nothing logged. That is the least a
 Python redirect can do under Starlette and uvicorn: Metronome's redirect adds the reader
 rules, the count in memory and its flushes on top. `/api/health` and `/api/login` are there
-for the bench's harness (bench/fanout.py `running`), as in bench/ceiling.py.
+for the bench's harness (bench/ceiling.py HARNESS).
 
     python bench/redirect_ceiling.py --links links.json --port 8766
 """
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import orjson
 import uvicorn
+from ceiling import HARNESS
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 
@@ -29,21 +30,7 @@ def build_app(targets: dict[str, str]) -> Starlette:
             return PlainTextResponse("not found", status_code=404)
         return RedirectResponse(target, status_code=302)
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "db": "ok"})
-
-    async def login(request: Request) -> Response:
-        response = JSONResponse({"ok": True})
-        response.set_cookie("metronome_session", "ceiling", httponly=True, samesite="lax")
-        return response
-
-    return Starlette(
-        routes=[
-            Route("/l/{code}", redirect),
-            Route("/api/health", health),
-            Route("/api/login", login, methods=["POST"]),
-        ]
-    )
+    return Starlette(routes=[Route("/l/{code}", redirect), *HARNESS])
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from tests import db
 from tests.fakes.server import serve
 from tests.fakes.webhook import Receiver
 from tests.support import Client, Running, login, make_user, running_app
+from tests.test_clicks_rules import BOTS
 
 PUBLIC = "https://go.example.org"
 BROWSER = (
@@ -25,20 +26,6 @@ BROWSER = (
 )
 STORY = "https://news.example.org/2026/11/story?id=7"
 TAGGED = STORY + "&utm_source=webhook&utm_medium=social&utm_campaign=night"
-# CONTRACT §11's list, as those fetchers introduce themselves, and one naming itself a bot.
-BOTS = [
-    "TelegramBot (like TwitterBot)",
-    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
-    "Facebot",
-    "Twitterbot/1.0",
-    "Mozilla/5.0 (compatible; vkShare; +http://vk.com/dev/Share)",
-    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
-    "WhatsApp/2.23.20.0 A",
-    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-    "NewsAggregatorBot/3.1",
-]
 
 
 @contextlib.asynccontextmanager
@@ -152,7 +139,7 @@ async def test_bots_heads_and_prefetches_are_not_counted(tracked: Running, boss:
     async with tracked_column(boss) as (receiver, pid):
         sid = await send_card(boss, receiver, pid)
     code = code_of(receiver, sid)
-    for agent in BOTS:
+    for agent in [*BOTS, "NewsAggregatorBot/3.1"]:
         response = await click(tracked, code, agent=agent)
         assert response.status_code == 302, agent
         assert tracked.services.clicks.pending == 0, f"{agent} was counted"

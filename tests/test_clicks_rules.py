@@ -23,22 +23,28 @@ CHROME = (
 )
 
 
+# CONTRACT §11's list, as those fetchers introduce themselves.
+BOTS = [
+    "TelegramBot (like TwitterBot)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Facebot",
+    "Twitterbot/1.0",
+    "Mozilla/5.0 (compatible; vkShare; +http://vk.com/dev/Share)",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "WhatsApp/2.23.20.0 A",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+]
+
+
 @pytest.mark.parametrize(
     "agent",
     [
-        "TelegramBot (like TwitterBot)",
-        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
-        "Facebot",
-        "Twitterbot/1.0",
-        "Mozilla/5.0 (compatible; vkShare; +http://vk.com/dev/Share)",
-        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        *BOTS,
         "Slackbot 1.0 (+https://api.slack.com/robots)",
-        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
-        "WhatsApp/2.23.20.0 A",
-        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
         "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1)"
         " Chrome/120.0 Safari/537.36",
-        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
         # Anything naming itself a bot, a crawler or a spider, or giving a contact URL.
         "Mozilla/5.0 (compatible; YandexBot/3.0)",
         "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
