@@ -34,9 +34,12 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def is_connection_error(exc: BaseException) -> bool:
+def is_connection_error(exc: BaseException, *, connecting: bool = False) -> bool:
     """Whether ``exc`` says the database is out of reach (try again later), not that a
-    statement was wrong (a bug, or a constraint the caller broke)."""
+    statement was wrong (a bug, or a constraint the caller broke). While ``connecting``, any
+    refusal by the server (too many connections, a database being created) counts too."""
+    if connecting and isinstance(exc, asyncpg.PostgresError):
+        return True
     return isinstance(exc, CONNECTION_ERRORS)
 
 

@@ -28,7 +28,6 @@ NEUTRAL = "a neutral, factual social media post about a news story"
 LINK_COST = {"x": 23}
 # When a network sets no limit, drafts still should be status-sized.
 DEFAULT_BUDGET = 500
-MIN_TEXTS = 2
 MAX_TEXTS = 3
 
 

@@ -5,7 +5,7 @@ Pure: plain values in, plain values out, no clock of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -59,8 +59,3 @@ def walk(
         etas[card.id] = eta
         prev = eta
     return etas
-
-
-def next_post(cards: Iterable[QueuedCard]) -> QueuedCard | None:
-    """The first post card of a queue (interval cards before it are applied on the way)."""
-    return next((card for card in cards if card.kind == "post"), None)

@@ -27,7 +27,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 metadata = MetaData()
 
 ROLES = ("admin", "editor", "viewer")
-SNIPPET_KINDS = ("post", "interval")
 SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "deleted")
 
 users = Table(

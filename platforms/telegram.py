@@ -33,7 +33,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import InputFile, LinkPreviewOptions, Message
-from aiogram.utils.token import TokenValidationError
+from aiogram.utils.token import TokenValidationError, validate_token
 
 from platforms.base import (
     Adapter,
@@ -62,7 +62,6 @@ CAPTION_LIMIT = 1024
 # Telegram's bot FAQ: no more than 20 messages a minute to one group or channel.
 MESSAGES_PER_MINUTE = 20
 
-TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 CHAT_USERNAME_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Anything shaped like a bot token, wherever it shows up (a URL in an aiohttp error...).
 TOKEN_ANYWHERE_RE = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
@@ -136,12 +135,17 @@ class TelegramAdapter(Adapter):
         token = secrets.get("bot_token") or ""
         if not token:
             raise InvalidSettings("bot_token", "required: the token @BotFather gave the bot")
-        if not TOKEN_RE.match(token):
+        try:
+            # aiogram's own rule, the one Bot() applies: Telegram has changed the secret's
+            # length before, so nothing stricter.
+            validate_token(token)
+        except TokenValidationError:
             # Never echo the value: it is (nearly) a secret.
             raise InvalidSettings(
                 "bot_token",
-                "malformed: expected <digits>:<35 letters, digits, _ or ->, as @BotFather shows it",
-            )
+                "malformed: expected the bot's numeric id, a colon and its secret, with no"
+                " spaces, as @BotFather shows it",
+            ) from None
 
     def bot(self) -> Bot:
         """The column's one Bot, built on first use (a malformed token fails the column, not the import)."""

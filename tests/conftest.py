@@ -20,6 +20,16 @@ pytest_terminal_summary = leakscan.pytest_terminal_summary
 pytest_unconfigure = leakscan.pytest_unconfigure
 
 
+# Marked `slow` wherever they are: a browser test starts Chromium and a server of its own.
+SLOW_DIRS = ("tests/browser/",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW_DIRS):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     leakscan.pytest_configure(config)
     # Every app installs web/redact.py in its lifespan (with its columns' secret values). Adapter
@@ -62,30 +72,44 @@ def template_db(pg_server: str) -> Iterator[str]:
     asyncio.run(db.drop_database(pg_server, name))
 
 
+@pytest.fixture(scope="session")
+def janitor(pg_server: str) -> Iterator[db.Janitor]:
+    """Drops each test's database in the background (tests/db.py Janitor)."""
+    cleaner = db.Janitor(pg_server)
+    yield cleaner
+    cleaner.close()
+
+
 @pytest.fixture
-async def database_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
+async def database_url(pg_server: str, template_db: str, janitor: db.Janitor) -> AsyncIterator[str]:
     """A fresh database for this test only (asyncpg SQLAlchemy URL)."""
     name = db.unique_name("metronome_t")
     await db.create_database(pg_server, name, template=template_db)
     yield db.asyncpg_url(db.with_database(pg_server, name))
-    await db.drop_database(pg_server, name)
+    janitor.drop(name)
 
 
 @pytest.fixture
-async def server(database_url: str) -> AsyncIterator[object]:
-    """A running app on this test's database."""
+async def server(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[object]:
+    """A running app on this test's database, with `metronome serve`'s frame writer or the one
+    the test is parametrized with (tests/writers.py, EACH_WRITER)."""
     from tests.support import running_app
+    from tests.writers import WRITERS, taking
 
+    writer = getattr(request, "param", "direct")
     # A high command rate: tests drive thousands of commands; the flood test sets its own.
-    async with running_app(database_url, METRONOME_WS_RATE="100000") as running:
-        yield running
+    async with running_app(
+        database_url, uvicorn_options=WRITERS[writer], METRONOME_WS_RATE="100000"
+    ) as running:
+        with taking(running, writer, required=hasattr(request, "param")):
+            yield running
 
 
 async def _client(server: object, role: str) -> AsyncIterator[object]:
-    from tests.support import Client, login, make_user
+    from tests.support import Client, make_user, session_cookie
 
     email = await make_user(server.database_url, role)  # type: ignore[attr-defined]
-    cookie = await login(server.url, email)  # type: ignore[attr-defined]
+    cookie = await session_cookie(server.database_url, email)  # type: ignore[attr-defined]
     async with Client.connect(server, cookie=cookie) as client:  # type: ignore[arg-type]
         yield client
 

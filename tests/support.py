@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import itertools
 import os
 import secrets
@@ -12,6 +13,7 @@ import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +185,29 @@ class RawSocket:
         self.sock.close()
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once for the session: an argon2id hash costs tens of milliseconds by design, and
+    # nearly every test makes a user (accounts.create_user's own hashing is tested in test_cli).
+    return accounts.hash_password(PASSWORD)
+
+
 async def make_user(database_url: str, role: str = "admin", email: str | None = None) -> str:
+    """A user whose password is PASSWORD."""
     email = email or f"{role}-{secrets.token_hex(3)}@example.org"
     async with db.connect(database_url) as conn:
-        await accounts.create_user(conn, email, PASSWORD, role)
+        await accounts.insert_user(conn, email, _password_hash(), role)
     return email
+
+
+async def session_cookie(database_url: str, email: str) -> str:
+    """A signed-in browser's session cookie for ``email``, without the sign-in form (whose
+    password check costs tens of milliseconds; tests of signing in use ``login``)."""
+    async with db.connect(database_url) as conn:
+        user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1", email)
+        cookie = await accounts.start_session(conn, user_id, datetime.now(UTC))
+    leakscan.register(cookie, "session cookie")
+    return cookie
 
 
 async def make_token(database_url: str, email: str) -> str:

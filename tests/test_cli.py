@@ -104,6 +104,7 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 60) 
     raise AssertionError("serve did not become healthy")
 
 
+@pytest.mark.fault
 def test_embedded_database_survives_kill_9(tmp_path: Path) -> None:
     """Serve on the embedded default; after kill -9 the next start reattaches; SIGTERM stops it all."""
     env = {**os.environ, "METRONOME_DATA_DIR": str(tmp_path / "data")}

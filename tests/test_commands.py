@@ -161,6 +161,7 @@ async def test_interval_marker_and_retime(admin: Client) -> None:
     assert (eta(admin, b) - eta(admin, a)).total_seconds() == 3600
 
 
+@pytest.mark.slow
 async def test_ord_renumbering_5000_moves(admin: Client) -> None:
     """5,000 moves into the same gap keep the order right, renumbering when floats run out."""
     pid = await column(admin)

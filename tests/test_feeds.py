@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,6 +64,83 @@ def test_broken_documents_raise(body: bytes) -> None:
     """Broken XML, an HTML page, an empty answer and a channel-less rss are FeedErrors, not crashes."""
     with pytest.raises(feedparse.FeedError):
         feedparse.parse(body)
+
+
+def bomb(levels: int = 9) -> bytes:
+    """A billion laughs: each entity ten of the one before, ``&lol9;`` a billion of "lol"."""
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels + 1)
+    ]
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE rss [{"".join(entities)}]>'
+        f"<rss><channel><title>&lol{levels};</title><item><link>https://a.example/1</link>"
+        f"<title>&lol{levels};</title></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        bomb(),
+        # Quadratic blowup: no nesting, one large entity referenced many times.
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"a" * 100_000 + b'">]><rss>'
+        b"<channel><title>" + b"&a;" * 10_000 + b"</title></channel></rss>",
+    ],
+    ids=["billion-laughs", "quadratic"],
+)
+def test_entity_expansion_is_refused(body: bytes) -> None:
+    """A feed declaring entities is refused at once with a clear FeedError, nothing expanded."""
+    started = time.perf_counter()
+    with pytest.raises(feedparse.FeedError, match=r"declares XML entities") as caught:
+        feedparse.parse(body)
+    assert time.perf_counter() - started < 1.0
+    assert "lollol" not in str(caught.value) and "aaaa" not in str(caught.value)
+
+
+async def test_external_entities_are_not_read(tmp_path: Path) -> None:
+    """External entities, general or parameter, naming a local file or a URL: refused with a
+    clear FeedError; the file's text appears nowhere and the URL is never asked for."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    asked: list[bytes] = []
+
+    async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append(await reader.read(1000))
+        writer.close()
+
+    server = await asyncio.start_server(record, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/entity"
+    item = "<item><link>https://a.example/1</link><title>&xxe;</title></item>"
+    docs = [
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]><rss><channel>{item}</channel></rss>',
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{url}">]><rss><channel>{item}</channel></rss>',
+        f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{secret.as_uri()}"> %p;]><rss><channel/></rss>',
+        f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{url}"> %p;]><rss><channel/></rss>',
+    ]
+    try:
+        for doc in docs:
+            with pytest.raises(feedparse.FeedError) as caught:
+                feedparse.parse(f'<?xml version="1.0"?>{doc}'.encode())
+            assert "declares XML entities" in str(caught.value), doc
+            assert "TOP-SECRET-MARKER" not in str(caught.value)
+        await asyncio.sleep(0.1)
+        assert asked == [], "the parser fetched an external entity"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_a_doctype_alone_is_fine() -> None:
+    """An RSS 0.91 feed with Netscape's DOCTYPE (no entities declared) parses as before."""
+    doc = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//'
+        b'DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+        b'<rss version="0.91"><channel><title>Old &amp; gold</title><item><title>One</title>'
+        b"<link>https://old.example/1</link></item></channel></rss>"
+    )
+    feed = feedparse.parse(doc)
+    assert feed.title == "Old & gold"
+    assert [(i.title, i.link) for i in feed.items] == [("One", "https://old.example/1")]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
+import pytest
 
 from tests.support import Client, login, make_user, running_app
 
@@ -54,6 +55,7 @@ async def test_big_patch_goes_through_the_changes_table(database_url: str) -> No
             await b.wait_for(lambda s: b.queue(pid) == [], timeout=10)
 
 
+@pytest.mark.fault
 async def test_lost_listen_connection_resyncs_clients(database_url: str, pg_server: str) -> None:
     """When the LISTEN connection drops, it reconnects and clients get a fresh full state."""
     async with running_app(database_url) as running:

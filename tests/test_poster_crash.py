@@ -65,6 +65,7 @@ def check_exactly_once(receiver: Receiver, queues: list[list[int]], final: dict[
         assert order == sorted(order), "cards went out of queue order"
 
 
+@pytest.mark.fault
 @pytest.mark.timeout(900)
 def test_sigkill_30_times(live_server: LiveServer) -> None:
     """Killed with SIGKILL at random moments 30 times: no duplicate, none lost, order kept."""
@@ -81,6 +82,7 @@ def test_sigkill_30_times(live_server: LiveServer) -> None:
     assert sum(1 for s in final.values() if s == "sent") >= CARDS // 2
 
 
+@pytest.mark.fault
 @pytest.mark.timeout(600)
 def test_sigterm_leaves_nothing_sending(live_server: LiveServer) -> None:
     """Stopped with SIGTERM while publishing to a slow receiver: nothing is ever left `sending`."""
@@ -98,6 +100,7 @@ def test_sigterm_leaves_nothing_sending(live_server: LiveServer) -> None:
     assert all(s == "sent" for s in final.values()), "a graceful stop lets the publish finish"
 
 
+@pytest.mark.fault
 @pytest.mark.timeout(300)
 def test_two_instances_share_and_hand_over(live_server: LiveServer) -> None:
     """Two servers, 20 columns: every card exactly once; killing one hands its columns to the other."""

@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 from tests.fakes.server import serve
 from tests.fakes.webhook import Receiver
 from tests.support import Client, Running
@@ -98,6 +100,7 @@ async def test_server_error_is_retried(server: Running, admin: Client) -> None:
         assert len({r.headers["idempotency-key"] for r in receiver.received}) == 1
 
 
+@pytest.mark.slow
 async def test_server_error_gives_up(server: Running, admin: Client) -> None:
     """A receiver that keeps failing makes the card failed after bounded retries; the column goes on."""
     async with hook(admin) as (receiver, pid):

@@ -153,6 +153,7 @@ def big_db(pg_server: str, template_db: str) -> Iterator[str]:
     asyncio.run(db.drop_database(pg_server, name))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("q", ["землетрясения", "earthq", "выборы губерн"])
 async def test_plans_use_indexes_on_100k(big_db: str, q: str) -> None:
     """On 100,000 materials neither pass scans the table: newest-first index, then the GIN index."""

@@ -1,4 +1,7 @@
-"""The WebSocket's edges: who may connect, bad frames, floods, slow clients."""
+"""The WebSocket's edges: who may connect, bad frames, floods, slow clients.
+
+Those that concern frames run under each frame writer (tests/writers.py): the direct one of
+`metronome serve` and the queued one any other server gets."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import pytest
 import websockets
 
 from tests.support import Client, RawSocket, Running, login, make_token, make_user, running_app
-from ws.hub import Connection
+from tests.writers import EACH_WRITER, WRITERS, taking
 
 
 async def refused(running: Running, headers: dict[str, str]) -> int:
@@ -69,6 +72,7 @@ async def test_allowlist_is_exact(database_url: str) -> None:
             assert client.seq == 1
 
 
+@EACH_WRITER
 async def test_token_auth(server: Running) -> None:
     """A machine connects with an API token and no Origin header."""
     email = await make_user(server.database_url, "editor")
@@ -77,6 +81,7 @@ async def test_token_auth(server: Running) -> None:
         assert client.state["me"]["email"] == email
 
 
+@EACH_WRITER
 async def test_first_frame_is_full_state(admin: Client) -> None:
     """The first frame is a patch holding me, platforms and snippets."""
     first = admin.frames[0]
@@ -84,6 +89,7 @@ async def test_first_frame_is_full_state(admin: Client) -> None:
     assert {"me", "platforms", "snippets"} <= set(first["patch"])  # extra keys: materials, feeds
 
 
+@EACH_WRITER
 async def test_bad_frames_keep_the_connection(admin: Client) -> None:
     """Non-JSON, a non-object, a missing op, bad args and an oversized frame each get an error; the connection stays usable."""
     await admin.send_raw("this is not json")
@@ -110,49 +116,38 @@ async def test_bad_frames_keep_the_connection(admin: Client) -> None:
     assert result["id"]
 
 
-async def test_flood_is_refused(database_url: str) -> None:
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+async def test_flood_is_refused(database_url: str, writer: str) -> None:
     """Commands beyond the per-connection rate are refused unprocessed; the connection survives."""
-    async with running_app(database_url, METRONOME_WS_RATE="5") as running:
+    options = WRITERS[writer]
+    async with running_app(database_url, uvicorn_options=options, METRONOME_WS_RATE="5") as running:
         cookie = await login(running.url, await make_user(database_url, "admin"))
-        async with Client.connect(running, cookie=cookie) as client:
-            replies = await asyncio.gather(
-                *[
-                    client.command(
-                        "platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60}
-                    )
-                    for i in range(40)
+        with taking(running, writer, required=True):
+            async with Client.connect(running, cookie=cookie) as client:
+                replies = await asyncio.gather(
+                    *[
+                        client.command(
+                            "platform.create", {"kind": "log", "name": f"c{i}", "interval_s": 60}
+                        )
+                        for i in range(40)
+                    ]
+                )
+                limited = [
+                    r for r in replies if not r["ok"] and r["error"]["code"] == "rate_limited"
                 ]
-            )
-            limited = [r for r in replies if not r["ok"] and r["error"]["code"] == "rate_limited"]
-            created = [r for r in replies if r["ok"]]
-            assert limited and created and len(created) <= 12
-            await client.wait_for(lambda s: len(s["platforms"]) == len(created))
-            await asyncio.sleep(1.0)
-            assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))[
-                "ok"
-            ]
+                created = [r for r in replies if r["ok"]]
+                assert limited and created and len(created) <= 12
+                await client.wait_for(lambda s: len(s["platforms"]) == len(created))
+                await asyncio.sleep(1.0)
+                assert (await client.command("platform.pause", {"id": created[0]["result"]["id"]}))[
+                    "ok"
+                ]
 
 
+@EACH_WRITER
+@pytest.mark.slow
 async def test_slow_client_does_not_delay_others(server: Running, admin: Client) -> None:
     """A client that never reads neither delays the others nor grows without bound: it is dropped."""
-    await slow_client_is_dropped(server, admin)
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::uvicorn.config.UvicornDeprecationWarning")
-async def test_slow_client_on_the_generic_path(database_url: str) -> None:
-    """The same on uvicorn's legacy implementation, where connections queue frames for a
-    sender task each (ws/hub.py's Connection) instead of writing them directly."""
-    async with running_app(
-        database_url, uvicorn_options={"ws": "websockets"}, METRONOME_WS_RATE="100000"
-    ) as running:
-        cookie = await login(running.url, await make_user(database_url, "admin"))
-        async with Client.connect(running, cookie=cookie) as admin:
-            assert all(type(c) is Connection for c in running.services.hub.connections)
-            await slow_client_is_dropped(running, admin)
-
-
-async def slow_client_is_dropped(server: Running, admin: Client) -> None:
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
     stuck = await RawSocket.connect(server, cookie)
     try:
@@ -209,6 +204,7 @@ async def test_notifications_that_queued_up_go_out_as_one_patch() -> None:
     ]
 
 
+@EACH_WRITER
 async def test_one_client_pipelines_card_edits_in_order(admin: Client) -> None:
     """A client may send edits without waiting for replies: edits of different cards run side
     by side, edits of one card run in the order sent (each names the version the one before it

@@ -1,8 +1,10 @@
-"""Frames written straight to the socket (ws/direct.py), and the generic path it falls back to.
+"""The frame writers: straight to the socket (ws/direct.py) and the queued one it falls back to.
 
-Everything runs on the real stack: the app under uvicorn in this loop, real sockets. The test
-reaches into the hub only to find the server side of a connection and to publish patches and
-push frames in an order it controls.
+Tests marked EACH_WRITER run under both (tests/writers.py). Most run on the real stack: the
+app under uvicorn in this loop, real sockets; they reach into the hub only to find the server
+side of a connection and to publish patches and push frames in an order they control. The
+direct writer's own rules are also tested on an in-memory socket, and its frames are read
+back with websockets' sans-I/O client.
 """
 
 from __future__ import annotations
@@ -15,21 +17,20 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol as WebSocketsProtocol
+from websockets.protocol import Side, State
 
 from tests.support import Client, RawSocket, Running, login, make_user, running_app
+from tests.writers import EACH_WRITER, taking
 from web.cli import WS_OPTIONS
-from ws.direct import DirectConnection
-from ws.hub import CLOSE_TIMEOUT, CLOSE_TOO_SLOW, MAX_BACKLOG, Connection
-
-# uvicorn's legacy implementation: its send is not websockets-sansio's, so the generic path.
-# It and the websockets.legacy module under it warn that they are deprecated.
-LEGACY = {"ws": "websockets"}
-LEGACY_MARKS = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::uvicorn.config.UvicornDeprecationWarning"),
-]
+from ws import hub as ws_hub
+from ws.direct import DirectConnection, frame_header
+from ws.hub import CLOSE_TIMEOUT, CLOSE_TOO_SLOW, MAX_BACKLOG, Connection, Encoded
+from ws.uvicorn_socket import SansIOSocket, socket_of
 
 OPCODE_TEXT, OPCODE_CLOSE = 0x1, 0x8
 
@@ -83,7 +84,7 @@ def small_kernel_buffers(running: Running) -> Callable[[], None]:
     def shrink() -> None:
         for conn in running.services.hub.connections:
             if conn.seq == 0:  # joined, its first frame not yet written
-                sock = conn.protocol.transport.get_extra_info("socket")
+                sock = conn.socket.transport.get_extra_info("socket")
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 
     return shrink
@@ -120,7 +121,8 @@ async def test_direct_path_under_serve_settings(server: Running) -> None:
         assert isinstance(conn, DirectConnection), (
             f"expected the direct writer, got {type(conn).__name__}"
         )
-        assert isinstance(conn.protocol, WebSocketsSansIOProtocol)
+        assert isinstance(conn.socket, SansIOSocket)
+        assert isinstance(conn.socket.protocol, WebSocketsSansIOProtocol)
         assert client.seq == 1 and "me" in client.state
         created = await client.ok(
             "platform.create", {"kind": "log", "name": "direct", "interval_s": 60}
@@ -128,62 +130,194 @@ async def test_direct_path_under_serve_settings(server: Running) -> None:
         await client.wait_for(lambda s: str(created["id"]) in s["platforms"])
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param("legacy", marks=LEGACY_MARKS),
-        "deflate",
-    ],
-)
-async def test_fallback_path(database_url: str, path: str) -> None:
-    """Another uvicorn implementation, or permessage-deflate negotiated: the queued Connection
-    serves the client, with the same frames."""
-    options, compression = (
-        (LEGACY, None) if path == "legacy" else ({"ws_per_message_deflate": True}, "deflate")
-    )
+class MemorySocket:
+    """A FrameSocket in memory: what was written, and how much of it the kernel took (all of
+    it at once when ``drains``)."""
+
+    def __init__(self, *, drains: bool = False) -> None:
+        self.data = bytearray()
+        self.taken = 0
+        self.drains = drains
+        self.open = True
+        self.aborted = False
+
+    def send(self, frame: bytes, /) -> int | None:
+        assert not self.aborted, "written after an abort"
+        if not self.open:
+            return None
+        self.data += frame
+        if self.drains:
+            self.taken = len(self.data)
+        return self.buffered()
+
+    def buffered(self) -> int:
+        return len(self.data) - self.taken
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def frames(self) -> list[dict[str, Any]]:
+        """What a client reads from it: websockets' own sans-I/O client parses the bytes."""
+        client = WebSocketsProtocol(Side.CLIENT, max_size=None)
+        client.receive_data(bytes(self.data))
+        assert client.parser_exc is None, client.parser_exc
+        events = client.events_received()
+        assert all(e.opcode is Opcode.TEXT and e.fin for e in events)
+        return [orjson.loads(e.data) for e in events]
+
+
+class Closes:
+    """A connection's ASGI close, recorded; ``hang`` makes it wait as for a client that never
+    takes the close frame."""
+
+    def __init__(self, *, hang: bool = False) -> None:
+        self.codes: list[int] = []
+        self.hang = hang
+
+    async def __call__(self, code: int, reason: str) -> None:
+        self.codes.append(code)
+        if self.hang:
+            await asyncio.Event().wait()
+
+
+@given(st.one_of(st.integers(0, 70_000), st.sampled_from([125, 126, 65_535, 65_536, 300_000])))
+def test_frame_header_is_websockets_own(length: int) -> None:
+    """Our header and websockets' serializer make the same final, unmasked text frame."""
+    payload = b"x" * length
+    assert frame_header(length) + payload == Frame(Opcode.TEXT, payload).serialize(mask=False)
+
+
+async def test_direct_frames_read_back_by_websockets() -> None:
+    """On an in-memory socket: a patch sent before the full state follows it; patch frames
+    across seq widths and the 16- and 64-bit length boundaries, with replies between them,
+    are read whole and in order by websockets' client."""
+    sock = MemorySocket(drains=True)
+    conn = DirectConnection(sock, Closes(), "memory")
+    conn.push_patch(Encoded(b'{"early":true}'))
+    assert not sock.data, "nothing before the full state"
+    conn.ready(orjson.dumps({"me": {"id": 1}}))
+    expected: list[dict[str, Any]] = [
+        {"type": "patch", "seq": 1, "patch": {"me": {"id": 1}}},
+        {"type": "patch", "seq": 2, "patch": {"early": True}},
+    ]
+    sizes = [10, 125, 126, 127, 65_535, 65_536, 65_537, 200_000]
+    for i in range(120):  # seq 3 to 122: one, two and three digits
+        patch = patch_of(sizes[i % len(sizes)] + 60, conn.seq + 1) if i % 9 == 0 else {"n": i}
+        conn.push_patch(Encoded(orjson.dumps(patch)))
+        expected.append({"type": "patch", "seq": conn.seq, "patch": patch})
+        if i % 7 == 0:
+            reply = orjson.loads(reply_of(sizes[i % len(sizes)] + 60, f"r{i}"))
+            conn.push(orjson.dumps(reply).decode())
+            expected.append(reply)
+    assert sock.frames() == expected
+
+
+async def test_direct_backlog_and_drop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On an in-memory socket: the full state never counts against the backlog, what follows
+    it counts while the kernel has not taken it; past MAX_BACKLOG the client is dropped at
+    once, leaves the fanout, is written nothing more, and its socket is aborted when the
+    close does not go out within CLOSE_TIMEOUT."""
+    monkeypatch.setattr(ws_hub, "CLOSE_TIMEOUT", 0.05)
+    sock, closes = MemorySocket(), Closes(hang=True)
+    conn = DirectConnection(sock, closes, "memory")
+    dropped: list[Any] = []
+    conn.on_drop = dropped.append
+    conn.ready(orjson.dumps({"big": "s" * (2 * MAX_BACKLOG)}))
+    assert sock.buffered() > 2 * MAX_BACKLOG and conn.backlog == 0
+    patch = Encoded(orjson.dumps({"pad": "p" * 1000}))
+    state_size = len(sock.data)
+    conn.push_patch(patch)
+    frame_size = len(sock.data) - state_size
+    assert conn.backlog == frame_size > 1000
+    sock.taken = len(sock.data)  # the kernel took all of it
+    assert conn.backlog == 0
+    while not conn.closed:
+        before = len(sock.data)
+        conn.push_patch(patch)
+        last = len(sock.data) - before
+    # Dropped by the frame that took it past the limit, not sooner.
+    assert sock.buffered() - last <= MAX_BACKLOG < sock.buffered()
+    assert dropped == [conn]
+    written = len(sock.data)
+    conn.push_patch(patch)
+    conn.push('{"type":"error"}')
+    assert len(sock.data) == written and conn.backlog == 0
+    await asyncio.sleep(0.3)
+    assert closes.codes == [CLOSE_TOO_SLOW] and sock.aborted
+
+
+async def test_direct_writer_stops_when_the_socket_closes() -> None:
+    """Once the server's socket says it is closing (the client closed, or the server did),
+    nothing more is written and the connection leaves the fanout without a close of ours."""
+    sock, closes = MemorySocket(), Closes()
+    conn = DirectConnection(sock, closes, "memory")
+    dropped: list[Any] = []
+    conn.on_drop = dropped.append
+    conn.ready(b"{}")
+    sock.open = False
+    written = len(sock.data)
+    conn.push_patch(Encoded(b'{"a":1}'))
+    conn.push('{"type":"error"}')
+    assert len(sock.data) == written and conn.closed and dropped == [conn] and closes.codes == []
+
+
+def test_only_uvicorns_sansio_send_has_a_socket() -> None:
+    """Anything but the bound send of uvicorn's websockets-sansio protocol gets the queued
+    writer (the real servers are tested above)."""
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    assert socket_of(None) is None and socket_of(send) is None
+
+
+async def test_compressed_connections_take_the_queued_writer(database_url: str) -> None:
+    """permessage-deflate negotiated under websockets-sansio: the queued Connection serves the
+    client (plain frames would be legal, but the direct writer does not go there)."""
+    options = {"ws_per_message_deflate": True}
     async with running_app(
         database_url, uvicorn_options=options, METRONOME_WS_RATE="100000"
     ) as running:
-        async with (
-            connected(running, compression=compression) as (one, conn),
-            connected(running, "viewer", compression=compression) as (two, _),
-        ):
-            assert type(conn) is Connection
-            replies = await asyncio.gather(
-                *[
-                    one.command(
-                        "platform.create", {"kind": "log", "name": f"f{i}", "interval_s": 60}
-                    )
-                    for i in range(10)
-                ]
-            )
-            assert all(r["ok"] for r in replies)
-            ids = {str(r["result"]["id"]) for r in replies}
-            for client in (one, two):
-                await client.wait_for(lambda s: ids <= set(s["platforms"]))
-                seqs = [f["seq"] for f in client.frames if f["type"] == "patch"]
-                assert seqs == list(range(1, len(seqs) + 1))
+        with taking(running, "queued", required=True):
+            async with (
+                connected(running, compression="deflate") as (one, conn),
+                connected(running, "viewer", compression="deflate") as (two, _),
+            ):
+                assert type(conn) is Connection
+                replies = await asyncio.gather(
+                    *[
+                        one.command(
+                            "platform.create", {"kind": "log", "name": f"f{i}", "interval_s": 60}
+                        )
+                        for i in range(10)
+                    ]
+                )
+                assert all(r["ok"] for r in replies)
+                ids = {str(r["result"]["id"]) for r in replies}
+                for client in (one, two):
+                    await client.wait_for(lambda s: ids <= set(s["platforms"]))
+                    seqs = [f["seq"] for f in client.frames if f["type"] == "patch"]
+                    assert seqs == list(range(1, len(seqs) + 1))
 
 
-@pytest.mark.parametrize("path", ["direct", pytest.param("legacy", marks=LEGACY_MARKS)])
-async def test_patches_while_the_state_is_read_follow_it(database_url: str, path: str) -> None:
+@EACH_WRITER
+async def test_patches_while_the_state_is_read_follow_it(server: Running) -> None:
     """A patch published while a joining client's full state is being read reaches it after
     that state, as seq 2."""
-    options = LEGACY if path == "legacy" else None
-    async with running_app(database_url, uvicorn_options=options) as running:
 
-        def change() -> None:
-            running.services.hub.publish({"probe": "while the state was read"})
+    def change() -> None:
+        server.services.hub.publish({"probe": "while the state was read"})
 
-        with before_first_frame(running, change):
-            async with connected(running) as (client, _):
-                await client.wait_for(lambda s: "probe" in s)
-                assert [(f["seq"], "probe" in f["patch"]) for f in client.frames] == [
-                    (1, False),
-                    (2, True),
-                ]
+    with before_first_frame(server, change):
+        async with connected(server) as (client, _):
+            await client.wait_for(lambda s: "probe" in s)
+            assert [(f["seq"], "probe" in f["patch"]) for f in client.frames] == [
+                (1, False),
+                (2, True),
+            ]
 
 
+@EACH_WRITER
 async def test_seq_and_order_with_replies(server: Running) -> None:
     """seq grows by exactly 1 per patch on each connection, and frames leave in the order
     they were written: replies never overtake patches or the other way round."""
@@ -226,6 +360,7 @@ async def test_seq_and_order_with_replies(server: Running) -> None:
             assert seqs == list(range(1, server_side.seq + 1))
 
 
+@EACH_WRITER
 async def test_frame_lengths(server: Running) -> None:
     """Frames at and around the 7-bit, 16-bit and 64-bit length boundaries arrive whole,
     as read by the websockets client library."""
@@ -246,6 +381,7 @@ async def test_frame_lengths(server: Running) -> None:
         assert [orjson.dumps(f) for f in client.frames[start:]] == sent
 
 
+@EACH_WRITER
 async def test_nothing_is_written_after_a_drop(server: Running) -> None:
     """Once the server drops a client, nothing but the close frame reaches it."""
     cookie = await login(server.url, await make_user(server.database_url, "viewer"))
@@ -287,10 +423,10 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
         await eventually(lambda: conn.seq == 1)
     try:
         for i in range(100):  # until some of its frames wait in the server's own buffer
-            if conn.protocol.transport.get_write_buffer_size():
+            if conn.socket.buffered():
                 break
             hub.publish({"fill": f"{i:03d}" + "x" * 20_000})
-        assert conn.protocol.transport.get_write_buffer_size() > 0
+        assert conn.socket.buffered() > 0
         async with server.services.database.connect() as db:
             lock = db.transaction()
             await lock.start()
@@ -303,7 +439,7 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
                 raw.frame_bytes(OPCODE_TEXT, command)
                 + raw.frame_bytes(OPCODE_CLOSE, (1000).to_bytes(2, "big")),
             )
-            await eventually(lambda: conn.protocol.conn.state is not State.OPEN)
+            await eventually(lambda: conn.socket.protocol.conn.state is not State.OPEN)
             assert not conn.closed and conn in hub.connections  # only the protocol knows yet
             hub.publish({"after": "the close"})
             conn.push('{"type":"error","error":{"code":"after","message":"the close"}}')
@@ -324,6 +460,7 @@ async def test_nothing_is_written_after_the_client_closes(server: Running, admin
         raw.close()
 
 
+@pytest.mark.slow
 async def test_joining_a_big_board_then_falling_behind(server: Running, admin: Client) -> None:
     """A client that never reads: its full state, larger than the limit, does not count; the
     patches after it do, and past MAX_BACKLOG of them it is dropped while the others keep
@@ -350,9 +487,7 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
         conn = await joined(server, before)
         await eventually(lambda: conn.seq == 1)
     try:
-        assert conn.protocol.transport.get_write_buffer_size() > MAX_BACKLOG, (
-            "the state should wait in our buffer"
-        )
+        assert conn.socket.buffered() > MAX_BACKLOG, "the state should wait in our buffer"
 
         async def update(body: str) -> None:
             nonlocal version
@@ -376,7 +511,7 @@ async def test_joining_a_big_board_then_falling_behind(server: Running, admin: C
         # dropped by the first that took it past the limit.
         written = sum(len(orjson.dumps(f)) for f in admin.frames[start:] if f["type"] == "patch")
         assert MAX_BACKLOG - 500 < written <= MAX_BACKLOG + 10_000, written
-        await eventually(lambda: conn.protocol.disconnected, timeout=CLOSE_TIMEOUT + 5)
+        await eventually(lambda: conn.socket.protocol.disconnected, timeout=CLOSE_TIMEOUT + 5)
     finally:
         stuck.close()
 

@@ -64,7 +64,7 @@ async def open_database(url: str, *, size: int = 10) -> Database:
     try:
         return await Database.open(asyncpg_dsn(url), size=size)
     except Exception as exc:
-        if not is_connection_error(exc) and not isinstance(exc, asyncpg.PostgresError):
+        if not is_connection_error(exc, connecting=True):
             raise
         reason = str(exc) or type(exc).__name__
         raise SettingError("DATABASE_URL", f"cannot connect to the database: {reason}") from None
@@ -79,7 +79,9 @@ async def check_reachable(url: str, timeout: float = 10.0) -> None:
     """Fail fast with a SettingError naming DATABASE_URL when the server can't be reached."""
     try:
         conn = await asyncio.wait_for(asyncpg.connect(asyncpg_dsn(url)), timeout)
-    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+    except Exception as exc:
+        if not is_connection_error(exc, connecting=True):
+            raise
         reason = str(exc) or type(exc).__name__
         raise SettingError("DATABASE_URL", f"cannot connect to the database: {reason}") from None
     await conn.close()

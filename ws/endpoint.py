@@ -18,8 +18,8 @@ from board.commands import Commands
 from board.context import Actor
 from board.errors import CommandError
 from ws import protocol
-from ws.direct import DirectConnection, sansio_protocol
-from ws.hub import BaseConnection, Connection, Hub
+from ws.direct import connection_for
+from ws.hub import BaseConnection, Hub
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +56,7 @@ class BoardSocket:
             return
         await websocket.accept()
         name = f"{actor.id}-{next(_ids)}"
-        sansio = sansio_protocol(websocket.scope)
-        conn: BaseConnection
-        if sansio is not None:
-            conn = DirectConnection(sansio, self._closer(websocket), name)
-        else:
-            conn = Connection(websocket.send_text, self._closer(websocket), name)
+        conn = connection_for(websocket, self._closer(websocket), name)
         deps.hub.join(conn)
         deps.metrics.connections.inc()
         try:

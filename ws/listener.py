@@ -73,7 +73,7 @@ class Listener:
             try:
                 self._conn = await self._connect()
             except Exception as exc:
-                if not (is_connection_error(exc) or isinstance(exc, asyncpg.PostgresError)):
+                if not is_connection_error(exc, connecting=True):
                     raise
                 delay = backoff.next_delay()
                 log.warning(
@@ -97,7 +97,7 @@ class Listener:
             try:
                 await self._serve(self._conn)
             except Exception as exc:
-                if not (is_connection_error(exc) or isinstance(exc, asyncpg.PostgresError)):
+                if not is_connection_error(exc):
                     raise
                 log.warning("LISTEN connection lost: %r", exc, extra={"action": "listen.lost"})
             finally:
