@@ -63,6 +63,7 @@ def after_a_flush(server: LiveServer, sid: int, code: str) -> float:
     return time.monotonic()
 
 
+@pytest.mark.slow
 def test_sigterm_stores_the_last_clicks(live_server: LiveServer) -> None:
     """Clicks made just after a flush, well before the next, are stored by the shutdown."""
     sid, code = tracked_card(live_server)

@@ -54,6 +54,8 @@ class ClickCounter:
         self._seq = itertools.count(1)
         self._stop = asyncio.Event()
         self._metrics = metrics
+        # One flush at a time (the loop's, shutdown's, a test's): a batch is cut and sent whole.
+        self._flushing = asyncio.Lock()
 
     def add(self, snippet_id: int, when: datetime, referrer: str = "") -> None:
         """Count one click on a card at ``when`` (UTC) from ``referrer``'s domain."""
@@ -72,7 +74,11 @@ class ClickCounter:
 
     async def flush(self) -> bool:
         """Store what is counted; False when the database could not take it (kept for the
-        next try). Runs in one task at a time (``run``, then shutdown)."""
+        next try)."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
         if self._unsent is not None:
             if not await self._send(*self._unsent):
                 return False
