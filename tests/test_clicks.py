@@ -326,3 +326,31 @@ async def test_readers_are_not_in_the_access_log(
     lines = [r.getMessage() for r in caplog.records if r.name == "web.access"]
     assert any('"GET /api/health HTTP/1.1" 200' in line for line in lines), lines
     assert not any("/l/" in line for line in lines), lines
+
+
+async def test_a_code_is_read_once_however_many_ask(
+    tracked: Running, boss: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicks on a code this instance has not read yet wait for one read of it; an unknown
+    code is remembered, so asking again costs no read."""
+    async with tracked_column(boss) as (receiver, pid):
+        sid = await send_card(boss, receiver, pid)
+    code = code_of(receiver, sid)
+    from board import links
+
+    reads: list[str] = []
+    resolve = links.resolve
+
+    async def counted(db: Any, wanted: str) -> Any:
+        reads.append(wanted)
+        await asyncio.sleep(0.2)  # the others arrive meanwhile
+        return await resolve(db, wanted)
+
+    monkeypatch.setattr(links, "resolve", counted)
+    answers = await asyncio.gather(*(click(tracked, code) for _ in range(20)))
+    assert [r.status_code for r in answers] == [302] * 20
+    assert reads == [code]
+    for _ in range(3):
+        assert (await click(tracked, "Unknown1")).status_code == 404
+    assert reads == [code, "Unknown1"]
+    assert tracked.services.clicks.pending == 20

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from board import links
+from board import links, publishing
 from board.clicks import Key
+from poster.compose import compose
 from tests import db
 from web import bots
 from web.clickcount import MAX_KEYS, ClickCounter
@@ -276,3 +277,38 @@ def test_a_bad_public_url_names_the_setting(tmp_path: Path, raw: str) -> None:
     env = {"METRONOME_DATA_DIR": str(tmp_path), "METRONOME_PUBLIC_URL": raw}
     with pytest.raises(SettingError, match="METRONOME_PUBLIC_URL"):
         load(env, cwd=tmp_path)
+
+
+def test_a_tracked_link_replaces_the_tagged_url() -> None:
+    """compose() puts the tracked link in the post's text and url, untagged (the redirect's
+    target carries the tags)."""
+    card = {
+        "id": 3,
+        "platform_id": 1,
+        "body": "Storm",
+        "url": "https://n.example/a",
+        "meta": {},
+        "material_title": None,
+        "material_lead": None,
+    }
+    plain = compose(card, "telegram", {"utm": True})
+    assert plain.url and plain.url.startswith("https://n.example/a?utm_source=telegram")
+    tracked = compose(card, "telegram", {"track": True}, link="https://go.example/l/Abc12345")
+    assert tracked.url == "https://go.example/l/Abc12345"
+    assert tracked.text == "Storm\n\nhttps://go.example/l/Abc12345"
+
+
+async def test_a_crashed_publish_keeps_its_tracked_link(database_url: str) -> None:
+    """A card left `sending` by a crash is reconciled with the link it went out with."""
+    async with db.connect(database_url) as conn:
+        pid = await conn.fetchval(
+            "INSERT INTO platforms (kind, name, interval_s) VALUES ('log', 'x', 60) RETURNING id"
+        )
+        sid = await conn.fetchval(
+            "INSERT INTO snippets (platform_id, ord, body, url, status)"
+            " VALUES ($1, 1, 'b', 'https://a.example/', 'sending') RETURNING id",
+            pid,
+        )
+        code = await links.attach(conn, sid, "https://a.example/?utm_source=log")
+        (stuck,) = await publishing.stuck_sending(conn, pid)
+        assert stuck["link_code"] == code

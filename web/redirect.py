@@ -67,9 +67,6 @@ class LinkCache:
         self._unknown: dict[str, float] = {}  # code -> when to forget it (monotonic)
         self._loading: dict[str, asyncio.Future[links.Link | None]] = {}
 
-    def __len__(self) -> int:
-        return len(self._links)
-
     def cached(self, code: str) -> links.Link | None:
         return self._links.get(code)
 
