@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -130,6 +131,24 @@ class Args:
         if len(value) > max_items:
             raise BadRequest(f"{self.op}: {name} has too many items ({len(value)} > {max_items})")
         return list(value)
+
+    def time(self, name: builtins.str) -> datetime | None:
+        """An optional UTC ISO-8601 time (null or absent: None), e.g. 2026-11-22T10:00:00Z."""
+        value = self._get(name, False)
+        if value is _MISSING or value is None:
+            return None
+        expected = "a UTC ISO time such as 2026-11-22T10:00:00Z"
+        if not isinstance(value, builtins.str):
+            raise self._fail(name, expected, value)
+        try:
+            parsed = datetime.fromisoformat(value) if len(value) <= 64 else None
+            if parsed is None or parsed.tzinfo is None:
+                raise ValueError(value)
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise BadRequest(
+                f"{self.op}: expected {name} to be {expected}, got {value[:64]!r}"
+            ) from None
 
     def url(self, name: builtins.str, *, required: builtins.bool = False) -> builtins.str | None:
         value: builtins.str | None = self.str(name, required=required, nullable=True, max_len=4096)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from board import attachments, duplicates, ordering, rows
+from board import attachments, duplicates, expiry, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.db import fetchrow, set_clause
@@ -73,9 +76,19 @@ async def _material(ctx: Ctx, material_id: int) -> Any:
     return row
 
 
-async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
-    platform_id = args.int("platform_id")
-    ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
+@dataclass(frozen=True)
+class CardText:
+    """What a new post says: its text, link, material and media."""
+
+    body: str
+    url: str | None
+    material_id: int | None
+    media: list[Any]
+
+
+async def card_text(ctx: Ctx, args: Args) -> CardText:
+    """A new card's text from ``body``, ``url``, ``material_id`` and ``media_ids``: with a
+    material, a missing body and url come from it (its social_text, else its title; its url)."""
     body = args.str("body", required=False, nullable=True, max_len=MAX_BODY)
     url = args.url("url")
     material_id = args.int("material_id", required=False, nullable=True)
@@ -88,21 +101,86 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     attached = await attachments.from_args(ctx.db, args)  # media_ids: uploaded images/videos
     if body is None and attached:
         body = ""
-    if body is None or not (body.strip() or url or attached):
+    text = CardText(body or "", url, material_id, attached)
+    if body is None or not says_something(text):
         raise BadRequest(f"{args.op}: a card needs a body or a url")
-    ord_ = await _place(ctx, platform_id, None, _anchor(args))
-    new_id = await ctx.db.fetchval(
+    return text
+
+
+def says_something(text: CardText) -> bool:
+    return bool(text.body.strip() or text.url or text.media)
+
+
+async def insert_post(
+    ctx: Ctx,
+    platform_id: int,
+    anchor: Any,
+    text: CardText,
+    *,
+    expires_at: datetime | None = None,
+) -> int:
+    """A new pending post at ``anchor`` in a locked column; the caller patches and reschedules."""
+    ord_ = await _place(ctx, platform_id, None, anchor)
+    return (await _insert(ctx, {platform_id: (ord_, text)}, expires_at, {}))[platform_id]
+
+
+async def insert_on_top(
+    ctx: Ctx,
+    texts: Mapping[int, CardText],
+    *,
+    expires_at: datetime | None = None,
+    meta: dict[str, Any] | None = None,
+) -> dict[int, int]:
+    """A new pending post at the top of each locked column's queue (one text per column, the
+    same link, material and media): two statements however many columns. Returns each
+    column's new card id; the caller patches and reschedules."""
+    tops = {
+        r["platform_id"]: r["ord"]
+        for r in await ctx.db.fetch(
+            "SELECT platform_id, min(ord) AS ord FROM snippets"
+            " WHERE platform_id = ANY($1::int[]) AND status = 'pending' GROUP BY platform_id",
+            list(texts),
+        )
+    }
+    placed = {pid: (ordering.between(None, tops.get(pid)), text) for pid, text in texts.items()}
+    return await _insert(ctx, placed, expires_at, meta or {})
+
+
+async def _insert(
+    ctx: Ctx,
+    placed: Mapping[int, tuple[float, CardText]],
+    expires_at: datetime | None,
+    meta: dict[str, Any],
+) -> dict[int, int]:
+    """Insert one post per column at its ord; the link, material and media of the first text."""
+    first = next(iter(placed.values()))[1]
+    found = await ctx.db.fetch(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
-        " created_at, updated_at) VALUES ($1, $2, 'post', $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        platform_id,
-        ord_,
-        body,
-        url,
-        material_id,
-        attached,
-        ctx.actor.id,
+        " created_at, updated_at, expires_at, meta)"
+        " SELECT t.platform_id, t.ord, 'post', t.body, $4::text, $5::int, $6::jsonb, $7::int,"
+        " $8::timestamptz, $8::timestamptz, $9::timestamptz, $10::jsonb"
+        " FROM unnest($1::int[], $2::float8[], $3::text[]) AS t(platform_id, ord, body)"
+        " RETURNING id, platform_id",
+        list(placed),
+        [ord_ for ord_, _ in placed.values()],
+        [text.body for _, text in placed.values()],
+        first.url,
+        first.material_id,
+        first.media,
+        ctx.actor.id or None,
         ctx.now,
+        expires_at,
+        meta,
     )
+    return {r["platform_id"]: r["id"] for r in found}
+
+
+async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    platform_id = args.int("platform_id")
+    ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
+    text = await card_text(ctx, args)
+    expires_at = expiry.expires_at(args, ctx.now)
+    new_id = await insert_post(ctx, platform_id, _anchor(args), text, expires_at=expires_at)
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
@@ -175,8 +253,8 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     ctx.snippet_changed(card, new)
 
 
-# The statuses an editor may edit a card's text in.
-TEXT_EDITABLE = ("pending", "failed", "needs_check")
+# The statuses an editor may edit a card's text in (and delete a card in).
+TEXT_EDITABLE = ("pending", "failed", "needs_check", "expired")
 
 
 def _text_values(args: Args) -> dict[str, Any]:
@@ -189,14 +267,18 @@ def _text_values(args: Args) -> dict[str, Any]:
     return values
 
 
+# snippet.update fields that may move etas: the column is locked and rescheduled.
+RETIMES = {"interval_s", "expires_at"}
+
+
 def edits_alone(raw_args: Any) -> int | None:
     """The card a snippet.update edits on its own, or None.
 
     An update of a card's text, link or media changes no order or time: it locks only its
     card (``update_``), so such edits of different cards commute and one connection's may run
-    side by side (ws/endpoint.py). An interval change may retime the column: it locks the
-    column and runs alone."""
-    if not isinstance(raw_args, dict) or "interval_s" in raw_args:
+    side by side (ws/endpoint.py). An interval or expiry change may retime the column: it
+    locks the column and runs alone."""
+    if not isinstance(raw_args, dict) or RETIMES & raw_args.keys():
         return None
     card = raw_args.get("id")
     return card if isinstance(card, int) and not isinstance(card, bool) else None
@@ -220,10 +302,14 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
                 f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s"
             )
         values["interval_s"] = interval_s
+    if args.has("expires_at"):
+        if card.kind != "post":
+            raise BadRequest(f"{args.op}: expires_at is for post cards, not {card.kind} cards")
+        values["expires_at"] = expiry.expires_at(args, ctx.now)
     if not values:
-        raise BadRequest(f"{args.op}: nothing to change: give body, url or media_ids")
+        raise BadRequest(f"{args.op}: nothing to change: give body, url, media_ids or expires_at")
     await _edit(ctx, card, **values)
-    if "interval_s" in values:
+    if RETIMES & values.keys():
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
     return {"id": card.id, "version": new_version}
@@ -262,7 +348,7 @@ async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _locked_card(ctx, args)
     if card.status == "deleted":
         return {"id": card.id}
-    _editable(args, card, ("pending", "failed", "needs_check"))
+    _editable(args, card, TEXT_EDITABLE)
     await _edit(ctx, card, status="deleted", deleted_from=card.status, eta=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import cards, columns, feeds, materials, publishing
+from board import breaking, cards, columns, feeds, holds, materials, publishing
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, Db, is_connection_error
@@ -67,7 +67,7 @@ class Op:
 
 
 def board_ops() -> dict[str, Op]:
-    """The board's own ops (CONTRACT §3)."""
+    """The board's own ops (CONTRACT §3 and §7)."""
     return {
         "platform.create": Op(columns.create, "admin"),
         "platform.update": Op(
@@ -92,6 +92,9 @@ def board_ops() -> dict[str, Op]:
         "feed.update": Op(feeds.update_, "admin"),
         "feed.delete": Op(feeds.delete_, "admin"),
         "feed.poll": Op(feeds.poll_now, "editor"),
+        "board.hold": Op(holds.hold, "editor"),
+        "board.release": Op(holds.release, "editor"),
+        "board.breaking": Op(breaking.breaking, "editor"),
     }
 
 

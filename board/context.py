@@ -108,37 +108,51 @@ class Ctx:
             )
 
     async def reschedule(self, *platform_ids: int) -> None:
-        """Walk each column's queue again; store and patch every eta that moved."""
-        for platform_id in sorted(set(platform_ids)):
-            self.wake.add(platform_id)
-            column = self.columns.get(platform_id) or await rows.platform_row(self.db, platform_id)
-            queue = await rows.queue(self.db, platform_id)
+        """Walk each column's queue again; store and patch every eta that moved.
+
+        The columns are read in one query, their queues in another, the moved etas written
+        in a third: a hold or a breaking post over hundreds of columns costs what one does."""
+        ids = sorted(set(platform_ids))
+        if not ids:
+            return
+        self.wake.update(ids)
+        missing = [platform_id for platform_id in ids if platform_id not in self.columns]
+        if missing:
+            self.columns.update(await rows.platform_rows(self.db, missing))
+        queues = await rows.queues(self.db, ids)
+        moved: list[tuple[int, Any, Any]] = []
+        for platform_id in ids:
+            column = self.columns[platform_id]
+            queue = queues.get(platform_id, [])
             clock = schedule.ColumnClock(
                 interval_s=column.interval_s,
                 last_sent_at=column.last_sent_at,
                 running=is_running(column),
             )
-            cards = [schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent)) for r in queue]
+            cards = [
+                schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at)
+                for r in queue
+            ]
             etas = schedule.walk(clock, cards, self.now, self.config.min_lead)
-            moved = [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
-            if not moved:
-                continue
-            await self.db.execute(
-                "UPDATE snippets AS s SET eta = v.eta"
-                " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
-                [m[0] for m in moved],
-                [m[2] for m in moved],
+            moved += [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
+        if not moved:
+            return
+        await self.db.execute(
+            "UPDATE snippets AS s SET eta = v.eta"
+            " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
+            [m[0] for m in moved],
+            [m[2] for m in moved],
+        )
+        for snippet_id, before, after in moved:
+            self.patch.change_fields(
+                "snippets", snippet_id, {"eta": rows.iso(before)}, {"eta": rows.iso(after)}
             )
-            for snippet_id, before, after in moved:
-                self.patch.change_fields(
-                    "snippets", snippet_id, {"eta": rows.iso(before)}, {"eta": rows.iso(after)}
-                )
 
 
 def is_running(column: Any) -> bool:
-    """Whether a column's timer runs: not paused, not stopped, not an inbox."""
-    return running(column.paused, column.status, column.kind)
+    """Whether a column's timer runs: not paused, not held, not stopped, not an inbox."""
+    return running(column.paused, column.status, column.kind, bool(column.hold_ids))
 
 
-def running(paused: bool, status: str, kind: str) -> bool:
-    return not paused and status == "ok" and kind != "drafts"
+def running(paused: bool, status: str, kind: str, held: bool = False) -> bool:
+    return not paused and not held and status == "ok" and kind != "drafts"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import rows
+from board import expiry, rows
 from board.args import Args
 from board.context import Ctx, is_running, running
 from board.db import Db, fetch, fetchrow, set_clause
@@ -31,6 +31,8 @@ class Head:
     kind: str | None
     eta: datetime | None
     status: str
+    # The earliest expires_at among the column's pending cards: the poster wakes for it too.
+    next_expiry: datetime | None = None
 
 
 async def head(db: Db, platform_id: int) -> Head | None:
@@ -48,11 +50,16 @@ _FENCED_COLUMN = (
     " FOR UPDATE OF p FOR SHARE OF cl"
 )
 
+# The head is the first pending card that takes a slot: a post the walk gave no eta (one
+# that would expire before its turn) is passed over, and the cards behind it move up.
+_IN_LINE = "(s.kind = 'interval' OR s.eta IS NOT NULL)"
+
 _HEAD = (
     "SELECT s.*, u.email AS user_email, m.title AS material_title, m.lead AS material_lead"
     " FROM snippets s LEFT JOIN users u ON u.id = s.user_id"
     " LEFT JOIN materials m ON m.id = s.material_id"
-    " WHERE s.platform_id = $1 AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1 FOR UPDATE OF s"
+    f" WHERE s.platform_id = $1 AND s.status = 'pending' AND {_IN_LINE}"
+    " ORDER BY s.ord, s.id LIMIT 1 FOR UPDATE OF s"
 )
 
 
@@ -79,6 +86,8 @@ async def take(
             column = await apply_marker(ctx, column, card)
             continue
         if card.id != snippet_id or (not urgent and (card.eta is None or card.eta > ctx.now)):
+            return None
+        if expiry.too_late(card, ctx.now):  # a late poster must not publish it: it expires
             return None
         break
     meta = {**(card.meta or {}), "attempt": int((card.meta or {}).get("attempt", 1))}
@@ -255,9 +264,10 @@ async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def retry(ctx: Ctx, args: Args) -> dict[str, Any]:
     card = await _card(ctx, args)
-    if card.status not in ("failed", "needs_check"):
+    if card.status not in ("failed", "needs_check", "expired"):
         raise Conflict(
-            f"{args.op}: card {card.id} is {card.status}; only failed or needs_check cards are retried"
+            f"{args.op}: card {card.id} is {card.status};"
+            " only failed, needs_check or expired cards are retried"
         )
     attempt = int((card.meta or {}).get("attempt", 1)) + 1
     # A new attempt number: an editor's deliberate resend gets a fresh idempotency key.
@@ -266,6 +276,7 @@ async def retry(ctx: Ctx, args: Args) -> dict[str, Any]:
         card,
         status="pending",
         finished_at=None,
+        expires_at=None,  # an expired card put back is the editor's call: it goes
         meta=_outcome_cleared(card.meta, attempt=attempt),
     )
     return {"id": card.id}
@@ -299,23 +310,36 @@ async def heads(db: Db, platform_ids: list[int]) -> dict[int, Head]:
         return {}
     result = {}
     # Unpacked by position: 10,000 rows at a restart, where attribute lookups add up.
-    for pid, kind, paused, status, head_id, head_kind, head_eta, urgent in await db.fetch(
-        "SELECT p.id, p.kind, p.paused, p.status, h.id AS head_id, h.kind AS head_kind,"
-        " h.eta AS head_eta, h.urgent AS head_urgent"
+    for (
+        pid,
+        kind,
+        paused,
+        status,
+        held,
+        head_id,
+        head_kind,
+        head_eta,
+        urgent,
+        expires,
+    ) in await db.fetch(
+        "SELECT p.id, p.kind, p.paused, p.status, cardinality(p.hold_ids) > 0, h.id, h.kind,"
+        " h.eta, h.urgent, (SELECT min(x.expires_at) FROM snippets x WHERE x.platform_id = p.id"
+        "  AND x.status = 'pending' AND x.expires_at IS NOT NULL)"
         " FROM platforms p LEFT JOIN LATERAL ("
         "  SELECT s.id, s.kind, s.eta, (s.meta->>'send_now')::boolean AS urgent FROM snippets s"
-        "  WHERE s.platform_id = p.id AND s.status = 'pending' ORDER BY s.ord, s.id LIMIT 1"
-        " ) h ON true WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL",
+        f"  WHERE s.platform_id = p.id AND s.status = 'pending' AND {_IN_LINE}"
+        "  ORDER BY s.ord, s.id LIMIT 1) h ON true WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL",
         list(platform_ids),
     ):
         result[pid] = Head(
             platform_id=pid,
-            running=running(paused, status, kind),
+            running=running(paused, status, kind, held),
             status=status,
             urgent=bool(urgent),
             snippet_id=head_id,
             kind=head_kind,
             eta=head_eta,
+            next_expiry=expires,
         )
     return result
 

@@ -11,7 +11,7 @@ from board.db import Db, Row, fetch, fetchrow
 from board.errors import NotFound
 
 # Statuses that are part of the board's state (deleted cards leave it).
-VISIBLE = ("pending", "sending", "sent", "failed", "needs_check")
+VISIBLE = ("pending", "sending", "sent", "failed", "needs_check", "expired")
 # Sent and failed cards kept in the state for each column.
 HISTORY = 20
 
@@ -55,6 +55,7 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "url": m["url"],
         "material_id": m["material_id"],
         "eta": iso(m["eta"]),
+        "expires_at": iso(m["expires_at"]),
         "user_id": m["user_id"],
         "user_email": m["user_email"],
         "version": m["version"],
@@ -79,6 +80,21 @@ async def platform_row(db: Db, platform_id: int, *, lock: bool = False) -> Row:
     if row is None:
         raise NotFound(f"no column with id {platform_id}")
     return row
+
+
+async def platform_rows(db: Db, ids: Iterable[int]) -> dict[int, Row]:
+    """Columns by id (not locked); NotFound for one that is gone."""
+    wanted = sorted(set(ids))
+    found = {
+        r.id: r
+        for r in await fetch(
+            db, "SELECT * FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL", wanted
+        )
+    }
+    for platform_id in wanted:
+        if platform_id not in found:
+            raise NotFound(f"no column with id {platform_id}")
+    return found
 
 
 async def lock_platforms(db: Db, ids: Iterable[int]) -> dict[int, Row]:
@@ -170,11 +186,31 @@ async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:
     return row
 
 
+_QUEUE = (
+    "SELECT id, platform_id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent,"
+    " expires_at FROM snippets"
+)
+
+
 async def queue(db: Db, platform_id: int) -> list[Row]:
     """The pending cards of a column in queue order."""
     return await fetch(
         db,
-        "SELECT id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent FROM snippets"
-        " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
+        _QUEUE + " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
         platform_id,
     )
+
+
+async def queues(db: Db, platform_ids: Sequence[int]) -> dict[int, list[Row]]:
+    """The pending cards of many columns, each in queue order, in one query."""
+    if len(platform_ids) == 1:
+        return {platform_ids[0]: await queue(db, platform_ids[0])}
+    found: dict[int, list[Row]] = {}
+    for row in await fetch(
+        db,
+        _QUEUE + " WHERE platform_id = ANY($1::int[]) AND status = 'pending'"
+        " ORDER BY platform_id, ord, id",
+        list(platform_ids),
+    ):
+        found.setdefault(row.platform_id, []).append(row)
+    return found

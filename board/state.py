@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from board import feeds, materials, rows
+from board import feeds, holds, materials, rows
 from board.context import Actor
 from board.db import Db
 
 _COLUMNS = "SELECT * FROM platforms WHERE deleted_at IS NULL ORDER BY position, id"
-# Every card in a queue or being sent, and the last HISTORY sent or failed of each column.
+# The statuses of a column's history; the state holds the last HISTORY of them.
+_DONE = "('sent', 'failed', 'expired')"
+# Every card in a queue or being sent, and the last HISTORY sent, failed or expired of each
+# column.
 _CARDS = (
     "WITH recent AS (SELECT id, row_number() OVER (PARTITION BY platform_id"
-    " ORDER BY finished_at DESC, id DESC) AS n FROM snippets WHERE status IN ('sent', 'failed'))"
+    " ORDER BY finished_at DESC, id DESC) AS n FROM snippets"
+    f" WHERE status IN {_DONE})"
     " SELECT s.*, u.email AS user_email FROM snippets s"
     " JOIN platforms p ON p.id = s.platform_id LEFT JOIN users u ON u.id = s.user_id"
     " WHERE p.deleted_at IS NULL AND (s.status IN ('pending', 'sending', 'needs_check')"
@@ -22,11 +26,11 @@ _CARDS = (
 )
 
 
-# Which of some cards are sent cards of the state's history: among the last HISTORY sent or
-# failed of their (live) column, by the same order as _CARDS.
+# Which of some cards are sent cards of the state's history: among the last HISTORY done
+# cards of their (live) column, by the same order as _CARDS.
 _IN_HISTORY = (
     "SELECT h.id FROM platforms p CROSS JOIN LATERAL (SELECT s.id, s.status FROM snippets s"
-    " WHERE s.platform_id = p.id AND s.status IN ('sent', 'failed')"
+    f" WHERE s.platform_id = p.id AND s.status IN {_DONE}"
     " ORDER BY s.finished_at DESC, s.id DESC LIMIT $2) h"
     " WHERE p.id = ANY($1::int[]) AND p.deleted_at IS NULL AND h.status = 'sent'"
     " AND h.id = ANY($3::int[])"
@@ -57,6 +61,8 @@ async def full_state(db: Db, actor: Actor, text_limits: Mapping[str, int]) -> di
         "me": {"id": actor.id, "email": actor.email, "role": actor.role},
         "platforms": state_platforms,
         "snippets": state_snippets,
+        # CONTRACT §7: the holds in force (board/holds.py).
+        "holds": await holds.holds_state(db),
         # Extra keys (board/materials.py, board/feeds.py): the newest materials and the feeds.
         "materials": await materials.recent_state(db),
         "feeds": await feeds.feeds_state(db),

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 metadata = MetaData()
 
 ROLES = ("admin", "editor", "viewer")
-SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "deleted")
+SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "expired", "deleted")
 
 users = Table(
     "users",
@@ -83,6 +83,8 @@ platforms = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("deleted_at", DateTime(timezone=True)),
+    # The holds in force on this column (0006): it publishes nothing from its queue while any.
+    Column("hold_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.
@@ -156,15 +158,23 @@ snippets = Table(
     Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # Clicks on the card's tracked links so far; null: it has none (0010, board/clicks.py).
     Column("clicks", BigInteger),
+    # Never published at or after this moment; when it passes while pending: `expired` (0006).
+    Column("expires_at", DateTime(timezone=True)),
     CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
     CheckConstraint(
-        "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted')",
+        "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted', 'expired')",
         name="snippets_status",
     ),
     CheckConstraint("kind = 'post' or interval_s > 0", name="snippets_interval"),
     Index("snippets_queue", "platform_id", "ord", postgresql_where=text("status = 'pending'")),
     Index("snippets_history", "platform_id", "finished_at"),
     Index("snippets_url", "url", postgresql_using="hash"),
+    Index(
+        "snippets_expiry",
+        "platform_id",
+        "expires_at",
+        postgresql_where=text("status = 'pending' AND expires_at IS NOT NULL"),
+    ),
 )
 
 events = Table(
@@ -177,6 +187,23 @@ events = Table(
     Column("ok", Boolean, nullable=False),
     Column("error", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Board-wide holds (board/holds.py, 0006): the listed columns publish nothing from their queues
+# until released, by an editor or at `until` (exactly once, by whichever instance is first).
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("platform_ids", ARRAY(Integer), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("until", DateTime(timezone=True)),
+    Column("released_at", DateTime(timezone=True)),
+    # Null with released_at set: the hold ended by itself at `until`.
+    Column("released_by", Integer, ForeignKey("users.id")),
+    Index("holds_active", "until", postgresql_where=text("released_at IS NULL")),
 )
 
 # Patches too large for a NOTIFY payload (8000 bytes) wait here; the notification names the row.

@@ -7,13 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from board import publishing
+from board import expiry, publishing
 from board.clock import Backoff
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, is_connection_error
+from board.errors import NotFound
 from board.unit import unit_of_work
 from platforms.base import (
     Adapter,
@@ -69,6 +70,8 @@ class Poster:
         self.publishing = False
         self.hold_until: float = 0.0
         self._planned: int | None = None
+        # The column's next expiry as last planned (board/expiry.py): a deadline like an eta.
+        self._expiry: datetime | None = None
         self.taking = False
         self.kind = "?"
         self.task: asyncio.Task[None] | None = None
@@ -122,18 +125,33 @@ class Poster:
                 continue
             if self._stopping:
                 break
-            await self._publish_head()
+            if self._expiry is not None and self._expiry <= self.deps.clock.now():
+                await self._expire()
+            else:
+                await self._publish_head()
 
     async def _next_delay(self, head: Any = None) -> float | None:
-        """Seconds until the head is due; None when there is nothing to wait for."""
+        """Seconds until the next step is due (publish the head, or expire cards); None when
+        there is nothing to wait for."""
         clock = self.deps.clock
-        hold = self.hold_until - clock.monotonic()
-        if hold > 0:
-            return hold
         if head is None:
             async with self.deps.turns, self.deps.database.connect() as db:
                 head = await publishing.head(db, self.platform_id)
-        if head is None or head.snippet_id is None:
+        if head is None:
+            return None
+        self._expiry = head.next_expiry
+        publish = self._publish_delay(head)
+        if publish is not None:
+            # A long rate limit being waited out: nothing is published before it ends.
+            publish = max(publish, self.hold_until - clock.monotonic())
+        if head.next_expiry is None:
+            return publish
+        expire = max(0.0, (head.next_expiry - clock.now()).total_seconds())
+        return expire if publish is None else min(publish, expire)
+
+    def _publish_delay(self, head: publishing.Head) -> float | None:
+        """Seconds until the head is due; None when it is not to be published."""
+        if head.snippet_id is None:
             return None
         self._planned = head.snippet_id
         if head.kind == "interval":
@@ -142,7 +160,7 @@ class Poster:
             return 0.0
         if not head.running or head.eta is None:
             return None
-        return max(0.0, (head.eta - clock.now()).total_seconds())
+        return max(0.0, (head.eta - self.deps.clock.now()).total_seconds())
 
     # --- one publish ------------------------------------------------------------------
 
@@ -172,6 +190,18 @@ class Poster:
             ):  # not committed, or not known to be: an extra wake is harmless, a lost one is not
                 self._own_notices -= 1
             raise
+
+    async def _expire(self) -> None:
+        """Cards whose expiry has come leave the queue as `expired`, never published."""
+        try:
+            async with self._step(None) as ctx:
+                gone = await expiry.expire_due(ctx, self.platform_id)
+                if gone:
+                    ctx.event = Event(
+                        "poster.expire", {"platform_id": self.platform_id, "ids": gone}
+                    )
+        except NotFound:  # the column was deleted meanwhile: the registry stops this poster
+            self._expiry = None
 
     async def _publish_head(self) -> None:
         if self._planned is None:

@@ -20,6 +20,10 @@ def marker(i: int, minutes: int) -> QueuedCard:
     return QueuedCard(i, "interval", minutes * 60)
 
 
+def expiring(i: int, at: datetime) -> QueuedCard:
+    return QueuedCard(i, "post", expires_at=at)
+
+
 @pytest.mark.parametrize(
     ("column", "cards", "now", "lead", "expected"),
     [
@@ -103,6 +107,46 @@ def marker(i: int, minutes: int) -> QueuedCard:
             60,
             {1: T0 + 10 * MIN},
             id="lead smaller than the interval changes nothing",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0),
+            [post(1), expiring(2, T0 + 45 * MIN), post(3)],
+            T0,
+            0,
+            {1: T0 + 30 * MIN, 2: None, 3: T0 + 60 * MIN},
+            id="a card whose turn comes after its expiry takes no slot; the next moves up",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0),
+            [expiring(1, T0 + 31 * MIN), post(2)],
+            T0,
+            0,
+            {1: T0 + 30 * MIN, 2: T0 + 60 * MIN},
+            id="a card whose turn comes before its expiry keeps it",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0),
+            [expiring(1, T0 + 30 * MIN), post(2)],
+            T0,
+            0,
+            {1: None, 2: T0 + 30 * MIN},
+            id="a turn at the very moment of expiry is too late",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0),
+            [QueuedCard(1, "post", urgent=True, expires_at=T0), post(2)],
+            T0,
+            0,
+            {1: None, 2: T0 + 30 * MIN},
+            id="send now of a card whose expiry has come: no eta",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0, running=False),
+            [QueuedCard(1, "post", urgent=True), expiring(2, T0 + 90 * MIN), post(3)],
+            T0,
+            0,
+            {1: T0, 2: None, 3: None},
+            id="held (not running): only a send-now card goes",
         ),
     ],
 )

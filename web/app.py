@@ -29,6 +29,7 @@ from board.unit import unit_of_work
 from drafting.drafter import Drafter
 from ingest.poller import FeedPoller
 from media.store import MediaStore
+from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
 from web import auth, materials_api, media_api, redirect, routes, stats_api
@@ -142,17 +143,22 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         )
         commands = Commands(database, config, build_ops(settings, dict(config.text_limits)))
         services: Services
+        # Ends holds at their `until`; any instance's timer may, exactly one does.
+        hold_timer = HoldTimer(database, config, clock)
 
         def on_change(patch: dict[str, Any], wake: list[int], encoded: bytes | None) -> None:
             hub.publish(patch, encoded)
             for subscriber in services.on_wake:
                 subscriber(wake)
+            if "holds" in patch:
+                hold_timer.wake()
 
         async def on_resync() -> None:
             metrics.listen_reconnects.inc()
             state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
+            hold_timer.wake()
             if services.registry is not None:
                 services.registry.resync()
 
@@ -196,6 +202,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         feeds_task = asyncio.create_task(
             supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
         )
+        services.extras["holds"] = hold_timer
+        holds_task = asyncio.create_task(supervise("holds", hold_timer.run), name="holds")
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
         services.extras["media"] = store
@@ -230,7 +238,8 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 log.error("the last clicks were not stored in time", extra={"action": "shutdown"})
             settle_task.cancel()
             feeds_task.cancel()
-            for task in (settle_task, feeds_task):
+            holds_task.cancel()
+            for task in (settle_task, feeds_task, holds_task):
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
                     log.error(

@@ -65,9 +65,10 @@ export function createActions({ conn, store, render, signedOut }) {
       }
     },
 
-    async createCard(platformId, { body, url }, atTop) {
+    async createCard(platformId, { body, url, expires_at: expiresAt }, atTop) {
       const args = { platform_id: platformId, body };
       if (url) args.url = url;
+      if (expiresAt) args.expires_at = expiresAt;
       if (atTop) args.after_id = null;
       const result = await run("snippet.create", args, "Could not add the card");
       if (result?.warning) toast(`Added, but ${result.warning}`);
@@ -127,15 +128,27 @@ export function createActions({ conn, store, render, signedOut }) {
     },
 
     /** true when saved, "conflict" when someone else changed it first, false otherwise. */
-    async updateCard(id, version, { body, url }) {
+    async updateCard(id, version, values) {
+      const args = { id, version, body: values.body, url: values.url };
+      // Only a changed expiry is sent: it retimes the column, a text edit does not.
+      if ("expires_at" in values) args.expires_at = values.expires_at;
       try {
-        await conn.command("snippet.update", { id, version, body, url });
+        await conn.command("snippet.update", args);
         return true;
       } catch (error) {
         if (error.code === "conflict") return "conflict";
         failed("Could not save the card", error);
         return false;
       }
+    },
+
+    /** board.breaking; rejects with the CommandError for the dialog to show. */
+    breaking(args) {
+      return direct("board.breaking", args);
+    },
+
+    release(id) {
+      return run("board.release", { id }, "Could not release the hold");
     },
 
     async deleteCard(id) {

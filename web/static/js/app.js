@@ -3,8 +3,10 @@
 import { createActions } from "./actions.js";
 import { Board } from "./board.js";
 import { clicksPatched } from "./clicks.js";
+import { BreakingDialog } from "./breaking.js";
 import { setText } from "./dom.js";
 import { refreshFeeds } from "./feeds.js";
+import { HoldBanner } from "./holds.js";
 import { MaterialsPanel } from "./materials.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
@@ -44,11 +46,15 @@ function showStatus({ state, retryInMs }) {
 
 let board = null;
 let materials = null;
+let holds = null;
+let breaking = null;
 const conn = new Connection({
   onState: (full) => {
     store.reset(full);
     showMe();
     board.render();
+    holds.render();
+    breaking.refresh();
     materials.resync();
     refreshFeeds();
   },
@@ -56,6 +62,8 @@ const conn = new Connection({
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    if (patch.holds || patch.platforms || patch.me) holds.render();
+    breaking.refresh();
     // The panel shows materials, and which columns already hold a card of each.
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
@@ -76,16 +84,21 @@ board = new Board(document.getElementById("board"), {
 });
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
   { store, actions, canEdit });
+holds = new HoldBanner(document.getElementById("holds-banner"), { store, actions, canEdit });
+breaking = new BreakingDialog({ store, actions });
+const breakingButton = document.getElementById("breaking");
 
 function showMe() {
   const { email = "", role = "" } = store.me;
   setText(document.getElementById("me-email"), email);
   setText(document.getElementById("me-role"), role);
   document.body.dataset.role = role;
+  breakingButton.hidden = !canEdit();
 }
 
 document.getElementById("reconnect").addEventListener("click", () => conn.retryNow());
 document.getElementById("shortcuts").addEventListener("click", showShortcuts);
+breakingButton.addEventListener("click", () => breaking.open());
 document.getElementById("logout").addEventListener("click", async () => {
   conn.stop();
   try {
@@ -102,6 +115,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "/") {
     event.preventDefault();
     materials.focusSearch();
+  } else if ((event.key === "b" || event.key === "B") && canEdit()) {
+    event.preventDefault();
+    breaking.open();
   }
 });
 

@@ -56,13 +56,16 @@ export class Board {
     const active = document.activeElement;
     const fallback = this.root.contains(active) ? this.focusFallback(active) : [];
     const lanes = this.store.lanes();
+    const held = this.store.heldColumns();
     const seenCards = new Set();
     const columnEls = [];
-    for (const platform of this.store.columns()) {
-      let column = this.columns.get(platform.id);
-      if (!column) {
-        column = new ColumnView(platform, this.ctx);
-        this.columns.set(platform.id, column);
+    for (const column of this.store.columns()) {
+      // A held column's views see its holds as `platform.holds` (absent: not held).
+      const platform = held.has(column.id) ? { ...column, holds: held.get(column.id) } : column;
+      let columnView = this.columns.get(platform.id);
+      if (!columnView) {
+        columnView = new ColumnView(platform, this.ctx);
+        this.columns.set(platform.id, columnView);
       }
       const lane = lanes.get(platform.id);
       const items = {};
@@ -74,8 +77,8 @@ export class Board {
           return { snippet, view };
         });
       }
-      column.update(platform, items);
-      columnEls.push(column.el);
+      columnView.update(platform, items);
+      columnEls.push(columnView.el);
     }
     for (const [id, column] of this.columns) {
       if (!this.store.platform(id)) this.columns.delete(id);

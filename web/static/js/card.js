@@ -14,6 +14,18 @@ const STATUS_LABEL = {
   sent: "Sent",
   failed: "Failed",
   needs_check: "Did it go out?",
+  expired: "Expired",
+};
+
+// The words of holds and expiry on a card (CONTRACT §7).
+const TEXT = {
+  held: "Held",
+  notAfter: (when) => `Not after ${when}`,
+  notAfterTitle: (when) => `Not published at or after ${when}: it then expires`,
+  noSlot: (when) => `No slot before ${when}: it will expire`,
+  expired: (when) => `Expired at ${when}: not published`,
+  putBack: "Put back",
+  putBackTitle: "Back to the top of the queue, with no time limit",
 };
 
 function initials(email) {
@@ -99,7 +111,7 @@ export class CardView {
       return;
     }
     if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
-    const signature = JSON.stringify([snippet, platform.paused, platform.kind, editable]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable]);
     if (signature === this.signature) return;
     this.signature = signature;
     const { status } = snippet;
@@ -110,7 +122,7 @@ export class CardView {
     setAttr(el, "data-history-id", queued ? null : snippet.id);
     setAttr(el, "data-status", status);
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
-    el.classList.toggle("is-paused", queued && !!platform.paused);
+    el.classList.toggle("is-paused", queued && (!!platform.paused || !!platform.holds));
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;
@@ -150,6 +162,14 @@ export class CardView {
       notes.push(h("p", { class: "note note-warn" },
         "Not confirmed by the network. Check the channel."));
     }
+    if (snippet.expires_at && (snippet.status === "pending" || snippet.status === "expired")) {
+      const when = clock(snippet.expires_at);
+      let text = TEXT.notAfter(when);
+      if (snippet.status === "expired") text = TEXT.expired(when);
+      else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds) text = TEXT.noSlot(when);
+      notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
+        title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
+    }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
         duplicateText(meta.duplicate)));
@@ -164,7 +184,9 @@ export class CardView {
     let label = "";
     if (status === "pending") {
       if (isInbox(platform)) label = "Draft";
+      else if (snippet.eta && snippet.meta?.send_now) when = snippet.eta;
       else if (platform.paused) label = "Paused";
+      else if (platform.holds) label = TEXT.held;
       else if (snippet.eta) when = snippet.eta;
       else label = "Not scheduled";
     } else {
@@ -204,6 +226,9 @@ export class CardView {
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
         icon("retry"), "Retry"));
+    } else if (editable && snippet.status === "expired") {
+      buttons.push(h("button", { type: "button", class: "btn btn-small", title: TEXT.putBackTitle,
+        onclick: () => a.retry(id) }, icon("retry"), TEXT.putBack));
     } else if (editable && snippet.status === "needs_check") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
         icon("check"), "It went out"));
@@ -264,7 +289,7 @@ export class MarkerView {
 
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
-    const signature = JSON.stringify([snippet, platform.paused, editable]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
@@ -274,7 +299,7 @@ export class MarkerView {
     const text = `from here: every ${interval(snippet.interval_s)}`;
     setText(this.label, text);
     setAttr(this.el, "aria-label", `Interval change, ${text}`);
-    const eta = platform.paused ? null : snippet.eta;
+    const eta = platform.paused || platform.holds ? null : snippet.eta;
     setAttr(this.when, "datetime", eta);
     setAttr(this.when, "title", eta ? `Takes effect ${fullTime(eta)}` : null);
     setText(this.when, eta ? clock(eta) : "");

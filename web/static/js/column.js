@@ -11,6 +11,15 @@ import { showClicks, TEXT as CLICKS } from "./clicks.js";
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
 
+// The words of a held column and of expired cards (CONTRACT §7).
+const TEXT = {
+  held: "Held",
+  heldNext: "Held: nothing goes out",
+  heldTitle: (holds) => holds.map((hold) => `On hold: ${hold.reason}`).join("\n"),
+  failed: (n) => `${n} failed`,
+  expired: (n) => `${n} expired`,
+};
+
 /** The next send is the earliest eta among the column's queued post cards. */
 function nextEta(queue) {
   let best = null;
@@ -76,8 +85,11 @@ export class ColumnView {
     this.sending.hidden = lane.sending.length === 0;
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
-    const failed = lane.history.filter((item) => item.snippet.status === "failed").length;
-    setText(this.historyCount, ` · ${lane.history.length}${failed ? ` · ${failed} failed` : ""}`);
+    const count = (status) => lane.history.filter((item) => item.snippet.status === status).length;
+    const failed = count("failed");
+    const expired = count("expired");
+    setText(this.historyCount, [` · ${lane.history.length}`, failed && TEXT.failed(failed),
+      expired && TEXT.expired(expired)].filter(Boolean).join(" · "));
     this.historyCount.classList.toggle("has-failed", failed > 0);
     this.composer?.form.setLimit(platform.text_limit ?? null);
   }
@@ -86,6 +98,7 @@ export class ColumnView {
     const editable = this.ctx.canEdit();
     const inbox = isInbox(platform);
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
+    const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
     const signature = JSON.stringify([platform, editable, next, queue.length]);
     if (signature === this.signature) return;
@@ -106,19 +119,24 @@ export class ColumnView {
     if (status === "auth_rejected") [badge, tone] = ["Rejected", "danger"];
     else if (status === "stopped") [badge, tone] = ["Stopped", "danger"];
     else if (platform.paused || status === "paused") [badge, tone] = ["Paused", "warn"];
+    else if (held) [badge, tone] = [TEXT.held, "warn"];
     else if (inbox) [badge, tone] = ["Inbox", "muted"];
     setText(this.badge, badge);
-    setAttr(this.badge, "title", status === "auth_rejected" ? "The network rejected the credentials" : null);
+    let badgeTitle = status === "auth_rejected" ? "The network rejected the credentials" : null;
+    if (held) badgeTitle = TEXT.heldTitle(platform.holds);
+    setAttr(this.badge, "title", badgeTitle);
     this.badge.hidden = !badge;
     this.badge.className = `badge badge-${tone}`;
     this.el.dataset.status = status;
     this.el.classList.toggle("is-paused", !!platform.paused);
+    this.el.classList.toggle("is-held", held);
     setText(this.message, platform.status_message ?? "");
     this.message.hidden = !platform.status_message || status === "ok";
 
     if (inbox) setText(this.next, "Inbox: nothing goes out");
     else if (stopped) setText(this.next, "Stopped: nothing goes out");
     else if (platform.paused) setText(this.next, "Paused: nothing goes out");
+    else if (held && !next) setText(this.next, TEXT.heldNext);
     else if (next) setText(this.next, "Next");
     else setText(this.next, queue.length ? "Nothing scheduled" : "Queue empty");
     setText(this.nextClock, next ? clock(next) : "");
@@ -190,6 +208,7 @@ export class ColumnView {
     };
     const form = cardForm({
       limit: this.platform.text_limit ?? null,
+      expiresAt: null,
       submitLabel: "Add",
       extraSubmit: { label: "On top", title: "Add the card at the top of the queue" },
       label: `New card for ${this.platform.name}`,
@@ -197,7 +216,7 @@ export class ColumnView {
       onSubmit: async (values, which) => {
         const ok = await this.ctx.actions.createCard(this.id, values, which === "extra");
         if (ok) {
-          form.setValues({ body: "", url: "" });
+          form.setValues({ body: "", url: "", expires_at: null });
           form.focus();
         }
       },

@@ -1,6 +1,7 @@
 // The card form (new card and edit in place) and the conflict notice of an edit.
 
 import { h } from "./dom.js";
+import { expiryField } from "./expiry.js";
 import { relative } from "./time.js";
 
 function length(text) {
@@ -8,11 +9,13 @@ function length(text) {
 }
 
 /**
- * A text + link form with a counter against the column's text limit.
- * onSubmit({body, url}, button) may return a promise; the form is busy until it settles.
+ * A text + link form with a counter against the column's text limit, and "don't publish
+ * after…" (its expiry) unless `expiresAt` is undefined.
+ * onSubmit({body, url, expires_at?}, button) may return a promise; the form is busy until it
+ * settles. `expires_at` is there only when the editor changed it (null: no limit).
  */
-export function cardForm({ limit = null, body = "", url = "", submitLabel, extraSubmit = null,
-  onSubmit, onCancel, label, tools = [], below = null }) {
+export function cardForm({ limit = null, body = "", url = "", expiresAt = undefined, submitLabel,
+  extraSubmit = null, onSubmit, onCancel, label, tools = [], below = null }) {
   const textarea = h("textarea", {
     name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
     "aria-label": `${label}: text`,
@@ -23,6 +26,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
     "aria-label": `${label}: link`,
   });
   link.value = url ?? "";
+  const expiry = expiresAt === undefined ? null : expiryField({ value: expiresAt });
   const counter = h("span", { class: "counter", "aria-live": "polite" });
   const notice = h("div", { class: "form-notice", hidden: true });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-small" }, submitLabel);
@@ -32,7 +36,7 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
   const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
     "Cancel");
   const form = h("form", { class: "card-form", novalidate: true },
-    h("div", { class: "text-box" }, textarea, counter), link, notice, below,
+    h("div", { class: "text-box" }, textarea, counter), link, expiry?.el, notice, below,
     h("div", { class: "form-footer" }, ...tools, tools.length ? h("span", { class: "spacer" }) : null,
       cancel, extra, submit));
   let currentLimit = limit;
@@ -69,11 +73,13 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       link.reportValidity();
       return;
     }
+    if (expiry && !expiry.valid()) return;
+    const values = { body: textarea.value.trim(), url: link.value.trim() || null };
+    if (expiry?.changed()) values.expires_at = expiry.read();
     busy = true;
     refresh();
     try {
-      await onSubmit({ body: textarea.value.trim(), url: link.value.trim() || null },
-        event.submitter?.value === "extra" ? "extra" : "submit");
+      await onSubmit(values, event.submitter?.value === "extra" ? "extra" : "submit");
     } finally {
       busy = false;
       refresh();
@@ -86,9 +92,10 @@ export function cardForm({ limit = null, body = "", url = "", submitLabel, extra
       textarea.focus();
       textarea.setSelectionRange(textarea.value.length, textarea.value.length);
     },
-    setValues: ({ body: newBody, url: newUrl }) => {
-      textarea.value = newBody ?? "";
-      link.value = newUrl ?? "";
+    setValues: (values) => {
+      textarea.value = values.body ?? "";
+      link.value = values.url ?? "";
+      if ("expires_at" in values) expiry?.reset(values.expires_at);
       refresh();
     },
     /** Replace the text (keeping the link), as if typed. */
@@ -118,7 +125,8 @@ export class InPlaceEditor {
     this.latest = snippet;
     this.conflicted = false;
     this.form = cardForm({
-      limit, body: snippet.body ?? "", url: snippet.url ?? "", submitLabel: "Save", label: "Edit card",
+      limit, body: snippet.body ?? "", url: snippet.url ?? "", expiresAt: snippet.expires_at ?? null,
+      submitLabel: "Save", label: "Edit card",
       onCancel: done, tools, below,
       onSubmit: async (values) => {
         const saved = await save(values, this.version);
@@ -168,7 +176,9 @@ export class InPlaceEditor {
   }
 
   loadTheirs() {
-    this.form.setValues({ body: this.latest.body, url: this.latest.url });
+    this.form.setValues({
+      body: this.latest.body, url: this.latest.url, expires_at: this.latest.expires_at ?? null,
+    });
     this.keepMine();
     this.form.focus();
   }

@@ -13,6 +13,7 @@ const SHORTCUTS = [
   ["Escape", "Stop editing without saving"],
   ["Delete", "Delete the focused card (with undo)"],
   ["/", "Search the materials"],
+  ["B", "Breaking news: one post to many columns, and hold the rest"],
   ["Enter", "On a material: add it to a column"],
   ["?", "Show this list"],
 ];

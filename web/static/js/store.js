@@ -6,7 +6,7 @@ import { applyMergePatch } from "./patch.js";
 // this long at the latest (the patch normally lands within milliseconds of the reply).
 const OVERRIDE_GRACE_MS = 3000;
 
-const HISTORY = new Set(["sent", "failed"]);
+const HISTORY = new Set(["sent", "failed", "expired"]);
 
 function byOrd(a, b) {
   return (a.ord ?? 0) - (b.ord ?? 0) || a.id - b.id;
@@ -64,6 +64,20 @@ export class Store {
     const material = snippet.material_id && this.state.materials?.[snippet.material_id];
     if (material && !snippet.material) snippet = { ...snippet, material };
     return snippet;
+  }
+
+  /** The holds in force (CONTRACT §7), oldest first. */
+  holds() {
+    return Object.values(this.state.holds ?? {}).sort((a, b) => a.id - b.id);
+  }
+
+  /** column id → the holds on it. */
+  heldColumns() {
+    const held = new Map();
+    for (const hold of this.holds()) {
+      for (const id of hold.platform_ids ?? []) held.set(id, [...(held.get(id) ?? []), hold]);
+    }
+    return held;
   }
 
   columns() {
