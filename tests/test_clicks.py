@@ -162,7 +162,7 @@ async def test_bots_heads_and_prefetches_are_not_counted(tracked: Running, boss:
 
 
 async def test_no_database_write_per_click(tracked: Running, boss: Client) -> None:
-    """Clicks wait in memory for the next flush; one flush stores them all and patches the
+    """Clicks wait in memory for the next flush, which stores them at once and patches the
     card once; the redirect of a cached code does not wait for a pool connection."""
     async with tracked_column(boss) as (receiver, pid):
         sid = await send_card(boss, receiver, pid)
@@ -183,8 +183,9 @@ async def test_no_database_write_per_click(tracked: Running, boss: Client) -> No
     frames = len(boss.frames)
     await boss.wait_for(lambda s: s["snippets"][str(sid)]["clicks"] == 41, timeout=10)
     assert await stored(tracked, sid) == 41
+    # Stored by the flushes of the 5 s loop: one, or two when a tick fell among the clicks.
     clicks_patches = [f for f in boss.frames[frames:] if "clicks" in str(f.get("patch"))]
-    assert len(clicks_patches) == 1
+    assert 1 <= len(clicks_patches) <= 2
 
 
 async def test_two_instances_count_into_one_total(database_url: str) -> None:

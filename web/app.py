@@ -282,7 +282,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     return Starlette(
         routes=[
             # First: the route a thousand readers a second may take is matched first.
-            Route("/l/{code}", redirect.redirect),
+            Route("/l/{code}", redirect.Endpoint(), methods=["GET"]),
             Route("/", routes.board_page),
             Route("/login", routes.login_page),
             Route("/favicon.ico", routes.favicon),

@@ -50,6 +50,7 @@ class ClickCounter:
         self._counts: dict[Key, int] = {}
         # A batch whose write failed: (id, counts), sent again before anything newer.
         self._unsent: tuple[str, dict[Key, int]] | None = None
+        self._sending: dict[Key, int] | None = None  # the batch being written now
         self._prefix = secrets.token_hex(8)
         self._seq = itertools.count(1)
         self._stop = asyncio.Event()
@@ -68,9 +69,10 @@ class ClickCounter:
 
     @property
     def pending(self) -> int:
-        """Clicks counted here and not yet stored."""
+        """Clicks counted here and not yet stored (those being stored included)."""
         unsent = sum(self._unsent[1].values()) if self._unsent else 0
-        return sum(self._counts.values()) + unsent
+        sending = sum(self._sending.values()) if self._sending is not None else 0
+        return sum(self._counts.values()) + unsent + sending
 
     async def flush(self) -> bool:
         """Store what is counted; False when the database could not take it (kept for the
@@ -87,10 +89,14 @@ class ClickCounter:
             return True
         batch, self._counts = self._counts, {}
         flush_id = f"{self._prefix}-{next(self._seq)}"
-        if not await self._send(flush_id, batch):
+        self._sending = batch
+        try:
+            sent = await self._send(flush_id, batch)
+        finally:
+            self._sending = None
+        if not sent:
             self._unsent = (flush_id, batch)
-            return False
-        return True
+        return sent
 
     async def _send(self, flush_id: str, batch: dict[Key, int]) -> bool:
         try:
