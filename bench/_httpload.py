@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from _loadgen import BenchError
 
-DRAIN_S = 2.0  # how long answers to the last requests are awaited after a run
+# How long answers to the last requests are awaited after a run: every request sent is
+# answered before the next run (a click answered is a click the server counted).
+DRAIN_S = 30.0
 
 
 @dataclass
