@@ -10,6 +10,8 @@ COPY poster poster
 COPY ws ws
 COPY web web
 COPY migrations migrations
+# The guides the board links to (/docs/…, web/docs.py): how to set up each network.
+COPY docs docs
 RUN pip install --no-cache-dir . && useradd --system --home /data metronome && mkdir -p /data \
     && chown metronome /data
 USER metronome

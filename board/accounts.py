@@ -45,6 +45,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether ``password`` is the one ``password_hash`` was made from."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 async def create_user(db: Db, email: str, password: str, role: str) -> int:
     if len(password) < 8:
         raise AccountError("expected a password of at least 8 characters")

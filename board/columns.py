@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from board import rows
+from board import rhythm, rows
 from board.args import Args
-from board.context import Ctx
+from board.context import BoardConfig, Ctx
 from board.db import set_clause
 from board.errors import BadRequest, Conflict, Forbidden
 
 
-async def _check_settings(
-    ctx: Ctx, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
+async def check_settings(
+    config: BoardConfig, op: str, kind: str, settings: dict[str, Any], secrets: dict[str, Any]
 ) -> None:
+    """A column's settings and secrets as the op ``op`` takes them (also platform.check's)."""
     utm = settings.get("utm", True)
     if not (isinstance(utm, bool) or isinstance(utm, dict)):
         raise BadRequest(
@@ -28,7 +29,12 @@ async def _check_settings(
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:
-        await ctx.config.check_settings(kind, settings, secrets)
+        # The rhythm is the board's own (time zone, rules, quiet hours), not an adapter's.
+        rhythm.parse(settings, config.min_interval_s)
+    except ValueError as exc:
+        raise BadRequest(f"{op}: {exc}") from None
+    try:
+        await config.check_settings(kind, settings, secrets)
     except ValueError as exc:
         raise BadRequest(f"{op}: {exc}") from None
 
@@ -48,7 +54,7 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = _interval(ctx, args, required=kind != "drafts") or 3600
     settings = args.obj("settings", required=False) or {}
     secrets = args.obj("secrets", required=False) or {}
-    await _check_settings(ctx, args.op, kind, settings, secrets)
+    await check_settings(ctx.config, args.op, kind, settings, secrets)
     # A column may start paused: fill its queue first, then let it run.
     paused = bool(args.bool("paused", required=False))
     position = args.int("position", required=False)
@@ -70,15 +76,55 @@ async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
     return {"id": new_id}
 
 
-# Fields an editor may change; the rest of a column (its account) is the admin's.
-EDITOR_FIELDS = {"interval_s", "position", "id", "version"}
+# Fields an editor may change; the rest of a column (its account) is the admin's. Of the
+# settings, an editor may change the rhythm's keys (board/rhythm.py): when it posts, not where.
+EDITOR_FIELDS = {"interval_s", "position", "id", "version", "settings"}
+
+
+def _editor_may(old: Any, args: Args) -> bool:
+    if set(args.raw) - EDITOR_FIELDS:
+        return False
+    if not args.has("settings"):
+        return True
+    given = args.raw.get("settings")
+    return isinstance(given, dict) and _without_rhythm(given) == _without_rhythm(old.settings)
+
+
+def _without_rhythm(settings: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (settings or {}).items() if k not in rhythm.KEYS}
+
+
+def _rhythm_changed(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    return any((old or {}).get(key) != new.get(key) for key in rhythm.KEYS)
+
+
+def _override(
+    ctx: Ctx, args: Args, old: Any, settings: dict[str, Any], values: dict[str, Any]
+) -> None:
+    """Whether the column's interval overrides its rhythm rules now, and until when."""
+    if _rhythm_changed(old.settings, settings):
+        values["interval_until"] = None  # a new rhythm rules from now
+    # A settings save that repeats the stored interval (a column dialog sends every field) leaves
+    # the rhythm alone; the interval on its own is the header's "interval now".
+    if not args.has("interval_s") or (
+        args.has("settings") and values["interval_s"] == old.interval_s
+    ):
+        return
+    until = values.get("interval_until", old.interval_until)
+    if values["interval_s"] != rhythm.in_force(settings, old.interval_s, until, ctx.now):
+        # With rhythm rules, an interval an editor sets lasts until the next rule begins, as an
+        # interval card's would from here; the one in force already changes nothing.
+        values["interval_until"] = rhythm.override_until(settings, ctx.now)
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     platform_id = args.int("id")
     old = await rows.platform_row(ctx.db, platform_id, lock=True)
-    if ctx.actor.role != "admin" and set(args.raw) - EDITOR_FIELDS:
-        raise Forbidden(f"{args.op}: only an admin may change a column's name, settings or secrets")
+    if ctx.actor.role != "admin" and not _editor_may(old, args):
+        raise Forbidden(
+            f"{args.op}: only an admin may change a column's name, secrets or settings other "
+            f"than {', '.join(rhythm.KEYS)}"
+        )
     version = args.int("version", required=False)
     if version is not None and version != old.version:
         raise Conflict(
@@ -96,6 +142,7 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     if args.has("settings"):
         settings = args.obj("settings") or {}
         values["settings"] = settings
+    _override(ctx, args, old, settings, values)
     if args.has("secrets"):
         # Secrets merge key by key: the browser never has the old values to send back.
         given = args.obj("secrets") or {}
@@ -103,9 +150,10 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         secrets = {k: v for k, v in secrets.items() if given.get(k, "") is not None}
         values["secrets"] = ctx.config.box.seal(secrets) if secrets else None
     if "settings" in values or "secrets" in values:
-        await _check_settings(ctx, args.op, old.kind, settings, secrets)
-        if old.status == "auth_rejected":
-            # New credentials: give the column another chance.
+        await check_settings(ctx.config, args.op, old.kind, settings, secrets)
+        account = "secrets" in values or _without_rhythm(settings) != _without_rhythm(old.settings)
+        if old.status == "auth_rejected" and account:
+            # New credentials: give the column another chance (a new rhythm is none).
             values.update(status="ok", status_message=None)
     if not values:
         raise BadRequest(

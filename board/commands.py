@@ -14,7 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import breaking, cards, columns, feeds, holds, materials, publishing
+from board import (
+    breaking,
+    cards,
+    columns,
+    demo,
+    feeds,
+    holds,
+    layout,
+    materials,
+    preview,
+    publishing,
+    secret_names,
+    users,
+)
 from board.args import Args
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, Db, is_connection_error
@@ -55,6 +68,15 @@ Handler = Callable[[Ctx, Args], Awaitable[dict[str, Any]]]
 CallHandler = Callable[[Call, Args], Awaitable[dict[str, Any]]]
 
 
+# The lane of ops that change nothing and may wait on a network (a connection check): they run
+# beside a connection's other commands, one at a time, and nothing waits for them.
+BESIDE = -1
+
+
+def beside(raw_args: Any) -> int:
+    return BESIDE
+
+
 @dataclass(frozen=True)
 class Op:
     handler: Any  # Handler, or CallHandler when ``own_units``
@@ -78,6 +100,8 @@ def board_ops() -> dict[str, Op]:
         "platform.resume": Op(columns.resume, "editor"),
         "platform.clear": Op(columns.clear, "editor"),
         "platform.restore": Op(columns.restore, "editor"),
+        # The column settings' live preview of a rhythm being typed (a read).
+        "platform.preview": Op(preview.preview, "editor", own_units=True),
         "snippet.create": Op(cards.create, "editor"),
         "snippet.update": Op(cards.update_, "editor", lane=cards.edits_alone),
         "snippet.move": Op(cards.move, "editor"),
@@ -95,6 +119,14 @@ def board_ops() -> dict[str, Op]:
         "board.hold": Op(holds.hold, "editor"),
         "board.release": Op(holds.release, "editor"),
         "board.breaking": Op(breaking.breaking, "editor"),
+        "platform.reorder": Op(layout.reorder, "editor"),
+        "platform.secret_names": Op(secret_names.names, "admin", own_units=True),
+        "board.demo": Op(demo.fill, "admin"),
+        "user.list": Op(users.list_op, "admin", own_units=True),
+        "user.create": Op(users.create_op, "admin"),
+        "user.update": Op(users.update_op, "admin"),
+        "user.reset_password": Op(users.reset_op, "admin"),
+        "user.passwd": Op(users.passwd_op, "viewer"),
     }
 
 

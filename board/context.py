@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from board import rows, schedule
+from board import rhythm, rows, schedule
 from board.db import Db
 from board.patch import PatchBuilder
 from board.secretbox import SecretBox
@@ -120,33 +120,52 @@ class Ctx:
         if missing:
             self.columns.update(await rows.platform_rows(self.db, missing))
         queues = await rows.queues(self.db, ids)
-        moved: list[tuple[int, Any, Any]] = []
+        moved: list[tuple[int, Any, Any, Any, Any]] = []
         for platform_id in ids:
             column = self.columns[platform_id]
             queue = queues.get(platform_id, [])
-            clock = schedule.ColumnClock(
-                interval_s=column.interval_s,
-                last_sent_at=column.last_sent_at,
-                running=is_running(column),
+            plan = schedule.plan(
+                column_clock(column), queued_cards(queue), self.now, self.config.min_lead
             )
-            cards = [
-                schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at)
-                for r in queue
-            ]
-            etas = schedule.walk(clock, cards, self.now, self.config.min_lead)
-            moved += [(r.id, r.eta, etas[r.id]) for r in queue if r.eta != etas[r.id]]
+            for r in queue:
+                eta, quiet = plan.etas[r.id], plan.quieted.get(r.id)
+                if r.eta != eta or r.eta_before_quiet != quiet:
+                    moved.append((r.id, r.eta, eta, r.eta_before_quiet if r.eta else None, quiet))
         if not moved:
             return
         await self.db.execute(
-            "UPDATE snippets AS s SET eta = v.eta"
-            " FROM unnest($1::integer[], $2::timestamptz[]) AS v(id, eta) WHERE s.id = v.id",
+            "UPDATE snippets AS s SET eta = v.eta, eta_before_quiet = v.quiet"
+            " FROM unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) AS v(id, eta, quiet)"
+            " WHERE s.id = v.id",
             [m[0] for m in moved],
             [m[2] for m in moved],
+            [m[4] for m in moved],
         )
-        for snippet_id, before, after in moved:
+        for snippet_id, before, after, quiet_before, quiet_after in moved:
             self.patch.change_fields(
-                "snippets", snippet_id, {"eta": rows.iso(before)}, {"eta": rows.iso(after)}
+                "snippets",
+                snippet_id,
+                {"eta": rows.iso(before), "eta_before_quiet": rows.iso(quiet_before)},
+                {"eta": rows.iso(after), "eta_before_quiet": rows.iso(quiet_after)},
             )
+
+
+def column_clock(column: Any) -> schedule.ColumnClock:
+    """What the walk needs of a column row: its interval, last send, whether it runs, rhythm."""
+    return schedule.ColumnClock(
+        interval_s=column.interval_s,
+        last_sent_at=column.last_sent_at,
+        running=is_running(column),
+        rhythm=rhythm.of_column(column.settings),
+        interval_until=column.interval_until,
+    )
+
+
+def queued_cards(queue: Sequence[Any]) -> list[schedule.QueuedCard]:
+    """A column's pending cards (rows.queue) as the walk takes them."""
+    return [
+        schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at) for r in queue
+    ]
 
 
 def is_running(column: Any) -> bool:

@@ -41,7 +41,7 @@ async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
         return None
     earlier = await fetchrow(
         ctx.db,
-        "SELECT id, status FROM snippets WHERE platform_id = $1 AND url = $2 AND id <> $3"
+        "SELECT id, status, body FROM snippets WHERE platform_id = $1 AND url = $2 AND id <> $3"
         " AND kind = 'post' AND (status IN ('pending', 'sending')"
         # needs_check: it may well have gone out.
         " OR (status IN ('sent', 'needs_check') AND coalesce(finished_at, updated_at) >= $4))"
@@ -53,7 +53,7 @@ async def find(ctx: Ctx, snippet_id: int) -> dict[str, Any] | None:
     )
     if earlier is None:
         return None
-    return {"snippet_id": earlier.id, "status": earlier.status}
+    return {"snippet_id": earlier.id, "status": earlier.status, "body": earlier.body}
 
 
 async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
@@ -62,7 +62,8 @@ async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
     Call it after the card's row is written and before its patch is taken, so the patch
     carries the flag.
     """
-    found = await find(ctx, snippet_id)
+    earlier = await find(ctx, snippet_id)
+    found = None if earlier is None else {k: earlier[k] for k in ("snippet_id", "status")}
     meta = dict(await ctx.db.fetchval("SELECT meta FROM snippets WHERE id = $1", snippet_id) or {})
     if meta.get("duplicate") != found:
         if found is None:
@@ -70,10 +71,16 @@ async def check(ctx: Ctx, snippet_id: int) -> dict[str, Any]:
         else:
             meta["duplicate"] = found
         await ctx.db.execute("UPDATE snippets SET meta = $2 WHERE id = $1", snippet_id, meta)
-    if found is None:
+    if earlier is None or found is None:
         return {}
     verb = "was already sent" if found["status"] in ("sent", "needs_check") else "is already queued"
     return {
-        "warning": f"this link {verb} on this column (card {found['snippet_id']})",
+        # The earlier card by its words, as the editor knows it (its id means nothing to them).
+        "warning": f"this link {verb} on this column: “{excerpt(earlier['body'])}”",
         "duplicate": found,
     }
+
+
+def excerpt(body: str, length: int = 60) -> str:
+    flat = " ".join((body or "").split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import expiry, rows
+from board import expiry, rhythm, rows
 from board.args import Args
 from board.context import Ctx, is_running, running
 from board.db import Db, fetch, fetchrow, set_clause
@@ -111,14 +111,17 @@ async def take(
 
 
 async def apply_marker(ctx: Ctx, column: Any, card: Any) -> Any:
-    """An interval card reached the head: the column takes its interval; the card is done.
+    """An interval card reached the head: the column takes its interval (with rhythm rules,
+    until the next rule begins after the card's point); the card is done.
     Returns the column's new row."""
     new_column = await fetchrow(
         ctx.db,
-        "UPDATE platforms SET interval_s = $2, version = version + 1, updated_at = $3 WHERE id = $1 RETURNING *",
+        "UPDATE platforms SET interval_s = $2, interval_until = $4, version = version + 1,"
+        " updated_at = $3 WHERE id = $1 RETURNING *",
         column.id,
         card.interval_s,
         ctx.now,
+        rhythm.override_until(column.settings, card.eta or ctx.now),
     )
     new = await fetchrow(
         ctx.db,

@@ -37,6 +37,8 @@ def platform_state(row: Any, text_limits: Mapping[str, int]) -> dict[str, Any]:
         "settings": dict(m["settings"] or {}),
         "text_limit": text_limits.get(m["kind"]),
         "version": m["version"],
+        # The end of an override of the column's rhythm by interval_s (board/rhythm.py).
+        "interval_until": iso(m["interval_until"]),
     }
 
 
@@ -55,6 +57,8 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "url": m["url"],
         "material_id": m["material_id"],
         "eta": iso(m["eta"]),
+        # A quiet window moved the eta: what the rhythm gave before (only beside an eta).
+        "eta_before_quiet": iso(m["eta_before_quiet"]) if m["eta"] is not None else None,
         "expires_at": iso(m["expires_at"]),
         "user_id": m["user_id"],
         "user_email": m["user_email"],
@@ -188,16 +192,17 @@ async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:
 
 _QUEUE = (
     "SELECT id, platform_id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent,"
-    " expires_at FROM snippets"
+    " expires_at, eta_before_quiet FROM snippets"
 )
 
 
-async def queue(db: Db, platform_id: int) -> list[Row]:
-    """The pending cards of a column in queue order."""
+async def queue(db: Db, platform_id: int, limit: int | None = None) -> list[Row]:
+    """The pending cards of a column in queue order (the first ``limit``; None: all)."""
     return await fetch(
         db,
-        _QUEUE + " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id",
+        _QUEUE + " WHERE platform_id = $1 AND status = 'pending' ORDER BY ord, id LIMIT $2",
         platform_id,
+        limit,
     )
 
 

@@ -85,6 +85,8 @@ platforms = Table(
     Column("deleted_at", DateTime(timezone=True)),
     # The holds in force on this column (0006): it publishes nothing from its queue while any.
     Column("hold_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
+    # With rhythm rules in the settings, interval_s overrides them until then (0012).
+    Column("interval_until", DateTime(timezone=True)),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.
@@ -156,10 +158,12 @@ snippets = Table(
     Column("finished_at", DateTime(timezone=True)),
     # The card's own images and videos: [{"id": media id, "kind": "image"|"video"}] (0004).
     Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    # Clicks on the card's tracked links so far; null: it has none (0010, board/clicks.py).
+    # Clicks on the card's tracked links so far; null: it has none (0013, board/clicks.py).
     Column("clicks", BigInteger),
     # Never published at or after this moment; when it passes while pending: `expired` (0006).
     Column("expires_at", DateTime(timezone=True)),
+    # The eta the rhythm gave before a quiet window moved it to the window's end (0012).
+    Column("eta_before_quiet", DateTime(timezone=True)),
     CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
     CheckConstraint(
         "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted', 'expired')",

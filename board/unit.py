@@ -73,8 +73,16 @@ def event_args(args: Any) -> str:
     return text.replace("\\u0000", "\\ufffd")
 
 
+# Arguments that are passwords (user.passwd): recorded as "***".
+PASSWORD_ARGS = ("current", "password")
+
+
 def redact(args: Any) -> Any:
-    """Arguments as recorded: secret values never reach the events table."""
-    if isinstance(args, dict) and isinstance(args.get("secrets"), dict):
-        return {**args, "secrets": {k: "***" for k in args["secrets"]}}
+    """Arguments as recorded: secret values and passwords never reach the events table."""
+    if not isinstance(args, dict):
+        return args
+    if isinstance(args.get("secrets"), dict):
+        args = {**args, "secrets": {k: "***" for k in args["secrets"]}}
+    if any(key in args for key in PASSWORD_ARGS):
+        args = {k: "***" if k in PASSWORD_ARGS else v for k, v in args.items()}
     return args

@@ -23,8 +23,10 @@ import httpx
 class PlatformError(Exception):
     """The network did not publish the card."""
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message or self.__doc__ or type(self).__name__)
+        # The setting or secret the network refused, when it says (a check shows it there).
+        self.field = field
 
     @property
     def message(self) -> str:
@@ -132,6 +134,23 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who the network says a column's account is: the answer of "Check connection".
+
+    The page words it ("posts as @bot to News"); these are the network's own names.
+    """
+
+    account: (
+        str  # the account, as the network names it: "@metronome_bot", "newsroom@mastodon.social"
+    )
+    target: str | None = (
+        None  # where it posts, when that is not the account itself: a channel, a Page
+    )
+    url: str | None = None  # a link to the account or the target
+    warning: str | None = None  # a problem the network reported that will stop publishing
+
+
+@dataclass(frozen=True)
 class Column:
     """A column as its adapter sees it: its own row, its own decrypted secrets."""
 
@@ -163,6 +182,11 @@ class Adapter(abc.ABC):
     @abc.abstractmethod
     async def publish(self, post: Post) -> Receipt:
         """Publish the post or raise a PlatformError subclass."""
+
+    @abc.abstractmethod
+    async def check(self) -> Identity:
+        """Ask the network who the account is, publishing nothing; raise the typed errors
+        (AuthRejected with ``field`` naming the refused setting or secret where known)."""
 
     async def reconcile(self, post: Post) -> Receipt | None:
         """After an unknown outcome: the receipt if the post is found on the network.

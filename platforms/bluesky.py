@@ -23,6 +23,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -211,6 +212,17 @@ class BlueskyAdapter(Adapter):
         self._session = Session.from_answer(response.json())
         self.log.info("logged in as %s", self._session.did, extra={"action": "login"})
         return self._session
+
+    async def check(self) -> Identity:
+        """createSession, as publishing starts: the handle and password are the account's."""
+        try:
+            session = await self.login()
+        except AuthRejected as exc:
+            exc.field = "app_password"
+            raise
+        return Identity(
+            account=f"@{session.handle}", url=f"https://bsky.app/profile/{session.handle}"
+        )
 
     async def refresh(self, stale: Session) -> Session:
         """A new token pair from the refresh token; log in again only when that is refused."""

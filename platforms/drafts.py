@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from platforms.base import Adapter, Post, Receipt, Rejected
+from platforms.base import Adapter, Identity, Post, Receipt, Rejected
 
 
 class DraftsAdapter(Adapter):
@@ -12,6 +12,9 @@ class DraftsAdapter(Adapter):
     async def publish(self, post: Post) -> Receipt:
         # Only "send now" could get here: an inbox has no network behind it.
         raise Rejected("the drafts inbox publishes nowhere: drag the card to a network's column")
+
+    async def check(self) -> Identity:
+        return Identity(account="nowhere (an inbox)")
 
 
 PLATFORM = DraftsAdapter

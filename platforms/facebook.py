@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from platforms.base import Adapter, Column, Media, Post, Receipt
+from platforms.base import Adapter, Column, Identity, Media, Post, Receipt
 from platforms.graph import GraphClient, validate_graph
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,17 @@ class FacebookAdapter(Adapter):
     @classmethod
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
         validate_graph(settings, secrets, "page_id", "Facebook Page")
+
+    async def check(self) -> Identity:
+        """Graph /me: a Page token answers as the Page; anyone else's cannot post as it."""
+        me = await self.graph.me()
+        name = str(me.get("name") or me.get("id"))
+        warning = None
+        if str(me.get("id")) != self.page_id:
+            warning = f"the token is {name}'s, not the Page {self.page_id}'s: it needs a Page access token"
+        return Identity(
+            account=name, url=f"https://www.facebook.com/{me.get('id')}", warning=warning
+        )
 
     async def publish(self, post: Post) -> Receipt:
         if post.video is not None:

@@ -168,6 +168,14 @@ class GraphClient:
         error.args = (error.message.replace(self.token, "***"),)
         raise error
 
+    async def me(self) -> dict[str, Any]:
+        """``GET /me``: whose token this is (a Page token answers as the Page)."""
+        try:
+            return await self.request("GET", "me", params={"fields": "id,name"})
+        except AuthRejected as exc:
+            exc.field = "access_token"
+            raise
+
     async def field(self, node: str, name: str) -> str | None:
         """One field of a node, for links after publishing: never raises, the post is already out."""
         try:

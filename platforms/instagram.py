@@ -19,6 +19,7 @@ import httpx
 from platforms.base import (
     Adapter,
     Column,
+    Identity,
     InvalidSettings,
     OutcomeUnknown,
     Post,
@@ -65,6 +66,24 @@ class InstagramAdapter(Adapter):
             value = settings.get(key)
             if value is not None and (not isinstance(value, int | float) or value <= 0):
                 raise InvalidSettings(key, f"expected a number of seconds above 0, got {value!r}")
+
+    async def check(self) -> Identity:
+        """Graph /me (whose token), then the Instagram account it is to publish to."""
+        me = await self.graph.me()
+        try:
+            account = await self.graph.request(
+                "GET", self.ig_user_id, params={"fields": "username,name"}
+            )
+        except Rejected as exc:
+            exc.field = "ig_user_id"
+            raise
+        username = str(account.get("username") or self.ig_user_id)
+        return Identity(
+            account=f"@{username}",
+            target=None,
+            url=f"https://www.instagram.com/{username}/",
+            warning=None if me.get("id") else "Graph did not say whose token this is",
+        )
 
     async def check_quota(self) -> None:
         """RateLimited when the account has used its publishing quota (50 a day at the time of writing)."""

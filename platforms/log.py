@@ -6,7 +6,7 @@ import itertools
 import logging
 import time
 
-from platforms.base import Adapter, Post, Receipt
+from platforms.base import Adapter, Identity, Post, Receipt
 
 log = logging.getLogger(__name__)
 _counter = itertools.count(1)
@@ -26,6 +26,9 @@ class LogAdapter(Adapter):
         )
         log.debug("card %s text: %s", post.snippet_id, post.text)
         return Receipt(remote_id=f"log-{int(time.time())}-{next(_counter)}")
+
+    async def check(self) -> Identity:
+        return Identity(account="the server log")
 
 
 PLATFORM = LogAdapter

@@ -25,6 +25,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -148,6 +149,37 @@ class MastodonAdapter(Adapter):
             )
         nethttp.raise_for_status(response, detail=error_text(response))
         return response
+
+    async def check(self) -> Identity:
+        """verify_credentials: the token's own account. A token with only the write scopes
+        the docs ask for may not read it; it still publishes, which the answer says."""
+        path = "/api/v1/accounts/verify_credentials"
+        try:
+            response = await self.request("GET", path)
+        except AuthRejected as exc:
+            if "outside the authorized scopes" in exc.message:
+                host = httpx.URL(self.base).host
+                return Identity(
+                    account=f"an account on {host}",
+                    warning="the token may post but not read its own account (add the profile scope to see its name)",
+                )
+            raise AuthRejected(exc.message, field="access_token") from None
+        except (Rejected, OutcomeUnknown) as exc:  # a 404 or a page that is not Mastodon's
+            raise type(exc)(
+                f"{self.base} does not answer as a Mastodon instance: {exc.message}",
+                field="instance_url",
+            ) from None
+        try:
+            account = response.json()
+        except ValueError:
+            account = None
+        if not isinstance(account, dict) or "acct" not in account:
+            raise Rejected(
+                f"{self.base} does not answer as a Mastodon instance", field="instance_url"
+            )
+        host = httpx.URL(self.base).host
+        name = account.get("display_name") or account["acct"]
+        return Identity(account=f"{name} (@{account['acct']}@{host})", url=account.get("url"))
 
     async def upload(self, media: Media) -> str:
         """Upload one attachment and wait until the instance has processed it; its id."""

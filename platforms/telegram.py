@@ -39,6 +39,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -157,7 +158,7 @@ class TelegramAdapter(Adapter):
                 self._bot = Bot(self._token, session=session)
             except TokenValidationError:
                 raise AuthRejected(
-                    "bot_token is malformed; paste it again from @BotFather"
+                    "bot_token is malformed; paste it again from @BotFather", field="bot_token"
                 ) from None
         return self._bot
 
@@ -179,6 +180,37 @@ class TelegramAdapter(Adapter):
         remote_url = message.get_url()
         self.log.info("published message %s", message.message_id, extra={"action": "published"})
         return Receipt(remote_id=str(message.message_id), remote_url=remote_url)
+
+    async def check(self) -> Identity:
+        """getMe (is the token good?), getChat (does the bot see the chat?) and getChatMember
+        (may it post there?): the three set-up mistakes that stop a column."""
+        bot = self.bot()
+        try:
+            me = await bot.get_me()
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            raise self.refusal(exc, "bot_token") from None
+        try:
+            chat = await bot.get_chat(self.chat_id)
+            member = await bot.get_chat_member(self.chat_id, me.id)
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            raise self.refusal(exc, "chat_id") from None
+        name = chat.title or chat.full_name or str(chat.id)
+        target = f"{name} (@{chat.username})" if chat.username else name
+        warning = None
+        if member.status not in ("administrator", "creator"):
+            warning = f"the bot is {member.status} in {name}, not an admin: it cannot post there"
+        elif chat.type == "channel" and not getattr(member, "can_post_messages", True):
+            warning = f"the bot is an admin of {name} but may not post messages"
+        url = f"https://t.me/{chat.username}" if chat.username else None
+        return Identity(account=f"@{me.username}", target=target, url=url, warning=warning)
+
+    def refusal(self, exc: Exception, field: str) -> PlatformError:
+        """A check's error, naming the field at fault when Telegram refused it."""
+        error = self.error(exc)
+        if isinstance(error, AuthRejected | Rejected):
+            is_token = isinstance(exc, TelegramUnauthorizedError) or field == "bot_token"
+            error.field = "bot_token" if is_token else field
+        return error
 
     async def send(self, bot: Bot, post: Post, media: Media | None) -> Message:
         if media is None:

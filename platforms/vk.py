@@ -21,6 +21,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -122,6 +123,27 @@ class VKAdapter(Adapter):
         if not isinstance(body, dict) or "response" not in body:
             raise Transient(f"VK {method}: unexpected answer {nethttp.short_body(response)}")
         return body["response"]
+
+    async def check(self) -> Identity:
+        """groups.getById: the community, and whether the token's user may post as it."""
+        try:
+            answer = await self.call(
+                "groups.getById", group_id=self.group_id, fields="is_admin,admin_level"
+            )
+        except (AuthRejected, Rejected) as exc:
+            exc.field = "access_token" if isinstance(exc, AuthRejected) else "group_id"
+            raise
+        groups = answer.get("groups") if isinstance(answer, dict) else answer  # 5.199 / older shape
+        if not isinstance(groups, list) or not groups or not isinstance(groups[0], dict):
+            raise Rejected(f"VK knows no community {self.group_id}", field="group_id")
+        group = groups[0]
+        name = str(group.get("name") or self.group_id)
+        screen = str(group.get("screen_name") or f"club{self.group_id}")
+        warning = None
+        # admin_level 2 (editor) or 3 (administrator) may post as the community.
+        if not group.get("is_admin") or int(group.get("admin_level") or 0) < 2:
+            warning = f"the token's user is not an editor or administrator of {name}: it cannot post as the community"
+        return Identity(account=name, url=f"https://vk.com/{screen}", warning=warning)
 
     async def upload(self, url: str, field: str, media: Media) -> dict[str, Any]:
         """POST the file to an upload server VK gave us; its JSON answer is passed on to the save method."""

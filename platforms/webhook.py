@@ -8,8 +8,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from platforms.base import Adapter, InvalidSettings, Post, Receipt
-from platforms.http import raise_for_status, send
+from platforms.base import (
+    Adapter,
+    AuthRejected,
+    Identity,
+    InvalidSettings,
+    Post,
+    Receipt,
+    Rejected,
+    Transient,
+)
+from platforms.http import raise_for_status, send, short_body
 
 
 class WebhookAdapter(Adapter):
@@ -36,12 +45,36 @@ class WebhookAdapter(Adapter):
         ):
             raise InvalidSettings("timeout_s", "expected a number of seconds between 0 and 120")
 
+    def headers(self) -> dict[str, str]:
+        token = self.column.secrets.get("token")
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def timeout(self) -> httpx.Timeout:
+        seconds = float(self.column.settings.get("timeout_s", 10))
+        return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+    async def check(self) -> Identity:
+        """A webhook has no account to ask about: a GET (which no receiver should act on)
+        shows whether the address answers, and whether it takes the token."""
+        url = self.column.settings["url"]
+        response = await send(
+            lambda: self.http.get(url, headers=self.headers(), timeout=self.timeout())
+        )
+        status = response.status_code
+        where = f"{response.url.netloc.decode()}{response.url.path}"
+        if status in (401, 403):
+            raise AuthRejected(
+                f"HTTP {status} from {where}: {short_body(response, 200)}", field="token"
+            )
+        if status in (404, 410):
+            raise Rejected(f"HTTP {status}: nothing at {where}", field="url")
+        if status >= 500:
+            raise Transient(f"HTTP {status} from {where}: {short_body(response, 200)}", field="url")
+        return Identity(account=where, url=url)
+
     async def publish(self, post: Post) -> Receipt:
         settings = self.column.settings
-        headers = {"Idempotency-Key": post.idempotency_key}
-        token = self.column.secrets.get("token")
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers = {"Idempotency-Key": post.idempotency_key, **self.headers()}
         body = {
             "snippet_id": post.snippet_id,
             "platform_id": post.platform_id,
@@ -49,13 +82,9 @@ class WebhookAdapter(Adapter):
             "url": post.url,
             "text": post.text,
         }
-        timeout = float(settings.get("timeout_s", 10))
         response = await send(
             lambda: self.http.post(
-                settings["url"],
-                json=body,
-                headers=headers,
-                timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+                settings["url"], json=body, headers=headers, timeout=self.timeout()
             )
         )
         raise_for_status(response)

@@ -23,6 +23,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -153,13 +154,13 @@ class XAdapter(Adapter):
                 "required: an OAuth 2.0 user access token with tweet.write, users.read and media.write",
             )
 
-    def check(self, path: str) -> None:
+    def not_blocked(self, path: str) -> None:
         wait = self.blocked_until.get(path, 0.0) - time.time()
         if wait > 0:
             raise RateLimited(wait, f"X rate limit for {path} used up: it resets in {wait:.0f} s")
 
     async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        self.check(path)
+        self.not_blocked(path)
         url = f"{self.api_base}{path}"
         response = await nethttp.send(
             lambda: self.http.request(
@@ -176,6 +177,28 @@ class XAdapter(Adapter):
         except ValueError:
             body = {}
         return (body.get("data") or {}) if isinstance(body, dict) else {}
+
+    async def check(self) -> Identity:
+        """``GET /2/users/me``: the account the token posts as."""
+        try:
+            me = await self.call("GET", "/2/users/me")
+        except AuthRejected as exc:
+            exc.field = "access_token"
+            raise
+        username = str(me.get("username") or "")
+        if not username:
+            raise Rejected("X did not name the token's account", field="access_token")
+        warning = None
+        if self.username and self.username.lower() != username.lower():
+            warning = (
+                f"the username setting says @{self.username}, but the token posts as"
+                f" @{username}: links would point there"
+            )
+        return Identity(
+            account=f"{me.get('name') or username} (@{username})",
+            url=f"https://x.com/{username}",
+            warning=warning,
+        )
 
     async def upload(self, media: Media) -> str:
         """Chunked upload of one image or video; returns its media id once X can use it."""
@@ -235,7 +258,7 @@ class XAdapter(Adapter):
             raise Rejected(
                 f"the text counts {length} characters on X, which allows {TEXT_LIMIT} (each link counts {URL_LENGTH})"
             )
-        self.check("/2/tweets")
+        self.not_blocked("/2/tweets")
         body: dict[str, Any] = {"text": post.text}
         media = post.video or post.image
         if media is not None:

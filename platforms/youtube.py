@@ -12,8 +12,8 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 import google.auth.exceptions
@@ -29,6 +29,7 @@ from platforms.base import (
     Adapter,
     AuthRejected,
     Column,
+    Identity,
     InvalidSettings,
     Media,
     OutcomeUnknown,
@@ -41,6 +42,7 @@ from platforms.base import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_API_BASE = "https://youtube.googleapis.com"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -199,21 +201,20 @@ class YouTubeAdapter(Adapter):
             "status": status,
         }
 
-    def upload(self, post: Post, video: Media) -> dict[str, Any]:
-        """The blocking upload, run in a thread; returns the video resource."""
+    def authorized(
+        self, work: Callable[[google_auth_httplib2.AuthorizedHttp], T], credentials: Credentials
+    ) -> T:
+        """Run ``work`` (blocking, in a thread) on an authorized transport of its own."""
         transport = httplib2.Http(timeout=self.timeout, ca_certs=self.ca_certs)
         # 308 means "resume incomplete" here, not a redirect (as googleapiclient's build_http does).
         transport.redirect_codes = transport.redirect_codes - {308}
-        authed = google_auth_httplib2.AuthorizedHttp(self.credentials, http=transport)
         try:
-            return self.insert(authed, post, video)
+            return work(google_auth_httplib2.AuthorizedHttp(credentials, http=transport))
         finally:
             transport.close()  # one upload a card: keep no idle sockets between publishes
 
-    def insert(
-        self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media
-    ) -> dict[str, Any]:
-        service = build(
+    def service(self, authed: google_auth_httplib2.AuthorizedHttp) -> Any:
+        return build(
             "youtube",
             "v3",
             static_discovery=True,
@@ -221,6 +222,78 @@ class YouTubeAdapter(Adapter):
             http=authed,
             client_options={"api_endpoint": self.api_base},
         )
+
+    def upload(self, post: Post, video: Media) -> dict[str, Any]:
+        """The blocking upload, run in a thread; returns the video resource."""
+        return self.authorized(lambda authed: self.insert(authed, post, video), self.credentials)
+
+    def my_channels(self) -> dict[str, Any]:
+        """channels.list mine, blocking. The token is refreshed for every scope it was granted
+        (publishing asks for youtube.upload alone, which cannot read the channel)."""
+        secrets = self.column.secrets
+        credentials = Credentials(
+            token=secrets.get("access_token") or None,
+            refresh_token=secrets.get("refresh_token") or None,
+            client_id=secrets.get("client_id") or None,
+            client_secret=secrets.get("client_secret") or None,
+            token_uri=self.credentials.token_uri,
+        )
+        return dict(
+            self.authorized(
+                lambda authed: (
+                    self.service(authed).channels().list(part="snippet", mine=True).execute()
+                ),
+                credentials,
+            )
+        )
+
+    async def google(self, work: Callable[[], T]) -> T:
+        """Run a blocking Google call in a thread, its failures as the typed errors."""
+        try:
+            return await asyncio.to_thread(work)
+        except HttpError as exc:
+            raise youtube_error(exc) from exc
+        except google.auth.exceptions.RefreshError as exc:
+            code = (
+                exc.args[1].get("error")
+                if len(exc.args) > 1 and isinstance(exc.args[1], dict)
+                else "refused"
+            )
+            raise AuthRejected(
+                f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again",
+                field="refresh_token",
+            ) from exc
+        except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, OSError) as exc:
+            # Connection refused, DNS, TLS: nothing reached YouTube.
+            raise Transient(f"could not reach YouTube: {type(exc).__name__}") from exc
+
+    async def check(self) -> Identity:
+        """channels.list mine: the channel the token uploads to."""
+        try:
+            answer = await self.google(self.my_channels)
+        except AuthRejected as exc:
+            if "insufficientpermissions" in exc.message.lower():
+                return Identity(
+                    account="a channel this token may upload to",
+                    warning="the token may upload but not read the channel's name: authorize"
+                    " the youtube.readonly scope too to see it",
+                )
+            fallback = (
+                "access_token" if self.column.secrets.get("access_token") else "refresh_token"
+            )
+            exc.field = exc.field or fallback
+            raise
+        items = answer.get("items") or []
+        if not items:
+            raise Rejected("this Google account has no YouTube channel", field="refresh_token")
+        channel = items[0]
+        title = str((channel.get("snippet") or {}).get("title") or channel.get("id"))
+        return Identity(account=title, url=f"https://www.youtube.com/channel/{channel.get('id')}")
+
+    def insert(
+        self, authed: google_auth_httplib2.AuthorizedHttp, post: Post, video: Media
+    ) -> dict[str, Any]:
+        service = self.service(authed)
         # The library reads one chunk at a time from the reader (on S3, streamed from the bucket).
         with video.open() as reader:
             media = MediaIoBaseUpload(
@@ -254,22 +327,7 @@ class YouTubeAdapter(Adapter):
             raise Rejected(
                 f"the text is {len(post.text.encode())} bytes; a YouTube description holds {DESCRIPTION_BYTES}"
             )
-        try:
-            resource = await asyncio.to_thread(self.upload, post, video)
-        except HttpError as exc:
-            raise youtube_error(exc) from exc
-        except google.auth.exceptions.RefreshError as exc:
-            code = (
-                exc.args[1].get("error")
-                if len(exc.args) > 1 and isinstance(exc.args[1], dict)
-                else "refused"
-            )
-            raise AuthRejected(
-                f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again"
-            ) from exc
-        except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, OSError) as exc:
-            # Connection refused, DNS, TLS: nothing reached YouTube.
-            raise Transient(f"could not reach YouTube: {type(exc).__name__}") from exc
+        resource = await self.google(lambda: self.upload(post, video))
         video_id = str(resource["id"])
         self.log.info("published video %s", video_id, extra={"action": "published"})
         return Receipt(remote_id=video_id, remote_url=f"https://www.youtube.com/watch?v={video_id}")

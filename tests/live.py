@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
@@ -48,6 +49,8 @@ class LiveServer:
             "METRONOME_WS_RATE": "1000",
             # Tracked links (CONTRACT §11) lead back to this server.
             "METRONOME_PUBLIC_URL": self.url,
+            # Most browser tests publish at once; the grace period's own tests set 30.
+            "METRONOME_MIN_LEAD_S": "0",
             **(env or {}),
         }
         self.log_path = data_dir / "serve.log"
@@ -154,16 +157,28 @@ class LiveServer:
                     return result
 
 
-@pytest.fixture
-def live_server(pg_server: str, template_db: str) -> Iterator[LiveServer]:
-    """A `metronome serve` process on a fresh database (use from synchronous tests)."""
+@contextlib.contextmanager
+def serving(
+    pg_server: str, template_db: str, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """A started `metronome serve` on a fresh database, with ``env`` over the tests' settings;
+    stopped and its database dropped after the block."""
     name = db.unique_name("metronome_live")
     asyncio.run(db.create_database(pg_server, name, template=template_db))
     with tempfile.TemporaryDirectory() as data_dir:
-        server = LiveServer(db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir))
+        server = LiveServer(
+            db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir), env=env
+        )
         server.start()
         try:
             yield server
         finally:
             server.stop()
             asyncio.run(db.drop_database(pg_server, name))
+
+
+@pytest.fixture
+def live_server(pg_server: str, template_db: str) -> Iterator[LiveServer]:
+    """A `metronome serve` process on a fresh database (use from synchronous tests)."""
+    with serving(pg_server, template_db) as server:
+        yield server

@@ -49,14 +49,18 @@ class Running:
         return self.app.state.services
 
 
-def test_env(database_url: str, data_dir: str, **extra: str) -> dict[str, str]:
-    return {
+def test_env(database_url: str, data_dir: str, **extra: str | None) -> dict[str, str]:
+    """The settings of a test's app; an ``extra`` of None leaves that setting at its default."""
+    env = {
         "DATABASE_URL": database_url,
         "METRONOME_DATA_DIR": data_dir,
         "METRONOME_SECRET_KEY": "test-secret-key-0123456789",
         "METRONOME_MIN_INTERVAL_S": "1",
+        # Most tests publish at once; tests of the grace period (test_lead.py) use the default.
+        "METRONOME_MIN_LEAD_S": "0",
         **extra,
     }
+    return {name: value for name, value in env.items() if value is not None}
 
 
 @contextlib.asynccontextmanager
@@ -65,7 +69,7 @@ async def running_app(
     *,
     clock: Any = None,
     uvicorn_options: dict[str, Any] | None = None,
-    **env: str,
+    **env: str | None,
 ) -> AsyncIterator[Running]:
     """A full app (lifespan, WebSocket, listener) served by uvicorn on a free port, with the
     WebSocket settings of `metronome serve` unless ``uvicorn_options`` says otherwise."""

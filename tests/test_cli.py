@@ -204,3 +204,46 @@ async def test_connections_go_back_when_their_task_is_cancelled(database_url: st
             # Both of the pool's two connections are back, and neither is left mid-transaction.
             assert await db.fetchval("SELECT 1") == await other.fetchval("SELECT 1") == 1
         await database.close()
+
+
+def test_commands_on_the_embedded_database_warn_nothing(tmp_path: Path) -> None:
+    """No RuntimeDirWarning on any command (the runtime dir is made 0700, also when an older
+    version left it 0755), and no alembic set-up chatter while migrating."""
+    data = tmp_path / "data"
+    (data / "run").mkdir(parents=True, mode=0o755)
+    (data / "run").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "XDG_RUNTIME_DIR")}
+    env["METRONOME_DATA_DIR"] = str(data)
+    for args in (["migrate"], ["user", "list"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "web.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        out = result.stdout + result.stderr
+        assert "RuntimeDirWarning" not in out and "Warning" not in out, out
+        assert "setup plugin" not in out and "Context impl" not in out, out
+    assert (data / "run").stat().st_mode & 0o777 == 0o700
+
+
+def test_migrating_says_only_what_it_runs(database_url: str, tmp_path: Path) -> None:
+    """`metronome migrate` on a fresh database lists the upgrades it runs, nothing else."""
+    import asyncio
+
+    import asyncpg
+
+    async def reset() -> None:
+        db = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+        try:
+            await db.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        finally:
+            await db.close()
+
+    asyncio.run(reset())
+    result = run(["migrate"], {"DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and all("Running upgrade" in line for line in lines), lines

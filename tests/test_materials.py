@@ -168,7 +168,9 @@ async def test_duplicate_link_is_flagged_not_refused(server: Any, admin: Client)
     assert "warning" not in first
     second = await admin.ok("snippet.create", {"platform_id": pid, "body": "two", "url": url})
     assert second["duplicate"] == {"snippet_id": first["id"], "status": "pending"}
-    assert "already queued" in second["warning"]
+    assert second["warning"] == "this link is already queued on this column: “one”", (
+        "named by its text, not its id"
+    )
     card = await admin.wait_for(lambda s: s["snippets"].get(str(second["id"])))
     assert card["meta"]["duplicate"] == {"snippet_id": first["id"], "status": "pending"}
     elsewhere = await admin.ok(

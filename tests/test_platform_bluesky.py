@@ -273,6 +273,18 @@ async def test_timeout_is_unknown_then_reconciled(
     assert {body["rkey"] for body in created(fake)} == {rkey}
 
 
+async def test_check_logs_in_and_names_the_handle(
+    fake: FakePDS, make: Callable[..., BlueskyAdapter]
+) -> None:
+    """Check connection is one createSession; a wrong app password names app_password."""
+    identity = await make().check()
+    assert (identity.account, identity.url) == (f"@{HANDLE}", f"https://bsky.app/profile/{HANDLE}")
+    assert [seen.path for seen in fake.requests] == ["/xrpc/com.atproto.server.createSession"]
+    with pytest.raises(AuthRejected) as refused:
+        await make(password="wxyz-wxyz-wxyz-wxyz").check()
+    assert refused.value.field == "app_password"
+
+
 async def test_duplicate_record_key_is_unknown_and_reconciled_by_lookup(
     fake: FakePDS, make: Callable[..., BlueskyAdapter]
 ) -> None:

@@ -238,3 +238,34 @@ def test_validate_names_the_bad_field(
     with pytest.raises(InvalidSettings) as caught:
         FacebookAdapter.validate(settings, secrets)
     assert caught.value.field == field and words in str(caught.value)
+
+
+async def test_check_asks_whose_token_it_is(
+    fake: tuple[FakeGraph, str], client: httpx.AsyncClient
+) -> None:
+    """Check connection is Graph /me: the Page's token passes; someone else's warns; a bad one names access_token."""
+    graph, base = fake
+    identity = await adapter(base, client).check()
+    assert (identity.account, identity.url, identity.warning) == (
+        "City News",
+        f"https://www.facebook.com/{PAGE_ID}",
+        None,
+    )
+    assert [(c.method, c.path, c.query["fields"]) for c in graph.calls] == [
+        ("GET", "/v25.0/me", "id,name")
+    ]
+    graph.nodes["me"] = {"id": "555", "name": "Ann Editor"}
+    assert "not the Page" in ((await adapter(base, client).check()).warning or "")
+    bad = FacebookAdapter(
+        Column(
+            id=3,
+            kind="facebook",
+            name="FB",
+            settings={"page_id": PAGE_ID, "api_base": base},
+            secrets={"access_token": "bad-token"},
+        ),
+        client,
+    )
+    with pytest.raises(AuthRejected) as refused:
+        await bad.check()
+    assert refused.value.field == "access_token"

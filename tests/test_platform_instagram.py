@@ -208,3 +208,15 @@ def test_validate_requires_a_token() -> None:
     """A column without its token is refused up front."""
     with pytest.raises(InvalidSettings, match="access_token: required"):
         InstagramAdapter.validate({"ig_user_id": "1"}, {})
+
+
+async def test_check_names_the_instagram_account(ig: tuple[FakeGraph, InstagramAdapter]) -> None:
+    """Check connection: Graph /me, then the account's username; an unknown account names ig_user_id."""
+    fake, adapter = ig
+    identity = await adapter.check()
+    assert (identity.account, identity.url) == ("@citynews", "https://www.instagram.com/citynews/")
+    assert [c.path.rsplit("/", 1)[1] for c in fake.calls] == ["me", IG_USER_ID]
+    del fake.nodes[IG_USER_ID]
+    with pytest.raises(Rejected) as unknown:
+        await adapter.check()
+    assert unknown.value.field == "ig_user_id"

@@ -309,3 +309,38 @@ async def test_token_never_appears_in_errors(
         with pytest.raises(PlatformError) as caught:
             await adapter.publish(make_post())
         assert TOKEN not in str(caught.value)
+
+
+async def test_check_names_the_account(
+    fake: FakeMastodon, make: Callable[..., MastodonAdapter]
+) -> None:
+    """Check connection asks verify_credentials and posts nothing."""
+    identity = await make().check()
+    host = httpx.URL(fake.base_url).host
+    assert identity.account == f"City News (@newsroom@{host})"
+    assert identity.url == f"{fake.base_url}/@newsroom" and identity.warning is None
+    assert [seen.path for seen in fake.requests] == ["/api/v1/accounts/verify_credentials"]
+    assert fake.statuses == {}
+
+
+async def test_check_with_write_scopes_only_still_passes(
+    fake: FakeMastodon, make: Callable[..., MastodonAdapter]
+) -> None:
+    """A token that may post but not read its account passes, saying it cannot name the account."""
+    fake.scopes = {"write:statuses", "write:media"}
+    identity = await make().check()
+    assert identity.warning and "profile scope" in identity.warning
+
+
+async def test_check_refusals_name_the_field(
+    fake: FakeMastodon, make: Callable[..., MastodonAdapter]
+) -> None:
+    """A revoked token names access_token; an address that is not an instance names instance_url."""
+    with pytest.raises(AuthRejected) as refused:
+        await make(token="revoked-token").check()
+    assert refused.value.field == "access_token"
+    with pytest.raises(PlatformError) as wrong:
+        await make(instance_url=f"{fake.base_url}/not-mastodon").check()
+    assert wrong.value.field == "instance_url"
+    with pytest.raises(Transient):
+        await make(instance_url=f"http://127.0.0.1:{free_port()}").check()

@@ -32,6 +32,14 @@ from tests.fakes.telegram import Clock, FakeTelegram, api_error, media_file
 TOKEN = "123456789:AAHfakeTOKENfor-tests_0123456789abcd"
 CHANNEL = {"id": -1001234567890, "type": "channel", "title": "News", "username": "newsroom"}
 PRIVATE = {"id": -1009876543210, "type": "channel", "title": "Private desk"}
+# A channel where the bot is only a member (no right to post).
+ELSEWHERE = {
+    "id": -1005555555555,
+    "type": "channel",
+    "title": "Elsewhere",
+    "username": "elsewhere",
+    "bot_status": "member",
+}
 URL = "https://example.org/news/1?utm_source=telegram&utm_medium=social"
 
 
@@ -41,7 +49,7 @@ on_module_loop = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(TOKEN, [CHANNEL, PRIVATE])
+    fake = FakeTelegram(TOKEN, [CHANNEL, PRIVATE, ELSEWHERE])
     async with fake.running():
         yield fake
 
@@ -362,3 +370,46 @@ async def test_token_never_appears_in_errors_or_logs(
         assert error.__cause__ is None and error.__suppress_context__
     assert "<token>" in errors[-1].message
     assert all(TOKEN.split(":")[1] not in record.getMessage() for record in caplog.records)
+
+
+@on_module_loop
+async def test_check_names_the_bot_and_the_channel(
+    fake: FakeTelegram, make: Callable[..., TelegramAdapter]
+) -> None:
+    """Check connection: getMe, getChat and getChatMember, and nothing is posted."""
+    identity = await make().check()
+    assert (identity.account, identity.target, identity.url) == (
+        "@metronome_bot",
+        "News (@newsroom)",
+        "https://t.me/newsroom",
+    )
+    assert identity.warning is None
+    assert [seen.path.rsplit("/", 1)[1] for seen in fake.requests] == [
+        "getMe",
+        "getChat",
+        "getChatMember",
+    ]
+    assert fake.messages == []
+    private = await make(chat_id=str(PRIVATE["id"])).check()
+    assert (private.target, private.url) == ("Private desk", None)
+
+
+@on_module_loop
+async def test_check_warns_when_the_bot_may_not_post(make: Callable[..., TelegramAdapter]) -> None:
+    """A bot that is only a member of the channel passes the check with a warning that says so."""
+    identity = await make(chat_id="@elsewhere").check()
+    assert identity.warning == "the bot is member in Elsewhere, not an admin: it cannot post there"
+
+
+@on_module_loop
+async def test_check_refusals_name_the_field(make: Callable[..., TelegramAdapter]) -> None:
+    """A refused token names bot_token; an unknown chat names chat_id; an unreachable server neither."""
+    with pytest.raises(AuthRejected) as refused:
+        await make(token="123456789:AAHrevokedTOKENxxxxxxxxxxxxxxxxxxxxx").check()
+    assert refused.value.field == "bot_token"
+    with pytest.raises(AuthRejected) as unknown:
+        await make(chat_id="@nosuchchannel").check()
+    assert unknown.value.field == "chat_id" and "chat not found" in unknown.value.message
+    with pytest.raises(Transient) as down:
+        await make(api_base=f"http://127.0.0.1:{free_port()}").check()
+    assert down.value.field is None

@@ -255,3 +255,29 @@ def test_validate_names_the_bad_field(
 def test_validate_accepts_a_good_column() -> None:
     """A negative or positive group id and a token are enough."""
     VKAdapter.validate({"group_id": "-123"}, {"access_token": "t"})
+
+
+async def test_check_names_the_community(fake: FakeVK, client: httpx.AsyncClient) -> None:
+    """Check connection is one groups.getById; an editor's token passes, a plain member's warns."""
+    identity = await adapter(fake.base, client, group_id=12345).check()
+    assert (identity.account, identity.url, identity.warning) == (
+        "City News",
+        "https://vk.com/citynews",
+        None,
+    )
+    assert [call.method for call in fake.calls] == ["groups.getById"]
+    assert fake.calls[0].form["group_id"] == "12345" and fake.calls[0].form["access_token"] == TOKEN
+    fake.groups["12345"]["admin_level"] = 0
+    member = await adapter(fake.base, client, group_id=12345).check()
+    assert member.warning and "not an editor or administrator of City News" in member.warning
+
+
+async def test_check_refusals_name_the_field(fake: FakeVK, client: httpx.AsyncClient) -> None:
+    """An unknown community names group_id; a refused token names access_token."""
+    with pytest.raises(Rejected) as unknown:
+        await adapter(fake.base, client, group_id=99).check()
+    assert unknown.value.field == "group_id"
+    fake.fail("groups.getById", "auth")
+    with pytest.raises(AuthRejected) as refused:
+        await adapter(fake.base, client, group_id=12345).check()
+    assert refused.value.field == "access_token"

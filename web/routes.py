@@ -101,6 +101,8 @@ async def login(request: Request) -> Response:
         return json_error(403, "forbidden", "this origin may not sign in here")
     client = request.client.host if request.client else "?"
     if services.login_throttle.blocked(client):
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return RedirectResponse("/login?error=throttled", status_code=303)
         return json_error(429, "rate_limited", "too many failed sign-ins; wait a minute")
     try:
         email, password, is_form = await _credentials(request)

@@ -65,6 +65,11 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+# A card that an editor's change makes due waits this long (CONTRACT §1): a card dropped into an
+# idle column, or passing through a due one on its way elsewhere, must not go out by surprise.
+DEFAULT_MIN_LEAD_S = 30.0
+
+
 def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -160,7 +165,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         secret_key=_secret_key(env, data_dir),
         allowed_origins=_origins(env.get("METRONOME_ALLOWED_ORIGINS")),
         min_interval_s=int(_number(env, "METRONOME_MIN_INTERVAL_S", 60, 1)),
-        min_lead_s=_number(env, "METRONOME_MIN_LEAD_S", 0, 0),
+        min_lead_s=_number(env, "METRONOME_MIN_LEAD_S", DEFAULT_MIN_LEAD_S, 0),
         admin_email=env.get("METRONOME_ADMIN_EMAIL") or None,
         admin_password=env.get("METRONOME_ADMIN_PASSWORD") or None,
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),

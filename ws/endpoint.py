@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from board.commands import Commands
+from board.commands import BESIDE, Commands
 from board.context import Actor
 from board.errors import CommandError
 from ws import protocol
@@ -57,7 +57,7 @@ class BoardSocket:
         await websocket.accept()
         name = f"{actor.id}-{next(_ids)}"
         conn = connection_for(websocket, self._closer(websocket), name)
-        deps.hub.join(conn)
+        deps.hub.join(conn, actor.id)
         deps.metrics.connections.inc()
         try:
             # Encoded and dropped at once: a dict held for the connection's life costs ~40 KB.
@@ -84,7 +84,7 @@ class BoardSocket:
         try:
             await self._read(websocket, conn, actor, lanes)
         finally:
-            await lanes.drain()
+            await lanes.drain(everything=True)
 
     async def _read(
         self, websocket: WebSocket, conn: BaseConnection, actor: Actor, lanes: Lanes
@@ -151,7 +151,9 @@ class Lanes:
     """The commands of one connection under way. A command whose op names a lane (the card
     it edits on its own: board.commands.Op.lane) runs beside others, at most MAX_PARALLEL,
     after any earlier one of the same lane; any other command waits for all before it and
-    runs alone."""
+    runs alone. The BESIDE lane (board.commands.BESIDE: a connection check, which changes
+    nothing and may wait seconds on a network) runs beside everything, one at a time, and
+    nothing waits for it."""
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[None], int | None] = {}
@@ -178,6 +180,7 @@ class Lanes:
                 "a command task failed", exc_info=task.exception(), extra={"action": "ws.command"}
             )
 
-    async def drain(self) -> None:
-        while self.running:
-            await asyncio.wait(list(self.running))
+    async def drain(self, everything: bool = False) -> None:
+        """Wait for the commands under way (``everything``: those beside the order too)."""
+        while waiting := [t for t, k in self.running.items() if everything or k != BESIDE]:
+            await asyncio.wait(waiting)

@@ -221,16 +221,35 @@ class Hub:
 
     def __init__(self, on_fanout: Callable[[float, int], None] | None = None) -> None:
         self.connections: set[BaseConnection] = set()
+        # Whose board each connection is, so a user's boards can be closed at once.
+        self.users: dict[BaseConnection, int] = {}
         self._on_fanout = on_fanout
 
-    def join(self, conn: BaseConnection) -> None:
-        conn.on_drop = self.connections.discard
+    def join(self, conn: BaseConnection, user_id: int | None = None) -> None:
+        conn.on_drop = self._dropped
         self.connections.add(conn)
+        if user_id is not None:
+            self.users[conn] = user_id
         conn.start()
 
-    async def leave(self, conn: BaseConnection) -> None:
+    def _dropped(self, conn: BaseConnection) -> None:
         self.connections.discard(conn)
+        self.users.pop(conn, None)
+
+    async def leave(self, conn: BaseConnection) -> None:
+        self._dropped(conn)
         await conn.aclose()
+
+    def close_user(self, user_id: int, code: int, reason: str) -> int:
+        """Close every board this user has open here (disabled: 4401; a new role: 4000, the
+        page reconnects at once with it). Returns how many were closed."""
+        closing = [conn for conn, uid in self.users.items() if uid == user_id]
+        for conn in closing:
+            conn.drop(code, reason)
+        return len(closing)
+
+    def user_ids(self) -> set[int]:
+        return set(self.users.values())
 
     def publish(self, patch: dict[str, Any], encoded: bytes | None = None) -> None:
         """Send one patch to every connection, encoded once.

@@ -13,11 +13,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
+import orjson
 
 from board import notify
 from board.clock import Backoff, Clock
 from board.db import is_connection_error
 from board.patch import compose
+from board.users import CHANNEL as USERS_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,22 @@ COALESCE_S = 0.010
 # a form that can be cut out (else None, and whoever needs bytes encodes the patch).
 OnChange = Callable[[dict[str, Any], list[int], bytes | None], None]
 OnResync = Callable[[], Awaitable[None]]
+# A user was disabled or changed role: {"user": id, "close": code} (board/users.py).
+OnUsers = Callable[[dict[str, Any]], None]
 
 
 class Listener:
-    def __init__(self, dsn: str, on_change: OnChange, on_resync: OnResync) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        on_change: OnChange,
+        on_resync: OnResync,
+        on_users: OnUsers | None = None,
+    ) -> None:
         self._dsn = dsn
         self._on_change = on_change
         self._on_resync = on_resync
+        self._on_users = on_users
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self.connected = asyncio.Event()
         self.reconnects = 0
@@ -53,6 +64,15 @@ class Listener:
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         self._inbox.put_nowait(str(payload))
 
+    def _users_notified(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        # Straight on, not through the inbox: closing a user's boards does not wait for patches.
+        if self._on_users is None:
+            return
+        try:
+            self._on_users(orjson.loads(str(payload)))
+        except Exception:
+            log.exception("a users handler failed", extra={"action": "listen.users"})
+
     def _terminated(self, _conn: Any) -> None:
         self._inbox.put_nowait(None)  # wakes the loop, which then probes and reconnects
 
@@ -61,6 +81,7 @@ class Listener:
             self._dsn, server_settings={"application_name": "metronome-listen"}
         )
         await conn.add_listener(notify.CHANNEL, self._notified)
+        await conn.add_listener(USERS_CHANNEL, self._users_notified)
         conn.add_termination_listener(self._terminated)
         return conn
 

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import re
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Locator, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+async def shoot_dialog(page: Page, name: str) -> None:
+    """The open dialog alone, as it opens (folded, at the top), saved as an artifact; with
+    METRONOME_UPDATE_DOCS_SCREENSHOT=1 also into docs/, where the docs show it."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dialog = page.get_by_role("dialog")
+    await dialog.evaluate(
+        "d => { d.querySelectorAll('details').forEach(x => { x.open = false; });"
+        " d.querySelectorAll('form').forEach(f => { f.scrollTop = 0; }); }"
+    )
+    await page.wait_for_timeout(200)
+    path = SHOTS / f"{name}.png"
+    await dialog.screenshot(path=str(path))
+    if os.environ.get("METRONOME_UPDATE_DOCS_SCREENSHOT") == "1":
+        shutil.copyfile(path, ROOT / "docs" / f"{name}.png")
 
 
 async def resolve(value: Any) -> Any:

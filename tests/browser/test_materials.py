@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +10,10 @@ import httpx
 import orjson
 import pytest
 
-from tests import db
 from tests.browser.helpers import card, column, dom_queue, eventually
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import ThreadedServer
-from tests.live import LiveServer
+from tests.live import LiveServer, serving
 from tests.support import PASSWORD, make_user
 
 ELECTIONS = {
@@ -126,18 +123,8 @@ def live_server(
             "METRONOME_OPENAI_MODEL": "newsroom-mini",
             "METRONOME_OPENAI_TIMEOUT_S": "5",
         }
-    name = db.unique_name("metronome_live")
-    asyncio.run(db.create_database(pg_server, name, template=template_db))
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = LiveServer(
-            db.asyncpg_url(db.with_database(pg_server, name)), Path(data_dir), env=env
-        )
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            asyncio.run(db.drop_database(pg_server, name))
+    with serving(pg_server, template_db, env) as server:
+        yield server
 
 
 async def test_search_then_drag_a_material_between_two_cards(open_page, board, live_server):

@@ -52,7 +52,9 @@ async def test_time_formats(login_page):
             const at = (minutes) => new Date(now + minutes * 60000).toISOString();
             return {
                 soon: t.relative(at(12), now),
-                now: t.relative(at(0.5), now),
+                countdown: t.relative(at(0.5), now),
+                minute: t.relative(at(1), now),
+                now: t.relative(at(-0.5), now),
                 hours: t.relative(at(65), now),
                 whole: t.relative(at(120), now),
                 past: t.relative(at(-3), now),
@@ -64,6 +66,8 @@ async def test_time_formats(login_page):
     )
     assert out == {
         "soon": "in 12 min",
+        "countdown": "in 0:30",
+        "minute": "in 1 min",
         "now": "now",
         "hours": "in 1h 5m",
         "whole": "in 2h",

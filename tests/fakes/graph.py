@@ -76,7 +76,11 @@ class FakeGraph:
         self.failures: dict[str, str] = {}
         self.released = asyncio.Event()
         self.ids = itertools.count(9001)
-        self.nodes: dict[str, dict[str, Any]] = {}
+        self.nodes: dict[str, dict[str, Any]] = {
+            # The Instagram account, and whose token /me answers for (a Page token: the Page).
+            IG_USER_ID: {"id": IG_USER_ID, "username": "citynews", "name": "City News"},
+            "me": {"id": PAGE_ID, "name": "City News"},
+        }
         # Each new container walks these states, one per status read.
         self.container_states = ["FINISHED"]
         self.quota_usage, self.quota_total = 0, 50

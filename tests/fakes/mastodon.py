@@ -49,6 +49,9 @@ class FakeMastodon(FakeNetwork):
         leakscan.register(token, "Mastodon access token")
         self.username = username
         self.processing_polls = processing_polls
+        # The token's scopes: verify_credentials needs profile (4.3+) or read:accounts.
+        self.scopes = {"write:statuses", "write:media", "profile"}
+        self.display_name = "City News"
         self.statuses: dict[str, dict[str, Any]] = {}
         self.media: dict[str, dict[str, Any]] = {}
         self._polls_left: dict[str, int] = {}
@@ -58,12 +61,15 @@ class FakeMastodon(FakeNetwork):
         self.public_files: dict[str, bytes] = {}
         self.app = Starlette(
             routes=[
+                Route(
+                    "/api/v1/accounts/verify_credentials", self.verify_credentials, methods=["GET"]
+                ),
                 Route("/api/v1/statuses", self.create_status, methods=["POST"]),
                 Route("/api/v1/statuses/{id}", self.get_status, methods=["GET"]),
                 Route("/api/v2/media", self.create_media, methods=["POST"]),
                 Route("/api/v1/media/{id}", self.get_media, methods=["GET"]),
                 Route("/files/{name}", self.get_file, methods=["GET"]),
-            ]
+            ],
         )
 
     def new_id(self) -> str:
@@ -78,6 +84,39 @@ class FakeMastodon(FakeNetwork):
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return seen, mastodon_error(401, "The access token is invalid")
         return seen, None
+
+    async def verify_credentials(self, request: Request) -> Response:
+        """The token's own account (CredentialAccount), as /api/v1/accounts/verify_credentials answers."""
+        _, refusal = await self.begin(request)
+        if refusal is not None:
+            return refusal
+        if not self.scopes & {"profile", "read", "read:accounts"}:
+            return mastodon_error(403, "This action is outside the authorized scopes")
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {
+                "id": "1",
+                "username": self.username,
+                "acct": self.username,
+                "display_name": self.display_name,
+                "locked": False,
+                "bot": True,
+                "created_at": "2024-01-02T00:00:00.000Z",
+                "note": "",
+                "url": f"{base}/@{self.username}",
+                "avatar": f"{base}/avatars/original/missing.png",
+                "followers_count": 12,
+                "following_count": 0,
+                "statuses_count": len(self.statuses),
+                "source": {
+                    "privacy": "public",
+                    "sensitive": False,
+                    "language": None,
+                    "note": "",
+                    "fields": [],
+                },
+            }
+        )
 
     async def create_status(self, request: Request) -> Response:
         seen, refusal = await self.begin(request)

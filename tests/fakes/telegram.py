@@ -225,6 +225,52 @@ class FakeTelegram(FakeNetwork):
         self.messages.clear()
         self._next_id = 100
 
+    def bot_user(self) -> dict[str, Any]:
+        return {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Metronome",
+            "username": "metronome_bot",
+        }
+
+    def member(self, chat: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """The bot's membership as getChatMember answers it: ``bot_status`` in the chat's entry
+        ("administrator" unless told), ``can_post`` for a channel admin's right to post."""
+        user = self.bot_user()
+        if user_id != str(user["id"]):
+            return {
+                "status": "left",
+                "user": {"id": int(user_id or 0), "is_bot": False, "first_name": "?"},
+            }
+        status = chat.get("bot_status", "administrator")
+        if status != "administrator":
+            return {"status": status, "user": user}
+        rights = dict.fromkeys(
+            (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "can_send_welcome_messages",
+            ),
+            False,
+        )
+        return {
+            "status": status,
+            "user": user,
+            **rights,
+            "can_post_messages": chat.get("can_post", True),
+            "can_edit_messages": True,
+        }
+
     def find_chat(self, chat_id: str) -> dict[str, Any] | None:
         for chat in self.chats:
             if chat_id == str(chat["id"]) or (
@@ -245,19 +291,31 @@ class FakeTelegram(FakeNetwork):
         }
         method = request.path_params["method"].lower()  # method names are case-insensitive
         if method == "getme":
-            return ok(
-                {
-                    "id": int(self.token.split(":")[0]),
-                    "is_bot": True,
-                    "first_name": "Metronome",
-                    "username": "metronome_bot",
-                }
-            )
-        if method not in ("sendmessage", "sendphoto", "sendvideo"):
+            return ok(self.bot_user())
+        if method not in ("sendmessage", "sendphoto", "sendvideo", "getchat", "getchatmember"):
             return api_error(404, "Not Found")
         chat = self.find_chat(params.get("chat_id", ""))
         if chat is None:
             return api_error(400, "Bad Request: chat not found")
+        public = {k: v for k, v in chat.items() if k not in ("bot_status", "can_post")}
+        if method == "getchat":
+            gifts = (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            )
+            return ok(
+                {
+                    **public,
+                    "accent_color_id": 0,
+                    "max_reaction_count": 11,
+                    "accepted_gift_types": dict.fromkeys(gifts, False),
+                }
+            )
+        if method == "getchatmember":
+            return ok(self.member(chat, params.get("user_id", "")))
         message: dict[str, Any] = {
             "message_id": self._next_id,
             "date": int(time.time()),

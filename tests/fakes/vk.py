@@ -49,6 +49,10 @@ class FakeVK:
         self.released = asyncio.Event()
         self.ids = itertools.count(101)
         self.wall: list[dict[str, Any]] = []  # newest first, as wall.get lists them
+        # Communities groups.getById knows, and the token user's admin_level in each (0: none).
+        self.groups: dict[str, dict[str, Any]] = {
+            "12345": {"name": "City News", "screen_name": "citynews", "admin_level": 3}
+        }
         self.app = Starlette(
             routes=[
                 Route("/method/{name}", self.method, methods=["POST"]),
@@ -89,7 +93,10 @@ class FakeVK:
             return JSONResponse(
                 {"error": {"error_code": 5, "error_msg": "User authorization failed"}}
             )
-        return JSONResponse({"response": self.answer(call)})
+        answer = self.answer(call)
+        if isinstance(answer, dict) and "error" in answer:
+            return JSONResponse(answer)
+        return JSONResponse({"response": answer})
 
     def answer(self, call: Call) -> Any:
         gid = call.form.get("group_id", "")
@@ -118,10 +125,36 @@ class FakeVK:
                 },
             )
             return {"post_id": post_id}
+        if call.method == "groups.getById":
+            return self.group_by_id(call.form.get("group_id", ""))
         if call.method == "wall.get":
             items = self.wall[: int(call.form.get("count", 20))]
             return {"count": len(self.wall), "items": items}
         return 1
+
+    def group_by_id(self, group_id: str) -> Any:
+        """API 5.199's shape: {"groups": [...], "profiles": []}; an unknown id is error 100."""
+        group = self.groups.get(group_id.lstrip("-"))
+        if group is None:
+            return {
+                "error": {
+                    "error_code": 100,
+                    "error_msg": "One of the parameters specified was missing or invalid: group_id is undefined",
+                }
+            }
+        level = group.get("admin_level", 0)
+        item = {
+            "id": int(group_id.lstrip("-")),
+            "name": group["name"],
+            "screen_name": group["screen_name"],
+            "is_closed": 0,
+            "type": "page",
+            "is_admin": int(level > 0),
+            "photo_50": "https://sun9-1.userapi.com/s/v1/ig2/x.jpg",
+        }
+        if level:
+            item["admin_level"] = level
+        return {"groups": [item], "profiles": []}
 
     async def upload_server(self, request: Request) -> Response:
         call = await self.record(request)

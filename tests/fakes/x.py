@@ -69,7 +69,10 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
         400,
         {
             "errors": [
-                {"parameters": {"media.media_ids": ["1"]}, "message": "Your media IDs are invalid."}
+                {
+                    "parameters": {"media.media_ids": ["1"]},
+                    "message": "Your media IDs are invalid.",
+                },
             ],
             "title": "Invalid Request",
             "detail": "One or more parameters to your request was invalid.",
@@ -111,6 +114,7 @@ class FakeX:
         self.remaining, self.reset_in = 99, 900
         self.app = Starlette(
             routes=[
+                Route("/2/users/me", self.users_me, methods=["GET"]),
                 Route("/2/tweets", self.tweets, methods=["POST"]),
                 Route("/2/media/upload", self.upload, methods=["GET", "POST"]),
             ]
@@ -152,6 +156,16 @@ class FakeX:
         status, body = ERRORS[kind]
         headers = self.rate_headers(0) if kind == "rate_limit" else self.rate_headers()
         return call, JSONResponse(body, status_code=status, headers=headers)
+
+    async def users_me(self, request: Request) -> Response:
+        """The token's user, as ``GET /2/users/me`` answers with its default fields."""
+        _, failed = await self.start(request, "users")
+        if failed is not None:
+            return failed
+        return JSONResponse(
+            {"data": {"id": "2244994945", "name": "City News", "username": "citynews"}},
+            headers=self.rate_headers(),
+        )
 
     async def tweets(self, request: Request) -> Response:
         call, failed = await self.start(request, "tweets")

@@ -120,10 +120,14 @@ class FakeYouTube:
         self.released = asyncio.Event()
         self.sessions: dict[str, dict[str, Any]] = {}
         self.ids = itertools.count(1)
+        # Whether the token was granted a scope that reads the channel (youtube.readonly).
+        self.can_read = True
+        self.channel_title = "City News"
         self.app = Starlette(
             routes=[
                 Route("/token", self.token, methods=["POST"]),
                 Route("/upload/youtube/v3/videos", self.videos, methods=["POST", "PUT"]),
+                Route("/youtube/v3/channels", self.channels, methods=["GET"]),
             ]
         )
 
@@ -157,6 +161,38 @@ class FakeYouTube:
             }
         )
 
+    async def channels(self, request: Request) -> Response:
+        """channels.list?part=snippet&mine=true: the token's own channel."""
+        call = Call(request.method, request.url.path, dict(request.query_params), {})
+        self.calls.append(call)
+        if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
+            return google_error(401, "authError", "Invalid Credentials")
+        if not self.can_read:
+            return google_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
+        if call.query.get("mine") != "true":
+            return google_error(400, "missingRequiredParameter", "No filter selected.")
+        return JSONResponse(
+            {
+                "kind": "youtube#channelListResponse",
+                "etag": "e",
+                "pageInfo": {"totalResults": 1, "resultsPerPage": 5},
+                "items": [
+                    {
+                        "kind": "youtube#channel",
+                        "etag": "c",
+                        "id": "UCfakeChannel0000000000",
+                        "snippet": {
+                            "title": self.channel_title,
+                            "description": "",
+                            "customUrl": "@citynews",
+                        },
+                    }
+                ],
+            }
+        )
+
     async def videos(self, request: Request) -> Response:
         headers = {k: v for k, v in request.headers.items() if k in RECORDED_HEADERS}
         call = Call(
@@ -173,19 +209,7 @@ class FakeYouTube:
         if kind is None and request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
             kind = "auth"
         if kind is not None:
-            status, reason, message = ERRORS[kind]
-            return JSONResponse(
-                {
-                    "error": {
-                        "code": status,
-                        "message": message,
-                        "errors": [
-                            {"message": message, "domain": "youtube.video", "reason": reason}
-                        ],
-                    }
-                },
-                status_code=status,
-            )
+            return google_error(*ERRORS[kind])
         return self.start(call) if request.method == "POST" else self.chunk(call)
 
     def start(self, call: Call) -> Response:
@@ -216,3 +240,16 @@ class FakeYouTube:
         resource = {"kind": "youtube#video", "id": video_id, **session["resource"]}
         resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
         return JSONResponse(resource)
+
+
+def google_error(status: int, reason: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": {
+                "code": status,
+                "message": message,
+                "errors": [{"message": message, "domain": "youtube.video", "reason": reason}],
+            }
+        },
+        status_code=status,
+    )

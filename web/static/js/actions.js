@@ -4,23 +4,13 @@
 import { confirmDialog, intervalDialog, textDialog } from "./dialogs.js";
 import { errorToast, toast } from "./toasts.js";
 import { interval } from "./time.js";
+import { M } from "./messages.js";
 
-const MESSAGES = {
-  disconnected: "Not connected to the server: try again when the board is back online",
-  timeout: "The server did not answer in time",
-  forbidden: "You are not allowed to do that",
-  unauthorized: "You are signed out",
-  not_found: "That card or column no longer exists",
-  rate_limited: "Too many actions at once: wait a moment",
-};
+const MESSAGES = M.errorCodes;
 
 /** The words for a command's error: the server's message, else ours for its code. */
 export function describe(error) {
   return error.message && error.message !== error.code ? error.message : MESSAGES[error.code] ?? error.code;
-}
-
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 export function createActions({ conn, store, render, signedOut }) {
@@ -55,8 +45,8 @@ export function createActions({ conn, store, render, signedOut }) {
       if (!store.snippet(id)) return;
       store.moveLocally(id, target);
       render();
-      const result = await run("snippet.move", { id, ...target }, "Could not move the card");
-      if (result?.warning) toast(`Moved, but ${result.warning}`);
+      const result = await run("snippet.move", { id, ...target }, M.couldNot.move);
+      if (result?.warning) toast(M.movedBut(result.warning));
       if (result) {
         store.confirmMove(id, render);
       } else {
@@ -70,8 +60,8 @@ export function createActions({ conn, store, render, signedOut }) {
       if (url) args.url = url;
       if (expiresAt) args.expires_at = expiresAt;
       if (atTop) args.after_id = null;
-      const result = await run("snippet.create", args, "Could not add the card");
-      if (result?.warning) toast(`Added, but ${result.warning}`);
+      const result = await run("snippet.create", args, M.couldNot.addCard);
+      if (result?.warning) toast(M.addedBut(result.warning));
       return result !== null;
     },
 
@@ -82,8 +72,8 @@ export function createActions({ conn, store, render, signedOut }) {
      */
     async createFromMaterial(platformId, materialId, placement = {}) {
       const result = await run("snippet.create",
-        { platform_id: platformId, material_id: materialId, ...placement }, "Could not add the material");
-      if (result?.warning) toast(`Added, but ${result.warning}`);
+        { platform_id: platformId, material_id: materialId, ...placement }, M.couldNot.addMaterial);
+      if (result?.warning) toast(M.addedBut(result.warning));
       return result;
     },
 
@@ -115,16 +105,16 @@ export function createActions({ conn, store, render, signedOut }) {
 
     /** feed.poll: poll an RSS/Atom source now. */
     async pollFeed(id) {
-      if (await run("feed.poll", { id }, "Could not poll the feed")) toast("Polling the feed now");
+      if (await run("feed.poll", { id }, M.couldNot.pollFeed)) toast(M.pollingFeed);
     },
 
     /** feed.create {url, interval_s, section?, drafts_platform_id?}; true when added. */
     async addFeed(args) {
-      return (await run("feed.create", args, "Could not add the feed")) !== null;
+      return (await run("feed.create", args, M.couldNot.addFeed)) !== null;
     },
 
     removeFeed(id) {
-      return run("feed.delete", { id }, "Could not remove the feed");
+      return run("feed.delete", { id }, M.couldNot.removeFeed);
     },
 
     /** true when saved, "conflict" when someone else changed it first, false otherwise. */
@@ -137,7 +127,7 @@ export function createActions({ conn, store, render, signedOut }) {
         return true;
       } catch (error) {
         if (error.code === "conflict") return "conflict";
-        failed("Could not save the card", error);
+        failed(M.couldNot.saveCard, error);
         return false;
       }
     },
@@ -148,15 +138,15 @@ export function createActions({ conn, store, render, signedOut }) {
     },
 
     release(id) {
-      return run("board.release", { id }, "Could not release the hold");
+      return run("board.release", { id }, M.couldNot.release);
     },
 
     async deleteCard(id) {
       const snippet = store.snippet(id);
       if (!snippet) return;
-      const what = snippet.kind === "interval" ? "Interval change removed" : "Card deleted";
-      if (await run("snippet.delete", { id }, "Could not delete")) {
-        toast(what, { action: { label: "Undo", run: () => run("snippet.restore", { id }, "Could not restore") } });
+      const what = snippet.kind === "interval" ? M.markerRemoved : M.cardDeleted;
+      if (await run("snippet.delete", { id }, M.couldNot.delete)) {
+        toast(what, { action: { label: M.undo, run: () => run("snippet.restore", { id }, M.couldNot.restore) } });
       }
     },
 
@@ -165,40 +155,40 @@ export function createActions({ conn, store, render, signedOut }) {
       const platform = snippet && store.platform(snippet.platform_id);
       if (!platform) return;
       const ok = await confirmDialog({
-        title: "Send now?",
-        message: `This card goes out to ${platform.name} at once, out of turn.`,
-        okLabel: "Send now",
+        title: M.sendNowTitle,
+        message: M.sendNowMessage(platform.name),
+        okLabel: M.sendNow,
       });
-      if (ok) await run("snippet.send_now", { id }, "Could not send");
+      if (ok) await run("snippet.send_now", { id }, M.couldNot.send);
     },
 
     retry(id) {
-      return run("snippet.retry", { id }, "Could not retry");
+      return run("snippet.retry", { id }, M.couldNot.retry);
     },
 
     async sendAgain(id) {
       const ok = await confirmDialog({
-        title: "Send again?",
-        message: "If the post did go out, it will be published twice. Check the channel first.",
-        okLabel: "Send again",
+        title: M.sendAgainTitle,
+        message: M.sendAgainMessage,
+        okLabel: M.sendAgain,
         danger: true,
       });
-      if (ok) await run("snippet.retry", { id }, "Could not send again");
+      if (ok) await run("snippet.retry", { id }, M.couldNot.sendAgain);
     },
 
     async markSent(id) {
       const link = await textDialog({
-        title: "It went out",
-        message: "Record this card as published. A link to the post helps the others find it.",
-        label: "Link to the post (optional)",
+        title: M.itWentOut,
+        message: M.markSentMessage,
+        label: M.markSentLink,
         type: "url",
         placeholder: "https://…",
-        okLabel: "Mark as sent",
+        okLabel: M.markSent,
       });
       if (link === null) return;
       const args = { id };
       if (link) args.remote_url = link;
-      await run("snippet.mark_sent", args, "Could not mark as sent");
+      await run("snippet.mark_sent", args, M.couldNot.markSent);
     },
 
     async intervalFromHere(id) {
@@ -207,16 +197,21 @@ export function createActions({ conn, store, render, signedOut }) {
       if (!platform) return;
       const queue = store.queue(platform.id);
       const index = queue.findIndex((s) => s.id === id);
+      // The interval in force at this card: the column's, or that of an interval card above it.
+      const above = queue.slice(0, index).filter((s) => s.kind === "interval").at(-1);
+      const current = above?.interval_s ?? platform.interval_s;
       const seconds = await intervalDialog({
-        title: "Interval from here",
-        message: `From this card on, ${platform.name} publishes every…`,
-        seconds: platform.interval_s,
-        okLabel: "Insert",
+        title: M.intervalFromHere,
+        message: M.intervalFromHereMessage(platform.name, interval(current)),
+        seconds: current >= 3600 ? current / 2 : current * 2,
+        okLabel: M.insert,
+        unlike: current,
+        unlikeMessage: M.sameInterval(interval(current)),
       });
       if (!seconds) return;
       const after = index > 0 ? queue[index - 1].id : null;
       await run("marker.create", { platform_id: platform.id, interval_s: seconds, after_id: after },
-        "Could not insert the interval");
+        M.couldNot.insertInterval);
     },
 
     async clearColumn(platformId) {
@@ -224,39 +219,105 @@ export function createActions({ conn, store, render, signedOut }) {
       const count = store.queue(platformId).length;
       if (!platform || count === 0) return;
       const ok = await confirmDialog({
-        title: `Clear ${platform.name}?`,
-        message: `${plural(count, "queued card")} will be removed. You can undo this for a few seconds.`,
-        okLabel: "Clear",
+        title: M.clearTitle(platform.name),
+        message: M.clearMessage(count),
+        okLabel: M.clear,
         danger: true,
       });
       if (!ok) return;
-      const result = await run("platform.clear", { id: platformId }, "Could not clear");
+      const result = await run("platform.clear", { id: platformId }, M.couldNot.clear);
       const ids = result?.cleared ?? [];
       if (result) {
-        toast(`Cleared ${plural(ids.length, "card")} from ${platform.name}`, {
-          action: { label: "Undo", run: () => run("platform.restore", { id: platformId, ids }, "Could not restore") },
+        toast(M.cleared(ids.length, platform.name), {
+          action: { label: M.undo, run: () => run("platform.restore", { id: platformId, ids }, M.couldNot.restore) },
         });
       }
     },
 
     pause(platformId) {
-      return run("platform.pause", { id: platformId }, "Could not pause");
+      return run("platform.pause", { id: platformId }, M.couldNot.pause);
     },
 
     resume(platformId) {
-      return run("platform.resume", { id: platformId }, "Could not resume");
+      return run("platform.resume", { id: platformId }, M.couldNot.resume);
     },
 
     async setInterval(platformId, seconds) {
       const result = await run("platform.update", { id: platformId, interval_s: seconds },
-        `Could not set the interval to ${interval(seconds)}`);
+        M.couldNot.setInterval(interval(seconds)));
       return result !== null;
+    },
+
+    /** platform.preview (the rhythm editor's slots); rejects with the server's error. */
+    preview(args) {
+      return direct("platform.preview", args);
+    },
+
+    /** platform.update of a column's settings at the version shown; rejects on refusal. */
+    saveSettings(platform, settings) {
+      return direct("platform.update", { id: platform.id, version: platform.version, settings });
+    },
+
+    // --- columns (admins) -----------------------------------------------------------
+
+    /** platform.create; rejects with the CommandError for the dialog to place by field. */
+    createColumn(args) {
+      return direct("platform.create", args);
+    },
+
+    updateColumn(args) {
+      return direct("platform.update", args);
+    },
+
+    async deleteColumn(platformId) {
+      return (await run("platform.delete", { id: platformId }, M.couldNot.deleteColumn)) !== null;
+    },
+
+    /** platform.check: the network's answer ({ok, account…} or {ok: false, error}). */
+    checkColumn(args) {
+      return direct("platform.check", args);
+    },
+
+    /** The names of the secrets a column holds (never their values). */
+    async secretNames(platformId) {
+      const result = await run("platform.secret_names", { id: platformId }, M.couldNot.readColumn);
+      return result?.names ?? [];
+    },
+
+    reorderColumns(ids) {
+      return run("platform.reorder", { ids }, M.columnMoved);
+    },
+
+    async fillDemo() {
+      if (await run("board.demo", {}, M.couldNot.demo)) toast(M.demoAdded);
+    },
+
+    // --- users -----------------------------------------------------------------------
+
+    listUsers() {
+      return direct("user.list", {});
+    },
+
+    createUser(args) {
+      return direct("user.create", args);
+    },
+
+    updateUser(args) {
+      return run("user.update", args, M.couldNot.changeUser);
+    },
+
+    resetPassword(id) {
+      return run("user.reset_password", { id }, M.couldNot.resetPassword);
+    },
+
+    changePassword(args) {
+      return direct("user.passwd", args);
     },
 
     askInterval(platform) {
       return intervalDialog({
-        title: `Interval for ${platform.name}`,
-        message: "One post goes out every…",
+        title: M.intervalFor(platform.name),
+        message: M.intervalMessage,
         seconds: platform.interval_s,
       });
     },

@@ -4,14 +4,18 @@ import { createActions } from "./actions.js";
 import { Board } from "./board.js";
 import { clicksPatched } from "./clicks.js";
 import { BreakingDialog } from "./breaking.js";
+import { columnDialog } from "./columndialog.js";
 import { setText } from "./dom.js";
+import { watchFailures } from "./failures.js";
 import { refreshFeeds } from "./feeds.js";
 import { HoldBanner } from "./holds.js";
 import { MaterialsPanel } from "./materials.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
-import { everyHalfMinute } from "./time.js";
+import { everyHalfMinute, everySecond } from "./time.js";
 import { showShortcuts } from "./shortcuts.js";
+import { accountDialog, usersDialog } from "./users.js";
+import { M } from "./messages.js";
 
 const store = new Store();
 const banner = document.getElementById("connection-banner");
@@ -26,7 +30,7 @@ function goToLogin() {
 function showStatus({ state, retryInMs }) {
   clearInterval(countdown);
   live.dataset.state = state;
-  setText(live, { open: "Live", connecting: "Connecting…", lost: "Offline" }[state]);
+  setText(live, M.liveState[state]);
   document.body.classList.toggle("is-offline", state === "lost");
   if (state !== "lost") {
     banner.hidden = true;
@@ -36,9 +40,7 @@ function showStatus({ state, retryInMs }) {
   const until = Date.now() + retryInMs;
   const paint = () => {
     const seconds = Math.ceil((until - Date.now()) / 1000);
-    setText(bannerText, seconds > 0
-      ? `Connection lost. Reconnecting in ${seconds} s…`
-      : "Connection lost. Reconnecting…");
+    setText(bannerText, seconds > 0 ? M.reconnectingIn(seconds) : M.reconnecting);
   };
   paint();
   if (retryInMs > 0) countdown = setInterval(paint, 1000);
@@ -46,6 +48,7 @@ function showStatus({ state, retryInMs }) {
 
 let board = null;
 let materials = null;
+let failures = null;
 let holds = null;
 let breaking = null;
 const conn = new Connection({
@@ -59,9 +62,11 @@ const conn = new Connection({
     refreshFeeds();
   },
   onPatch: (patch) => {
+    const raise = failures(patch);
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    raise();
     if (patch.holds || patch.platforms || patch.me) holds.render();
     breaking.refresh();
     // The panel shows materials, and which columns already hold a card of each.
@@ -79,9 +84,17 @@ const actions = createActions({
   },
 });
 const canEdit = () => ["admin", "editor"].includes(store.me.role);
+const setup = {
+  addColumn: () => columnDialog({ actions, store }),
+  editColumn: (platform) => columnDialog({ actions, store, platform }),
+  users: () => usersDialog({ actions, store }),
+  demo: () => actions.fillDemo(),
+};
 board = new Board(document.getElementById("board"), {
-  store, actions, onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
+  store, actions, setup,
+  onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
 });
+failures = watchFailures(store, { show: showTarget });
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
   { store, actions, canEdit });
 holds = new HoldBanner(document.getElementById("holds-banner"), { store, actions, canEdit });
@@ -93,9 +106,26 @@ function showMe() {
   setText(document.getElementById("me-email"), email);
   setText(document.getElementById("me-role"), role);
   document.body.dataset.role = role;
+  for (const id of ["add-column", "users"]) document.getElementById(id).hidden = role !== "admin";
   breakingButton.hidden = !canEdit();
 }
 
+/** Bring a card (or a column) a notice is about into view, and focus it. */
+function showTarget({ snippetId = null, platformId = null }) {
+  const card = snippetId && document.querySelector(`[data-history-id="${snippetId}"], [data-snippet-id="${snippetId}"]`);
+  const history = card?.closest("details");
+  if (history) history.open = true;
+  const target = card || (platformId && document.querySelector(`[data-platform-id="${platformId}"]`));
+  target?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  if (target) {
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+  }
+}
+
+document.getElementById("add-column").addEventListener("click", setup.addColumn);
+document.getElementById("users").addEventListener("click", setup.users);
+document.getElementById("me").addEventListener("click", () => accountDialog({ actions, store }));
 document.getElementById("reconnect").addEventListener("click", () => conn.retryNow());
 document.getElementById("shortcuts").addEventListener("click", showShortcuts);
 breakingButton.addEventListener("click", () => breaking.open());
@@ -121,10 +151,8 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-everyHalfMinute(() => {
-  board.tick();
-  materials.tick();
-});
+everySecond(() => board.tick());
+everyHalfMinute(() => materials.tick());
 conn.start();
 // Exposed for debugging from the console (and one browser test that holds patches back).
 window.metronome = { store, conn };

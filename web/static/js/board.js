@@ -1,24 +1,34 @@
 // The board: columns and cards kept by id and updated in place from the store.
 
-import { h, reconcile, setText } from "./dom.js";
-import { CardView, MarkerView } from "./card.js";
+import { h, icon, reconcile } from "./dom.js";
+import { CardView, MarkerView, setRelative } from "./card.js";
 import { ColumnView } from "./column.js";
+import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
-import { relative } from "./time.js";
+import { M } from "./messages.js";
 import { toast } from "./toasts.js";
 
 export class Board {
-  constructor(root, { store, actions, onMaterialDrop = null }) {
+  /** `setup` = {addColumn(), editColumn(platform), users(), demo()}: the admin's set-up actions. */
+  constructor(root, { store, actions, onMaterialDrop = null, setup = {} }) {
     this.root = root;
     this.store = store;
     this.columns = new Map();
     this.cards = new Map();
-    this.ctx = { actions, canEdit: () => ["admin", "editor"].includes(store.me.role) };
-    this.empty = h("div", { class: "board-empty" },
-      h("h2", {}, "No columns yet"),
-      h("p", {}, "An administrator adds a column for each network the newsroom publishes to."));
+    // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
+    this.kept = new Map();
+    this.ctx = {
+      actions, store, canEdit: () => ["admin", "editor"].includes(store.me.role),
+      isAdmin: () => store.me.role === "admin", onEditColumn: setup.editColumn,
+    };
+    this.empty = emptyBoard(setup, this.ctx.isAdmin);
     const canEdit = this.ctx.canEdit;
+    enableColumnDrag(root, {
+      columns: () => this.orderedColumns(),
+      canMove: canEdit,
+      onReorder: (ids) => actions.reorderColumns(ids),
+    });
     enableDragAndDrop(root, {
       columnAt: (el) => this.columnAt(el),
       onMove: (id, args) => actions.move(id, args),
@@ -55,6 +65,7 @@ export class Board {
   render() {
     const active = document.activeElement;
     const fallback = this.root.contains(active) ? this.focusFallback(active) : [];
+    this.keepLostEdits();
     const lanes = this.store.lanes();
     const held = this.store.heldColumns();
     const seenCards = new Set();
@@ -86,13 +97,56 @@ export class Board {
     }
     for (const [id, view] of [...this.cards]) {
       if (seenCards.has(id)) continue;
-      if (view.editor) toast("The card you were editing was deleted.", { kind: "error" });
       view.el.remove();
       this.cards.delete(id);
     }
-    reconcile(this.root, columnEls.length ? columnEls : [this.empty]);
+    this.bringBackEdits();
+    this.empty.refresh();
+    reconcile(this.root, columnEls.length ? columnEls : [this.empty.el]);
     this.root.removeAttribute("aria-busy");
     this.restoreFocus(active, fallback);
+  }
+
+  /**
+   * Text is never lost: an editor whose card left the queue (deleted, cleared, sent by
+   * someone else) closes, and its unsaved text stays in the card's column as a draft that
+   * can become a new card, be copied, or be discarded.
+   */
+  keepLostEdits() {
+    for (const [id, view] of this.cards) {
+      if (!view.editor) continue;
+      const snippet = this.store.snippet(id);
+      if (snippet?.status === "pending") continue;
+      const platformId = view.snippet.platform_id;
+      const held = view.dropEditor();
+      const column = this.columns.get(platformId);
+      if (!held.changed) continue;
+      if (!column || !this.store.platform(platformId)) {
+        // The column itself is gone: the text stays on screen until it is copied or dismissed.
+        const copy = h("button", { type: "button", class: "toast-action",
+          onclick: () => navigator.clipboard?.writeText(held.values.body).then(() => toast(M.keptCopied), () => {}) },
+        M.keptCopy);
+        toast(`${M.keptGone} ${M.keptTitle}: “${held.values.body}”`, { kind: "error", sticky: true, extra: [copy] });
+        continue;
+      }
+      const reason = snippet && ["sending", "sent"].includes(snippet.status) ? M.keptSent : M.keptGone;
+      const kept = column.keep(held.values, { reason, onDone: () => this.kept.delete(id) });
+      this.kept.set(id, { platformId, kept });
+    }
+  }
+
+  /** A kept edit whose card is back in the queue (Undo) opens on its card again. */
+  bringBackEdits() {
+    for (const [id, { kept }] of [...this.kept]) {
+      const view = this.cards.get(id);
+      if (!view || this.store.snippet(id)?.status !== "pending" || !(view instanceof CardView)) continue;
+      const values = kept.values();
+      kept.remove();
+      this.kept.delete(id);
+      view.startEdit();
+      view.editor?.form.setValues(values);
+      toast(M.keptBack);
+    }
   }
 
   /** Where focus should go if `active` disappears: the next card, the previous, the column. */
@@ -113,11 +167,37 @@ export class Board {
     next?.focus({ preventScroll: true });
   }
 
-  /** Refresh every relative time ("in 12 min") without touching anything else. */
+  /** Refresh every relative time ("in 12 min", the countdowns) without touching anything else. */
   tick() {
     const now = Date.now();
     for (const el of this.root.querySelectorAll(".rel[data-time]")) {
-      setText(el, relative(el.dataset.time, now));
+      setRelative(el, el.dataset.time, now);
     }
+    for (const column of this.columns.values()) column.tick();
   }
+}
+
+/** The empty board: an admin's first steps (and the demo), or a word for everyone else. */
+function emptyBoard(setup, isAdmin) {
+  const step = (n, text, button) => h("li", { class: "step" }, h("span", { class: "step-number" }, String(n)),
+    h("span", { class: "step-text" }, text), button);
+  const admin = h("div", { class: "setup" },
+    h("h2", {}, M.emptyTitle), h("p", { class: "setup-intro" }, M.emptyIntro),
+    h("ol", { class: "steps" },
+      step(1, M.stepColumn, h("button", { type: "button", class: "btn btn-primary", onclick: () => setup.addColumn?.() },
+        icon("columns"), M.addFirstColumn)),
+      step(2, M.stepCard, null),
+      step(3, M.stepInvite, h("button", { type: "button", class: "btn", onclick: () => setup.users?.() },
+        icon("users"), M.invitePeople))),
+    h("p", { class: "setup-demo" }, M.stepDemo,
+      h("button", { type: "button", class: "btn", onclick: () => setup.demo?.() }, M.tryDemo)));
+  const viewer = h("div", {}, h("h2", {}, M.emptyViewer), h("p", {}, M.emptyViewerText));
+  const el = h("div", { class: "board-empty" }, admin, viewer);
+  return {
+    el,
+    refresh() {
+      admin.hidden = !isAdmin();
+      viewer.hidden = isAdmin();
+    },
+  };
 }

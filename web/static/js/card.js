@@ -2,31 +2,14 @@
 
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
-import { suggestTool } from "./suggest.js";
-import { toast } from "./toasts.js";
+import { M } from "./messages.js";
 import { isInbox } from "./networks.js";
-import { clock, fullTime, interval, relative } from "./time.js";
-import { clicksText, TEXT as CLICKS } from "./clicks.js";
+import { suggestTool } from "./suggest.js";
+import { clock, countingDown, fullTime, interval, relative } from "./time.js";
 
-const STATUS_LABEL = {
-  pending: "Queued",
-  sending: "Sending…",
-  sent: "Sent",
-  failed: "Failed",
-  needs_check: "Did it go out?",
-  expired: "Expired",
-};
-
+const STATUS_LABEL = M.statusLabel;
 // The words of holds and expiry on a card (CONTRACT §7).
-const TEXT = {
-  held: "Held",
-  notAfter: (when) => `Not after ${when}`,
-  notAfterTitle: (when) => `Not published at or after ${when}: it then expires`,
-  noSlot: (when) => `No slot before ${when}: it will expire`,
-  expired: (when) => `Expired at ${when}: not published`,
-  putBack: "Put back",
-  putBackTitle: "Back to the top of the queue, with no time limit",
-};
+const TEXT = M.cardHold;
 
 function initials(email) {
   const name = (email ?? "").split("@")[0];
@@ -59,15 +42,26 @@ function linkLabel(snippet) {
 function duplicateText(duplicate) {
   if (typeof duplicate === "string") return duplicate;
   const status = duplicate?.status;
-  if (status === "sent" || status === "needs_check") return "This link already went out from this column";
-  if (status) return "This link is already queued in this column";
-  return "This link is already on the board";
+  if (status === "sent" || status === "needs_check") return M.duplicateSent;
+  if (status) return M.duplicateQueued;
+  return M.duplicateOnBoard;
 }
 
-/** Sets an element's relative-time text and keeps its timestamp for the 30 s refresh. */
-export function setRelative(el, iso) {
+/** Sets an element's relative-time text and keeps its timestamp for the refresh (a countdown
+within the minute, by the second). */
+export function setRelative(el, iso, now = Date.now()) {
   setAttr(el, "data-time", iso || null);
-  setText(el, iso ? relative(iso) : "");
+  setText(el, iso ? relative(iso, now) : "");
+  el.classList.toggle("is-countdown", !!iso && countingDown(iso, now));
+}
+
+/** A failure's plain words, with the network's own text one click away. */
+export function failureNote(kind, status, raw) {
+  const words = M.explain(kind, status, raw);
+  return h("div", { class: "note note-error failure" }, icon("warning"),
+    h("div", { class: "failure-text" }, h("p", { class: "failure-title" }, words.title),
+      h("p", { class: "failure-hint" }, words.hint),
+      raw ? h("details", { class: "raw" }, h("summary", {}, M.details), h("code", {}, String(raw))) : null));
 }
 
 /** A post card. `ctx` = {actions, canEdit()}. */
@@ -89,11 +83,10 @@ export class CardView {
     this.avatar = h("span", { class: "avatar", "aria-hidden": "true" });
     this.editorLabel = h("span", { class: "visually-hidden" });
     this.actions = h("div", { class: "card-actions" });
-    this.view = h("div", { class: "card-view" },
-      this.body, this.link, this.notes,
-      h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
-        this.editorLabel, this.avatar),
-      this.actions);
+    // The actions float over the meta line (times, who edited), never over the text.
+    this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
+      this.editorLabel, this.avatar);
+    this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     this.el = h("article", { class: "card", tabindex: "0" }, this.view);
     this.el.addEventListener("dblclick", (event) => {
       if (event.target.closest("a, button")) return;
@@ -105,11 +98,7 @@ export class CardView {
     this.snippet = snippet;
     this.platform = platform;
     const editable = this.ctx.canEdit();
-    if (this.editor && snippet.status !== "pending") {
-      this.stopEdit();
-      toast("The card you were editing left the queue; your changes were not saved.", { kind: "error" });
-      return;
-    }
+    // An editor whose card left the queue was handed to the column by the board (board.js keep).
     if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
     const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable]);
     if (signature === this.signature) return;
@@ -137,7 +126,7 @@ export class CardView {
     this.renderNotes(snippet);
     this.renderMeta(snippet, platform);
     this.renderActions(snippet, platform, editable);
-    setAttr(el, "aria-label", `${STATUS_LABEL[status] ?? status} card: ${(snippet.body ?? snippet.url ?? "").slice(0, 80)}`);
+    setAttr(el, "aria-label", M.cardLabel(STATUS_LABEL[status] ?? status, (snippet.body ?? snippet.url ?? "").slice(0, 80)));
   }
 
   renderNotes(snippet) {
@@ -145,22 +134,18 @@ export class CardView {
     const notes = [];
     if (snippet.status === "sent" && meta.remote_url) {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
-        icon("external"), "View the post"));
+        icon("external"), M.viewPost));
     }
     if (snippet.status === "sent" && typeof snippet.clicks === "number") {
       const rising = typeof this.clicks === "number" && snippet.clicks > this.clicks;
       notes.push(h("p", {
         class: rising ? "note note-clicks is-rising" : "note note-clicks",
-        "data-clicks": String(snippet.clicks), title: CLICKS.cardTitle,
-      }, icon("click"), clicksText(snippet.clicks)));
+        "data-clicks": String(snippet.clicks), title: M.clicks.cardTitle,
+      }, icon("click"), M.clicks.count(snippet.clicks)));
     }
     this.clicks = snippet.clicks ?? null;
-    if ((snippet.status === "failed" || snippet.status === "needs_check") && meta.error) {
-      notes.push(h("p", { class: "note note-error" }, icon("warning"), String(meta.error)));
-    }
-    if (snippet.status === "needs_check") {
-      notes.push(h("p", { class: "note note-warn" },
-        "Not confirmed by the network. Check the channel."));
+    if (snippet.status === "failed" || snippet.status === "needs_check") {
+      notes.push(failureNote(this.platform?.kind, snippet.status, meta.error));
     }
     if (snippet.expires_at && (snippet.status === "pending" || snippet.status === "expired")) {
       const when = clock(snippet.expires_at);
@@ -169,6 +154,14 @@ export class CardView {
       else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds) text = TEXT.noSlot(when);
       notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
         title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
+    }
+    const quieted = snippet.status === "pending" && snippet.eta && snippet.eta_before_quiet
+      && !this.platform?.paused && !this.platform?.holds;
+    this.el.classList.toggle("is-after-quiet", !!quieted);
+    if (quieted) {
+      notes.push(h("p", { class: "note note-muted note-quiet",
+        title: TEXT.afterQuietTitle(fullTime(snippet.eta_before_quiet), fullTime(snippet.eta)) },
+      icon("moon"), TEXT.afterQuiet(clock(snippet.eta_before_quiet))));
     }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
@@ -183,12 +176,12 @@ export class CardView {
     let when = null;
     let label = "";
     if (status === "pending") {
-      if (isInbox(platform)) label = "Draft";
+      if (isInbox(platform)) label = M.draft;
       else if (snippet.eta && snippet.meta?.send_now) when = snippet.eta;
-      else if (platform.paused) label = "Paused";
+      else if (platform.paused) label = M.badgePaused;
       else if (platform.holds) label = TEXT.held;
       else if (snippet.eta) when = snippet.eta;
-      else label = "Not scheduled";
+      else label = M.notScheduled;
     } else {
       label = STATUS_LABEL[status] ?? status;
       when = status === "sending" ? null : snippet.finished_at ?? snippet.updated_at ?? null;
@@ -204,8 +197,8 @@ export class CardView {
     this.avatar.hidden = !email;
     this.avatar.style.setProperty("--avatar-hue", hue(email));
     const edited = snippet.updated_at ? ` at ${clock(snippet.updated_at)}` : "";
-    setAttr(this.avatar, "title", email ? `Last edited by ${email}${edited}` : null);
-    setText(this.editorLabel, email ? `Last edited by ${email}` : "");
+    setAttr(this.avatar, "title", email ? `${M.lastEditedBy(email)}${edited}` : null);
+    setText(this.editorLabel, email ? M.lastEditedBy(email) : "");
   }
 
   renderActions(snippet, platform, editable) {
@@ -217,26 +210,29 @@ export class CardView {
     const id = snippet.id;
     const buttons = [];
     if (editable && snippet.status === "pending") {
-      buttons.push(iconButton("edit", "Edit (Enter)", () => this.startEdit()));
+      buttons.push(iconButton("edit", M.editCard, () => this.startEdit()));
       if (!isInbox(platform)) {
-        buttons.push(iconButton("send", "Send now", () => a.sendNow(id)));
-        buttons.push(iconButton("clock", "Interval from here", () => a.intervalFromHere(id)));
+        buttons.push(iconButton("send", M.sendNow, () => a.sendNow(id)));
+        buttons.push(iconButton("clock", M.intervalFromHere, () => a.intervalFromHere(id)));
       }
-      buttons.push(iconButton("trash", "Delete (Del)", () => a.deleteCard(id)));
+      buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
-        icon("retry"), "Retry"));
+        icon("retry"), M.retry));
     } else if (editable && snippet.status === "expired") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", title: TEXT.putBackTitle,
         onclick: () => a.retry(id) }, icon("retry"), TEXT.putBack));
     } else if (editable && snippet.status === "needs_check") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
-        icon("check"), "It went out"));
+        icon("check"), M.itWentOut));
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
-        icon("retry"), "Send again"));
+        icon("retry"), M.sendAgain));
     }
-    const kind = snippet.status === "pending" ? "card-actions is-overlay" : "card-actions is-row";
+    const overlay = snippet.status === "pending";
+    const kind = overlay ? "card-actions is-overlay" : "card-actions is-row";
     if (this.actions.className !== kind) this.actions.className = kind;
+    const home = overlay ? this.meta : this.view;
+    if (this.actions.parentNode !== home) home.append(this.actions);
     this.actions.replaceChildren(...buttons);
     this.actions.hidden = buttons.length === 0;
   }
@@ -262,14 +258,21 @@ export class CardView {
   }
 
   stopEdit() {
-    if (!this.editor) return;
+    if (!this.dropEditor()) return;
+    this.update(this.snippet, this.platform);
+    this.el.focus();
+  }
+
+  /** Close the editor without saving or redrawing; returns what it held ({values, changed}). */
+  dropEditor() {
+    if (!this.editor) return null;
+    const held = { values: this.editor.form.values(), changed: this.editor.changed() };
     this.editor.el.remove();
     this.editor = null;
     this.view.hidden = false;
     this.el.classList.remove("is-editing");
     this.signature = "";
-    this.update(this.snippet, this.platform);
-    this.el.focus();
+    return held;
   }
 }
 
@@ -281,7 +284,7 @@ export class MarkerView {
     this.signature = "";
     this.label = h("span", { class: "marker-label" });
     this.when = h("time", { class: "marker-when" });
-    this.remove = iconButton("close", "Remove this interval change", () => ctx.actions.deleteCard(id),
+    this.remove = iconButton("close", M.removeMarker, () => ctx.actions.deleteCard(id),
       "icon-btn marker-remove");
     this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
       icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove);
@@ -289,19 +292,21 @@ export class MarkerView {
 
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable]);
+    const ruled = !!platform.settings?.rhythm?.length;
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable, ruled]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
     setAttr(this.el, "data-snippet-id", snippet.id);
     setAttr(this.el, "data-status", snippet.status);
     setAttr(this.el, "draggable", editable ? "true" : null);
-    const text = `from here: every ${interval(snippet.interval_s)}`;
+    // With rhythm rules a marker holds until the next rule begins (CONTRACT §8).
+    const text = M.fromHere(interval(snippet.interval_s)) + (ruled ? TEXT.untilNextRule : "");
     setText(this.label, text);
-    setAttr(this.el, "aria-label", `Interval change, ${text}`);
+    setAttr(this.el, "aria-label", M.markerLabel(text));
     const eta = platform.paused || platform.holds ? null : snippet.eta;
     setAttr(this.when, "datetime", eta);
-    setAttr(this.when, "title", eta ? `Takes effect ${fullTime(eta)}` : null);
+    setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta)) : null);
     setText(this.when, eta ? clock(eta) : "");
     this.remove.hidden = !editable;
   }

@@ -1,10 +1,11 @@
 // Clicks on tracked links (CONTRACT §11): a column's last 24 hours as a small chart, the best
 // posts of the day, where readers came from, and the CSV export. Cards show their own count
-// (js/card.js, with clicksText from here); this view reads GET /api/stats and reloads while
-// patches bring new counts for its column.
+// (js/card.js); this view reads GET /api/stats and reloads while patches bring new counts
+// for its column.
 
 import { h, icon, setText } from "./dom.js";
 import { infoDialog } from "./dialogs.js";
+import { M } from "./messages.js";
 import { clock, fullTime } from "./time.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -18,30 +19,8 @@ const EXPORT_DAYS = 30;
 const RELOAD_MS = 2000;
 const IDLE_RELOAD_MS = 60_000;
 
-// Every string this module shows, in one place.
-export const TEXT = {
-  button: "Clicks: the last 24 hours",
-  title: (name) => `Clicks · ${name}`,
-  loading: "Loading…",
-  failed: (why) => `The clicks could not be loaded (${why}).`,
-  total: (n) => `${clicksText(n)} in the last 24 hours`,
-  chart: (n) => `Clicks per hour over the last 24 hours: ${clicksText(n)} in all`,
-  bar: (from, n) => `${from}: ${clicksText(n)}`,
-  since: (time) => `since ${time}`,
-  now: "now",
-  best: "Best posts today",
-  noneToday: "No clicks yet today.",
-  sent: (time) => `sent ${time}`,
-  from: "Where readers came from",
-  direct: "No referrer (apps, e-mail, typed)",
-  csv: `Download CSV (last ${EXPORT_DAYS} days)`,
-  cardTitle: "Clicks on this post's tracked link so far",
-};
-
-/** "1 click", "1,234 clicks". */
-export function clicksText(n) {
-  return n === 1 ? "1 click" : `${Number(n).toLocaleString()} clicks`;
-}
+// Its words are js/messages.js's M.clicks.
+const TEXT = M.clicks;
 
 let current = null; // the open view: {platformId, soon()}
 
@@ -56,7 +35,7 @@ export async function showClicks(platform) {
   const csv = h("a", {
     class: "btn btn-small", download: "",
     href: `/api/stats?${new URLSearchParams({ platform_id: platform.id, since, format: "csv" })}`,
-  }, icon("external"), TEXT.csv);
+  }, icon("external"), TEXT.csv(EXPORT_DAYS));
   const content = h("div", { class: "clicks-view", "data-platform": String(platform.id) },
     summary, chart,
     h("h3", { class: "clicks-heading" }, TEXT.best), best,
@@ -138,7 +117,7 @@ async function fetchStats(platformId) {
 }
 
 function render(stats, { summary, chart, best, referrers }) {
-  setText(summary, TEXT.total(stats.total));
+  setText(summary, TEXT.total(TEXT.count(stats.total)));
   chart.replaceChildren(...barChart(stats.hours.slice(-HOURS), stats.total));
   const items = bestToday(stats.cards);
   best.replaceChildren(...(items.length
@@ -146,14 +125,14 @@ function render(stats, { summary, chart, best, referrers }) {
       h("span", { class: "clicks-card-text", title: card.body || card.url || "" },
         (card.body || card.url || "").slice(0, 120)),
       h("span", { class: "clicks-card-meta" },
-        h("strong", { class: "clicks-count", "data-clicks": String(today) }, clicksText(today)),
+        h("strong", { class: "clicks-count", "data-clicks": String(today) }, TEXT.count(today)),
         card.finished_at
           ? h("time", { datetime: card.finished_at, title: fullTime(card.finished_at) },
             ` · ${TEXT.sent(clock(card.finished_at))}`)
           : null)))
     : [h("li", { class: "clicks-none" }, TEXT.noneToday)]));
   referrers.replaceChildren(...stats.referrers.slice(0, REFERRERS).map(({ domain, clicks }) =>
-    h("li", {}, h("span", {}, domain ?? TEXT.direct), h("span", { class: "clicks-n" }, clicksText(clicks)))));
+    h("li", {}, h("span", {}, domain ?? TEXT.direct), h("span", { class: "clicks-n" }, TEXT.count(clicks)))));
   referrers.hidden = stats.referrers.length === 0;
 }
 
@@ -190,11 +169,11 @@ function barChart(hours, total) {
     return svg("rect", {
       x: i * 12 + 1, y: height - tall, width: 10, height: tall, rx: 1.5,
       class: clicks ? "bar" : "bar is-empty", "data-clicks": clicks,
-    }, svg("title", {}, TEXT.bar(clock(hour), clicks)));
+    }, svg("title", {}, TEXT.bar(clock(hour), TEXT.count(clicks))));
   });
   const graphic = svg("svg", {
     viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img",
-    "aria-label": TEXT.chart(total), "data-total": total,
+    "aria-label": TEXT.chart(TEXT.count(total)), "data-total": total,
   }, ...bars);
   const first = hours[0]?.hour;
   return [graphic, h("figcaption", { class: "clicks-axis" },

@@ -3,22 +3,29 @@
 import { h, icon, iconButton, reconcile, setAttr, setText } from "./dom.js";
 import { cardForm } from "./editor.js";
 import { PRESET_MINUTES } from "./dialogs.js";
+import { M } from "./messages.js";
 import { isInbox, network, networkIcon } from "./networks.js";
 import { clock, fullTime, interval } from "./time.js";
-import { setRelative } from "./card.js";
-import { showClicks, TEXT as CLICKS } from "./clicks.js";
+import { failureNote, setRelative } from "./card.js";
+import { toast } from "./toasts.js";
+import { openRhythmDialog } from "./rhythmdialog.js";
+import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
+import { showClicks } from "./clicks.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
+// A failed card counts in the column's header this long after it failed.
+const RECENT_FAILURE_MS = 6 * 3600_000;
+
+/** Failed cards of the last hours and cards waiting for a decision: {failed, check}. */
+export function troubles(lane, now = Date.now()) {
+  const failed = lane.history.filter((item) => item.snippet.status === "failed"
+    && now - (Date.parse(item.snippet.finished_at ?? item.snippet.updated_at ?? "") || now) < RECENT_FAILURE_MS).length;
+  return { failed, check: lane.attention.length };
+}
 
 // The words of a held column and of expired cards (CONTRACT §7).
-const TEXT = {
-  held: "Held",
-  heldNext: "Held: nothing goes out",
-  heldTitle: (holds) => holds.map((hold) => `On hold: ${hold.reason}`).join("\n"),
-  failed: (n) => `${n} failed`,
-  expired: (n) => `${n} expired`,
-};
+const TEXT = M.columnHold;
 
 /** The next send is the earliest eta among the column's queued post cards. */
 function nextEta(queue) {
@@ -41,24 +48,37 @@ export class ColumnView {
     this.icon = h("span", { class: "column-icon" });
     this.name = h("h2", { class: "column-name" });
     this.badge = h("span", { class: "badge" });
+    this.alert = h("button", { type: "button", class: "alert-badge", hidden: true, title: M.failuresTitle,
+      onclick: () => this.showTroubles() });
+    // Shown over the name's end while the header is hovered or focused: the name keeps its width.
+    this.edit = iconButton("settings", M.editColumn(platform.name), () => ctx.onEditColumn?.(this.platform),
+      "icon-btn column-edit");
     this.next = h("span", { class: "column-next-label" });
     this.nextClock = h("time", { class: "column-next-clock" });
     this.nextRel = h("span", { class: "column-next-rel rel" });
-    this.message = h("p", { class: "column-message", hidden: true });
+    this.message = h("div", { class: "column-message", hidden: true });
+    this.messageKey = "";
     this.interval = h("select", {
-      class: "input interval-select", "aria-label": "Publishing interval", title: "One post every…",
+      class: "input interval-select", "aria-label": M.intervalSelect, title: M.intervalSelectTitle,
     });
     this.interval.addEventListener("change", () => this.intervalChosen());
-    this.pause = iconButton("pause", "Pause publishing", () => this.togglePause());
-    this.add = iconButton("plus", "New card", () => this.openComposer());
-    this.clear = iconButton("clear", "Clear the queue", () => ctx.actions.clearColumn(this.id));
-    this.stats = iconButton("chart", CLICKS.button, () => showClicks(this.platform));
+    // The rhythm in words; editors open its dialog from it (or from the clock button).
+    this.rhythmWords = h("button", { type: "button", class: "column-rhythm", hidden: true,
+      onclick: () => this.openRhythm() });
+    this.rhythmButton = iconButton("clock", M.rhythm.open, () => this.openRhythm());
+    this.pause = iconButton("pause", M.pauseColumn, () => this.togglePause());
+    this.add = iconButton("plus", M.newCard, () => this.openComposer());
+    this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
+    this.stats = iconButton("chart", M.clicks.button, () => showClicks(this.platform));
     this.header = h("header", { class: "column-header" },
-      h("div", { class: "column-title" }, this.icon, this.name, this.badge),
-      h("div", { class: "column-next" }, this.next, this.nextClock, this.nextRel),
+      h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
+      h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
+      this.rhythmWords,
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.pause, this.stats, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.stats, this.clear, this.add));
 
+    // Unsaved text of an edit whose card left the queue (board.js keep), offered back here.
+    this.keptSlot = h("div", { class: "kept-slot" });
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
     this.sending = h("div", { class: "lane lane-sending" });
@@ -66,9 +86,9 @@ export class ColumnView {
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     this.history = h("details", { class: "history" },
-      h("summary", { title: "Sent and failed cards" }, "History", this.historyCount), this.historyList);
+      h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
-      this.composerSlot, this.attention, this.sending, this.queue, this.history);
+      this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
     this.el = h("section", { class: "column", "data-platform-id": String(platform.id) },
       this.header, this.body);
   }
@@ -91,7 +111,55 @@ export class ColumnView {
     setText(this.historyCount, [` · ${lane.history.length}`, failed && TEXT.failed(failed),
       expired && TEXT.expired(expired)].filter(Boolean).join(" · "));
     this.historyCount.classList.toggle("has-failed", failed > 0);
+    this.renderTroubles(troubles(lane));
     this.composer?.form.setLimit(platform.text_limit ?? null);
+  }
+
+  /** The header's badge for failed (recent) and unconfirmed cards: it cannot be missed. */
+  renderTroubles({ failed, check }) {
+    const parts = [];
+    if (failed) parts.push(M.failedBadge(failed));
+    if (check) parts.push(M.checkBadge(check));
+    setText(this.alert, parts.join(" · "));
+    this.alert.hidden = parts.length === 0;
+    this.alert.classList.toggle("is-check", !failed && check > 0);
+    this.el.classList.toggle("has-troubles", parts.length > 0);
+  }
+
+  /** Open the history and bring the first card in trouble into view. */
+  showTroubles() {
+    const card = this.attention.querySelector("[data-history-id]")
+      ?? this.historyList.querySelector("[data-status='failed']");
+    if (card?.closest(".history")) this.history.open = true;
+    card?.scrollIntoView({ block: "nearest" });
+    card?.focus({ preventScroll: true });
+  }
+
+  /** Show unsaved text whose card left the queue; the form adds it back as a new card. */
+  keep(values, { reason, onDone }) {
+    const copy = h("button", { type: "button", class: "btn btn-small btn-quiet" }, icon("copy"), M.keptCopy);
+    let el = null;
+    const done = () => {
+      el.remove();
+      onDone();
+    };
+    const form = cardForm({
+      limit: this.platform.text_limit ?? null, body: values.body, url: values.url, submitLabel: M.keptAsNew,
+      label: M.keptTitle, tools: [copy], onCancel: done, cancelLabel: M.keptDiscard,
+      onSubmit: async (typed) => {
+        if (await this.ctx.actions.createCard(this.id, typed, false)) {
+          toast(M.keptAdded);
+          done();
+        }
+      },
+    });
+    copy.addEventListener("click", () => navigator.clipboard?.writeText(form.values().body)
+      .then(() => toast(M.keptCopied), () => {}));
+    el = h("section", { class: "kept", role: "region", "aria-label": M.keptTitle },
+      h("p", { class: "kept-title" }, icon("warning"), M.keptTitle), h("p", { class: "kept-reason" }, reason), form.el);
+    this.keptSlot.append(el);
+    this.body.scrollTop = 0;
+    return { el, values: () => form.values(), remove: () => el.remove() };
   }
 
   renderHeader(platform, queue) {
@@ -100,7 +168,8 @@ export class ColumnView {
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
     const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
-    const signature = JSON.stringify([platform, editable, next, queue.length]);
+    const nowInterval = intervalNow(platform);
+    const signature = JSON.stringify([platform, editable, next, queue.length, nowInterval]);
     if (signature === this.signature) return;
     this.signature = signature;
 
@@ -112,17 +181,25 @@ export class ColumnView {
     setText(this.name, platform.name);
     setAttr(this.name, "title", `${platform.name} (${info.label})`);
     setAttr(this.el, "aria-label", `${platform.name} (${info.label})`);
+    const admin = this.ctx.isAdmin?.() ?? false;
+    this.edit.hidden = !admin;
+    setAttr(this.edit, "aria-label", M.editColumn(platform.name));
+    setAttr(this.edit, "title", M.editColumn(platform.name));
+    // The header is what one drags to move the column (columndrag.js); the name takes the keys.
+    setAttr(this.header, "draggable", editable ? "true" : null);
+    setAttr(this.name, "tabindex", editable ? "0" : null);
+    setAttr(this.name, "aria-label", editable ? M.dragColumn(platform.name) : null);
 
     const status = platform.status ?? "ok";
     let badge = "";
     let tone = "";
-    if (status === "auth_rejected") [badge, tone] = ["Rejected", "danger"];
-    else if (status === "stopped") [badge, tone] = ["Stopped", "danger"];
-    else if (platform.paused || status === "paused") [badge, tone] = ["Paused", "warn"];
+    if (status === "auth_rejected") [badge, tone] = [M.badgeRejected, "danger"];
+    else if (status === "stopped") [badge, tone] = [M.badgeStopped, "danger"];
+    else if (platform.paused || status === "paused") [badge, tone] = [M.badgePaused, "warn"];
     else if (held) [badge, tone] = [TEXT.held, "warn"];
-    else if (inbox) [badge, tone] = ["Inbox", "muted"];
+    else if (inbox) [badge, tone] = [M.badgeInbox, "muted"];
     setText(this.badge, badge);
-    let badgeTitle = status === "auth_rejected" ? "The network rejected the credentials" : null;
+    let badgeTitle = status === "auth_rejected" ? M.credentialsRejected : null;
     if (held) badgeTitle = TEXT.heldTitle(platform.holds);
     setAttr(this.badge, "title", badgeTitle);
     this.badge.hidden = !badge;
@@ -130,27 +207,32 @@ export class ColumnView {
     this.el.dataset.status = status;
     this.el.classList.toggle("is-paused", !!platform.paused);
     this.el.classList.toggle("is-held", held);
-    setText(this.message, platform.status_message ?? "");
-    this.message.hidden = !platform.status_message || status === "ok";
+    this.renderMessage(platform, status);
 
-    if (inbox) setText(this.next, "Inbox: nothing goes out");
-    else if (stopped) setText(this.next, "Stopped: nothing goes out");
-    else if (platform.paused) setText(this.next, "Paused: nothing goes out");
-    else if (held && !next) setText(this.next, TEXT.heldNext);
-    else if (next) setText(this.next, "Next");
-    else setText(this.next, queue.length ? "Nothing scheduled" : "Queue empty");
+    if (inbox || stopped || platform.paused || (held && !next)) setText(this.next, M.nothingGoesOut);
+    else if (next) setText(this.next, M.next);
+    else setText(this.next, queue.length ? M.nothingScheduled : M.queueEmpty);
     setText(this.nextClock, next ? clock(next) : "");
     setAttr(this.nextClock, "datetime", next);
     setAttr(this.nextClock, "title", next ? fullTime(next) : null);
     setRelative(this.nextRel, next);
 
-    this.renderInterval(platform.interval_s);
+    const words = inbox ? "" : describeRhythm(platform.settings);
+    setText(this.rhythmWords, words);
+    setAttr(this.rhythmWords, "title", words ? rhythmTitle(platform.settings) : null);
+    this.rhythmWords.hidden = !words;
+    this.rhythmWords.disabled = !editable;
+    this.rhythmButton.hidden = inbox || !editable;
+    this.renderInterval(nowInterval);
+    const until = platform.interval_until && Date.parse(platform.interval_until) > Date.now()
+      && platform.settings?.rhythm?.length ? platform.interval_until : null;
+    setAttr(this.interval, "title", until ? M.rhythm.overrideTitle(clock(until)) : M.intervalSelectTitle);
     this.interval.hidden = inbox;
     this.pause.hidden = inbox;
     this.interval.disabled = !editable;
     this.pause.disabled = !editable;
     this.pause.replaceChildren(icon(platform.paused ? "play" : "pause"));
-    const pauseLabel = platform.paused ? "Resume publishing" : "Pause publishing";
+    const pauseLabel = platform.paused ? M.resumeColumn : M.pauseColumn;
     setAttr(this.pause, "aria-label", pauseLabel);
     setAttr(this.pause, "title", pauseLabel);
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
@@ -159,6 +241,20 @@ export class ColumnView {
     this.add.hidden = !editable;
     this.clear.hidden = !editable;
     this.clear.disabled = queue.length === 0;
+  }
+
+  /** The column's status message: plain words when the credentials were refused. */
+  renderMessage(platform, status) {
+    const raw = platform.status_message ?? "";
+    const key = `${status}:${raw}`;
+    if (key === this.messageKey) return;
+    this.messageKey = key;
+    this.message.hidden = !raw || status === "ok";
+    if (status === "auth_rejected") {
+      this.message.replaceChildren(failureNote(platform.kind, "auth_rejected", raw.replace(/^credentials rejected: /, "")));
+    } else {
+      this.message.replaceChildren(raw);
+    }
   }
 
   renderInterval(seconds) {
@@ -170,14 +266,27 @@ export class ColumnView {
       this.interval.dataset.options = wanted;
       this.interval.replaceChildren(
         ...values.map((value) => h("option", { value: String(value) }, interval(value))),
-        h("option", { value: CUSTOM }, "Custom…"));
+        h("option", { value: CUSTOM }, M.customInterval));
     }
     this.interval.value = seconds ? String(seconds) : String(PRESETS[3]);
   }
 
+  /** Every half minute: a rule of the rhythm may have begun. */
+  tick() {
+    if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
+      this.signature = "";
+      this.renderHeader(this.platform, this.ctx.store.queue(this.id));
+    }
+  }
+
+  openRhythm() {
+    if (!this.ctx.canEdit()) return;
+    openRhythmDialog({ platform: this.platform, store: this.ctx.store, actions: this.ctx.actions });
+  }
+
   async intervalChosen() {
     const choice = this.interval.value;
-    const current = this.platform.interval_s;
+    const current = intervalNow(this.platform);
     let seconds = Number(choice);
     if (choice === CUSTOM) {
       this.renderInterval(current);
@@ -188,7 +297,7 @@ export class ColumnView {
     if (seconds && seconds !== current && await this.ctx.actions.setInterval(this.id, seconds)) {
       return; // the server's patch redraws the header
     }
-    this.renderInterval(this.platform.interval_s);
+    this.renderInterval(intervalNow(this.platform));
   }
 
   togglePause() {
@@ -209,9 +318,9 @@ export class ColumnView {
     const form = cardForm({
       limit: this.platform.text_limit ?? null,
       expiresAt: null,
-      submitLabel: "Add",
-      extraSubmit: { label: "On top", title: "Add the card at the top of the queue" },
-      label: `New card for ${this.platform.name}`,
+      submitLabel: M.add,
+      extraSubmit: { label: M.onTop, title: M.onTopTitle },
+      label: M.newCardFor(this.platform.name),
       onCancel: close,
       onSubmit: async (values, which) => {
         const ok = await this.ctx.actions.createCard(this.id, values, which === "extra");

@@ -3,6 +3,7 @@
 import { h } from "./dom.js";
 import { expiryField } from "./expiry.js";
 import { relative } from "./time.js";
+import { M } from "./messages.js";
 
 function length(text) {
   return [...text].length;
@@ -15,15 +16,15 @@ function length(text) {
  * settles. `expires_at` is there only when the editor changed it (null: no limit).
  */
 export function cardForm({ limit = null, body = "", url = "", expiresAt = undefined, submitLabel,
-  extraSubmit = null, onSubmit, onCancel, label, tools = [], below = null }) {
+  extraSubmit = null, onSubmit, onCancel, label, tools = [], below = null, cancelLabel = M.cancel }) {
   const textarea = h("textarea", {
-    name: "body", class: "input card-text", rows: "4", placeholder: "Text of the post",
-    "aria-label": `${label}: text`,
+    name: "body", class: "input card-text", rows: "4", placeholder: M.textPlaceholder,
+    "aria-label": M.fieldText(label),
   });
   textarea.value = body;
   const link = h("input", {
-    name: "url", type: "url", class: "input", placeholder: "https://link (optional)",
-    "aria-label": `${label}: link`,
+    name: "url", type: "url", class: "input", placeholder: M.linkPlaceholder,
+    "aria-label": M.fieldLink(label),
   });
   link.value = url ?? "";
   const expiry = expiresAt === undefined ? null : expiryField({ value: expiresAt });
@@ -34,7 +35,7 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
     type: "submit", class: "btn btn-small", value: "extra", title: extraSubmit.title,
   }, extraSubmit.label);
   const cancel = h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => onCancel() },
-    "Cancel");
+    cancelLabel);
   const form = h("form", { class: "card-form", novalidate: true },
     h("div", { class: "text-box" }, textarea, counter), link, expiry?.el, notice, below,
     h("div", { class: "form-footer" }, ...tools, tools.length ? h("span", { class: "spacer" }) : null,
@@ -47,7 +48,7 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
     counter.textContent = currentLimit ? `${n} / ${currentLimit}` : `${n}`;
     const over = currentLimit !== null && n > currentLimit;
     counter.classList.toggle("over", over);
-    counter.title = over ? `${n - currentLimit} characters over this network's limit` : "Characters";
+    counter.title = over ? M.overLimit(n - currentLimit) : M.characters;
     const empty = !textarea.value.trim() && !link.value.trim();
     submit.disabled = busy || over || empty;
     if (extra) extra.disabled = submit.disabled;
@@ -92,6 +93,8 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
       textarea.focus();
       textarea.setSelectionRange(textarea.value.length, textarea.value.length);
     },
+    /** What the form holds now, as typed. */
+    values: () => ({ body: textarea.value, url: link.value }),
     setValues: (values) => {
       textarea.value = values.body ?? "";
       link.value = values.url ?? "";
@@ -123,10 +126,11 @@ export class InPlaceEditor {
   constructor(snippet, { limit, save, done, tools = [], below = null }) {
     this.version = snippet.version;
     this.latest = snippet;
+    this.original = { body: snippet.body ?? "", url: snippet.url ?? "" };
     this.conflicted = false;
     this.form = cardForm({
       limit, body: snippet.body ?? "", url: snippet.url ?? "", expiresAt: snippet.expires_at ?? null,
-      submitLabel: "Save", label: "Edit card",
+      submitLabel: M.save, label: M.editCardLabel,
       onCancel: done, tools, below,
       onSubmit: async (values) => {
         const saved = await save(values, this.version);
@@ -145,6 +149,12 @@ export class InPlaceEditor {
     this.form.focus();
   }
 
+  /** Whether the editor holds text that was never saved. */
+  changed() {
+    const now = this.form.values();
+    return now.body.trim() !== this.original.body.trim() || now.url.trim() !== this.original.url.trim();
+  }
+
   /** Put `text` in the editor (an AI draft the editor picked); saving stays the editor's call. */
   useText(text) {
     this.form.setBody(text);
@@ -159,19 +169,19 @@ export class InPlaceEditor {
   }
 
   showNotice() {
-    const who = this.latest.user_email || "Someone";
+    const who = this.latest.user_email || M.someone;
     const changed = this.latest.version !== this.version;
     const when = changed && this.latest.updated_at ? ` ${relative(this.latest.updated_at)}` : "";
     const text = changed
-      ? `${who} changed this card${when} while you were editing.`
-      : "This card was changed while you were editing.";
+      ? M.changedBy(who, when)
+      : M.changedMeanwhile;
     this.form.setNotice([
       h("span", {}, text),
       h("span", { class: "notice-buttons" },
         h("button", { type: "button", class: "btn btn-small", disabled: !changed, onclick: () => this.loadTheirs() },
-          "Load their text"),
+          M.loadTheirs),
         h("button", { type: "button", class: "btn btn-small btn-quiet", disabled: !changed, onclick: () => this.keepMine() },
-          "Keep mine")),
+          M.keepMine)),
     ]);
   }
 

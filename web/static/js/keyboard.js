@@ -39,7 +39,7 @@ export function enableKeyboard(root, { columns, onMove, onEdit, onDelete }) {
       there?.[Math.min(index, there.length - 1)]?.focus();
     } else if (event.key === "Enter") {
       onEdit(id);
-    } else if (event.key === "Delete" || event.key === "Backspace") {
+    } else if (event.key === "Delete") {
       onDelete(id);
     } else {
       handled = false;

@@ -1,8 +1,14 @@
-// The sign-in form: POST /api/login as JSON, then on to the board.
+// The sign-in form. It posts as the form itself would (the server answers with a redirect: to
+// the board, or back here with ?error=…) through fetch, following the redirect: a refused
+// password is then an ordinary page, not a failed request that the browser logs as an error.
+
+import { M } from "./messages.js";
 
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");
 const button = form.querySelector("button[type=submit]");
+
+const MESSAGES = { 1: M.signInRefused, throttled: M.tooManyAttempts };
 
 function fail(message) {
   error.textContent = message;
@@ -15,28 +21,24 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   error.hidden = true;
   button.disabled = true;
-  const body = JSON.stringify({ email: form.elements.email.value.trim(), password: form.elements.password.value });
+  const body = new URLSearchParams({ email: form.elements.email.value.trim(), password: form.elements.password.value });
   let response;
   try {
-    response = await fetch("/api/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body,
-    });
+    response = await fetch("/api/login", { method: "POST", body });
   } catch {
-    fail("Cannot reach the server. Check the connection and try again.");
+    fail(M.cannotReach);
     return;
   }
-  if (response.ok) {
+  const landed = new URL(response.url);
+  if (landed.pathname === "/" && response.ok) {
     location.replace("/");
-  } else if (response.status === 401) {
-    fail("Wrong e-mail or password.");
-  } else if (response.status === 429) {
-    fail("Too many attempts. Wait a minute and try again.");
+  } else if (landed.pathname === "/login") {
+    fail(MESSAGES[landed.searchParams.get("error")] ?? MESSAGES[1]);
   } else {
-    fail(`Sign-in failed (${response.status}). Try again in a moment.`);
+    fail(M.signInFailed(response.status));
   }
 });
 
 // Without JavaScript the form posts itself; the server sends a failed attempt back here.
-if (new URLSearchParams(location.search).has("error")) fail("Wrong e-mail or password.");
+const reason = new URLSearchParams(location.search).get("error");
+if (reason) fail(MESSAGES[reason] ?? MESSAGES[1]);

@@ -403,8 +403,7 @@ export class MaterialsPanel {
     const last = Number(stored(COLUMN_KEY));
     const chosen = columns.some((c) => c.id === last) ? last : columns[0].id;
     const select = h("select", { name: "column", class: "input input-wide", "aria-label": "Column" },
-      columns.map((c) => h("option", { value: String(c.id), selected: c.id === chosen },
-        `${c.name}${isInbox(c) ? "" : ` (${network(c.kind).label})`}`)));
+      columns.map((c) => h("option", { value: String(c.id), selected: c.id === chosen }, columnLabel(c))));
     const where = (value, label, checked) => h("label", { class: "radio" },
       h("input", { type: "radio", name: "where", value, checked }), label);
     const answer = await ask({
@@ -444,4 +443,11 @@ function flash(id, tries = 60) {
   void el.offsetWidth; // restart the animation when the same card flashes twice
   el.classList.add("is-new");
   el.addEventListener("animationend", () => el.classList.remove("is-new"), { once: true });
+}
+
+/** A column in the picker: its name, and its network when the name does not say it already. */
+export function columnLabel(column) {
+  const kind = network(column.kind).label;
+  if (isInbox(column) || column.name.toLowerCase().includes(kind.toLowerCase())) return column.name;
+  return `${column.name} · ${kind}`;
 }

@@ -1,5 +1,7 @@
 // The board's one WebSocket: state patches in order, commands as promises, reconnects.
 
+import { M } from "./messages.js";
+
 /** A command the server answered with ok: false (or that never got an answer). */
 export class CommandError extends Error {
   constructor(code, message) {
@@ -62,13 +64,13 @@ export class Connection {
   /** Send one command; resolves with `result`, rejects with a CommandError. */
   command(op, args = {}) {
     if (!this.ready) {
-      return Promise.reject(new CommandError("disconnected", "Not connected to the server"));
+      return Promise.reject(new CommandError("disconnected", M.notConnected));
     }
     const id = `c${this.nextId++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new CommandError("timeout", "The server did not answer"));
+        reject(new CommandError("timeout", M.noAnswer));
       }, COMMAND_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       this.ws.send(JSON.stringify({ id, op, args }));
@@ -128,7 +130,7 @@ export class Connection {
     this.synced = false;
     for (const { reject, timer } of this.pending.values()) {
       clearTimeout(timer);
-      reject(new CommandError("disconnected", "The connection was lost"));
+      reject(new CommandError("disconnected", M.connectionLost));
     }
     this.pending.clear();
     if (this.stopped) return;

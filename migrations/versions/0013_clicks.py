@@ -1,7 +1,7 @@
 """clicks: tracked links (a short code per card) and clicks counted per card, hour and referrer
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0006"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
