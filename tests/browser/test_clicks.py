@@ -69,3 +69,24 @@ async def test_a_sent_cards_count_rises_as_clicks_arrive(open_page, board, live_
     await dialog.locator('svg[data-total="6"]').wait_for(timeout=15_000)
     await dialog.get_by_role("button", name="Close").click()
     await page.get_by_role("dialog").wait_for(state="detached")
+
+
+async def test_an_admin_turns_tracking_on_in_the_column_dialog(open_page, board):
+    """ "Track clicks on links" in the column's dialog sets `track`; the column then has its
+    clicks view."""
+    platform = await board.column("Site feed", kind="log")
+    page = await open_page()
+    clicks_button = column(page, platform).get_by_role("button", name="Clicks: the last 24 hours")
+    assert not await clicks_button.is_visible()
+    await column(page, platform).get_by_role("button", name="Edit column Site feed").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_text("More settings").click()
+    await dialog.get_by_label("Track clicks on links").check()
+    await dialog.get_by_role("button", name="Save").click()
+    await dialog.wait_for(state="detached")
+
+    async def tracked():
+        return (await board.platform(platform))["settings"].get("track") is True
+
+    await eventually(tracked, what="settings.track saved")
+    await clicks_button.wait_for(state="visible")

@@ -211,6 +211,8 @@ export const M = {
   advanced: "More settings",
   utm: "Tag links with UTM (utm_source, utm_medium=social)",
   utmCampaign: "UTM campaign",
+  track: "Track clicks on links",
+  trackTitle: "Links go out as this board's short links (/l/…), which count readers' clicks. Needs METRONOME_PUBLIC_URL.",
   setupGuide: (kind) => `How to set up ${label(kind)}`,
   secretSet: "set: type to replace",
   secretIsSet: "set",
