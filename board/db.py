@@ -34,13 +34,24 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# Refusals of a new connection by a server that is up: "too many connections", and a database
+# closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false, as during maintenance). A
+# pooled connection is reopened inside ``acquire``, so callers meet these without knowing they
+# were connecting. The latter's class (55000) has subclasses that statements raise (55P03, a
+# lock not available): only the class itself is a refusal.
+_REFUSED = (
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
+)
+
+
 def is_connection_error(exc: BaseException, *, connecting: bool = False) -> bool:
     """Whether ``exc`` says the database is out of reach (try again later), not that a
     statement was wrong (a bug, or a constraint the caller broke). While ``connecting``, any
     refusal by the server (too many connections, a database being created) counts too."""
     if connecting and isinstance(exc, asyncpg.PostgresError):
         return True
-    return isinstance(exc, CONNECTION_ERRORS)
+    return isinstance(exc, CONNECTION_ERRORS) or type(exc) in _REFUSED
 
 
 class Row(asyncpg.Record):

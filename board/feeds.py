@@ -1,8 +1,8 @@
 """RSS/Atom sources: the admin's ops, the poll schedule with backoff, and storing what came.
 
-Fetching is the web layer's (web/feeds_task.py); this module decides when a feed is due,
-turns items into materials (known by guid, else link) and records how the poll went. Each
-feed is claimed with SKIP LOCKED and a lease, so several instances never poll one feed twice.
+Fetching is ingest/poller.py's; this module decides when a feed is due, turns items into
+materials (known by guid, else link) and records how the poll went. Each feed is claimed with
+SKIP LOCKED and a lease, so several instances never poll one feed twice.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from board.feedparse import Feed, FeedItem
 # A failure is retried after min(interval, 60 s), doubling each time, at most this long.
 MAX_BACKOFF_S = 6 * 3600
 FIRST_RETRY_S = 60
-# How long a claimed feed is ours: longer than any fetch (web/feeds_task.py FETCH_TIMEOUT_S).
+# How long a claimed feed is ours: longer than any fetch (ingest/poller.py FETCH_DEADLINE_S)
+# and the recording of what it brought.
 LEASE_S = 120
 # New items a single poll drops into a drafts inbox: a feed's first poll brings its whole
 # history, and an inbox of 200 cards helps nobody.
@@ -168,17 +169,35 @@ async def poll_now(ctx: Ctx, args: Args) -> dict[str, Any]:
     return {"id": feed_id}
 
 
-async def claim_due(db: Db, now: datetime, limit: int) -> list[Row]:
-    """Feeds due now, leased to the caller (another instance skips them until the lease ends)."""
+# Due feeds in due order, at most $2 of them and at most $3 of those not known to answer well
+# (new or failing), none of the $4 the caller is fetching already. Each class is picked in
+# its own locking subquery (FOR UPDATE cannot go with a window function), then merged.
+_CLAIM = (
+    "WITH healthy AS (SELECT id, next_poll_at FROM feeds WHERE next_poll_at <= $1"
+    "  AND status = 'ok' AND id <> ALL($4::int[]) ORDER BY next_poll_at LIMIT $2"
+    "  FOR UPDATE SKIP LOCKED),"
+    " suspect AS (SELECT id, next_poll_at FROM feeds WHERE next_poll_at <= $1"
+    "  AND status <> 'ok' AND id <> ALL($4::int[]) ORDER BY next_poll_at LIMIT $3"
+    "  FOR UPDATE SKIP LOCKED),"
+    " due AS (SELECT id FROM (SELECT * FROM healthy UNION ALL SELECT * FROM suspect) d"
+    "  ORDER BY next_poll_at LIMIT $2)"
+    " UPDATE feeds SET next_poll_at = $5 FROM due WHERE feeds.id = due.id RETURNING feeds.*"
+)
+
+
+async def claim_due(
+    db: Db, now: datetime, limit: int, *, suspect_limit: int, busy: list[int]
+) -> list[Row]:
+    """Feeds due now, leased to the caller (another instance skips them until the lease ends):
+    at most ``limit``, of which at most ``suspect_limit`` new or failing ones, none in ``busy``."""
     return await fetch(
-        db,
-        "WITH due AS (SELECT id FROM feeds WHERE next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
-        " FOR UPDATE SKIP LOCKED)"
-        " UPDATE feeds SET next_poll_at = $3 FROM due WHERE feeds.id = due.id RETURNING feeds.*",
-        now,
-        limit,
-        now + timedelta(seconds=LEASE_S),
+        db, _CLAIM, now, limit, suspect_limit, busy, now + timedelta(seconds=LEASE_S)
     )
+
+
+async def urls(db: Db, feed_ids: list[int]) -> list[Row]:
+    """(id, url) of those of these feeds that still exist."""
+    return await fetch(db, "SELECT id, url FROM feeds WHERE id = ANY($1::int[])", feed_ids)
 
 
 async def next_due(db: Db) -> datetime | None:

@@ -154,9 +154,19 @@ async def finish(
     meta: dict[str, Any],
     column_status: tuple[str, str | None] | None = None,
     count_as_send: bool = True,
+    fence: tuple[str, int] | None = None,
 ) -> bool:
-    """Record a publish outcome; False if the card is no longer ours (someone resolved it)."""
-    column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    """Record a publish outcome; False if the card is no longer ours (someone resolved it).
+
+    With ``fence`` (the poster's (owner, epoch) when it took the card), raises Fenced when the
+    column has been led by another instance since: that one reconciles the card."""
+    if fence is None:
+        column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    else:
+        fenced = await fetchrow(ctx.db, _FENCED_COLUMN, platform_id, *fence)
+        if fenced is None:
+            raise Fenced(f"column {platform_id} is led elsewhere now (or was deleted)")
+        column = fenced
     ctx.columns[platform_id] = column
     old = await rows.snippet_rows(ctx.db, [snippet_id])
     sets = "status = $2, version = version + 1, updated_at = $3, meta = (meta - $4::text[]) || $5::jsonb"

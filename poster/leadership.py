@@ -5,12 +5,14 @@ releases them and another instance takes the columns over; this instance notices
 next use or probe and stops its posters.
 
 Fencing: taking a column bumps its epoch in `column_leaders` (after the lock is held). The
-`sending` transition (board.publishing.take) locks the column's `column_leaders` row FOR
-SHARE and requires this instance's epoch, so once another instance has taken the column
-over, a stale poster can no longer mark anything `sending`, and so can never publish; and
-the new leader's bump waits for a `sending` step in flight, so it sees that card and
-reconciles it instead of sending it again. The step runs on pooled connections, so posters
-take cards in parallel.
+`sending` transition (board.publishing.take) and the recording of an outcome
+(board.publishing.finish) lock the column's `column_leaders` row FOR SHARE and require this
+instance's epoch, so once another instance has taken the column over, a stale poster can no
+longer mark anything `sending`, and so can never publish, nor record over the new leader's
+reconciling; and the new leader's bump waits for a step in flight, so it sees that card and
+reconciles it instead of sending it again. The steps run on pooled connections, so posters
+take cards in parallel. A column this instance takes back after losing its connection keeps
+its epoch when nobody else held it meanwhile (see ``_CLAIM``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,19 @@ from board.db import is_connection_error
 
 # The advisory lock namespace (first key) of column leadership.
 LOCK_NS = 7315002
+
+
+# Taking columns: each one's epoch is bumped, unless this instance was the last to hold it.
+# Then nobody else has held it since (their claim would have written their owner), and a
+# publish this instance had in flight when its connection dropped may still record its
+# outcome under the epoch it took the card with (poster/worker.py, a database blip).
+_CLAIM = (
+    "INSERT INTO column_leaders (platform_id, owner, epoch)"
+    " SELECT id, $2, 1 FROM unnest($1::integer[]) AS id ON CONFLICT (platform_id) DO UPDATE"
+    " SET owner = EXCLUDED.owner, since = now(), epoch = column_leaders.epoch"
+    " + CASE WHEN column_leaders.owner = EXCLUDED.owner THEN 0 ELSE 1 END"
+    " RETURNING platform_id, epoch"
+)
 
 
 class LeadershipLost(Exception):
@@ -67,7 +82,9 @@ class Leadership:
             try:
                 yield self._conn
             except Exception as exc:
-                if is_connection_error(exc):
+                # A connection that broke mid-statement may raise other errors than a
+                # connection error (asyncpg: "cannot switch to state …"); closed is closed.
+                if is_connection_error(exc) or self._conn.is_closed():
                     raise LeadershipLost(describe(exc)) from exc
                 raise
 
@@ -86,14 +103,7 @@ class Leadership:
                 )
             ]
             if got:
-                bumped = await conn.fetch(
-                    "INSERT INTO column_leaders (platform_id, owner, epoch)"
-                    " SELECT id, $2, 1 FROM unnest($1::integer[]) AS id ON CONFLICT (platform_id) DO UPDATE"
-                    " SET owner = EXCLUDED.owner, epoch = column_leaders.epoch + 1, since = now()"
-                    " RETURNING platform_id, epoch",
-                    got,
-                    self.owner,
-                )
+                bumped = await conn.fetch(_CLAIM, got, self.owner)
                 self.epochs.update({r["platform_id"]: r["epoch"] for r in bumped})
         self.held.update(got)
         return got

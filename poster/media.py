@@ -3,7 +3,9 @@
 A material names its image and video by URL. One of our own signed links
 (``METRONOME_PUBLIC_URL/media/{id}``) is that stored file; an external one is downloaded into
 the store once (bounded in size and time) and found by its URL afterwards, so every column
-that publishes the material uses the same stored copy.
+that publishes the material uses the same stored copy. Downloads reach only what the address
+policy allows (fetching/, METRONOME_FETCH_ALLOW), a few at a time, each within one deadline
+for all its tries.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import httpx
 
 from board.clock import Backoff
 from board.db import Database, fetchrow
+from fetching.policy import AddressPolicy, Refused
+from fetching.transport import describe, guarded_client
 from media import rows
 from media.errors import MediaMissing, MediaRefused
 from media.staging import CHUNK, Staged
@@ -26,8 +30,13 @@ from platforms.http import tls_context
 # A CMS image server that does not answer within these is down; the card fails with a clear
 # error and an editor retries it (the publish has not started).
 DOWNLOAD_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+# All tries of one download together: a server that drips a byte every few seconds passes
+# every read timeout, and the card waits `sending` meanwhile. A gigabyte video at 10 MB/s
+# takes 100 s.
 DOWNLOAD_DEADLINE_S = 300.0
 DOWNLOAD_TRIES = 3
+# Downloads at once per instance: the disk and the uplink are shared with the publishes.
+DOWNLOADS_AT_ONCE = 4
 # CDNs redirect (http -> https, a canonical host); a loop of them is a broken link.
 MAX_REDIRECTS = 3
 
@@ -35,21 +44,25 @@ MAX_REDIRECTS = 3
 class CardMedia:
     """``await card_media(card)`` -> the Media objects for ``compose``; raises PlatformError."""
 
-    def __init__(self, store: MediaStore, database: Database, clock: Any) -> None:
+    def __init__(
+        self, store: MediaStore, database: Database, clock: Any, policy: AddressPolicy
+    ) -> None:
         self.store = store
         self.database = database
         self.clock = clock
+        self.policy = policy
         self._http: httpx.AsyncClient | None = None  # built on first download
         self._downloads: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
 
     async def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             verify = await tls_context()
             if self._http is None:
-                self._http = httpx.AsyncClient(
-                    follow_redirects=True,
-                    max_redirects=MAX_REDIRECTS,
+                self._http = guarded_client(
+                    self.policy,
                     timeout=DOWNLOAD_TIMEOUT,
+                    max_redirects=MAX_REDIRECTS,
                     verify=verify,
                 )
         return self._http
@@ -112,28 +125,31 @@ class CardMedia:
         return int(match.group(1)) if match else None
 
     async def _download(self, url: str) -> Any:
-        backoff = Backoff(self.clock, 1.0, 4.0)
-        for attempt in range(1, DOWNLOAD_TRIES + 1):
-            try:
-                async with asyncio.timeout(DOWNLOAD_DEADLINE_S):
-                    staged = await self._fetch(url)
-                break
-            except (Transient, TimeoutError) as exc:
-                if attempt == DOWNLOAD_TRIES:
-                    message = (
-                        exc.message
-                        if isinstance(exc, PlatformError)
-                        else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
-                    )
-                    raise Transient(
-                        f"could not download the material's media {url}: {message}"
-                    ) from None
-                await backoff.wait()
+        try:
+            async with self._slots, asyncio.timeout(DOWNLOAD_DEADLINE_S):
+                staged = await self._tries(url)
+        except (Transient, TimeoutError) as exc:
+            message = (
+                exc.message
+                if isinstance(exc, PlatformError)
+                else f"no file within {DOWNLOAD_DEADLINE_S:g} s"
+            )
+            raise Transient(f"could not download the material's media {url}: {message}") from None
         async with self.database.transaction() as db:
             row, _ = await self.store.save(
                 db, staged, url.rsplit("/", 1)[-1].split("?")[0], source_url=url
             )
         return row
+
+    async def _tries(self, url: str) -> Staged:
+        backoff = Backoff(self.clock, 1.0, 4.0)
+        while True:
+            try:
+                return await self._fetch(url)
+            except Transient:
+                if backoff.failures + 1 >= DOWNLOAD_TRIES:
+                    raise
+            await backoff.wait()
 
     async def _fetch(self, url: str) -> Staged:
         staging = await self.store.staging()
@@ -151,9 +167,12 @@ class CardMedia:
         except MediaRefused as exc:
             staging.discard()
             raise Rejected(f"the material's media {url}: {exc}") from None
+        except Refused as exc:  # not an address we may reach: trying again changes nothing
+            staging.discard()
+            raise Rejected(f"the material's media {url}: {describe(exc)}") from None
         except httpx.HTTPError as exc:
             staging.discard()
-            raise Transient(f"{type(exc).__name__}: {exc}") from None
+            raise Transient(describe(exc)) from None
         except BaseException:
             staging.discard()
             raise

@@ -3,13 +3,16 @@
 The registry is an object in the app state. Its supervisor loop holds the leadership
 connection, takes every column no other instance holds, starts a poster for each (starting
 one that runs returns the running one), restarts a poster that dies (with backoff), and stops
-them all the moment the leadership connection is lost.
+them the moment the leadership connection is lost — all but those with a publish in flight:
+the network may have accepted it, so they finish it and record the outcome once the database
+answers, if nobody else has led the column meanwhile (the fence, poster/leadership.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import importlib
 import logging
@@ -21,7 +24,7 @@ import httpx
 import orjson
 
 from board import publishing
-from board.clock import Backoff, Clock
+from board.clock import Backoff
 from board.context import BoardConfig, Event
 from board.db import Database, is_connection_error
 from board.unit import unit_of_work
@@ -29,7 +32,7 @@ from platforms import load_class
 from platforms.base import Adapter, Column
 from platforms.http import tls_context
 from poster.leadership import Leadership, LeadershipLost
-from poster.worker import POSTER, Poster, PosterDeps
+from poster.worker import POSTER, REAL_TIME, Poster, PosterDeps
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,6 @@ MAX_RESTART_DELAY = 30.0
 # back), which made the burst slower still, and the columns it delayed fell due together
 # again one interval later.
 POOL_RESERVE = 3
-# Reconnects and rescans run on real time: the injected clock is the board's schedule, which
-# tests hold still while the machinery around it keeps going.
-REAL_TIME = Clock()
 # On shutdown, an in-flight publish gets this long to finish before it is recorded as unknown.
 DRAIN_TIMEOUT = 10.0
 
@@ -82,6 +82,9 @@ class Registry:
         )
         self.posters: dict[int, Poster] = {}
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        # Posters finishing a publish after the leadership connection was lost; their column
+        # gets a new poster only once they are done (it would take their card for a crash).
+        self.draining: dict[int, asyncio.Task[None]] = {}
         # A poster that died: its backoff and when it may start again (monotonic).
         self._restarts: dict[int, tuple[Backoff, float]] = {}
         self._adapters: dict[int, tuple[str, Adapter, str, dict[str, Any]]] = {}
@@ -89,6 +92,8 @@ class Registry:
         self._on_secrets = on_secrets
         self._scan = asyncio.Event()
         self._stopping = False
+        # Shutting down: no poster starts any more (the columns stay held until the end).
+        self._closing = False
         self.armed = asyncio.Event()
         self._stopped = asyncio.Event()
         self._unclaimed_wakes: set[int] = set()
@@ -187,8 +192,13 @@ class Registry:
             await asyncio.to_thread(
                 _import_quietly, "httpcore._backends.anyio", "anyio._backends._asyncio"
             )
-        async with self.database.connect() as db:
-            kinds = await publishing.kinds_in_use(db)
+        try:
+            async with self.database.connect() as db:
+                kinds = await publishing.kinds_in_use(db)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            return  # the database went away: the next claim prewarms
         for kind in set(kinds) - self._kinds_loaded:
             try:
                 await load_class(kind)
@@ -223,12 +233,14 @@ class Registry:
                     extra={"action": "poster.leadership_lost"},
                 )
             finally:
-                await self._stop_all()
+                await self._stop_all(drain=True)
                 await self.leadership.close()
             if self._stopping:
                 return
             # A scan request (a change to a column) ends the wait early: try again at once.
-            # Real time, as every reconnect here: the injected clock is the board's schedule.
+            # (Cleared first: one left set from before would make this loop spin.) Real time,
+            # as every reconnect here: the injected clock is the board's schedule.
+            self._scan.clear()
             await _wait(self._scan, backoff.next_delay())
 
     async def _lead(self) -> None:
@@ -257,12 +269,15 @@ class Registry:
             heads = await publishing.heads(db, got)
             stuck = await publishing.columns_with_sending(db, got)
         for n, platform_id in enumerate(got):
+            if platform_id in self.draining or self._closing:
+                continue  # started by _supervise once its last publish is recorded
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
             if n % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)
         # Changes that came while the heads were being read: those posters read again.
         for platform_id in self._unclaimed_wakes & set(got):
-            self.posters[platform_id].wake()
+            if platform_id in self.posters:
+                self.posters[platform_id].wake()
         elapsed = time.perf_counter() - started
         self.deps.metrics.posters.set(len(self.posters))
         self.deps.metrics.claim_seconds.set(elapsed)
@@ -270,6 +285,10 @@ class Registry:
 
     def _supervise(self) -> None:
         now = time.monotonic()
+        # Columns held again whose poster was still finishing a publish when they were lost.
+        for platform_id in sorted(self.leadership.held):
+            if not self._closing and platform_id not in self.tasks | self.draining.keys():
+                self.ensure(platform_id)
         for platform_id, task in list(self.tasks.items()):
             if not task.done() or self._stopping:
                 continue
@@ -282,11 +301,13 @@ class Registry:
             if backoff is None:
                 backoff = Backoff(REAL_TIME, RESTART_DELAY, MAX_RESTART_DELAY, jitter=0)
             if exc is not None:
+                # The database out of reach is one line (the registry reports the outage);
+                # anything else is a bug, with its traceback.
                 log.error(
                     "poster %s died: %r; restarting",
                     platform_id,
                     exc,
-                    exc_info=exc,
+                    exc_info=None if is_connection_error(exc) else exc,
                     extra={"action": "poster.restart"},
                 )
             self._restarts[platform_id] = (backoff, now + backoff.next_delay())
@@ -303,21 +324,53 @@ class Registry:
         if cached is not None:
             await cached[1].aclose()
 
-    async def _stop_all(self) -> None:
+    async def _stop_all(self, drain: bool = False) -> None:
+        """Stop every poster; with ``drain``, those publishing finish their card first."""
         self.armed.clear()
         for platform_id in list(self.tasks):
+            poster = self.posters.get(platform_id)
+            task = self.tasks[platform_id]
+            if drain and poster is not None and (poster.publishing or poster.taking):
+                poster.stop_taking()
+                self.posters.pop(platform_id, None)
+                self.draining[platform_id] = self.tasks.pop(platform_id)
+                task.add_done_callback(functools.partial(self._drained, platform_id))
+                continue
             await self._stop(platform_id)
+        if not drain:
+            for task in list(self.draining.values()):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self.draining.clear()
         self.deps.metrics.posters.set(0)
+
+    def _drained(self, platform_id: int, task: asyncio.Task[None]) -> None:
+        """A poster that outlived its leadership finished its publish: its column may have a
+        new poster (``_supervise``) as soon as it is held again."""
+        if self.draining.get(platform_id) is task:
+            del self.draining[platform_id]
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.warning(
+                "poster %s could not record its last publish: %r",
+                platform_id,
+                exc,
+                exc_info=None if exc is None or is_connection_error(exc) else exc,
+                extra={"action": "poster.drain"},
+            )
+        self._scan.set()
 
     async def shutdown(self) -> None:
         """Stop taking cards, let in-flight publishes finish (bounded), leave nothing `sending`."""
+        self._closing = True
         for poster in self.posters.values():
             poster.stop_taking()
         busy = [
             self.tasks[p]
             for p, poster in self.posters.items()
             if (poster.publishing or poster.taking) and p in self.tasks
-        ]
+        ] + list(self.draining.values())
         if busy:
             await asyncio.wait(busy, timeout=DRAIN_TIMEOUT)
         held = sorted(self.leadership.held)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from board import expiry, publishing
-from board.clock import Backoff
+from board.clock import Backoff, Clock
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database, is_connection_error
 from board.errors import NotFound
@@ -43,6 +43,13 @@ PUBLISH_TIMEOUT = 60.0
 HOLD_IN_PLACE = 30.0
 # How long recording an outcome is retried while the database is unreachable.
 FINISH_PATIENCE = 120.0
+# Waiting for the database to come back runs on real time: the injected clock is the board's
+# schedule, which tests hold still while the machinery around it keeps going.
+REAL_TIME = Clock()
+# A poster that cannot read its queue (the database is down) tries again after this,
+# doubling up to the most.
+REPLAN_FIRST = 0.5
+REPLAN_MOST = 10.0
 
 
 @dataclass
@@ -75,6 +82,9 @@ class Poster:
         self.taking = False
         self.kind = "?"
         self.task: asyncio.Task[None] | None = None
+        # (owner, epoch) under which this poster took its card: recording the outcome presents
+        # it, so a publish outlives a lost leadership connection only while nobody else leads.
+        self._fence: tuple[str, int] | None = None
 
     @property
     def log(self) -> logging.Logger:
@@ -107,13 +117,29 @@ class Poster:
         """Publish until stopped. ``first``: the head, already read in bulk by the registry."""
         if recover:
             await self.recover()
+        unreachable = Backoff(REAL_TIME, REPLAN_FIRST, REPLAN_MOST)
         while not self._stopping:
             if self._wake.is_set():
                 # Woken before planning, e.g. by a change the registry saw while it read
                 # ``first``: that reading may be stale.
                 first = None
             self._wake.clear()
-            delay = await self._next_delay(first)
+            try:
+                delay = await self._next_delay(first)
+            except Exception as exc:
+                if not is_connection_error(exc):
+                    raise
+                # One line per try, no traceback: the registry reports the outage itself.
+                wait = unreachable.next_delay()
+                self.log.info(
+                    "cannot read the queue (%r); again in %.1f s",
+                    exc,
+                    wait,
+                    extra={"action": "poster.unreachable"},
+                )
+                await REAL_TIME.wait(self._wake, wait)
+                continue
+            unreachable.reset()
             first = None
             if delay is None:
                 await self._wake.wait()
@@ -208,6 +234,7 @@ class Poster:
             return
         fence = self.deps.leadership.fence(self.platform_id)
         link: str | None = None
+        self._fence = fence
         self.taking = True
         try:
             try:
@@ -338,14 +365,14 @@ class Poster:
         """A long rate limit: the card goes back (nothing went out) and the column waits."""
         self.hold_until = self.deps.clock.monotonic() + exc.retry_after
         until = self.deps.clock.now() + timedelta(seconds=exc.retry_after)
-        note = f"rate limited by the network until {until:%H:%M:%S} UTC"
-        async with self._step(
-            Event("poster.hold", {"id": card.id, "retry_after_s": exc.retry_after})
-        ) as ctx:
-            await publishing.finish(
-                ctx, self.platform_id, card.id, "pending", meta={}, count_as_send=False
-            )
-            await publishing.set_column_note(ctx, self.platform_id, note)
+        await self._finish(
+            card,
+            "pending",
+            {},
+            count_as_send=False,
+            note=f"rate limited by the network until {until:%H:%M:%S} UTC",
+            event=Event("poster.hold", {"id": card.id, "retry_after_s": exc.retry_after}),
+        )
 
     async def _finish(
         self,
@@ -354,12 +381,18 @@ class Poster:
         meta: dict[str, Any],
         column_status: tuple[str, str | None] | None = None,
         count_as_send: bool = True,
+        note: str | None = None,
+        event: Event | None = None,
     ) -> None:
         """Record the outcome, retrying through a database hiccup: the card is `sending` until
-        this commits, and a card left `sending` would come back as needs_check."""
+        this commits, and a card left `sending` would come back as needs_check.
+
+        The step presents the fence the card was taken under: after a blip the outcome is
+        recorded only if nobody else has led the column meanwhile (else the new leader
+        reconciles the card, and this poster leaves it alone)."""
         backoff = Backoff(self.deps.clock, 0.2, 5.0)
         deadline = self.deps.clock.monotonic() + FINISH_PATIENCE
-        event = Event("poster.finish", {"id": card.id, "status": status})
+        event = event or Event("poster.finish", {"id": card.id, "status": status})
         while True:
             try:
                 async with self._step(event) as ctx:
@@ -371,10 +404,20 @@ class Poster:
                         meta=meta,
                         column_status=column_status,
                         count_as_send=count_as_send,
+                        fence=self._fence,
                     )
-                    if done and status == "sent":
-                        await publishing.set_column_note(ctx, self.platform_id, None)
+                    if done and (note is not None or status == "sent"):
+                        await publishing.set_column_note(ctx, self.platform_id, note)
                 break
+            except publishing.Fenced:
+                self.log.warning(
+                    "card %s (%s) was not recorded: the column is led elsewhere now, "
+                    "and its leader reconciles the card",
+                    card.id,
+                    status,
+                    extra={"action": "poster.fenced"},
+                )
+                return
             except Exception as exc:
                 if not is_connection_error(exc) or self.deps.clock.monotonic() > deadline:
                     raise
@@ -404,6 +447,7 @@ class Poster:
             column = await publishing.column_row(db, self.platform_id) if stuck else None
         if column is None:
             return
+        self._fence = self.deps.leadership.fence(self.platform_id)
         adapter, kind, settings = await self.deps.adapter_for(column)
         public_url = self.deps.public_url
         for card in stuck:

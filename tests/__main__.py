@@ -44,13 +44,14 @@ PACKAGES = [
     "ingest",
     "drafting",
     "migrations",
+    "fetching",
 ]
 # Lint, format and types: each must pass before the suite runs (a failure stops the run).
 CHECKS = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
     ["mypy", *PACKAGES],
-    ["mypy", "--strict", "board", "ws"],
+    ["mypy", "--strict", "board", "ws", "fetching"],
 ]
 
 

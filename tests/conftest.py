@@ -56,7 +56,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # A developer machine without a server: the embedded one, as `metronome serve` uses.
     from web import embedded
 
-    url = embedded.start(Path(tmp_path_factory.mktemp("pg")))
+    url = embedded.start(Path(tmp_path_factory.mktemp("pg"))).url
     yield url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 

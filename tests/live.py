@@ -28,19 +28,25 @@ ADMIN_PASSWORD = "admin-password-123"
 
 
 class LiveServer:
-    """One `metronome serve` process; restart() keeps its port and database."""
+    """One `metronome serve` process; restart() keeps its port and database. Without a
+    ``database_url`` it runs the embedded PostgreSQL under ``data_dir``, as `metronome serve`
+    does by default."""
 
     def __init__(
-        self, database_url: str, data_dir: Path, env: dict[str, str] | None = None
+        self, database_url: str | None, data_dir: Path, env: dict[str, str] | None = None
     ) -> None:
-        self.database_url = database_url
+        self.data_dir = data_dir
+        # The embedded server listens on a socket in its data directory (web/embedded.py).
+        self.database_url = database_url or (
+            f"postgresql+asyncpg://postgres@/postgres?host={data_dir / 'pgdata'}"
+        )
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.admin_email = ADMIN_EMAIL
         self.admin_password = ADMIN_PASSWORD
         self.env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            **({"DATABASE_URL": database_url} if database_url else {}),
             "METRONOME_DATA_DIR": str(data_dir),
             "METRONOME_SECRET_KEY": "live-test-secret-key-0123456789",
             "METRONOME_MIN_INTERVAL_S": "1",
@@ -49,6 +55,7 @@ class LiveServer:
             "METRONOME_WS_RATE": "1000",
             # Tracked links (CONTRACT §11) lead back to this server.
             "METRONOME_PUBLIC_URL": self.url,
+            "METRONOME_FETCH_ALLOW": "127.0.0.0/8",  # the suite's fakes listen on 127.0.0.1
             # Most browser tests publish at once; the grace period's own tests set 30.
             "METRONOME_MIN_LEAD_S": "0",
             **(env or {}),
@@ -58,7 +65,7 @@ class LiveServer:
         self._cookie: str | None = None
         self._ids = itertools.count(1)
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 60) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             # DEBUG, like the rest of the suite: the log scan reads this file when the server stops.

@@ -56,6 +56,8 @@ def test_env(database_url: str, data_dir: str, **extra: str | None) -> dict[str,
         "METRONOME_DATA_DIR": data_dir,
         "METRONOME_SECRET_KEY": "test-secret-key-0123456789",
         "METRONOME_MIN_INTERVAL_S": "1",
+        # The suite's fakes listen on 127.0.0.1; tests of refusals set it to "".
+        "METRONOME_FETCH_ALLOW": "127.0.0.0/8",
         # Most tests publish at once; tests of the grace period (test_lead.py) use the default.
         "METRONOME_MIN_LEAD_S": "0",
         **extra,

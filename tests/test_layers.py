@@ -12,13 +12,24 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOWED: dict[str, set[str]] = {
     "board": set(),
     "platforms": set(),
+    "fetching": set(),
     "media": {"board"},
-    "ingest": {"board"},
+    "ingest": {"board", "fetching"},
     "drafting": {"board"},
     "ws": {"board"},
-    "poster": {"board", "media", "platforms"},
+    "poster": {"board", "media", "platforms", "fetching"},
     "migrations": {"board"},
-    "web": {"board", "media", "platforms", "poster", "ws", "ingest", "drafting", "migrations"},
+    "web": {
+        "board",
+        "media",
+        "platforms",
+        "poster",
+        "ws",
+        "ingest",
+        "drafting",
+        "migrations",
+        "fetching",
+    },
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -22,21 +23,24 @@ from board import clicks
 from board.clock import Backoff, Clock
 from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
-from board.db import Database
+from board.db import Database, is_connection_error
 from board.secretbox import SecretBox
 from board.state import full_state
 from board.unit import unit_of_work
 from drafting.drafter import Drafter
+from fetching.policy import AddressPolicy
 from ingest.poller import FeedPoller
 from media.store import MediaStore
 from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, docs, materials_api, media_api, redirect, routes, stats_api
+from web import auth, backup, docs, materials_api, media_api, redirect, routes, stats_api
 from web.access import AccessLog
 from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.column_check import ColumnCheck
-from web.database import asyncpg_dsn, open_database
+from web.database import asyncpg_dsn, open_database, quiet_pool_outages
+from web.embedded import EmbeddedServer
+from web.embedded import watch as watch_embedded
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
@@ -90,12 +94,15 @@ async def supervise(name: str, run: Callable[[], Any]) -> None:
             return
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             delay = backoff.next_delay()
-            log.exception(
-                "background task %s died; restarting in %.1f s",
+            # The database out of reach is one line a retry; anything else is a bug, traced.
+            log.error(
+                "background task %s died (%r); restarting in %.1f s",
                 name,
+                exc,
                 delay,
+                exc_info=None if is_connection_error(exc) else exc,
                 extra={"action": "task.restart"},
             )
             await asyncio.sleep(delay)
@@ -141,7 +148,13 @@ def build_ops(
     }
 
 
-def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    embedded: EmbeddedServer | None = None,
+) -> Starlette:
     clock = clock or Clock()
     # Checked here, before serving: a bad media setting stops the start with one clear line.
     media_settings = media_api.media_settings(
@@ -152,6 +165,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Every pooled connection is opened here, before the first burst of work.
         database = await open_database(database_url)
+        quiet_pool_outages()
         metrics = Metrics()
         hub = Hub(on_fanout=metrics.on_fanout)
         config = board_config(settings)
@@ -220,15 +234,18 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             redirect.LinkCache(database), counter, clock, metrics
         )
         clicks_task = asyncio.create_task(supervise("clicks", counter.run), name="clicks")
+        # What feeds and media downloads may reach (CONTRACT §1 METRONOME_FETCH_ALLOW).
+        fetch_policy = AddressPolicy(settings.fetch_allow)
         feeds_task = asyncio.create_task(
-            supervise("feeds", FeedPoller(database, config, clock).run), name="feeds"
+            supervise("feeds", FeedPoller(database, config, clock, fetch_policy).run),
+            name="feeds",
         )
         services.extras["holds"] = hold_timer
         holds_task = asyncio.create_task(supervise("holds", hold_timer.run), name="holds")
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
         services.extras["media"] = store
-        card_media = CardMedia(store, database, clock)
+        card_media = CardMedia(store, database, clock, fetch_policy)
         # Secrets out of every log line (web/redact.py): the columns' own values and credential shapes.
         redactor = Redactor()
         uninstall_redactor = install(redactor)
@@ -244,6 +261,35 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         )
         services.registry = registry
         services.on_wake.append(registry.wake)
+        # The embedded server, when it is ours to run: started again if it dies.
+        watch_task = (
+            asyncio.create_task(
+                supervise("embedded-db", functools.partial(watch_embedded, embedded)),
+                name="embedded-db",
+            )
+            if embedded is not None
+            else None
+        )
+        # The nightly backup (web/backup.py), with the embedded package's tools or PATH's.
+        backup_task = (
+            asyncio.create_task(
+                supervise(
+                    "backups",
+                    functools.partial(
+                        backup.nightly,
+                        database_url,
+                        backup.Tools(embedded.bin_dir if embedded is not None else None),
+                        settings.data_dir / "backups",
+                        settings.backup_at,
+                        settings.backup_keep,
+                        clock,
+                    ),
+                ),
+                name="backups",
+            )
+            if settings.backup_at is not None
+            else None
+        )
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
@@ -260,7 +306,13 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
             settle_task.cancel()
             feeds_task.cancel()
             holds_task.cancel()
-            for task in (settle_task, feeds_task, holds_task):
+            stopping = [settle_task, feeds_task, holds_task]
+            # The server stops with the process: no restarts now (nor a backup of it).
+            for task in (watch_task, backup_task):
+                if task is not None:
+                    task.cancel()
+                    stopping.append(task)
+            for task in stopping:
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
                     log.error(

@@ -10,7 +10,8 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 
@@ -19,6 +20,9 @@ from board.db import Db
 from web import settings as settings_mod
 from web.database import asyncpg_dsn, check_reachable, migrate
 from web.settings import SettingError, Settings
+
+if TYPE_CHECKING:
+    from web.embedded import EmbeddedServer
 
 T = TypeVar("T")
 
@@ -42,16 +46,22 @@ WS_OPTIONS: dict[str, Any] = {
 }
 
 
-def database_url(settings: Settings) -> str:
+def open_server(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    """The database's URL, and the embedded server when there is no DATABASE_URL."""
     if settings.database_url is not None:
         asyncio.run(check_reachable(settings.database_url))
-        return settings.database_url
+        return settings.database_url, None
     from web import embedded
 
     try:
-        return embedded.start(settings.data_dir)
+        server = embedded.start(settings.data_dir)
     except embedded.EmbeddedError as exc:
         raise SettingError("METRONOME_DATA_DIR", str(exc)) from None
+    return server.url, server
+
+
+def database_url(settings: Settings) -> str:
+    return open_server(settings)[0]
 
 
 def with_db(url: str, work: Callable[[Db], Awaitable[T]]) -> T:
@@ -96,10 +106,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from web.app import create_app
 
-    url = database_url(settings)
+    url, embedded = open_server(settings)
     migrate(url)
     ensure_admin(url, settings)
-    app = create_app(settings, url)
+    app = create_app(settings, url, embedded=embedded)
     # uvicorn shuts down gracefully on SIGTERM and then re-raises it; exiting through Python
     # instead of dying by the signal lets atexit stop the embedded database with us.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -257,6 +267,33 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from web import backup
+
+    url, embedded = open_server(settings)
+    tools = backup.Tools(embedded.bin_dir if embedded is not None else None)
+    try:
+        size = backup.backup(url, tools, Path(args.file))
+    except backup.BackupError as exc:
+        raise Fatal(f"backup: {exc}") from None
+    print(f"backed up to {Path(args.file).resolve()} ({size} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from web import backup
+
+    url, embedded = open_server(settings)
+    tools = backup.Tools(embedded.bin_dir if embedded is not None else None)
+    try:
+        backup.restore(url, tools, Path(args.file))
+    except backup.BackupError as exc:
+        raise Fatal(f"restore: {exc}") from None
+    migrate(url)  # a backup from an older version is brought up to this one's schema
+    print(f"restored from {Path(args.file).resolve()}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="metronome", description="A realtime queue board for social publishing."
@@ -300,6 +337,14 @@ def parser() -> argparse.ArgumentParser:
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="api")
     token_create.set_defaults(run=cmd_token_create)
+    backup = sub.add_parser("backup", help="write the whole database to FILE (pg_dump)")
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(run=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the whole database with a backup (stop metronome serve first)"
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.set_defaults(run=cmd_restore)
     return top
 
 

@@ -22,6 +22,28 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
+class OutageInOneLine(logging.Filter):
+    """asyncpg's pool logs a traceback each time it fails to reopen a connection; while the
+    database is down that is a screenful per retry. The failure becomes part of the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and is_connection_error(exc):
+            record.msg = f"{record.getMessage()} ({exc!r})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_OUTAGE_IN_ONE_LINE = OutageInOneLine()
+
+
+def quiet_pool_outages() -> None:
+    """Install the filter on asyncpg's pool logger (once per process; harmless to repeat)."""
+    logging.getLogger("asyncpg.pool").addFilter(_OUTAGE_IN_ONE_LINE)
+
+
 def alembic_config(url: str) -> Config:
     from alembic.config import Config
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from fetching.policy import IPNetwork, parse_allow
 
 
 class SettingError(Exception):
@@ -36,6 +40,11 @@ class Settings:
     # Where the board is reached from outside, without a trailing slash: tracked links
     # (CONTRACT §11) are this + /l/<code>. None: links are published as they are.
     public_url: str | None = None
+    # Loopback, link-local and private networks feeds and media downloads may reach.
+    fetch_allow: tuple[IPNetwork, ...] = ()
+    # The nightly backup's time of day (UTC; None: off) and how many are kept.
+    backup_at: time | None = None
+    backup_keep: int = 7
     # Extra environment for subsystems that read their own settings (media, AI, feeds).
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -130,6 +139,27 @@ def _public_url(raw: str | None) -> str | None:
     return value
 
 
+def _fetch_allow(raw: str | None) -> tuple[IPNetwork, ...]:
+    try:
+        return parse_allow(raw)
+    except ValueError as exc:
+        raise SettingError("METRONOME_FETCH_ALLOW", str(exc)) from None
+
+
+def _backup_at(raw: str | None, embedded: bool) -> time | None:
+    """HH:MM (UTC), or "off"; by default 03:00 for the embedded database, off for a server."""
+    if raw is None or raw == "":
+        return time(3, 0) if embedded else None
+    if raw.strip().lower() == "off":
+        return None
+    found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw.strip(), re.ASCII)
+    if found is None:
+        raise SettingError(
+            "METRONOME_BACKUP_AT", f"expected a time of day as HH:MM (UTC) or off, got {raw!r}"
+        )
+    return time(int(found[1]), int(found[2]))
+
+
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
     key = env.get("METRONOME_SECRET_KEY")
     if key:
@@ -159,8 +189,9 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
     data_dir = Path(env.get("METRONOME_DATA_DIR") or "./.metronome").expanduser().resolve()
     if data_dir.exists() and not data_dir.is_dir():
         raise SettingError("METRONOME_DATA_DIR", f"{data_dir} exists and is not a directory")
+    database_url = _database_url(env.get("DATABASE_URL"))
     return Settings(
-        database_url=_database_url(env.get("DATABASE_URL")),
+        database_url=database_url,
         data_dir=data_dir,
         secret_key=_secret_key(env, data_dir),
         allowed_origins=_origins(env.get("METRONOME_ALLOWED_ORIGINS")),
@@ -170,5 +201,8 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         admin_password=env.get("METRONOME_ADMIN_PASSWORD") or None,
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),
         public_url=_public_url(env.get("METRONOME_PUBLIC_URL")),
+        fetch_allow=_fetch_allow(env.get("METRONOME_FETCH_ALLOW")),
+        backup_at=_backup_at(env.get("METRONOME_BACKUP_AT"), database_url is None),
+        backup_keep=int(_number(env, "METRONOME_BACKUP_KEEP", 7, 1)),
         extra={k: v for k, v in env.items() if k.startswith("METRONOME_")},
     )

@@ -64,10 +64,14 @@ RECORDED_HEADERS = (
 )
 
 
-def self_signed_cert(directory: Path) -> tuple[str, str]:
-    """A certificate for IP 127.0.0.1 and its key, written to ``directory``; returns (cert, key) paths."""
+def self_signed_cert(directory: Path, dns_name: str | None = None) -> tuple[str, str]:
+    """A certificate for IP 127.0.0.1 (or only for the host ``dns_name``) and its key, written
+    to ``directory``; returns (cert, key) paths."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_name or "127.0.0.1")])
+    subject: x509.GeneralName = (
+        x509.DNSName(dns_name) if dns_name else x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    )
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -78,7 +82,7 @@ def self_signed_cert(directory: Path) -> tuple[str, str]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName([subject]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
