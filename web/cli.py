@@ -31,7 +31,8 @@ class Fatal(Exception):
     """An error to print as one line before exiting non-zero."""
 
 
-# uvicorn's WebSocket settings for `metronome serve`; the tests' in-process servers use them too.
+# uvicorn's WebSocket (and access log) settings for `metronome serve`; the tests' in-process
+# servers use them too.
 WS_OPTIONS: dict[str, Any] = {
     # Named, not "auto": ws/direct.py writes frames straight to this implementation's socket.
     "ws": "websockets-sansio",
@@ -40,6 +41,8 @@ WS_OPTIONS: dict[str, Any] = {
     # Oversized frames get a clear error reply from the app (64 KiB limit there); only
     # frames beyond this hard cap make the server close the connection.
     "ws_max_size": 1024 * 1024,
+    # web/access.py logs the board's requests instead, and never a reader's tracked link.
+    "access_log": False,
 }
 
 
