@@ -122,16 +122,22 @@ class Board:
             self.clients.remove(client)
 
 
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "db": "ok"})
+
+
+async def login(request: Request) -> Response:
+    response = JSONResponse({"ok": True})
+    response.set_cookie("metronome_session", "ceiling", httponly=True, samesite="lax")
+    return response
+
+
+# What the benches' harness asks of any server it starts (bench/fanout.py `running`).
+HARNESS = [Route("/api/health", health), Route("/api/login", login, methods=["POST"])]
+
+
 def build_app() -> Starlette:
     board = Board()
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "db": "ok"})
-
-    async def login(request: Request) -> Response:
-        response = JSONResponse({"ok": True})
-        response.set_cookie("metronome_session", "ceiling", httponly=True, samesite="lax")
-        return response
 
     async def ws(websocket: WebSocket) -> None:
         await websocket.accept()
@@ -150,13 +156,7 @@ def build_app() -> Starlette:
         finally:
             board._drop(websocket)
 
-    return Starlette(
-        routes=[
-            Route("/api/health", health),
-            Route("/api/login", login, methods=["POST"]),
-            WebSocketRoute("/ws", ws),
-        ]
-    )
+    return Starlette(routes=[*HARNESS, WebSocketRoute("/ws", ws)])
 
 
 def main() -> None:

@@ -549,16 +549,22 @@ def table(results: dict[tuple[str, int], Figures], clients: list[int]) -> tuple[
             rows.append(
                 (str(n), name, *cells, "-" if math.isnan(r) else f"{r:.2f}x", target, verdict)
             )
+    return aligned(rows, 2), missed
+
+
+def aligned(rows: list[tuple[str, ...]], left: int) -> str:
+    """Rows as a text table under a rule: the first ``left`` columns flush left, the rest
+    (figures) flush right."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
+            cell.ljust(w) if i < left else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         )
         for row in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines), missed
+    return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

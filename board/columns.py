@@ -21,6 +21,11 @@ async def check_settings(
             f"{op}: expected settings.utm to be false, true or an object like "
             '{"campaign": "night"}'
         )
+    if not isinstance(settings.get("track", False), bool):
+        raise BadRequest(
+            f"{op}: expected settings.track to be true (publish tracked links, counting"
+            " clicks) or false"
+        )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
     try:

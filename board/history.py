@@ -3,7 +3,8 @@
 Every unit of work records its event with the cards it changed (``events.snippet_ids``,
 GIN-indexed, migration 0011). Which cards an event changed is read off the unit's own patch:
 a card whose entry holds more than bookkeeping (``BOOKKEEPING``: the eta the schedule walk
-moves, the ord a renumbering shifts) was changed by it, and so was one that left the state.
+moves, the ord a renumbering shifts, a click count) was changed by it, and so was one that left
+the state.
 So a move is in the story of the card moved, not in those of the fifty cards whose times
 followed it, and a publish is in its card's story without touching the rest of the queue.
 """
@@ -17,8 +18,9 @@ from board.db import Db, fetch
 from board.errors import NotFound
 
 # Fields a change may touch on cards it is not about: a card whose patch entry holds only
-# these is not in the event's snippet_ids.
-BOOKKEEPING = frozenset({"eta", "ord"})
+# these is not in the event's snippet_ids (the eta the walk moved, the ord a renumbering
+# shifted, where a quiet window put the eta, a click count stored: board/clicks.py).
+BOOKKEEPING = frozenset({"eta", "ord", "eta_before_quiet", "clicks"})
 # Events a story returns at most by default, and at most when asked for more.
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000

@@ -224,11 +224,14 @@ async def set_column_note(ctx: Ctx, platform_id: int, message: str | None) -> No
 
 
 async def stuck_sending(db: Db, platform_id: int) -> list[Any]:
-    """Cards left `sending` by a poster that died mid-publish."""
+    """Cards left `sending` by a poster that died mid-publish, with the code of their tracked
+    link (``link_code``; None: not tracked)."""
     return await fetch(
         db,
-        "SELECT s.*, m.title AS material_title, m.lead AS material_lead FROM snippets s"
-        " LEFT JOIN materials m ON m.id = s.material_id WHERE s.platform_id = $1 AND s.status = 'sending'",
+        "SELECT s.*, m.title AS material_title, m.lead AS material_lead,"
+        " (SELECT code FROM links l WHERE l.snippet_id = s.id ORDER BY l.created_at DESC LIMIT 1)"
+        " AS link_code FROM snippets s LEFT JOIN materials m ON m.id = s.material_id"
+        " WHERE s.platform_id = $1 AND s.status = 'sending'",
         platform_id,
     )
 

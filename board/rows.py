@@ -69,6 +69,8 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "created_at": iso(m["created_at"]),
         "updated_at": iso(m["updated_at"]),
         "finished_at": iso(m["finished_at"]),
+        # CONTRACT §11: a sent card with a tracked link carries its clicks so far.
+        "clicks": m["clicks"] if m["status"] == "sent" else None,
     }
 
 

@@ -161,6 +161,8 @@ snippets = Table(
     Column("finished_at", DateTime(timezone=True)),
     # The card's own images and videos: [{"id": media id, "kind": "image"|"video"}] (0004).
     Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # Clicks on the card's tracked links so far; null: it has none (0013, board/clicks.py).
+    Column("clicks", BigInteger),
     # Never published at or after this moment; when it passes while pending: `expired` (0006).
     Column("expires_at", DateTime(timezone=True)),
     # The eta the rhythm gave before a quiet window moved it to the window's end (0012).
@@ -287,4 +289,41 @@ column_leaders = Table(
     Column("owner", String(64), nullable=False),
     Column("epoch", BigInteger, nullable=False),
     Column("since", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Tracked links (CONTRACT §11): METRONOME_PUBLIC_URL/l/<code> redirects to ``target``, the
+# card's UTM-tagged URL as it was when the card went out. A code never changes its target: a
+# card sent again with another URL gets another code, and the old post's link still works.
+links = Table(
+    "links",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("snippet_id", Integer, ForeignKey("snippets.id"), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("links_snippet", "snippet_id"),
+)
+
+# Clicks counted per card, hour and referrer's domain ('' for none); no address, no cookie.
+# Each instance adds its counts here every few seconds (web/clickcount.py).
+clicks = Table(
+    "clicks",
+    metadata,
+    Column("snippet_id", Integer, ForeignKey("snippets.id"), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("referrer", String(253), primary_key=True, server_default=text("''")),
+    Column("count", BigInteger, nullable=False),
+    CheckConstraint("count > 0", name="clicks_count"),
+    Index("clicks_hour", "hour"),
+)
+
+# The flushes already stored, by the id their instance gave them: a flush whose commit was
+# never confirmed (the connection broke) is sent again under the same id and counted once.
+# Kept a day (board/clicks.py).
+click_flushes = Table(
+    "click_flushes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("click_flushes_created", "created_at"),
 )

@@ -63,6 +63,7 @@ class Registry:
         metrics: Any,
         media_for: Any = None,
         on_secrets: Any = None,
+        public_url: str | None = None,
     ) -> None:
         self.leadership = Leadership(dsn)
         self.database = database
@@ -76,6 +77,7 @@ class Registry:
             adapter_for=self.adapter_for,
             metrics=metrics,
             media_for=media_for,
+            public_url=public_url,
             turns=asyncio.Semaphore(max(1, database.size - POOL_RESERVE)),
         )
         self.posters: dict[int, Poster] = {}

@@ -26,7 +26,7 @@ from platforms.base import (
     Rejected,
     Transient,
 )
-from poster.compose import compose
+from poster.compose import compose, short_url, tracked_link
 from poster.leadership import Leadership, LeadershipLost
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class PosterDeps:
     # The posters' turns at the database pool: how many may use it at once (see Registry).
     turns: asyncio.Semaphore
     media_for: Any = None  # async (card) -> tuple[Media, ...] (poster/media.py); None: no media
+    # METRONOME_PUBLIC_URL: where tracked links (/l/<code>) are served; None: no tracking.
+    public_url: str | None = None
 
 
 class Poster:
@@ -231,6 +233,7 @@ class Poster:
         if self._planned is None:
             return
         fence = self.deps.leadership.fence(self.platform_id)
+        link: str | None = None
         self._fence = fence
         self.taking = True
         try:
@@ -241,6 +244,7 @@ class Poster:
                         ctx.event = Event(
                             "poster.take", {"id": self._planned, "platform_id": self.platform_id}
                         )
+                        link = await tracked_link(ctx.db, *taken, self.deps.public_url)
             except publishing.Fenced as exc:
                 raise LeadershipLost(str(exc)) from exc
             if taken is None:
@@ -250,12 +254,12 @@ class Poster:
                 lateness = (self.deps.clock.now() - card.eta).total_seconds()
                 self.deps.metrics.publish_lateness.observe(max(0.0, lateness))
             self.publishing = True
-            await self._deliver(card, column)
+            await self._deliver(card, column, link)
         finally:
             self.taking = False
             self.publishing = False
 
-    async def _deliver(self, card: Any, column: Any) -> None:
+    async def _deliver(self, card: Any, column: Any, link: str | None) -> None:
         adapter, kind, settings = await self.deps.adapter_for(column)
         self.kind = kind
         try:
@@ -263,7 +267,7 @@ class Poster:
         except PlatformError as exc:  # nothing went out: the card fails with why, an editor retries
             await self._finish(card, "failed", {"error": exc.message})
             return
-        post = compose(card, kind, settings, media)
+        post = compose(card, kind, settings, media, link)
         transient = 0
         backoff = Backoff(self.deps.clock, BACKOFF_BASE, BACKOFF_MOST)
         while True:
@@ -445,6 +449,10 @@ class Poster:
             return
         self._fence = self.deps.leadership.fence(self.platform_id)
         adapter, kind, settings = await self.deps.adapter_for(column)
+        public_url = self.deps.public_url
         for card in stuck:
-            post = compose(card, kind, settings)
+            # The link the post went out with, if it was tracked: reconciling compares texts.
+            code = card["link_code"]
+            link = short_url(public_url, code) if public_url and code else None
+            post = compose(card, kind, settings, link=link)
             await self._unknown(adapter, post, card, "the server stopped while publishing")

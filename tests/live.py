@@ -53,6 +53,8 @@ class LiveServer:
             "METRONOME_ADMIN_EMAIL": ADMIN_EMAIL,
             "METRONOME_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "METRONOME_WS_RATE": "1000",
+            # Tracked links (CONTRACT §11) lead back to this server.
+            "METRONOME_PUBLIC_URL": self.url,
             "METRONOME_FETCH_ALLOW": "127.0.0.0/8",  # the suite's fakes listen on 127.0.0.1
             # Most browser tests publish at once; the grace period's own tests set 30.
             "METRONOME_MIN_LEAD_S": "0",

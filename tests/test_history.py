@@ -22,6 +22,7 @@ from tests.support import Client, Running, make_user, running_app, session_cooki
         ({"platforms": {"1": {"paused": True}}}, []),
         ({"snippets": {"5": {"eta": "2026-11-22T10:00:00Z"}, "6": {"eta": None}}}, []),
         ({"snippets": {"7": {"ord": 1.5}}}, []),
+        ({"snippets": {"7": {"clicks": 12}, "8": {"eta": None, "eta_before_quiet": None}}}, []),
         ({"snippets": {"7": {"ord": 1.5, "version": 2, "user_id": 1}}}, [7]),
         ({"snippets": {"9": None, "8": {"id": 8, "body": "new"}, "5": {"eta": None}}}, [8, 9]),
         ({"snippets": {"4": {"approval": "approved"}}}, [4]),

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,12 +19,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 import platforms
+from board import clicks
 from board.clock import Backoff, Clock
 from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
 from board.db import Database, is_connection_error
 from board.secretbox import SecretBox
 from board.state import full_state
+from board.unit import unit_of_work
 from drafting.drafter import Drafter
 from fetching.policy import AddressPolicy
 from ingest.poller import FeedPoller
@@ -32,7 +34,9 @@ from media.store import MediaStore
 from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, backup, docs, materials_api, media_api, routes
+from web import auth, backup, docs, materials_api, media_api, redirect, routes, stats_api
+from web.access import AccessLog
+from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.embedded import EmbeddedServer
@@ -68,6 +72,10 @@ class Services:
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
     registry: Registry | None = None
+    # Tracked links (CONTRACT §11): the redirect (its codes read so far) and the clicks
+    # not yet stored.
+    redirects: redirect.Redirects | None = None
+    clicks: ClickCounter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -115,6 +123,10 @@ async def settle(registry: Registry) -> None:
     # seconds. Frozen, they are skipped; what is made from now on is collected as before.
     # (Whatever garbage exists this moment stays: a bounded one-off, not a leak.)
     gc.freeze()
+
+
+# Who stores clicks in the events of a unit of work (none are recorded: a flush is no edit).
+CLICKS = Actor(0, "clicks", "viewer")
 
 
 def board_config(settings: Settings) -> BoardConfig:
@@ -229,6 +241,18 @@ def create_app(
             )
         )
         app.state.services = services
+        # Clicks: counted in memory by the redirect, stored every few seconds, and once more
+        # on the way out (before the pool closes).
+
+        async def store_clicks(flush_id: str, counts: Mapping[clicks.Key, int]) -> bool:
+            async with unit_of_work(database, CLICKS, clock.now(), config) as ctx:
+                return await clicks.record(ctx, flush_id, counts)
+
+        counter = services.clicks = ClickCounter(store_clicks, metrics=metrics)
+        services.redirects = redirect.Redirects(
+            redirect.LinkCache(database), counter, clock, metrics
+        )
+        clicks_task = asyncio.create_task(supervise("clicks", counter.run), name="clicks")
         # What feeds and media downloads may reach (CONTRACT §1 METRONOME_FETCH_ALLOW).
         fetch_policy = AddressPolicy(settings.fetch_allow)
         feeds_task = asyncio.create_task(
@@ -245,7 +269,14 @@ def create_app(
         redactor = Redactor()
         uninstall_redactor = install(redactor)
         registry = Registry(
-            dsn, database, config, clock, metrics, media_for=card_media, on_secrets=redactor.add
+            dsn,
+            database,
+            config,
+            clock,
+            metrics,
+            media_for=card_media,
+            on_secrets=redactor.add,
+            public_url=settings.public_url,
         )
         services.registry = registry
         services.on_wake.append(registry.wake)
@@ -290,6 +321,12 @@ def create_app(
             )
             yield
         finally:
+            # HTTP has stopped by now: the clicks counted are all there are.
+            counter.stop()
+            try:
+                await asyncio.wait_for(clicks_task, LAST_FLUSH_S)
+            except (TimeoutError, asyncio.CancelledError):
+                log.error("the last clicks were not stored in time", extra={"action": "shutdown"})
             settle_task.cancel()
             feeds_task.cancel()
             holds_task.cancel()
@@ -346,6 +383,8 @@ def create_app(
 
     return Starlette(
         routes=[
+            # First: the route a thousand readers a second may take is matched first.
+            Route("/l/{code}", redirect.Endpoint(), methods=["GET"]),
             Route("/", routes.board_page),
             Route("/login", routes.login_page),
             Route("/favicon.ico", routes.favicon),
@@ -355,6 +394,7 @@ def create_app(
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
             Route("/api/snippets/{id}/history", routes.snippet_history),
+            Route("/api/stats", stats_api.endpoint),
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
@@ -364,6 +404,6 @@ def create_app(
         ],
         # Outermost of ours (Starlette's ServerErrorMiddleware passes WebSocket sends through
         # untouched): the endpoint gets uvicorn's own send, to write frames directly.
-        middleware=[Middleware(RawSend)],
+        middleware=[Middleware(RawSend), Middleware(AccessLog)],
         lifespan=lifespan,
     )

@@ -32,7 +32,8 @@ class Fatal(Exception):
     """An error to print as one line before exiting non-zero."""
 
 
-# uvicorn's WebSocket settings for `metronome serve`; the tests' in-process servers use them too.
+# uvicorn's WebSocket (and access log) settings for `metronome serve`; the tests' in-process
+# servers use them too.
 WS_OPTIONS: dict[str, Any] = {
     # Named, not "auto": ws/direct.py writes frames straight to this implementation's socket.
     "ws": "websockets-sansio",
@@ -46,6 +47,8 @@ WS_OPTIONS: dict[str, Any] = {
     # a dead socket must not hold a slot in the fanout. Browsers answer pings by themselves.
     "ws_ping_interval": 5.0,
     "ws_ping_timeout": 5.0,
+    # web/access.py logs the board's requests instead, and never a reader's tracked link.
+    "access_log": False,
 }
 
 

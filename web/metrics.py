@@ -68,6 +68,20 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.link_redirects = Counter(
+            "metronome_link_redirects_total",
+            "Requests for tracked links by outcome: counted, not_counted (a bot, a HEAD, a"
+            " prefetch), unknown (404), unavailable (503)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.click_flushes = Counter(
+            "metronome_click_flushes_total",
+            "Stores of the clicks counted in memory, by outcome (ok, repeated, failed)",
+            ["outcome"],
+            registry=self.registry,
+        )
+
     def on_fanout(self, seconds: float, connections: int) -> None:
         self.fanout_seconds.observe(seconds)
         self.patches.inc()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -36,6 +37,9 @@ class Settings:
     admin_password: str | None = None
     # Commands a connection may send per second (burst = 2x); a flood beyond is refused.
     ws_rate: float = 20.0
+    # Where the board is reached from outside, without a trailing slash: tracked links
+    # (CONTRACT §11) are this + /l/<code>. None: links are published as they are.
+    public_url: str | None = None
     # Loopback, link-local and private networks feeds and media downloads may reach.
     fetch_allow: tuple[IPNetwork, ...] = ()
     # The nightly backup's time of day (UTC; None: off) and how many are kept.
@@ -121,6 +125,20 @@ def _origins(raw: str | None) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _public_url(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    bad = parts.query or parts.fragment or any(c.isspace() for c in value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or bad:
+        raise SettingError(
+            "METRONOME_PUBLIC_URL",
+            f"expected the board's address like https://board.example.org, got {raw.strip()!r}",
+        )
+    return value
+
+
 def _fetch_allow(raw: str | None) -> tuple[IPNetwork, ...]:
     try:
         return parse_allow(raw)
@@ -182,6 +200,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         admin_email=env.get("METRONOME_ADMIN_EMAIL") or None,
         admin_password=env.get("METRONOME_ADMIN_PASSWORD") or None,
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),
+        public_url=_public_url(env.get("METRONOME_PUBLIC_URL")),
         fetch_allow=_fetch_allow(env.get("METRONOME_FETCH_ALLOW")),
         backup_at=_backup_at(env.get("METRONOME_BACKUP_AT"), database_url is None),
         backup_keep=int(_number(env, "METRONOME_BACKUP_KEEP", 7, 1)),

@@ -3,6 +3,7 @@
 import { createActions } from "./actions.js";
 import { WaitingFilter } from "./approval.js";
 import { Board } from "./board.js";
+import { clicksPatched } from "./clicks.js";
 import { BreakingDialog } from "./breaking.js";
 import { columnDialog } from "./columndialog.js";
 import { setText } from "./dom.js";
@@ -82,6 +83,7 @@ const conn = new Connection({
     // The panel shows materials, and which columns already hold a card of each.
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
+    clicksPatched(patch, store);
   },
   onStatus: showStatus,
   onAuthLost: goToLogin,

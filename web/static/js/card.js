@@ -70,6 +70,7 @@ export class CardView {
     this.approval = approvalRow(() => this.ctx.actions.approve(this.id));
     this.snippet = null;
     this.platform = null;
+    this.clicks = null; // the count last shown, to mark a rise
     this.body = h("p", { class: "card-body" });
     this.link = h("a", { class: "card-link", target: "_blank", rel: "noopener noreferrer", draggable: "false" });
     this.notes = h("div", { class: "card-notes" });
@@ -146,6 +147,14 @@ export class CardView {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
         icon("external"), M.viewPost));
     }
+    if (snippet.status === "sent" && typeof snippet.clicks === "number") {
+      const rising = typeof this.clicks === "number" && snippet.clicks > this.clicks;
+      notes.push(h("p", {
+        class: rising ? "note note-clicks is-rising" : "note note-clicks",
+        "data-clicks": String(snippet.clicks), title: M.clicks.cardTitle,
+      }, icon("click"), M.clicks.count(snippet.clicks)));
+    }
+    this.clicks = snippet.clicks ?? null;
     if (snippet.status === "failed" || snippet.status === "needs_check") {
       notes.push(failureNote(this.platform?.kind, snippet.status, meta.error));
     }

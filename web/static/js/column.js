@@ -10,6 +10,7 @@ import { failureNote, setRelative } from "./card.js";
 import { toast } from "./toasts.js";
 import { openRhythmDialog } from "./rhythmdialog.js";
 import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
+import { showClicks } from "./clicks.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -68,12 +69,13 @@ export class ColumnView {
     this.pause = iconButton("pause", M.pauseColumn, () => this.togglePause());
     this.add = iconButton("plus", M.newCard, () => this.openComposer());
     this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
+    this.stats = iconButton("chart", M.clicks.button, () => showClicks(this.platform));
     this.header = h("header", { class: "column-header" },
       h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
       h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
       this.rhythmWords,
       this.message,
-      h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.clear, this.add));
+      h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.stats, this.clear, this.add));
 
     // Unsaved text of an edit whose card left the queue (board.js keep), offered back here.
     this.keptSlot = h("div", { class: "kept-slot" });
@@ -235,6 +237,8 @@ export class ColumnView {
     setAttr(this.pause, "aria-label", pauseLabel);
     setAttr(this.pause, "title", pauseLabel);
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
+    // A column whose links are tracked (setting `track`) has clicks to show, to everyone.
+    this.stats.hidden = platform.settings?.track !== true;
     this.add.hidden = !writable; // authors add cards too: theirs wait for approval
     this.clear.hidden = !editable;
     this.clear.disabled = queue.length === 0;

@@ -70,8 +70,11 @@ export async function columnDialog({ actions, store, platform = null }) {
   const advancedFields = h("div", { class: "kind-fields" });
   const utm = h("input", { type: "checkbox", name: "utm" });
   const campaign = h("input", { name: "utm_campaign", class: "input", placeholder: "night", autocomplete: "off" });
+  // Tracked links (CONTRACT §11): published as this server's /l/<code>, clicks counted.
+  const track = h("input", { type: "checkbox", name: "track" });
   const advanced = h("details", { class: "advanced" }, h("summary", {}, M.advanced), advancedFields,
-    h("label", { class: "check" }, utm, M.utm), field("column-utm-campaign", M.utmCampaign, campaign).el);
+    h("label", { class: "check" }, utm, M.utm), field("column-utm-campaign", M.utmCampaign, campaign).el,
+    h("label", { class: "check", title: M.trackTitle }, track, M.track));
   // The rhythm (CONTRACT §8): its editor is mounted when first opened, and only then does the
   // dialog send the rhythm's keys (else they stay as stored).
   const rhythmBox = h("details", { class: "advanced rhythm-box", open: !!platform?.settings?.rhythm?.length },
@@ -153,6 +156,7 @@ export async function columnDialog({ actions, store, platform = null }) {
     const utmValue = stored.utm;
     utm.checked = utmValue !== false;
     campaign.value = typeof utmValue === "object" && utmValue ? utmValue.campaign ?? "" : "";
+    track.checked = stored.track === true;
     if (!nameInput.value && !editing) nameInput.placeholder = M.namePlaceholder(kind);
     checkResult.replaceChildren();
   }
@@ -211,6 +215,8 @@ export async function columnDialog({ actions, store, platform = null }) {
       if (!utm.checked) settings.utm = false;
       else if (campaign.value.trim()) settings.utm = { campaign: campaign.value.trim() };
       else delete settings.utm;
+      if (track.checked) settings.track = true;
+      else delete settings.track;
     }
     if (rhythm && kind !== "drafts") {
       for (const key of RHYTHM_KEYS) delete settings[key];

@@ -212,6 +212,8 @@ export const M = {
   advanced: "More settings",
   utm: "Tag links with UTM (utm_source, utm_medium=social)",
   utmCampaign: "UTM campaign",
+  track: "Track clicks on links",
+  trackTitle: "Links go out as this board's short links (/l/…), which count readers' clicks. Needs METRONOME_PUBLIC_URL.",
   setupGuide: (kind) => `How to set up ${label(kind)}`,
   secretSet: "set: type to replace",
   secretIsSet: "set",
@@ -399,6 +401,27 @@ export const M = {
     titleRule: (from, text) => `${from} ${text}`,
     titleDays: (text, days) => `${text} (${days})`,
     titleZone: (zone) => `Local times in ${zone}`,
+  },
+
+  // Clicks on tracked links (CONTRACT §11): a sent card's count, a column's clicks view
+  clicks: {
+    count: (n) => (n === 1 ? "1 click" : `${Number(n).toLocaleString()} clicks`),
+    cardTitle: "Clicks on this post's tracked link so far",
+    button: "Clicks: the last 24 hours",
+    title: (name) => `Clicks · ${name}`,
+    loading: "Loading…",
+    failed: (why) => `The clicks could not be loaded (${why}).`,
+    total: (count) => `${count} in the last 24 hours`,
+    chart: (count) => `Clicks per hour over the last 24 hours: ${count} in all`,
+    bar: (from, count) => `${from}: ${count}`,
+    since: (time) => `since ${time}`,
+    now: "now",
+    best: "Best posts today",
+    noneToday: "No clicks yet today.",
+    sent: (time) => `sent ${time}`,
+    from: "Where readers came from",
+    direct: "No referrer (apps, e-mail, typed)",
+    csv: (days) => `Download CSV (last ${days} days)`,
   },
 };
 
