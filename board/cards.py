@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import attachments, duplicates, expiry, ordering, rows
+from board import approval, attachments, duplicates, expiry, ordering, rows
 from board.args import Args
 from board.context import Ctx
 from board.db import fetchrow, set_clause
@@ -118,10 +118,13 @@ async def insert_post(
     text: CardText,
     *,
     expires_at: datetime | None = None,
+    approval_: str = approval.APPROVED,
+    meta: dict[str, Any] | None = None,
 ) -> int:
     """A new pending post at ``anchor`` in a locked column; the caller patches and reschedules."""
     ord_ = await _place(ctx, platform_id, None, anchor)
-    return (await _insert(ctx, {platform_id: (ord_, text)}, expires_at, {}))[platform_id]
+    placed = {platform_id: (ord_, text)}
+    return (await _insert(ctx, placed, expires_at, meta or {}, approval_))[platform_id]
 
 
 async def insert_on_top(
@@ -151,14 +154,15 @@ async def _insert(
     placed: Mapping[int, tuple[float, CardText]],
     expires_at: datetime | None,
     meta: dict[str, Any],
+    approval_: str = approval.APPROVED,
 ) -> dict[int, int]:
     """Insert one post per column at its ord; the link, material and media of the first text."""
     first = next(iter(placed.values()))[1]
     found = await ctx.db.fetch(
         "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, media, user_id,"
-        " created_at, updated_at, expires_at, meta)"
+        " created_at, updated_at, expires_at, meta, approval)"
         " SELECT t.platform_id, t.ord, 'post', t.body, $4::text, $5::int, $6::jsonb, $7::int,"
-        " $8::timestamptz, $8::timestamptz, $9::timestamptz, $10::jsonb"
+        " $8::timestamptz, $8::timestamptz, $9::timestamptz, $10::jsonb, $11::text"
         " FROM unnest($1::int[], $2::float8[], $3::text[]) AS t(platform_id, ord, body)"
         " RETURNING id, platform_id",
         list(placed),
@@ -171,16 +175,33 @@ async def _insert(
         ctx.now,
         expires_at,
         meta,
+        approval_,
     )
     return {r["platform_id"]: r["id"] for r in found}
 
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:
+    return await create_post(ctx, args, approval.of_new_card(ctx.actor))
+
+
+async def create_post(
+    ctx: Ctx, args: Args, approval_: str, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A new post card from ``args`` (as ``snippet.create`` takes them), with this approval
+    and meta: what an AI drafts waits, whoever asked for it (drafting/drafter.py)."""
     platform_id = args.int("platform_id")
     ctx.columns.update(await rows.lock_platforms(ctx.db, [platform_id]))
     text = await card_text(ctx, args)
     expires_at = expiry.expires_at(args, ctx.now)
-    new_id = await insert_post(ctx, platform_id, _anchor(args), text, expires_at=expires_at)
+    new_id = await insert_post(
+        ctx,
+        platform_id,
+        _anchor(args),
+        text,
+        expires_at=expires_at,
+        approval_=approval_,
+        meta=meta,
+    )
     warning = await duplicates.check(ctx, new_id)  # a flag and a warning, never a refusal
     await ctx.snippets_changed({}, [new_id])
     await ctx.reschedule(platform_id)
@@ -243,9 +264,15 @@ async def _edit(ctx: Ctx, card: Any, **values: Any) -> None:
     """Change a card as its editor (the values, a new version, who and when) and record the
     change in the patch; the new row comes back from the same statement."""
     sets, params = set_clause({**values, "updated_at": ctx.now, "user_id": ctx.actor.id}, 2)
+    await _write(ctx, card, f"{sets}, version = version + 1", params)
+
+
+async def _write(ctx: Ctx, card: Any, sets: str, params: list[Any]) -> None:
+    """UPDATE the card (``sets`` numbered from $2) and record its change in the patch; the
+    new row comes back from the same statement."""
     new = await fetchrow(
         ctx.db,
-        f"WITH s AS (UPDATE snippets SET {sets}, version = version + 1 WHERE id = $1 RETURNING *)"
+        f"WITH s AS (UPDATE snippets SET {sets} WHERE id = $1 RETURNING *)"
         " SELECT s.*, u.email AS user_email FROM s LEFT JOIN users u ON u.id = s.user_id",
         card.id,
         *params,
@@ -286,7 +313,10 @@ def edits_alone(raw_args: Any) -> int | None:
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     values = _text_values(args)
-    if edits_alone(args.raw) is None:  # may retime the column: its queue is locked as for a move
+    author = approval.is_author(ctx.actor)
+    # An interval or expiry change may retime the column, and so may an author's edit (the
+    # card waits again): its queue is locked as for a move.
+    if edits_alone(args.raw) is None or author:
         card = await _locked_card(ctx, args)
     else:
         # Editors (and posters) working on other cards of the column do not wait.
@@ -308,8 +338,10 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         values["expires_at"] = expiry.expires_at(args, ctx.now)
     if not values:
         raise BadRequest(f"{args.op}: nothing to change: give body, url, media_ids or expires_at")
+    if author:
+        values.update(approval.author_edit(args, card))
     await _edit(ctx, card, **values)
-    if RETIMES & values.keys():
+    if RETIMES & values.keys() or values.get("approval", card.approval) != card.approval:
         await ctx.reschedule(card.platform_id)
     new_version = card.version + 1
     return {"id": card.id, "version": new_version}
@@ -361,3 +393,18 @@ async def restore(ctx: Ctx, args: Args) -> dict[str, Any]:
     await _edit(ctx, card, status=card.deleted_from or "pending", deleted_from=None)
     await ctx.reschedule(card.platform_id)
     return {"id": card.id}
+
+
+async def approve(ctx: Ctx, args: Args) -> dict[str, Any]:
+    """``snippet.approve`` {id, version?} (board/approval.py): the card takes its slot.
+
+    ``version``, when given, is the one the editor read: if the author changed the card
+    since, the approval is refused (``conflict``) rather than approve text nobody has seen."""
+    card = await _locked_card(ctx, args)
+    if card.status == "deleted":
+        raise Conflict(f"{args.op}: card {card.id} is deleted")
+    await _check_version(ctx, args, card, required=False)
+    if card.approval != approval.APPROVED:
+        await _write(ctx, card, "approval = $2", [approval.APPROVED])
+        await ctx.reschedule(card.platform_id)
+    return {"id": card.id, "approval": approval.APPROVED, "version": card.version}

@@ -34,7 +34,9 @@ from board.db import Database, Db, is_connection_error
 from board.errors import BadRequest, CommandError, Forbidden, Unavailable
 from board.unit import event_args, unit_of_work
 
-ROLE_RANK = {"viewer": 0, "editor": 1, "admin": 2}
+# An author (CONTRACT §12) creates and edits cards only, and what they write waits for an
+# editor's approval (board/approval.py); every other change needs an editor.
+ROLE_RANK = {"viewer": 0, "author": 1, "editor": 2, "admin": 3}
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,9 @@ def board_ops() -> dict[str, Op]:
         "platform.restore": Op(columns.restore, "editor"),
         # The column settings' live preview of a rhythm being typed (a read).
         "platform.preview": Op(preview.preview, "editor", own_units=True),
-        "snippet.create": Op(cards.create, "editor"),
-        "snippet.update": Op(cards.update_, "editor", lane=cards.edits_alone),
+        "snippet.create": Op(cards.create, "author"),
+        "snippet.update": Op(cards.update_, "author", lane=cards.edits_alone),
+        "snippet.approve": Op(cards.approve, "editor"),
         "snippet.move": Op(cards.move, "editor"),
         "snippet.delete": Op(cards.delete, "editor"),
         "snippet.restore": Op(cards.restore, "editor"),

@@ -164,7 +164,10 @@ def column_clock(column: Any) -> schedule.ColumnClock:
 def queued_cards(queue: Sequence[Any]) -> list[schedule.QueuedCard]:
     """A column's pending cards (rows.queue) as the walk takes them."""
     return [
-        schedule.QueuedCard(r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at) for r in queue
+        schedule.QueuedCard(
+            r.id, r.kind, r.interval_s, bool(r.urgent), r.expires_at, waiting=r.waiting
+        )
+        for r in queue
     ]
 
 

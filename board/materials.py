@@ -279,9 +279,11 @@ async def drop_into_drafts(ctx: Ctx, platform_id: int, material_ids: Sequence[in
         if material is None:
             continue
         top = ordering.between(None, top)
+        # No person wrote it: it waits for an editor's approval (board/approval.py).
         new_id = await ctx.db.fetchval(
-            "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, created_at, updated_at)"
-            " VALUES ($1, $2, 'post', $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO snippets (platform_id, ord, kind, body, url, material_id, created_at,"
+            " updated_at, approval) VALUES ($1, $2, 'post', $3, $4, $5, $6, $6, 'pending')"
+            " RETURNING id",
             platform_id,
             top,
             material.social_text or material.title,

@@ -7,6 +7,10 @@ NOTIFY (8000 bytes) waits in the ``changes`` table and the notification carries 
 
 The listener hands each patch on to every WebSocket client as bytes: ``decode`` cuts the
 patch's own JSON out of the payload, so it is not decoded and encoded again per patch.
+
+The same channel carries presence (ws/presence.py) as ``{"presence":M}``: who has the board
+open on the sending instance. It is ephemeral: no event, no ``changes`` row (the sender keeps
+each message under the limit), no wake; ``decode`` returns it as a Change with an empty patch.
 """
 
 from __future__ import annotations
@@ -31,10 +35,16 @@ class Change:
     wake: list[int]
     # The patch's JSON as it came (None when it could not be cut out: encode the patch).
     patch_json: bytes | None = None
+    # A presence message instead of a change of the board (then patch and wake are empty).
+    presence: dict[str, Any] | None = None
 
 
 def encode(patch: dict[str, Any], wake: set[int] | frozenset[int] | list[int]) -> str:
     return orjson.dumps({"patch": patch, "wake": sorted(wake)}).decode()
+
+
+def encode_presence(message: dict[str, Any]) -> str:
+    return orjson.dumps({"presence": message}).decode()
 
 
 def notify_sql(payload: str, ctes: list[str], params: list[Any]) -> str:
@@ -78,6 +88,10 @@ def decode(payload: str | bytes) -> Change:
         message = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"expected a change as JSON, got {raw[:60]!r}") from exc
+    if isinstance(message, dict) and "presence" in message and "patch" not in message:
+        if not isinstance(message["presence"], dict):
+            raise ValueError(f"expected presence to be an object, got {raw[:60]!r}")
+        return Change({}, [], presence=message["presence"])
     if not isinstance(message, dict) or not isinstance(message.get("patch", {}), dict):
         raise ValueError(f"expected a change object with a patch, got {raw[:60]!r}")
     wake = message.get("wake") or []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import expiry, rhythm, rows
+from board import approval, expiry, rhythm, rows
 from board.args import Args
 from board.context import Ctx, is_running, running
 from board.db import Db, fetch, fetchrow, set_clause
@@ -51,8 +51,9 @@ _FENCED_COLUMN = (
 )
 
 # The head is the first pending card that takes a slot: a post the walk gave no eta (one
-# that would expire before its turn) is passed over, and the cards behind it move up.
-_IN_LINE = "(s.kind = 'interval' OR s.eta IS NOT NULL)"
+# that would expire before its turn, one waiting for approval) is passed over, and the cards
+# behind it move up. A waiting card is named too: nothing publishes it, whatever its eta says.
+_IN_LINE = "(s.kind = 'interval' OR s.eta IS NOT NULL) AND s.approval = 'approved'"
 
 _HEAD = (
     "SELECT s.*, u.email AS user_email, m.title AS material_title, m.lead AS material_lead"
@@ -271,6 +272,7 @@ async def send_now(ctx: Ctx, args: Args) -> dict[str, Any]:
         raise Conflict(
             f"{args.op}: card {card.id} is {card.status}; only a pending post can be sent now"
         )
+    approval.refuse_waiting(args, card)
     await _to_top(ctx, card, meta={**(card.meta or {}), "send_now": True})
     return {"id": card.id}
 

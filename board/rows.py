@@ -65,6 +65,7 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "version": m["version"],
         "meta": dict(m["meta"] or {}),
         "media": attachments.state(m.get("media")),
+        "approval": m["approval"],
         "created_at": iso(m["created_at"]),
         "updated_at": iso(m["updated_at"]),
         "finished_at": iso(m["finished_at"]),
@@ -192,7 +193,7 @@ async def snippet_row(db: Db, snippet_id: int, *, lock: bool = False) -> Row:
 
 _QUEUE = (
     "SELECT id, platform_id, ord, kind, interval_s, eta, (meta->>'send_now')::boolean AS urgent,"
-    " expires_at, eta_before_quiet FROM snippets"
+    " expires_at, eta_before_quiet, approval = 'pending' AS waiting FROM snippets"
 )
 
 

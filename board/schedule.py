@@ -24,6 +24,8 @@ class QueuedCard:
     urgent: bool = False
     # Never goes out at or after this moment: a turn that comes too late is no turn.
     expires_at: datetime | None = None
+    # Waits for an editor's approval (board/approval.py): keeps its place, takes no slot.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ def plan(
     that local time. An eta inside a quiet window moves to the window's end.
     An interval card sets the interval from its point: for good without rules, until the next
     rule begins with them. Its eta is the moment it takes effect.
-    A post whose eta would not come before its expires_at takes no slot (no eta, prev stays).
-    A column that isn't running has no etas.
+    A post whose eta would not come before its expires_at takes no slot (no eta, prev stays),
+    and so does a card waiting for approval. A column that isn't running has no etas.
     """
     calendar = Calendar(column.rhythm) if column.rhythm is not None else None
     rules = calendar if calendar is not None and calendar.has_rules else None
@@ -88,6 +90,9 @@ def plan(
     quieted: dict[int, datetime] = {}
     steps: dict[int, timedelta] = {}
     for card in cards:
+        if card.waiting:
+            etas[card.id] = None
+            continue
         if card.urgent and card.kind == "post":
             eta = now
         elif not column.running:

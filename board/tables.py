@@ -26,7 +26,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 
 metadata = MetaData()
 
-ROLES = ("admin", "editor", "viewer")
+# Highest first. An author creates and edits cards only; what they write waits for an
+# editor's approval (CONTRACT §12, migration 0011).
+ROLES = ("admin", "editor", "author", "viewer")
+APPROVALS = ("pending", "approved")
 SNIPPET_STATUSES = ("pending", "sending", "sent", "failed", "needs_check", "expired", "deleted")
 
 users = Table(
@@ -38,7 +41,7 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("role in ('admin', 'editor', 'viewer')", name="users_role"),
+    CheckConstraint("role in ('admin', 'editor', 'author', 'viewer')", name="users_role"),
 )
 
 sessions = Table(
@@ -164,7 +167,11 @@ snippets = Table(
     Column("expires_at", DateTime(timezone=True)),
     # The eta the rhythm gave before a quiet window moved it to the window's end (0012).
     Column("eta_before_quiet", DateTime(timezone=True)),
+    # "pending": an author's card (or a feed's draft) waiting for an editor: it keeps its
+    # place but takes no slot and is never published; "approved": it takes its slot (0011).
+    Column("approval", String(16), nullable=False, server_default=text("'approved'")),
     CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
+    CheckConstraint("approval in ('pending', 'approved')", name="snippets_approval"),
     CheckConstraint(
         "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted', 'expired')",
         name="snippets_status",
@@ -191,6 +198,10 @@ events = Table(
     Column("ok", Boolean, nullable=False),
     Column("error", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The cards the event changed (board/unit.py fills it from the patch): a card's story is
+    # one GIN index scan (board/history.py). Empty for events before migration 0011.
+    Column("snippet_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
+    Index("events_snippets", "snippet_ids", postgresql_using="gin"),
 )
 
 # Board-wide holds (board/holds.py, 0006): the listed columns publish nothing from their queues

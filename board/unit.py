@@ -2,8 +2,8 @@
 
 Commands, poster steps, the feed importer, the materials API: each change is one transaction
 with its context (``Ctx``: who, when, the patch it builds, the columns to wake); when the
-block ends the event is recorded and every instance notified (board/notify.py) in one round
-trip, then the transaction commits. The notification is delivered only on commit, in commit
+block ends the event is recorded (with the cards it changed: a card's story, board/history.py)
+and every instance notified (board/notify.py) in one round trip, then the transaction commits. The notification is delivered only on commit, in commit
 order, so every instance (this one included: it listens like the others) applies patches in
 the order the database applied them.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from board import notify
+from board import history, notify
 from board.context import Actor, BoardConfig, Ctx, Event
 from board.db import Database
 
@@ -46,13 +46,19 @@ async def finish(ctx: Ctx) -> None:
     """The unit's last statement: the event row and the NOTIFY, in one round trip."""
     ctes: list[str] = []
     params: list[Any] = []
-    if ctx.event is not None:
-        params += [ctx.actor.id or None, ctx.event.op[:64], event_args(ctx.event.args), ctx.now]
-        ctes.append(
-            "event AS (INSERT INTO events (user_id, op, args, ok, created_at)"
-            " VALUES ($1, $2, $3::text::jsonb, true, $4))"
-        )
     patch = ctx.patch.build()
+    if ctx.event is not None:
+        params += [
+            ctx.actor.id or None,
+            ctx.event.op[:64],
+            event_args(ctx.event.args),
+            ctx.now,
+            history.touched(patch),  # the cards whose story this event joins
+        ]
+        ctes.append(
+            "event AS (INSERT INTO events (user_id, op, args, ok, created_at, snippet_ids)"
+            " VALUES ($1, $2, $3::text::jsonb, true, $4, $5::integer[]))"
+        )
     if patch or ctx.wake:
         await ctx.db.execute(
             notify.notify_sql(notify.encode(patch, ctx.wake), ctes, params), *params

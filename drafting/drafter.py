@@ -1,6 +1,8 @@
-"""`snippet.suggest`: two or three status texts for a column's network from an OpenAI-compatible API.
+"""AI drafts from an OpenAI-compatible API: `snippet.suggest` (two or three status texts for a
+column's network) and `snippet.draft` (a new card with one of them).
 
-Nothing here publishes: the texts go back to the editor, who may put one on a card.
+Nothing here publishes: suggested texts go back to the editor, who may put one on a card, and
+a drafted card waits for an editor's approval (CONTRACT §12).
 Settings (environment): METRONOME_OPENAI_API_KEY (none: drafting is off),
 METRONOME_OPENAI_BASE_URL, METRONOME_OPENAI_MODEL, METRONOME_OPENAI_TIMEOUT_S.
 """
@@ -11,7 +13,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from board import prompts, rows
+from board import approval, cards, prompts, rows
 from board.args import Args
 from board.commands import Call
 from board.db import Db, fetchrow
@@ -63,6 +65,38 @@ class Drafter:
         platform_id = args.int("platform_id", required=False, nullable=True)
         if (snippet_id is None) == (material_id is None):
             raise BadRequest(f"{args.op}: give snippet_id or material_id (one of them)")
+        texts, platform_id, room = await self._texts(
+            call, args, snippet_id, material_id, platform_id
+        )
+        return {"texts": texts, "platform_id": platform_id, "limit": room, "model": self.model}
+
+    async def draft(self, call: Call, args: Args) -> dict[str, Any]:
+        """``snippet.draft`` {platform_id, material_id, after_id?}: a new card in the column
+        with the AI's first text for the material. No person wrote it: it waits for an
+        editor's approval (board/approval.py), whoever asked. Nothing is created when the AI
+        gives no usable text."""
+        if self.api_key is None:
+            raise DraftingOff()
+        platform_id = args.int("platform_id")
+        material_id = args.int("material_id")
+        texts, _, _ = await self._texts(call, args, None, material_id, platform_id)
+        raw = {k: args.raw[k] for k in ("after_id", "before_id") if k in args.raw}
+        raw.update(platform_id=platform_id, material_id=material_id, body=texts[0])
+        async with call.unit() as ctx:
+            return await cards.create_post(
+                ctx, Args(raw, args.op), approval.PENDING, meta={"drafted_by": self.model}
+            )
+
+    async def _texts(
+        self,
+        call: Call,
+        args: Args,
+        snippet_id: int | None,
+        material_id: int | None,
+        platform_id: int | None,
+    ) -> tuple[list[str], int | None, int | None]:
+        """The AI's texts for a card or a material, fitted to the column's network, with the
+        column and the room a text has there."""
         async with call.read() as db:
             source, card_platform = await _source(db, snippet_id, material_id)
             platform_id = platform_id if platform_id is not None else card_platform
@@ -76,7 +110,7 @@ class Drafter:
         texts = prompts.texts(content, room)
         if not texts:
             raise DraftingFailed(f"{args.op}: the model's answer held no usable text")
-        return {"texts": texts, "platform_id": platform_id, "limit": room, "model": self.model}
+        return texts, platform_id, room
 
     async def _ask(self, messages: list[dict[str, str]]) -> str:
         if self._slots.locked():

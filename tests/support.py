@@ -239,6 +239,12 @@ class CommandFailed(AssertionError):
         self.reply = reply
 
 
+def board_frames(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Frames but the patches that only say who is on the board (presence comes and goes as
+    clients join and leave, at times a test does not choose)."""
+    return [f for f in frames if f.get("type") != "patch" or set(f["patch"]) != {"presence"}]
+
+
 @dataclass
 class Client:
     """A WebSocket client that applies patches to its state and checks seq has no gaps."""
@@ -281,6 +287,9 @@ class Client:
             client._reader = asyncio.create_task(client._read(), name="test-client-reader")
             try:
                 await client.wait_for(lambda s: "me" in s)
+                # Its own arrival on the board (CONTRACT §12) has reached it: a test starts
+                # from a connection whose presence patch is behind it.
+                await client.wait_for(lambda s: str(s["me"]["id"]) in s.get("presence", {}))
                 yield client
             finally:
                 client._reader.cancel()

@@ -83,6 +83,21 @@ def test_users_and_tokens(database_url: str, tmp_path: Path) -> None:
     assert run(["token", "create", "--email", "nobody@example.org"], env).returncode != 0
 
 
+def test_user_create_author(database_url: str, tmp_path: Path) -> None:
+    """`user create --role author` makes an author (CONTRACT §1, §12); an unknown role is one
+    clear line."""
+    env = {"DATABASE_URL": database_url, "METRONOME_DATA_DIR": str(tmp_path)}
+    created = run(
+        ["user", "create", "--email", "reporter@example.org", "--role", "author"],
+        env,
+        stdin="a long password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "reporter@example.org\tauthor" in run(["user", "list"], env).stdout
+    wrong = run(["user", "create", "--email", "x@example.org", "--role", "chief"], env, stdin="p\n")
+    assert wrong.returncode != 0 and "chief" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter(["name", "cmdline"]):

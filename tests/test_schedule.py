@@ -148,6 +148,22 @@ def expiring(i: int, at: datetime) -> QueuedCard:
             {1: T0, 2: None, 3: None},
             id="held (not running): only a send-now card goes",
         ),
+        pytest.param(
+            ColumnClock(1800, T0),
+            [post(1), QueuedCard(2, "post", waiting=True), post(3)],
+            T0 + 5 * MIN,
+            0,
+            {1: T0 + 30 * MIN, 2: None, 3: T0 + 60 * MIN},
+            id="a card waiting for approval takes no slot: the next moves up",
+        ),
+        pytest.param(
+            ColumnClock(1800, T0, running=False),
+            [QueuedCard(1, "post", urgent=True, waiting=True), post(2)],
+            T0,
+            0,
+            {1: None, 2: None},
+            id="a waiting card is not sent now either",
+        ),
     ],
 )
 def test_walk(

@@ -69,7 +69,7 @@ async def test_allowlist_is_exact(database_url: str) -> None:
         async with Client.connect(
             running, cookie=cookie, origin="https://board.example.org"
         ) as client:
-            assert client.seq == 1
+            assert client.frames[0]["seq"] == 1 and "me" in client.frames[0]["patch"]
 
 
 @EACH_WRITER

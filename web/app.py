@@ -48,6 +48,7 @@ from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
 from ws.listener import Listener
+from ws.presence import Presence
 from ws.sessions import close_disabled, close_user
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Services:
     metrics: Metrics
     hub: Hub
     listener: Listener
+    presence: Presence
     login_throttle: routes.LoginThrottle
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
@@ -82,7 +84,10 @@ class Services:
 
     async def load_state(self, actor: Actor) -> dict[str, Any]:
         async with self.database.connect() as db:
-            return await full_state(db, actor, self.config.text_limits)
+            state = await full_state(db, actor, self.config.text_limits)
+        # Taken after the read: a presence patch sent meanwhile is replayed on top (ws/hub.py).
+        state["presence"] = self.presence.state()
+        return state
 
 
 async def supervise(name: str, run: Callable[[], Any]) -> None:
@@ -141,9 +146,12 @@ def build_ops(
     """This app's op table: the board's own, the AI drafts configured from its settings, and
     the connection check (it asks a network: no unit of work, beside other commands)."""
     drafter = Drafter(settings.extra, text_limits)
+    # Authors draft too: a suggestion only fills their editor, and what they save waits, as
+    # every card the AI drafts does.
     return {
         **board_ops(),
-        "snippet.suggest": Op(drafter.suggest, "editor", own_units=True),
+        "snippet.suggest": Op(drafter.suggest, "author", own_units=True),
+        "snippet.draft": Op(drafter.draft, "author", own_units=True),
         "platform.check": Op(checker, "editor", own_units=True, lane=beside),
     }
 
@@ -188,6 +196,7 @@ def create_app(
 
         async def on_resync() -> None:
             metrics.listen_reconnects.inc()
+            presence.resync()
             state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
@@ -198,7 +207,15 @@ def create_app(
             await close_disabled(database, hub)
 
         dsn = asyncpg_dsn(database_url)
-        listener = Listener(dsn, on_change, on_resync, on_users=lambda note: close_user(hub, note))
+        # Who has the board open, on every instance: ephemeral, over the changes' channel.
+        presence = Presence(database, hub.publish)
+        listener = Listener(
+            dsn,
+            on_change,
+            on_resync,
+            on_users=lambda note: close_user(hub, note),
+            on_presence=presence.heard,
+        )
         services = Services(
             settings=settings,
             database=database,
@@ -207,6 +224,7 @@ def create_app(
             metrics=metrics,
             hub=hub,
             listener=listener,
+            presence=presence,
             login_throttle=routes.LoginThrottle(),
         )
         services.socket = BoardSocket(
@@ -219,6 +237,7 @@ def create_app(
                 origin_ok=origin_ok,
                 load_state=services.load_state,
                 metrics=metrics,
+                presence=presence,
             )
         )
         app.state.services = services
@@ -291,10 +310,15 @@ def create_app(
             else None
         )
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
+        presence_task: asyncio.Task[None] | None = None
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
         try:
             await asyncio.wait_for(listener.connected.wait(), 15)
+            # Once listening: its first announcement asks the other instances for theirs.
+            presence_task = asyncio.create_task(
+                supervise("presence", presence.run), name="presence"
+            )
             yield
         finally:
             # HTTP has stopped by now: the clicks counted are all there are.
@@ -328,6 +352,11 @@ def create_app(
                 log.warning("posters did not stop in time", extra={"action": "shutdown"})
             await card_media.aclose()
             await hub.close_all()
+            if presence_task is not None:
+                presence_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await presence_task
+            await presence.stop()  # the other instances drop this one's users at once
             listen_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listen_task
@@ -364,6 +393,7 @@ def create_app(
             Route("/api/health", routes.health),
             Route("/metrics", routes.metrics),
             Route("/api/state", routes.state),
+            Route("/api/snippets/{id}/history", routes.snippet_history),
             Route("/api/stats", stats_api.endpoint),
             Route("/api/materials", materials_api.endpoint, methods=["GET", "POST"]),
             Route("/api/media", media_api.upload, methods=["POST"]),

@@ -17,6 +17,7 @@ import asyncpg
 
 from board import accounts, users
 from board.db import Db
+from board.tables import ROLES
 from web import settings as settings_mod
 from web.database import asyncpg_dsn, check_reachable, migrate
 from web.settings import SettingError, Settings
@@ -41,6 +42,11 @@ WS_OPTIONS: dict[str, Any] = {
     # Oversized frames get a clear error reply from the app (64 KiB limit there); only
     # frames beyond this hard cap make the server close the connection.
     "ws_max_size": 1024 * 1024,
+    # A client that stops answering pings is dropped within 10 s (a ping 5 s after the last
+    # pong, 5 s for its answer): presence (ws/presence.py) must see it leave within 15 s, and
+    # a dead socket must not hold a slot in the fanout. Browsers answer pings by themselves.
+    "ws_ping_interval": 5.0,
+    "ws_ping_timeout": 5.0,
     # web/access.py logs the board's requests instead, and never a reader's tracked link.
     "access_log": False,
 }
@@ -315,7 +321,7 @@ def parser() -> argparse.ArgumentParser:
     )
     create = user.add_parser("create", help="create a user; the password is read from stdin")
     create.add_argument("--email", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "editor", "viewer"])
+    create.add_argument("--role", required=True, choices=ROLES)
     create.set_defaults(run=cmd_user_create)
     user.add_parser("list", help="list users").set_defaults(run=cmd_user_list)
     passwd = user.add_parser(

@@ -26,7 +26,7 @@ from media.store import MediaStore
 from web.routes import current_actor, json_error, origin_ok
 from web.settings import SettingError
 
-UPLOADERS = ("editor", "admin")
+UPLOADERS = ("author", "editor", "admin")
 # Multipart headers and boundaries around the file: generous, still bounded.
 FORM_OVERHEAD = 64 * 1024
 
@@ -71,7 +71,9 @@ async def upload(request: Request) -> Response:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     if actor.role not in UPLOADERS:
         return json_error(
-            403, "forbidden", f"uploading media needs the editor role, you are {actor.role}"
+            403,
+            "forbidden",
+            f"uploading media needs the author role or above, you are {actor.role}",
         )
     if not origin_ok(request):
         return json_error(403, "forbidden", "cross-origin request refused")

@@ -12,8 +12,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from board import accounts
+from board import accounts, history
+from board.args import Args
 from board.context import Actor
+from board.errors import BadRequest, CommandError
 from web import auth
 
 STATIC = Path(__file__).parent / "static"
@@ -175,3 +177,27 @@ async def state(request: Request) -> Response:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     services = request.app.state.services
     return Response(orjson.dumps(await services.load_state(actor)), media_type="application/json")
+
+
+async def snippet_history(request: Request) -> Response:
+    """GET /api/snippets/{id}/history[?limit=N]: the card's story (board/history.py), for anyone
+    signed in; 400 names a bad id or limit, 404 a card that never was."""
+    actor = await current_actor(request)
+    if actor is None:
+        return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
+    raw: dict[str, Any] = {"id": request.path_params["id"]}
+    if "limit" in request.query_params:
+        raw["limit"] = request.query_params["limit"]
+    services = request.app.state.services
+    try:
+        args = Args(raw, "history")
+        snippet_id = args.int("id", minimum=1)
+        limit = args.int("limit", required=False, minimum=1) or history.DEFAULT_LIMIT
+        if limit > history.MAX_LIMIT:
+            raise BadRequest(f"history: expected limit to be at most {history.MAX_LIMIT}")
+        async with services.database.connect() as db:
+            story = await history.story(db, snippet_id, limit)
+    except CommandError as exc:
+        status = {"bad_request": 400, "not_found": 404}.get(exc.code, 500)
+        return json_error(status, exc.code, exc.message)
+    return Response(orjson.dumps(story), media_type="application/json")

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from board.commands import BESIDE, Commands
 from board.context import Actor
 from board.errors import CommandError
-from ws import protocol
+from ws import presence, protocol
 from ws.direct import connection_for
 from ws.hub import BaseConnection, Hub
 
@@ -39,6 +39,7 @@ class SocketDeps:
     origin_ok: Callable[[WebSocket], bool]
     load_state: Callable[[Actor], Awaitable[dict[str, Any]]]
     metrics: Any
+    presence: presence.Presence
 
 
 class BoardSocket:
@@ -59,6 +60,7 @@ class BoardSocket:
         conn = connection_for(websocket, self._closer(websocket), name)
         deps.hub.join(conn, actor.id)
         deps.metrics.connections.inc()
+        deps.presence.join(conn.name, actor)
         try:
             # Encoded and dropped at once: a dict held for the connection's life costs ~40 KB.
             conn.ready(orjson.dumps(await deps.load_state(actor)))
@@ -66,6 +68,7 @@ class BoardSocket:
         except WebSocketDisconnect:
             pass
         finally:
+            deps.presence.leave(conn.name)
             deps.metrics.connections.dec()
             await deps.hub.leave(conn)
 
@@ -93,7 +96,7 @@ class BoardSocket:
         bucket = protocol.TokenBucket(deps.rate, 2 * deps.rate, time.monotonic())
 
         async def run(command: protocol.Command) -> None:
-            conn.push(await self._run(actor, command))
+            conn.push(await self._run(actor, command, conn.name))
 
         while True:
             message = await websocket.receive()
@@ -120,12 +123,18 @@ class BoardSocket:
                 deps.commands.lane(command.op, command.args), functools.partial(run, command)
             )
 
-    async def _run(self, actor: Actor, command: protocol.Command) -> str:
+    async def _run(self, actor: Actor, command: protocol.Command, conn_name: str) -> str:
         deps = self.deps
         started = time.perf_counter()
-        op_label = command.op if command.op in deps.commands.ops else "unknown"
+        known = command.op in deps.commands.ops or command.op == presence.OP
+        op_label = command.op if known else "unknown"
         try:
-            outcome = await deps.commands.execute(actor, command.op, command.args, deps.clock.now())
+            if command.op == presence.OP:
+                # Presence is this connection's, and ephemeral: not a command of the board's.
+                result = await deps.presence.command(conn_name, actor, command.args)
+            else:
+                now = deps.clock.now()
+                result = (await deps.commands.execute(actor, command.op, command.args, now)).result
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
@@ -139,7 +148,7 @@ class BoardSocket:
         finally:
             deps.metrics.command_seconds.observe(time.perf_counter() - started)
         deps.metrics.commands.labels(op_label, "ok").inc()
-        return protocol.reply_ok(command.id, outcome.result)
+        return protocol.reply_ok(command.id, result)
 
 
 # Commands of one connection that edit one card's own fields run side by side, this many at

@@ -41,6 +41,8 @@ OnChange = Callable[[dict[str, Any], list[int], bytes | None], None]
 OnResync = Callable[[], Awaitable[None]]
 # A user was disabled or changed role: {"user": id, "close": code} (board/users.py).
 OnUsers = Callable[[dict[str, Any]], None]
+# A presence message (ws/presence.py): ephemeral, handed on apart from the board's changes.
+OnPresence = Callable[[dict[str, Any]], None]
 
 
 class Listener:
@@ -50,11 +52,13 @@ class Listener:
         on_change: OnChange,
         on_resync: OnResync,
         on_users: OnUsers | None = None,
+        on_presence: OnPresence | None = None,
     ) -> None:
         self._dsn = dsn
         self._on_change = on_change
         self._on_resync = on_resync
         self._on_users = on_users
+        self._on_presence = on_presence
         self._inbox: asyncio.Queue[str | None] = asyncio.Queue()
         self.connected = asyncio.Event()
         self.reconnects = 0
@@ -172,6 +176,10 @@ class Listener:
                 pending = None
                 await self._on_resync()
                 continue
+            if change.presence is not None:
+                # Touches no key a board patch does: no need to flush what is being composed.
+                self._presence(change.presence)
+                continue
             if pending is not None:
                 composed = compose(pending.patch, change.patch)
                 if composed is not None:
@@ -197,6 +205,14 @@ class Listener:
         except ValueError as exc:
             log.error("not a change (%s); resyncing", exc, extra={"action": "listen.garbled"})
             return None
+
+    def _presence(self, message: dict[str, Any]) -> None:
+        if self._on_presence is None:
+            return
+        try:
+            self._on_presence(message)
+        except Exception:
+            log.exception("the presence handler failed", extra={"action": "listen.presence"})
 
     def _hand_on(self, change: notify.Change | None) -> None:
         if change is None:

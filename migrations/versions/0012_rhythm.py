@@ -1,7 +1,7 @@
 """rhythm: a column's interval override of its rhythm, a card's slot moved by quiet hours
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 
 A column's rhythm lives in its settings (``timezone``, ``rhythm``, ``quiet``: board/rhythm.py).
 Two things the schedule walk decides need a place of their own:
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -317,6 +317,31 @@ async def test_suggest_puts_an_ai_draft_in_the_editor(open_page, board, live_ser
     )
 
 
+async def test_an_ai_draft_from_the_panel_waits_for_approval(
+    open_page, board, live_server, fake_openai
+):
+    """ "Let the AI write the text" in the add dialog: snippet.draft puts a card with the model's
+    first text where asked, marked as written by the AI and waiting for approval (CONTRACT §12)."""
+    platform = await board.column("Site feed")
+    (a,) = await board.cards(platform, "Alpha")
+    post_materials(live_server, MUSEUM)
+    page = await open_page()
+    await open_panel(page)
+    await page.locator("#materials .material").first.focus()
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Add to a column")
+    await dialog.get_by_label("Column").select_option(str(platform))
+    await dialog.get_by_label("On top").check()
+    await dialog.get_by_label("Let the AI write the text").check()
+    await dialog.get_by_role("button", name="Add card").click()
+    queue = await eventually(lambda: _queue_of_length(board, platform, 2), what="the AI's card")
+    drafted = await board.snippet(queue[0])
+    assert queue[1] == a and drafted["body"] == DRAFTS[0]
+    assert drafted["approval"] == "pending" and drafted["meta"]["drafted_by"] == "newsroom-mini"
+    await card(page, queue[0]).get_by_text("Written by the AI").wait_for()
+    await card(page, queue[0]).get_by_role("button", name="Approve").wait_for()
+
+
 async def test_suggest_is_off_without_a_key(open_page, board, live_server):
     """Without METRONOME_OPENAI_API_KEY the button is disabled and says why."""
     platform = await board.column("Site feed")

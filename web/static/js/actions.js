@@ -1,6 +1,7 @@
 // What the editor's clicks and keys ask of the server: one command each, errors as toasts,
 // undo where it makes sense. Every change reaches the page back as a patch.
 
+import { TEXT as APPROVAL } from "./approval.js";
 import { confirmDialog, intervalDialog, textDialog } from "./dialogs.js";
 import { errorToast, toast } from "./toasts.js";
 import { interval } from "./time.js";
@@ -77,6 +78,20 @@ export function createActions({ conn, store, render, signedOut }) {
       return result;
     },
 
+    /**
+     * snippet.draft: the AI writes the new card's text from the material (it waits for an
+     * editor's approval). Takes seconds: a toast says it is on its way. Resolves {id} or null.
+     */
+    async draftFromMaterial(platformId, materialId, placement = {}) {
+      const done = toast("The AI is writing the card…", { timeout: 60_000 });
+      try {
+        return await run("snippet.draft",
+          { platform_id: platformId, material_id: materialId, ...placement }, "Could not draft the card");
+      } finally {
+        done();
+      }
+    },
+
     /** materials.search; rejects with the CommandError for the panel to show. */
     searchMaterials(args) {
       return direct("materials.search", args);
@@ -129,6 +144,18 @@ export function createActions({ conn, store, render, signedOut }) {
         if (error.code === "conflict") return "conflict";
         failed(M.couldNot.saveCard, error);
         return false;
+      }
+    },
+
+    /** snippet.approve of the version this page shows: text changed meanwhile is not approved unseen. */
+    async approve(id) {
+      const snippet = store.snippet(id);
+      if (!snippet) return;
+      try {
+        await conn.command("snippet.approve", { id, version: snippet.version });
+      } catch (error) {
+        if (error.code === "conflict") errorToast(APPROVAL.changedMeanwhile);
+        else failed(APPROVAL.couldNot, error);
       }
     },
 

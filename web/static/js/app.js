@@ -1,6 +1,7 @@
 // The board page: wires the connection, the store, the board and the top bar together.
 
 import { createActions } from "./actions.js";
+import { WaitingFilter } from "./approval.js";
 import { Board } from "./board.js";
 import { clicksPatched } from "./clicks.js";
 import { BreakingDialog } from "./breaking.js";
@@ -10,6 +11,8 @@ import { watchFailures } from "./failures.js";
 import { refreshFeeds } from "./feeds.js";
 import { HoldBanner } from "./holds.js";
 import { MaterialsPanel } from "./materials.js";
+import { EditingReporter, PresenceBar } from "./presence.js";
+import { mayEdit, mayWrite } from "./roles.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
 import { everyHalfMinute, everySecond } from "./time.js";
@@ -48,14 +51,20 @@ function showStatus({ state, retryInMs }) {
 
 let board = null;
 let materials = null;
+let editing = null;
 let failures = null;
 let holds = null;
 let breaking = null;
+const presence = new PresenceBar(document.getElementById("presence"), store);
+const waiting = new WaitingFilter(document.getElementById("waiting-filter"), store, () => board.render());
 const conn = new Connection({
   onState: (full) => {
     store.reset(full);
     showMe();
     board.render();
+    presence.render();
+    waiting.render();
+    editing.reconnected();
     holds.render();
     breaking.refresh();
     materials.resync();
@@ -66,6 +75,8 @@ const conn = new Connection({
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    presence.render();
+    if (patch.snippets) waiting.render();
     raise();
     if (patch.holds || patch.platforms || patch.me) holds.render();
     breaking.refresh();
@@ -83,20 +94,22 @@ const actions = createActions({
     goToLogin();
   },
 });
-const canEdit = () => ["admin", "editor"].includes(store.me.role);
+const canEdit = () => mayEdit(store.me.role);
 const setup = {
   addColumn: () => columnDialog({ actions, store }),
   editColumn: (platform) => columnDialog({ actions, store, platform }),
   users: () => usersDialog({ actions, store }),
   demo: () => actions.fillDemo(),
 };
+editing = new EditingReporter(conn);
 board = new Board(document.getElementById("board"), {
-  store, actions, setup,
+  store, actions, setup, editing,
   onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
 });
 failures = watchFailures(store, { show: showTarget });
+// Authors add materials to columns too (their cards wait for approval).
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
-  { store, actions, canEdit });
+  { store, actions, canEdit: () => mayWrite(store.me.role) });
 holds = new HoldBanner(document.getElementById("holds-banner"), { store, actions, canEdit });
 breaking = new BreakingDialog({ store, actions });
 const breakingButton = document.getElementById("breaking");

@@ -7,11 +7,15 @@ import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
 import { M } from "./messages.js";
+import { mayEdit, mayWrite } from "./roles.js";
 import { toast } from "./toasts.js";
 
 export class Board {
-  /** `setup` = {addColumn(), editColumn(platform), users(), demo()}: the admin's set-up actions. */
-  constructor(root, { store, actions, onMaterialDrop = null, setup = {} }) {
+  /**
+   * `setup` = {addColumn(), editColumn(platform), users(), demo()}: the admin's set-up actions;
+   * `editing` tells the server which card this tab edits (js/presence.js).
+   */
+  constructor(root, { store, actions, editing, onMaterialDrop = null, setup = {} }) {
     this.root = root;
     this.store = store;
     this.columns = new Map();
@@ -19,8 +23,14 @@ export class Board {
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
     this.kept = new Map();
     this.ctx = {
-      actions, store, canEdit: () => ["admin", "editor"].includes(store.me.role),
-      isAdmin: () => store.me.role === "admin", onEditColumn: setup.editColumn,
+      actions,
+      store,
+      editing,
+      canEdit: () => mayEdit(store.me.role),
+      canWrite: () => mayWrite(store.me.role),
+      columnName: (id) => store.platform(id)?.name ?? null,
+      isAdmin: () => store.me.role === "admin",
+      onEditColumn: setup.editColumn,
     };
     this.empty = emptyBoard(setup, this.ctx.isAdmin);
     const canEdit = this.ctx.canEdit;
@@ -33,7 +43,7 @@ export class Board {
       columnAt: (el) => this.columnAt(el),
       onMove: (id, args) => actions.move(id, args),
       // A material from the materials panel: one snippet.create at the drop position.
-      onCreate: (platformId, materialId, args) => canEdit() && onMaterialDrop?.(platformId, materialId, args),
+      onCreate: (platformId, materialId, args) => this.ctx.canWrite() && onMaterialDrop?.(platformId, materialId, args),
     });
     enableKeyboard(root, {
       columns: () => this.orderedColumns(),

@@ -1,8 +1,11 @@
 // One card of a column, kept across patches: post cards and interval dividers.
 
+import { approvalRow, isWaiting } from "./approval.js";
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
 import { M } from "./messages.js";
+import { editingNote, editingWarning, editorsOf, hue, initials, makeEditingNote } from "./presence.js";
+import { storyPanel } from "./story.js";
 import { isInbox } from "./networks.js";
 import { suggestTool } from "./suggest.js";
 import { clock, countingDown, fullTime, interval, relative } from "./time.js";
@@ -10,19 +13,6 @@ import { clock, countingDown, fullTime, interval, relative } from "./time.js";
 const STATUS_LABEL = M.statusLabel;
 // The words of holds and expiry on a card (CONTRACT §7).
 const TEXT = M.cardHold;
-
-function initials(email) {
-  const name = (email ?? "").split("@")[0];
-  const parts = name.split(/[._-]+/).filter(Boolean);
-  const letters = parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 2);
-  return letters.toUpperCase() || "?";
-}
-
-function hue(text) {
-  let n = 0;
-  for (const ch of text ?? "") n = (n * 31 + ch.charCodeAt(0)) % 360;
-  return n;
-}
 
 function linkLabel(snippet) {
   if (snippet.material?.title) return snippet.material.title;
@@ -64,13 +54,20 @@ export function failureNote(kind, status, raw) {
       raw ? h("details", { class: "raw" }, h("summary", {}, M.details), h("code", {}, String(raw))) : null));
 }
 
-/** A post card. `ctx` = {actions, canEdit()}. */
+/**
+ * A post card. `ctx` = {actions, store, canEdit(), canWrite(), editing, columnName(id)}:
+ * canWrite (authors and up) edits text; canEdit (editors and up) does the rest.
+ */
 export class CardView {
   constructor(id, ctx) {
     this.id = id;
     this.ctx = ctx;
     this.signature = "";
     this.editor = null;
+    this.story = null;
+    this.editors = "";
+    this.presence = makeEditingNote();
+    this.approval = approvalRow(() => this.ctx.actions.approve(this.id));
     this.snippet = null;
     this.platform = null;
     this.clicks = null; // the count last shown, to mark a rise
@@ -87,7 +84,8 @@ export class CardView {
     this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
       this.editorLabel, this.avatar);
     this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
-    this.el = h("article", { class: "card", tabindex: "0" }, this.view);
+    // Outside the view: "‹name› is editing" shows above the editor too.
+    this.el = h("article", { class: "card", tabindex: "0" }, this.presence.el, this.view);
     this.el.addEventListener("dblclick", (event) => {
       if (event.target.closest("a, button")) return;
       this.startEdit();
@@ -95,12 +93,19 @@ export class CardView {
   }
 
   update(snippet, platform) {
+    const before = this.snippet;
     this.snippet = snippet;
     this.platform = platform;
     const editable = this.ctx.canEdit();
+    const writable = this.ctx.canWrite();
+    this.showEditors();
     // An editor whose card left the queue was handed to the column by the board (board.js keep).
-    if (this.editor) this.editor.seen(snippet, platform.text_limit ?? null);
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable]);
+    if (this.editor) {
+      this.editor.seen(snippet, platform.text_limit ?? null);
+      if (before && (before.version !== snippet.version || before.approval !== snippet.approval
+        || before.platform_id !== snippet.platform_id)) this.story?.changed();
+    }
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable, writable]);
     if (signature === this.signature) return;
     this.signature = signature;
     const { status } = snippet;
@@ -112,6 +117,12 @@ export class CardView {
     setAttr(el, "data-status", status);
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
     el.classList.toggle("is-paused", queued && (!!platform.paused || !!platform.holds));
+    el.classList.toggle("is-waiting", isWaiting(snippet));
+    if (this.approval.update(snippet, editable)) {
+      if (!this.approval.el.isConnected) this.view.insertBefore(this.approval.el, this.meta);
+    } else {
+      this.approval.el.remove();
+    }
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;
@@ -125,7 +136,7 @@ export class CardView {
     }
     this.renderNotes(snippet);
     this.renderMeta(snippet, platform);
-    this.renderActions(snippet, platform, editable);
+    this.renderActions(snippet, platform, editable, writable);
     setAttr(el, "aria-label", M.cardLabel(STATUS_LABEL[status] ?? status, (snippet.body ?? snippet.url ?? "").slice(0, 80)));
   }
 
@@ -151,7 +162,9 @@ export class CardView {
       const when = clock(snippet.expires_at);
       let text = TEXT.notAfter(when);
       if (snippet.status === "expired") text = TEXT.expired(when);
-      else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds) text = TEXT.noSlot(when);
+      else if (!snippet.eta && !this.platform?.paused && !this.platform?.holds && !isWaiting(snippet)) {
+        text = TEXT.noSlot(when);
+      }
       notes.push(h("p", { class: `note ${snippet.status === "expired" ? "note-error" : "note-muted"}`,
         title: TEXT.notAfterTitle(fullTime(snippet.expires_at)) }, icon("clock"), text));
     }
@@ -162,6 +175,10 @@ export class CardView {
       notes.push(h("p", { class: "note note-muted note-quiet",
         title: TEXT.afterQuietTitle(fullTime(snippet.eta_before_quiet), fullTime(snippet.eta)) },
       icon("moon"), TEXT.afterQuiet(clock(snippet.eta_before_quiet))));
+    }
+    if (meta.drafted_by && snippet.status === "pending") {
+      notes.push(h("p", { class: "note note-ai", title: String(meta.drafted_by) }, icon("sparkle"),
+        M.writtenByAI));
     }
     if (meta.duplicate && snippet.status === "pending") {
       notes.push(h("p", { class: "note note-warn", title: duplicateText(meta.duplicate) }, icon("link"),
@@ -176,7 +193,8 @@ export class CardView {
     let when = null;
     let label = "";
     if (status === "pending") {
-      if (isInbox(platform)) label = M.draft;
+      if (isWaiting(snippet)) label = ""; // the approval row above says it
+      else if (isInbox(platform)) label = M.draft;
       else if (snippet.eta && snippet.meta?.send_now) when = snippet.eta;
       else if (platform.paused) label = M.badgePaused;
       else if (platform.holds) label = TEXT.held;
@@ -201,21 +219,23 @@ export class CardView {
     setText(this.editorLabel, email ? M.lastEditedBy(email) : "");
   }
 
-  renderActions(snippet, platform, editable) {
+  renderActions(snippet, platform, editable, writable) {
     // Rebuild the buttons only when the set changes, so a focused button survives patches.
-    const key = `${snippet.status}:${editable}:${isInbox(platform)}`;
+    const waiting = isWaiting(snippet);
+    const key = `${snippet.status}:${editable}:${writable}:${isInbox(platform)}:${waiting}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
     const a = this.ctx.actions;
     const id = snippet.id;
     const buttons = [];
-    if (editable && snippet.status === "pending") {
+    if (writable && snippet.status === "pending") {
+      // Authors edit; the rest is an editor's (a waiting card is not sent before approval).
       buttons.push(iconButton("edit", M.editCard, () => this.startEdit()));
-      if (!isInbox(platform)) {
+      if (editable && !isInbox(platform) && !waiting) {
         buttons.push(iconButton("send", M.sendNow, () => a.sendNow(id)));
         buttons.push(iconButton("clock", M.intervalFromHere, () => a.intervalFromHere(id)));
       }
-      buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
+      if (editable) buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
     } else if (editable && snippet.status === "failed") {
       buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
         icon("retry"), M.retry));
@@ -237,24 +257,39 @@ export class CardView {
     this.actions.hidden = buttons.length === 0;
   }
 
+  /** "‹name› is editing" on the card, from the state's presence (every render). */
+  showEditors() {
+    const entries = editorsOf(this.ctx.store, this.id);
+    const key = entries.map((e) => e.email).join(",");
+    if (key === this.editors) return;
+    this.editors = key;
+    editingNote(this.presence, entries);
+    this.el.classList.toggle("is-edited-elsewhere", entries.length > 0);
+  }
+
   startEdit() {
-    if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canEdit()) return;
+    if (this.editor || !this.snippet || this.snippet.status !== "pending" || !this.ctx.canWrite()) return;
     const finish = () => this.stopEdit();
     const suggest = suggestTool({
       actions: this.ctx.actions, snippetId: this.id, pick: (text) => this.editor?.useText(text),
     });
+    this.story = storyPanel(this.id, this.ctx.columnName);
     this.editor = new InPlaceEditor(this.snippet, {
       limit: this.platform.text_limit ?? null,
       save: (values, version) => this.ctx.actions.updateCard(this.id, version, values),
       done: finish,
       tools: [suggest.button],
-      below: suggest.panel,
+      below: h("div", { class: "editor-below" }, suggest.panel, this.story.el),
     });
     this.el.classList.add("is-editing");
     this.el.removeAttribute("draggable");
     this.view.hidden = true;
     this.el.append(this.editor.el);
-    this.editor.focus();
+    this.ctx.editing.opened(this.id);
+    // Someone else is in this card: say so before a keystroke can cross theirs.
+    const others = editorsOf(this.ctx.store, this.id);
+    if (others.length) this.editor.holdUntilConfirmed(editingWarning(others));
+    else this.editor.focus();
   }
 
   stopEdit() {
@@ -266,9 +301,11 @@ export class CardView {
   /** Close the editor without saving or redrawing; returns what it held ({values, changed}). */
   dropEditor() {
     if (!this.editor) return null;
+    this.ctx.editing.closed(this.id);
     const held = { values: this.editor.form.values(), changed: this.editor.changed() };
     this.editor.el.remove();
     this.editor = null;
+    this.story = null;
     this.view.hidden = false;
     this.el.classList.remove("is-editing");
     this.signature = "";

@@ -164,12 +164,13 @@ export class ColumnView {
 
   renderHeader(platform, queue) {
     const editable = this.ctx.canEdit();
+    const writable = this.ctx.canWrite();
     const inbox = isInbox(platform);
     const stopped = ["auth_rejected", "stopped"].includes(platform.status);
     const held = !!platform.holds;
     const next = inbox || platform.paused || stopped ? null : nextEta(queue);
     const nowInterval = intervalNow(platform);
-    const signature = JSON.stringify([platform, editable, next, queue.length, nowInterval]);
+    const signature = JSON.stringify([platform, editable, writable, next, queue.length, nowInterval]);
     if (signature === this.signature) return;
     this.signature = signature;
 
@@ -238,7 +239,7 @@ export class ColumnView {
     setAttr(this.pause, "aria-pressed", platform.paused ? "true" : "false");
     // A column whose links are tracked (setting `track`) has clicks to show, to everyone.
     this.stats.hidden = platform.settings?.track !== true;
-    this.add.hidden = !editable;
+    this.add.hidden = !writable; // authors add cards too: theirs wait for approval
     this.clear.hidden = !editable;
     this.clear.disabled = queue.length === 0;
   }

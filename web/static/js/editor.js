@@ -2,6 +2,7 @@
 
 import { h } from "./dom.js";
 import { expiryField } from "./expiry.js";
+import { TEXT as PRESENCE } from "./presence.js";
 import { relative } from "./time.js";
 import { M } from "./messages.js";
 
@@ -42,6 +43,7 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
       cancel, extra, submit));
   let currentLimit = limit;
   let busy = false;
+  let locked = false;
 
   const refresh = () => {
     const n = length(textarea.value);
@@ -50,7 +52,7 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
     counter.classList.toggle("over", over);
     counter.title = over ? M.overLimit(n - currentLimit) : M.characters;
     const empty = !textarea.value.trim() && !link.value.trim();
-    submit.disabled = busy || over || empty;
+    submit.disabled = busy || over || empty || locked;
     if (extra) extra.disabled = submit.disabled;
   };
   textarea.addEventListener("input", refresh);
@@ -115,6 +117,13 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
       notice.replaceChildren(...(content ? [content].flat() : []));
       notice.hidden = !content;
     },
+    /** Read-only (and nothing to save) while `on`: someone else is in the card. */
+    setLocked: (on) => {
+      locked = on;
+      textarea.readOnly = on;
+      link.readOnly = on;
+      refresh();
+    },
   };
 }
 
@@ -124,6 +133,8 @@ export function cardForm({ limit = null, body = "", url = "", expiresAt = undefi
  */
 export class InPlaceEditor {
   constructor(snippet, { limit, save, done, tools = [], below = null }) {
+    this.done = done;
+    this.held = false;
     this.version = snippet.version;
     this.latest = snippet;
     this.original = { body: snippet.body ?? "", url: snippet.url ?? "" };
@@ -149,6 +160,28 @@ export class InPlaceEditor {
     this.form.focus();
   }
 
+  /**
+   * Someone else is editing this card: the form stays read-only under `warning` until the
+   * user chooses to edit anyway (or cancels).
+   */
+  holdUntilConfirmed(warning) {
+    this.held = true;
+    this.form.setLocked(true);
+    const go = h("button", { type: "button", class: "btn btn-small", onclick: () => {
+      this.held = false;
+      this.form.setLocked(false);
+      this.form.setNotice(null);
+      this.form.focus();
+    } }, PRESENCE.editAnyway);
+    this.form.setNotice([
+      h("span", { class: "notice-text" }, warning),
+      h("span", { class: "notice-buttons" }, go,
+        h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => this.done() },
+          PRESENCE.cancel)),
+    ]);
+    go.focus();
+  }
+
   /** Whether the editor holds text that was never saved. */
   changed() {
     const now = this.form.values();
@@ -165,7 +198,15 @@ export class InPlaceEditor {
   seen(snippet, limit) {
     this.latest = snippet;
     this.form.setLimit(limit);
-    if (snippet.version !== this.version) this.showNotice();
+    if (snippet.version === this.version) return;
+    if (this.held) {
+      // Nothing typed yet: show their latest text, and edit from that version.
+      this.form.setValues({ body: snippet.body, url: snippet.url, expires_at: snippet.expires_at ?? null });
+      this.original = { body: snippet.body ?? "", url: snippet.url ?? "" };
+      this.version = snippet.version;
+    } else {
+      this.showNotice();
+    }
   }
 
   showNotice() {

@@ -7,6 +7,7 @@ import { MATERIAL_MIME } from "./dnd.js";
 import { h, icon, iconButton, reconcile, setAttr, setText } from "./dom.js";
 import { showFeeds } from "./feeds.js";
 import { isInbox, network, networkIcon } from "./networks.js";
+import { draftingAvailable } from "./suggest.js";
 import { clock, fullTime, parseTime, relative } from "./time.js";
 
 // Typing pauses this long before a search goes out: one command per word, not per letter.
@@ -15,6 +16,7 @@ const PAGE = 20;
 const MAX_OFFSET = 1000; // the server's limit on `offset`
 const OPEN_KEY = "metronome.materials.open";
 const COLUMN_KEY = "metronome.materials.column";
+const AI_DRAFT = "Let the AI write the text (the card waits for approval)";
 
 function stored(key) {
   try {
@@ -406,6 +408,9 @@ export class MaterialsPanel {
       columns.map((c) => h("option", { value: String(c.id), selected: c.id === chosen }, columnLabel(c))));
     const where = (value, label, checked) => h("label", { class: "radio" },
       h("input", { type: "radio", name: "where", value, checked }), label);
+    // An AI-written text is an option only where the server drafts (snippet.draft).
+    const ai = (await draftingAvailable(this.actions)) === true
+      && h("label", { class: "radio" }, h("input", { type: "checkbox", name: "ai" }), AI_DRAFT);
     const answer = await ask({
       title: "Add to a column",
       message: material.title,
@@ -414,13 +419,27 @@ export class MaterialsPanel {
         h("label", { class: "field" }, h("span", { class: "field-label" }, "Column"), select),
         h("fieldset", { class: "field radio-row" }, h("legend", { class: "field-label" }, "Where"),
           where("end", "At the end of the queue", true), where("top", "On top", false)),
+        ai || null,
       ],
-      read: (form) => ({ platformId: Number(select.value), top: form.elements.where.value === "top" }),
+      read: (form) => ({
+        platformId: Number(select.value),
+        top: form.elements.where.value === "top",
+        ai: !!form.elements.ai?.checked,
+      }),
     });
     if (from?.isConnected) from.focus({ preventScroll: true });
     if (!answer) return;
     store(COLUMN_KEY, String(answer.platformId));
-    await this.create(answer.platformId, material.id, answer.top ? { after_id: null } : {});
+    const placement = answer.top ? { after_id: null } : {};
+    if (answer.ai) await this.draft(answer.platformId, material.id, placement);
+    else await this.create(answer.platformId, material.id, placement);
+  }
+
+  /** snippet.draft: a card with the AI's text for the material; it waits for approval. */
+  async draft(platformId, materialId, placement) {
+    const result = await this.actions.draftFromMaterial(platformId, materialId, placement);
+    if (result?.id) flash(result.id);
+    return result;
   }
 
   /** snippet.create from a material; the new card flashes where it landed. */

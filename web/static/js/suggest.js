@@ -11,6 +11,17 @@ const READY = "Drafts of this text for this network, written by the AI";
 let drafting = null;
 let probing = null;
 
+/** Whether the server drafts at all (asked once per page): resolves true, false or null. */
+export function draftingAvailable(actions) {
+  if (drafting !== null) return Promise.resolve(drafting);
+  probing ??= actions.draftingOn().then((on) => {
+    drafting = on;
+    probing = null;
+    return on;
+  });
+  return probing;
+}
+
 function sentence(text) {
   const plain = String(text).replace(/^snippet\.suggest:\s*/, "");
   return plain.charAt(0).toUpperCase() + plain.slice(1);
@@ -62,12 +73,7 @@ export function suggestTool({ actions, snippetId, pick }) {
   if (drafting === false) {
     turnOff();
   } else if (drafting === null) {
-    probing ??= actions.draftingOn().then((on) => {
-      drafting = on;
-      probing = null;
-      return on;
-    });
-    probing.then((on) => {
+    draftingAvailable(actions).then((on) => {
       if (on === false) turnOff();
     });
   }

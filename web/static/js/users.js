@@ -6,7 +6,7 @@ import { h, icon } from "./dom.js";
 import { M } from "./messages.js";
 import { toast } from "./toasts.js";
 
-const ROLES = ["admin", "editor", "viewer"];
+const ROLES = ["admin", "editor", "author", "viewer"];
 
 function modal(titleText, id, ...content) {
   const dialog = h("dialog", { class: "dialog dialog-wide", "aria-labelledby": id },
