@@ -55,7 +55,8 @@ async def went_out(client: Client, sid: int) -> None:
 
 def card(client: Client, sid: int) -> dict[str, Any]:
     found = client.card(sid)
-    assert found is not None, f"card {sid} is not in the state"
+    if found is None:  # KeyError: Client.wait_for reads it as "not here yet"
+        raise KeyError(f"card {sid} is not in the state")
     return found
 
 

@@ -66,6 +66,8 @@ async def test_expires_at_refusals(board: Timed, value: object) -> None:
 
 async def test_interval_cards_do_not_expire(board: Timed) -> None:
     pid = await board.column()
+    # Paused, so the poster does not consume the marker at the head before the update.
+    await board.admin.ok("platform.pause", {"id": pid})
     marker = (await board.admin.ok("marker.create", {"platform_id": pid, "interval_s": 60}))["id"]
     message = await refused(
         board.admin, "snippet.update", {"id": marker, "version": 1, "expires_at": board.at(60)}
