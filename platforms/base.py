@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, BinaryIO, ClassVar, Protocol
 
 import httpx
@@ -134,6 +135,25 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class RemotePost:
+    """A post found on the account by a watcher (CONTRACT §9)."""
+
+    remote_id: str  # the same id ``publish`` puts in its Receipt: our own posts match it
+    posted_at: datetime  # aware, UTC
+    text: str
+    remote_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One look at the account: the posts found, oldest first, and where the next look starts."""
+
+    posts: tuple[RemotePost, ...]
+    # Network-specific (an update offset, a newest id, a page cursor); stored with the column.
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class Identity:
     """Who the network says a column's account is: the answer of "Check connection".
 
@@ -194,6 +214,14 @@ class Adapter(abc.ABC):
         None means the network cannot tell us; the card goes to an editor (needs_check).
         """
         return None
+
+    # Whether the account can list its own recent posts, so the column is watched (CONTRACT §9).
+    watchable: ClassVar[bool] = False
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The account's posts after ``since`` (or after ``cursor``, the last look's), oldest
+        first; raise the typed errors (RateLimited backs the watcher off)."""
+        raise NotImplementedError(f"{self.kind} does not list the account's posts")
 
     async def aclose(self) -> None:
         """Release what the adapter holds (sessions, connections)."""
