@@ -139,3 +139,30 @@ async def test_touch_targets_are_at_least_44_px(open_page, board):
     for item in await page.get_by_role("menuitem").all():
         size = await box(item)
         assert size["height"] >= TOUCH and size["width"] >= TOUCH, f"{item}: {size}"
+
+
+async def test_the_menus_moves_at_the_ends_of_a_queue(open_page):
+    """cardmenu.js in the page: the first card has no Up or Top, the last no Down or End, and
+    each move names the neighbour the server places the card by."""
+    page = await open_page()
+    moves = await page.evaluate(
+        """async () => {
+          const { moveTargets } = await import('/static/js/cardmenu.js');
+          const queue = [{ id: 11 }, { id: 12 }, { id: 13 }];
+          return [0, 1, 2].map((i) => moveTargets(queue, i, 7));
+        }"""
+    )
+    assert moves[0] == {
+        "up": None,
+        "down": {"platform_id": 7, "after_id": 12},
+        "top": None,
+        "bottom": {"platform_id": 7, "after_id": 13},
+    }
+    assert moves[1]["up"] == {"platform_id": 7, "before_id": 11}
+    assert moves[1]["top"] == {"platform_id": 7, "after_id": None}
+    assert moves[2] == {
+        "up": {"platform_id": 7, "before_id": 12},
+        "down": None,
+        "top": {"platform_id": 7, "after_id": None},
+        "bottom": None,
+    }
