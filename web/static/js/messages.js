@@ -442,7 +442,6 @@ export const M = {
     removeMarker: "Remove this interval change",
     openLink: "Open the link",
     approve: "Approve",
-    noOtherColumn: "There is no other column",
   },
   // A queued card read out: "2 of 7, at 10:30, The mayor resigns…"
   cardPlace: (index, count, when, words) => [`${index} of ${count}`, when, words].filter(Boolean).join(", "),
@@ -450,8 +449,6 @@ export const M = {
   cardWaiting: "waiting for approval",
   markerPlace: (index, count, text) => `${index} of ${count}, interval change, ${text}`,
   phone: {
-    menu: "Menu",
-    menuTitle: "Menu: materials, breaking news, columns, users, your account, sign out",
     switcher: "Columns",
     column: "Column",
     previous: "Previous column",
