@@ -17,6 +17,8 @@ import { Connection } from "./socket.js";
 import { Store } from "./store.js";
 import { everyHalfMinute, everySecond } from "./time.js";
 import { showShortcuts } from "./shortcuts.js";
+import { ColumnSwitcher } from "./phone.js";
+import { foldTopBar } from "./topmenu.js";
 import { accountDialog, usersDialog } from "./users.js";
 import { M } from "./messages.js";
 
@@ -62,6 +64,7 @@ const conn = new Connection({
     store.reset(full);
     showMe();
     board.render();
+    switcher.render();
     presence.render();
     waiting.render();
     editing.reconnected();
@@ -75,6 +78,7 @@ const conn = new Connection({
     store.apply(patch);
     if (patch.me) showMe();
     board.render();
+    if (patch.platforms) switcher.render();
     presence.render();
     if (patch.snippets) waiting.render();
     raise();
@@ -107,6 +111,10 @@ board = new Board(document.getElementById("board"), {
   onMaterialDrop: (platformId, materialId, args) => materials.create(platformId, materialId, args),
 });
 failures = watchFailures(store, { show: showTarget });
+// The phone layout (issue 21): a column switcher above the board, the top bar folded.
+const switcher = new ColumnSwitcher(document.getElementById("board"), store);
+document.querySelector(".workspace").before(switcher.el);
+foldTopBar(document.getElementById("topbar"), document.getElementById("top-menu"));
 // Authors add materials to columns too (their cards wait for approval).
 materials = new MaterialsPanel(document.getElementById("materials"), document.getElementById("materials-toggle"),
   { store, actions, canEdit: () => mayWrite(store.me.role) });

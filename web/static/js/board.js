@@ -6,6 +6,9 @@ import { ColumnView } from "./column.js";
 import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
+import { enableBoardKeys } from "./boardkeys.js";
+import { cardMenu } from "./cardmenu.js";
+import { enableRoving } from "./roving.js";
 import { M } from "./messages.js";
 import { mayEdit, mayWrite } from "./roles.js";
 import { toast } from "./toasts.js";
@@ -33,6 +36,13 @@ export class Board {
       onEditColumn: setup.editColumn,
     };
     this.empty = emptyBoard(setup, this.ctx.isAdmin);
+    // Issue 21: the card menu, one tab stop per queue, and the single-key shortcuts.
+    this.ctx.openCardMenu = cardMenu(this.ctx);
+    this.roving = enableRoving(root);
+    enableBoardKeys(root, {
+      columnAt: (el) => this.columnAt(el), cardView: (id) => this.cards.get(id),
+      openCardMenu: this.ctx.openCardMenu, canEdit: this.ctx.canEdit, canWrite: this.ctx.canWrite, actions, store,
+    });
     const canEdit = this.ctx.canEdit;
     enableColumnDrag(root, {
       columns: () => this.orderedColumns(),
@@ -113,6 +123,7 @@ export class Board {
     this.bringBackEdits();
     this.empty.refresh();
     reconcile(this.root, columnEls.length ? columnEls : [this.empty.el]);
+    this.roving.refresh();
     this.root.removeAttribute("aria-busy");
     this.restoreFocus(active, fallback);
   }

@@ -1,6 +1,7 @@
 // One card of a column, kept across patches: post cards and interval dividers.
 
 import { approvalRow, isWaiting } from "./approval.js";
+import { hasMenu } from "./cardmenu.js";
 import { h, icon, iconButton, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
 import { M } from "./messages.js";
@@ -80,12 +81,15 @@ export class CardView {
     this.avatar = h("span", { class: "avatar", "aria-hidden": "true" });
     this.editorLabel = h("span", { class: "visually-hidden" });
     this.actions = h("div", { class: "card-actions" });
+    // The card menu (cardmenu.js): moves and actions for touch and keys; roving.js puts the
+    // focused card's button in the tab order.
+    this.menuButton = menuButton(this);
     // The actions float over the meta line (times, who edited), never over the text.
     this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
       this.editorLabel, this.avatar);
     this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     // Outside the view: "‹name› is editing" shows above the editor too.
-    this.el = h("article", { class: "card", tabindex: "0" }, this.presence.el, this.view);
+    this.el = h("div", { class: "card", tabindex: "-1" }, this.presence.el, this.view);
     this.el.addEventListener("dblclick", (event) => {
       if (event.target.closest("a, button")) return;
       this.startEdit();
@@ -115,6 +119,15 @@ export class CardView {
     setAttr(el, "data-snippet-id", queued ? snippet.id : null);
     setAttr(el, "data-history-id", queued ? null : snippet.id);
     setAttr(el, "data-status", status);
+    // A queued card is an item of its queue's list with one tab stop per queue (roving.js);
+    // the queue labels it with its place and time (cardplace.js). History cards keep theirs.
+    setAttr(el, "role", queued ? "listitem" : null);
+    if (!queued) {
+      setAttr(el, "tabindex", "0");
+      setAttr(el, "aria-posinset", null);
+      setAttr(el, "aria-setsize", null);
+    }
+    setAttr(this.link, "tabindex", queued ? "-1" : null);
     setAttr(el, "draggable", queued && editable && !this.editor ? "true" : null);
     el.classList.toggle("is-paused", queued && (!!platform.paused || !!platform.holds));
     el.classList.toggle("is-waiting", isWaiting(snippet));
@@ -137,7 +150,7 @@ export class CardView {
     this.renderNotes(snippet);
     this.renderMeta(snippet, platform);
     this.renderActions(snippet, platform, editable, writable);
-    setAttr(el, "aria-label", M.cardLabel(STATUS_LABEL[status] ?? status, (snippet.body ?? snippet.url ?? "").slice(0, 80)));
+    if (!queued) setAttr(el, "aria-label", M.cardLabel(STATUS_LABEL[status] ?? status, (snippet.body ?? snippet.url ?? "").slice(0, 80)));
   }
 
   renderNotes(snippet) {
@@ -249,6 +262,9 @@ export class CardView {
         icon("retry"), M.sendAgain));
     }
     const overlay = snippet.status === "pending";
+    // The card's own tab stops are the card and its menu: the rest is in the menu and the keys.
+    if (overlay) for (const button of buttons) button.tabIndex = -1;
+    if (hasMenu(snippet, this.ctx)) buttons.push(this.menuButton);
     const kind = overlay ? "card-actions is-overlay" : "card-actions is-row";
     if (this.actions.className !== kind) this.actions.className = kind;
     const home = overlay ? this.meta : this.view;
@@ -323,8 +339,10 @@ export class MarkerView {
     this.when = h("time", { class: "marker-when" });
     this.remove = iconButton("close", M.removeMarker, () => ctx.actions.deleteCard(id),
       "icon-btn marker-remove");
-    this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
-      icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove);
+    this.remove.tabIndex = -1;
+    this.menuButton = menuButton(this);
+    this.el = h("div", { class: "marker", tabindex: "-1", role: "listitem", "data-kind": "interval" },
+      icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove, this.menuButton);
   }
 
   update(snippet, platform) {
@@ -346,5 +364,15 @@ export class MarkerView {
     setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta)) : null);
     setText(this.when, eta ? clock(eta) : "");
     this.remove.hidden = !editable;
+    this.menuButton.hidden = !editable;
   }
+}
+
+/** The "⋯" button of a card or marker: out of the tab order until its card is the queue's stop. */
+function menuButton(view) {
+  const button = iconButton("more", M.cardMenu.button, () => view.ctx.openCardMenu?.(view, button),
+    "icon-btn card-menu-btn");
+  button.tabIndex = -1;
+  button.setAttribute("aria-haspopup", "menu");
+  return button;
 }

@@ -11,6 +11,7 @@ import { toast } from "./toasts.js";
 import { openRhythmDialog } from "./rhythmdialog.js";
 import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
 import { showClicks } from "./clicks.js";
+import { labelQueue } from "./cardplace.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -99,6 +100,7 @@ export class ColumnView {
     this.renderHeader(platform, lane.queue.map((item) => item.snippet));
     const keepIndicator = (el) => el.classList.contains("drop-indicator");
     reconcile(this.queue, lane.queue.map((item) => item.view.el), { keep: keepIndicator });
+    labelQueue(platform, lane.queue);
     reconcile(this.sending, lane.sending.map((item) => item.view.el));
     reconcile(this.attention, lane.attention.map((item) => item.view.el));
     reconcile(this.historyList, lane.history.map((item) => item.view.el));

@@ -2,7 +2,8 @@
 
 /**
  * With a card focused: Alt+Up/Down move it one place, Alt+Left/Right move it to the top of
- * the neighbouring column, Up/Down/Left/Right walk the focus, Enter edits, Delete deletes.
+ * the neighbouring column, Up/Down/Left/Right walk the focus (Home and End: the first and last
+ * card), Enter edits, Delete deletes.
  * `columns()` lists the ColumnViews left to right.
  */
 export function enableKeyboard(root, { columns, onMove, onEdit, onDelete }) {
@@ -37,6 +38,10 @@ export function enableKeyboard(root, { columns, onMove, onEdit, onDelete }) {
     } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
       const there = side?.queueCards();
       there?.[Math.min(index, there.length - 1)]?.focus();
+    } else if (event.key === "Home") {
+      cards[0]?.focus();
+    } else if (event.key === "End") {
+      cards.at(-1)?.focus();
     } else if (event.key === "Enter") {
       onEdit(id);
     } else if (event.key === "Delete") {

@@ -423,6 +423,48 @@ export const M = {
     direct: "No referrer (apps, e-mail, typed)",
     csv: (days) => `Download CSV (last ${days} days)`,
   },
+
+  // Phone layout, the card menu and accessibility (issue 21)
+  cardMenu: {
+    button: "Card actions (M)",
+    label: (words) => `Actions: ${words}`,
+    up: "Move up",
+    down: "Move down",
+    top: "Move to the top",
+    bottom: "Move to the end",
+    toColumn: "Move to another column…",
+    toColumnTitle: "Move to the top of…",
+    back: "Back",
+    edit: "Edit",
+    sendNow: "Send now",
+    intervalFromHere: "Interval from here",
+    delete: "Delete",
+    removeMarker: "Remove this interval change",
+    openLink: "Open the link",
+    approve: "Approve",
+  },
+  // A queued card read out: "2 of 7, at 10:30, The mayor resigns…"
+  cardPlace: (index, count, when, words) => [`${index} of ${count}`, when, words].filter(Boolean).join(", "),
+  cardAt: (time) => `at ${time}`,
+  cardWaiting: "waiting for approval",
+  markerPlace: (index, count, text) => `${index} of ${count}, interval change, ${text}`,
+  phone: {
+    switcher: "Columns",
+    column: "Column",
+    previous: "Previous column",
+    nextColumn: "Next column",
+    position: (index, count) => `${index} of ${count}`,
+  },
+  noColumnFocused: "Focus a card or a column first",
+  // Rows added to the keyboard help (M.shortcuts) for the keys of issue 21.
+  moreShortcuts: [
+    ["M", "Open the focused card's menu: move, edit, send now, delete (also Shift + F10)"],
+    ["N", "New card in the focused column"],
+    ["P", "Pause or resume the focused column"],
+    ["C", "Clear the focused column's queue (asks first)"],
+    ["S", "Send the focused card now (asks first)"],
+    ["Home / End", "Go to the first or last card of the column"],
+  ],
 };
 
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */

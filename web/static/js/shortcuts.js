@@ -4,7 +4,8 @@ import { infoDialog } from "./dialogs.js";
 import { h } from "./dom.js";
 import { M } from "./messages.js";
 
-const SHORTCUTS = M.shortcuts;
+// The board's keys, then those of issue 21 (boardkeys.js, cardmenu.js, keyboard.js).
+const SHORTCUTS = [...M.shortcuts, ...M.moreShortcuts];
 
 let open = false;
 
