@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from board import rhythm, rows
+from board import rhythm, rows, watching
 from board.args import Args
 from board.context import BoardConfig, Ctx
 from board.db import set_clause
@@ -28,6 +28,12 @@ async def check_settings(
         )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
+    try:
+        # Whether and how often the account is watched (CONTRACT §9); the kind's own check
+        # refuses `watch: true` where its network cannot list the account's posts.
+        watching.check(settings)
+    except ValueError as exc:
+        raise BadRequest(f"{op}: {exc}") from None
     try:
         # The rhythm is the board's own (time zone, rules, quiet hours), not an adapter's.
         rhythm.parse(settings, config.min_interval_s)
