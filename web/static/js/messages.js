@@ -423,6 +423,13 @@ export const M = {
     direct: "No referrer (apps, e-mail, typed)",
     csv: (days) => `Download CSV (last ${days} days)`,
   },
+  // Posts made outside Metronome (CONTRACT §9): external cards in a column's history, and a
+  // watcher that cannot look at the account
+  watch: {
+    external: "posted outside Metronome",
+    externalTitle: "Found on the account by the column's watcher: it was posted on the network directly, not from this board. It counts for the column's rhythm and is never published.",
+    failing: (why) => `Not watching the account for posts made outside Metronome: ${why}`,
+  },
 };
 
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */
