@@ -100,6 +100,11 @@ def _without_rhythm(settings: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (settings or {}).items() if k not in rhythm.KEYS}
 
 
+def _without_watch(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings that name the account: not when it posts, nor how often it is watched."""
+    return {k: v for k, v in _without_rhythm(settings).items() if k not in watching.KEYS}
+
+
 def _rhythm_changed(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return any((old or {}).get(key) != new.get(key) for key in rhythm.KEYS)
 
@@ -161,6 +166,9 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         if old.status == "auth_rejected" and account:
             # New credentials: give the column another chance (a new rhythm is none).
             values.update(status="ok", status_message=None)
+        if _without_watch(settings) != _without_watch(old.settings):
+            # Another account (a channel, an instance): the watcher starts afresh there.
+            values.update(watch_cursor=None, watch_error=None)
     if not values:
         raise BadRequest(
             f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position"

@@ -27,6 +27,8 @@ from board.context import Ctx
 from board.db import fetch, fetchrow
 from board.errors import NotFound
 
+# The settings of watching (not of the account).
+KEYS = ("watch", "watch_s")
 # CONTRACT §9: seconds between looks by default, and the fewest allowed.
 DEFAULT_WATCH_S = 300
 MIN_WATCH_S = 5

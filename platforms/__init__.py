@@ -74,7 +74,8 @@ async def check_settings(kind: str, settings: dict[str, Any], secrets: dict[str,
     if settings.get("watch") is True and not cls.watchable:
         # CONTRACT §9: only networks that let the account list its own posts are watched.
         raise InvalidSettings(
-            "watch", f"a {kind} column cannot be watched: its network does not list the account's posts"
+            "watch",
+            f"a {kind} column cannot be watched: its network does not list the account's posts",
         )
     cls.validate(settings, secrets)
 

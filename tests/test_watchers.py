@@ -148,9 +148,9 @@ async def test_our_own_post_is_never_external_and_the_queue_keeps_its_spacing(
         await look(client, clock, driver)
         assert externals(client, pid) == []
         assert await stored_externals(database_url, ours) == 0
-        second = (
-            await client.ok("snippet.create", {"platform_id": pid, "body": "Ours, next"})
-        )["id"]
+        second = (await client.ok("snippet.create", {"platform_id": pid, "body": "Ours, next"}))[
+            "id"
+        ]
         await client.wait_for(lambda s: (c := client.card(second)) and c.get("eta"))
         await clock.advance(100)
         by_hand = clock.now()

@@ -125,7 +125,9 @@ async def test_our_post_is_not_external_even_before_its_receipt(database: Databa
         await db.execute("UPDATE platforms SET watch_cursor = 'before' WHERE id = $1", pid)
     assert await look(database, pid, post("900"), cursor="after") == (None, {})
     async with database.connect() as db:
-        assert await db.fetchval("SELECT watch_cursor FROM platforms WHERE id = $1", pid) == "before"
+        assert (
+            await db.fetchval("SELECT watch_cursor FROM platforms WHERE id = $1", pid) == "before"
+        )
         await db.execute(
             "UPDATE snippets SET status = 'sent', meta = '{\"remote_id\": \"900\"}' WHERE id = $1",
             taken,

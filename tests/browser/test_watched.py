@@ -14,9 +14,7 @@ from tests.browser.helpers import column
 from web.database import open_database
 
 
-async def test_an_external_post_shows_in_the_history_with_its_badge(
-    open_page, board, live_server
-):
+async def test_an_external_post_shows_in_the_history_with_its_badge(open_page, board, live_server):
     """What a watcher records reaches the open page: a sent card in History with the badge and
     a link to the post; no card of the queue is added."""
     platform = await board.column("Watched", kind="log")
