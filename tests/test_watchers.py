@@ -59,7 +59,7 @@ async def board(
             yield client, running, pid
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
     """Wait (real time: the network's answer is real) until ``predicate`` holds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not (value := predicate()):
@@ -109,7 +109,7 @@ async def test_a_hand_made_post_appears_once(database_url: str, driver: Driver) 
     remote_id = driver.post_by_hand("Posted by hand, in the app", posted)
     driver.post_by_hand("Too old to count", clock.now() - timedelta(days=2))
     async with board(database_url, driver, clock) as (client, _, pid):
-        [card] = await client.wait_for(lambda s: externals(client, pid))
+        [card] = await client.wait_for(lambda s: externals(client, pid), timeout=20)
         assert card["status"] == "sent"
         assert card["body"] == "Posted by hand, in the app"
         assert card["meta"]["remote_id"] == remote_id
@@ -141,7 +141,7 @@ async def test_our_own_post_is_never_external_and_the_queue_keeps_its_spacing(
             "id"
         ]
         sent = await client.wait_for(
-            lambda s: (c := client.card(first)) and c["status"] == "sent" and c
+            lambda s: (c := client.card(first)) and c["status"] == "sent" and c, timeout=20
         )
         ours = sent["meta"]["remote_id"]
         await look(client, clock, driver)
@@ -155,7 +155,7 @@ async def test_our_own_post_is_never_external_and_the_queue_keeps_its_spacing(
         await clock.advance(100)
         by_hand = clock.now()
         remote_id = driver.post_by_hand("Breaking, by hand", by_hand)
-        [card] = await client.wait_for(lambda s: externals(client, pid), timeout=10)
+        [card] = await client.wait_for(lambda s: externals(client, pid), timeout=20)
         assert card["meta"]["remote_id"] == remote_id != ours
         expected = (by_hand + timedelta(seconds=INTERVAL)).isoformat(timespec="milliseconds")
         await client.wait_for(
@@ -181,5 +181,5 @@ async def test_a_rate_limit_backs_the_watcher_off(database_url: str, driver: Dri
         assert driver.listings() == refused
         await clock.advance(2 * driver.slack + 2)
         await until(lambda: driver.listings() > refused)
-        [card] = await client.wait_for(lambda s: externals(client, pid))
+        [card] = await client.wait_for(lambda s: externals(client, pid), timeout=20)
         assert card["meta"]["remote_id"] == remote_id
