@@ -169,6 +169,8 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         if _without_watch(settings) != _without_watch(old.settings):
             # Another account (a channel, an instance): the watcher starts afresh there.
             values.update(watch_cursor=None, watch_error=None)
+        elif not watching.watched(settings, True) and old.watch_error is not None:
+            values["watch_error"] = None  # not watched: nothing to say about watching
     if not values:
         raise BadRequest(
             f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position"

@@ -10,7 +10,7 @@ from board.context import BoardConfig
 from board.secretbox import SecretBox
 from board.unit import unit_of_work
 from poster.worker import POSTER
-from tests.browser.helpers import column
+from tests.browser.helpers import column, eventually
 from web.database import open_database
 
 
@@ -48,3 +48,32 @@ async def test_an_external_post_shows_in_the_history_with_its_badge(open_page, b
     link = card.locator("a.note-link")
     assert await link.get_attribute("href") == "https://t.me/newsroom/4242"
     assert await column(page, platform).locator("[data-snippet-id]").count() == 0
+
+
+async def test_a_watcher_in_trouble_shows_and_an_admin_turns_it_off(open_page, board):
+    """A watcher that cannot reach the network says so under the column's name; unticking
+    "Count posts made outside Metronome" in the column's dialog saves `watch: false` and the
+    line goes."""
+    platform = await board.column(
+        "Channel",
+        kind="telegram",
+        settings={"chat_id": "@newsroom", "api_base": "http://127.0.0.1:9", "watch_s": 5},
+        secrets={"bot_token": "123456789:AAHfakeTOKENfor-browser_0123456789ab"},
+    )
+    page = await open_page()
+    trouble = column(page, platform).get_by_text("Not watching the account")
+    await trouble.wait_for(timeout=20_000)
+    await column(page, platform).get_by_role("button", name="Edit column Channel").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_text("More settings").click()
+    toggle = dialog.get_by_label("Count posts made outside Metronome")
+    assert await toggle.is_checked()
+    await toggle.uncheck()
+    await dialog.get_by_role("button", name="Save").click()
+    await dialog.wait_for(state="detached")
+
+    async def off():
+        return (await board.platform(platform))["settings"].get("watch") is False
+
+    await eventually(off, what="settings.watch saved")
+    await trouble.wait_for(state="detached", timeout=10_000)
