@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from platforms import load_class
 from tests import db
 from tests.clock import FakeClock
 from tests.support import Client, login, make_user, running_app
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.parametrize("kind", sorted(DRIVERS))
 
 @pytest.fixture
 async def driver(kind: str) -> AsyncIterator[Driver]:
+    await load_class(kind)  # a client library's first import (seconds) is not a command's wait
     async with DRIVERS[kind]() as value:
         yield value
 

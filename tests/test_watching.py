@@ -18,7 +18,7 @@ from board.context import Actor, BoardConfig
 from board.db import Database
 from board.secretbox import SecretBox
 from board.unit import unit_of_work
-from platforms import KINDS, adapter_class
+from platforms import KINDS, adapter_class, load_class
 from tests.support import Client, make_user, running_app, session_cookie
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -204,3 +204,46 @@ def test_the_docs_say_which_kinds_are_watched() -> None:
         if watched:
             section = re.search(rf"^## [^\n]*\(`{kind}`\)\n(.*?)(?=^## |\Z)", doc, re.M | re.S)
             assert section and "### Watched" in section.group(1), f"{kind}: no Watched part"
+
+
+async def test_the_instance_that_holds_the_column_watches_it(database_url: str) -> None:
+    """With two instances, the column's watcher runs beside its poster on one of them; when
+    that one stops, the other takes the column and its watcher."""
+    from tests.watch_drivers import telegram
+
+    await load_class("telegram")  # aiogram's first import takes seconds: not within a command's
+    async with telegram() as driver, running_app(database_url) as first:
+        email = await make_user(database_url, "admin")
+        cookie = await session_cookie(database_url, email)
+        async with Client.connect(first, cookie=cookie) as client:
+            created = await client.ok(
+                "platform.create",
+                {
+                    "kind": "telegram",
+                    "name": "watched",
+                    "interval_s": 600,
+                    "settings": {**driver.settings, "watch_s": 5},
+                    "secrets": driver.secrets,
+                },
+            )
+            pid = int(created["id"])
+        async with running_app(database_url) as second:
+            registries = [first.services.registry, second.services.registry]
+
+            def watching_here() -> list[bool]:
+                return [pid in r.watchers and pid in r.leadership.held for r in registries]
+
+            await _eventually(lambda: any(watching_here()))
+            assert sorted(watching_here()) == [False, True]
+            assert all(pid not in r.watchers for r in registries if pid not in r.leadership.held)
+            if watching_here()[0]:
+                await first.services.registry.shutdown()
+                await _eventually(lambda: pid in second.services.registry.watchers)
+
+
+async def _eventually(predicate: Any, within: float = 15.0) -> None:
+    for _ in range(int(within / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out waiting")
