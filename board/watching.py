@@ -114,6 +114,8 @@ async def record(
 
     Raises NotFound when the column is gone."""
     column = await rows.platform_row(ctx.db, platform_id, lock=True)
+    # PostgreSQL's text takes no NUL character; a post (or a strange network) may carry one.
+    found = [Found(_clean(p.remote_id), p.posted_at, _clean(p.text), p.remote_url) for p in found]
     ids = list(dict.fromkeys(post.remote_id for post in found))
     known = {
         r["remote_id"]
@@ -188,6 +190,10 @@ async def failed(ctx: Ctx, platform_id: int, message: str) -> None:
         message[:500],
     )
     ctx.column_changed(column, new_column)
+
+
+def _clean(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
 
 
 def _meta(post: Found) -> dict[str, Any]:

@@ -144,14 +144,15 @@ async def test_a_look_with_nothing_new_is_not_held_up_by_a_publish(database: Dat
     assert await look(database, pid, post("1"), cursor="next") == ([], {})
 
 
-async def test_unsafe_links_are_left_out(database: Database) -> None:
-    """Only http(s) links reach the card's meta (the page renders them as links)."""
+async def test_unsafe_links_and_characters_are_left_out(database: Database) -> None:
+    """Only http(s) links reach the card's meta (the page renders them as links); a NUL in a
+    post's text (which PostgreSQL's text refuses) does not stop the look."""
     pid = await column(database)
-    await look(database, pid, post("a", url="javascript:alert(1)"), post("b", url="ftp://x/y"))
-    assert [r["meta"] for r in await externals(database, pid)] == [
-        {"remote_id": "a"},
-        {"remote_id": "b"},
-    ]
+    odd = watching.Found("c", NOW, "bell\x00end")
+    await look(database, pid, post("a", url="javascript:alert(1)"), post("b", url="ftp://x/y"), odd)
+    rows = await externals(database, pid)
+    assert [r["meta"] for r in rows] == [{"remote_id": "a"}, {"remote_id": "b"}, {"remote_id": "c"}]
+    assert rows[2]["body"] == "bell\ufffdend"
 
 
 async def test_a_failed_look_says_why_once(database: Database) -> None:
