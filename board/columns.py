@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from board import rhythm, rows
+from board import rhythm, rows, watching
 from board.args import Args
 from board.context import BoardConfig, Ctx
 from board.db import set_clause
@@ -28,6 +28,12 @@ async def check_settings(
         )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
         raise BadRequest(f"{op}: expected secrets to map names to strings")
+    try:
+        # Whether and how often the account is watched (CONTRACT §9); the kind's own check
+        # refuses `watch: true` where its network cannot list the account's posts.
+        watching.check(settings)
+    except ValueError as exc:
+        raise BadRequest(f"{op}: {exc}") from None
     try:
         # The rhythm is the board's own (time zone, rules, quiet hours), not an adapter's.
         rhythm.parse(settings, config.min_interval_s)
@@ -94,6 +100,11 @@ def _without_rhythm(settings: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (settings or {}).items() if k not in rhythm.KEYS}
 
 
+def _without_watch(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings that name the account: not when it posts, nor how often it is watched."""
+    return {k: v for k, v in _without_rhythm(settings).items() if k not in watching.KEYS}
+
+
 def _rhythm_changed(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return any((old or {}).get(key) != new.get(key) for key in rhythm.KEYS)
 
@@ -155,6 +166,11 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         if old.status == "auth_rejected" and account:
             # New credentials: give the column another chance (a new rhythm is none).
             values.update(status="ok", status_message=None)
+        if _without_watch(settings) != _without_watch(old.settings):
+            # Another account (a channel, an instance): the watcher starts afresh there.
+            values.update(watch_cursor=None, watch_error=None)
+        elif not watching.watched(settings, True) and old.watch_error is not None:
+            values["watch_error"] = None  # not watched: nothing to say about watching
     if not values:
         raise BadRequest(
             f"{args.op}: nothing to change: give name, interval_s, settings, secrets or position"

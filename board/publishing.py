@@ -388,6 +388,17 @@ async def kinds_in_use(db: Db) -> list[str]:
     ]
 
 
+async def kinds_of(db: Db, platform_ids: list[int]) -> dict[int, str]:
+    """The kinds of these live columns (a column deleted meanwhile is left out)."""
+    return {
+        r["id"]: r["kind"]
+        for r in await db.fetch(
+            "SELECT id, kind FROM platforms WHERE id = ANY($1::int[]) AND deleted_at IS NULL",
+            list(platform_ids),
+        )
+    }
+
+
 async def column_row(db: Db, platform_id: int) -> Any | None:
     return await fetchrow(db, rows.PLATFORM_SELECT, platform_id)
 

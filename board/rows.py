@@ -39,6 +39,8 @@ def platform_state(row: Any, text_limits: Mapping[str, int]) -> dict[str, Any]:
         "version": m["version"],
         # The end of an override of the column's rhythm by interval_s (board/rhythm.py).
         "interval_until": iso(m["interval_until"]),
+        # Why the column's watcher could not look at the account last time (CONTRACT §9).
+        "watch_error": m.get("watch_error"),
     }
 
 
@@ -71,6 +73,8 @@ def snippet_state(row: Any) -> dict[str, Any] | None:
         "finished_at": iso(m["finished_at"]),
         # CONTRACT §11: a sent card with a tracked link carries its clicks so far.
         "clicks": m["clicks"] if m["status"] == "sent" else None,
+        # CONTRACT §9: "external", a post found on the account that Metronome did not publish.
+        "origin": m.get("origin"),
     }
 
 

@@ -90,6 +90,11 @@ platforms = Table(
     Column("hold_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
     # With rhythm rules in the settings, interval_s overrides them until then (0012).
     Column("interval_until", DateTime(timezone=True)),
+    # The watcher's place on the account (CONTRACT §9, 0014): where its next look goes on from,
+    # when it last looked (null: never; the first look reads the last day), its last failure.
+    Column("watch_cursor", Text),
+    Column("watched_at", DateTime(timezone=True)),
+    Column("watch_error", Text),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.
@@ -170,7 +175,10 @@ snippets = Table(
     # "pending": an author's card (or a feed's draft) waiting for an editor: it keeps its
     # place but takes no slot and is never published; "approved": it takes its slot (0011).
     Column("approval", String(16), nullable=False, server_default=text("'approved'")),
+    # "external": a post a watcher found on the account, made outside Metronome (0014).
+    Column("origin", String(16)),
     CheckConstraint("kind in ('post', 'interval')", name="snippets_kind"),
+    CheckConstraint("origin in ('external')", name="snippets_origin"),
     CheckConstraint("approval in ('pending', 'approved')", name="snippets_approval"),
     CheckConstraint(
         "status in ('pending', 'sending', 'sent', 'failed', 'needs_check', 'deleted', 'expired')",
@@ -180,6 +188,20 @@ snippets = Table(
     Index("snippets_queue", "platform_id", "ord", postgresql_where=text("status = 'pending'")),
     Index("snippets_history", "platform_id", "finished_at"),
     Index("snippets_url", "url", postgresql_using="hash"),
+    Index(
+        "snippets_remote",
+        "platform_id",
+        text("(meta->>'remote_id')"),
+        postgresql_where=text("meta ? 'remote_id'"),
+    ),
+    # An external post is recorded once, whoever sees it again (0014).
+    Index(
+        "snippets_external",
+        "platform_id",
+        text("(meta->>'remote_id')"),
+        unique=True,
+        postgresql_where=text("origin = 'external'"),
+    ),
     Index(
         "snippets_expiry",
         "platform_id",

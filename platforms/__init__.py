@@ -6,7 +6,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from platforms.base import Adapter
+from platforms.base import Adapter, InvalidSettings
 
 # kind -> the module under platforms/ whose ``PLATFORM`` is its Adapter subclass.
 KINDS: dict[str, str] = {
@@ -70,7 +70,14 @@ async def load_class(kind: str) -> type[Adapter]:
 async def check_settings(kind: str, settings: dict[str, Any], secrets: dict[str, Any]) -> None:
     """A column's settings and secrets checked by its kind's adapter (the board's injected
     check: board/context.py BoardConfig); raises ValueError (UnknownKind, InvalidSettings)."""
-    (await load_class(kind)).validate(settings, secrets)
+    cls = await load_class(kind)
+    if settings.get("watch") is True and not cls.watchable:
+        # CONTRACT §9: only networks that let the account list its own posts are watched.
+        raise InvalidSettings(
+            "watch",
+            f"a {kind} column cannot be watched: its network does not list the account's posts",
+        )
+    cls.validate(settings, secrets)
 
 
 def text_limits() -> dict[str, int]:

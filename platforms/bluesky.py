@@ -32,6 +32,8 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
 from platforms.limits import SlidingWindow
@@ -60,6 +62,8 @@ TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
 # always in the past, never a valid TID in the future.
 TID_EPOCH_US = 1_577_836_800_000_000
 TID_SPAN_US = 2**47
+# listRecords answers at most 100 records a call; a look reads one page.
+RECORDS_PAGE = 100
 
 
 def record_key(post: Post) -> str:
@@ -131,6 +135,7 @@ class BlueskyAdapter(Adapter):
     text_limit: ClassVar[int | None] = TEXT_LIMIT
     setting_keys: ClassVar[tuple[str, ...]] = ("service", "handle", "timeout_s")
     secret_keys: ClassVar[tuple[str, ...]] = ("app_password",)
+    watchable: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -346,6 +351,55 @@ class BlueskyAdapter(Adapter):
         except PlatformError as exc:
             self.log.warning("reconcile of snippet %s failed: %s", post.snippet_id, exc.message)
             return None
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The account's posts (``com.atproto.repo.listRecords`` of ``app.bsky.feed.post`` in its
+        own repo, newest record key first; replies to other accounts left out) whose key comes
+        after the cursor, the newest key seen, and whose ``createdAt`` is not before ``since``.
+
+        Record keys of posts made in an app are TIDs of their creation time, so new ones list
+        first. Ours carry keys derived from the card (``record_key``), which list among older
+        ones: on a first look they are found and recognised by their URI; afterwards the cursor
+        passes over them."""
+        session = self._session or await self.login()
+        params = {"repo": session.did, "collection": COLLECTION, "limit": RECORDS_PAGE}
+        response = await self.xrpc("GET", "com.atproto.repo.listRecords", params=params)
+        raise_for(response)
+        body = response.json()
+        records = body.get("records") if isinstance(body, dict) else None
+        if not isinstance(records, list):
+            raise Transient(f"Bluesky listRecords answered {nethttp.short_body(response)}")
+        posts: list[RemotePost] = []
+        newest = cursor
+        for item in records:
+            uri = str(item.get("uri", ""))
+            rkey = uri.rsplit("/", 1)[-1]
+            if cursor is not None and rkey <= cursor:
+                continue
+            newest = max(newest or rkey, rkey)
+            value = item.get("value") or {}
+            parent = str(((value.get("reply") or {}).get("parent") or {}).get("uri", ""))
+            if parent and not parent.startswith(f"at://{session.did}/"):
+                continue
+            try:
+                posted_at = datetime.fromisoformat(str(value.get("createdAt")))
+            except ValueError:
+                continue
+            if posted_at.tzinfo is None:
+                posted_at = posted_at.replace(tzinfo=UTC)
+            if posted_at < since:
+                continue
+            handle = session.handle or self.handle
+            posts.append(
+                RemotePost(
+                    remote_id=uri,
+                    posted_at=posted_at,
+                    text=str(value.get("text") or ""),
+                    remote_url=f"https://bsky.app/profile/{handle}/post/{rkey}",
+                )
+            )
+        posts.sort(key=lambda p: p.posted_at)
+        return Seen(tuple(posts), newest)
 
     def receipt(self, uri: str, rkey: str) -> Receipt:
         handle = self._session.handle if self._session else self.handle

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import html.parser
 import logging
 import re
 import time
@@ -34,6 +35,8 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
 
@@ -47,6 +50,9 @@ URL_WEIGHT = 23
 IDEMPOTENCY_TRUST_S = 50 * 60
 # Video processing on a busy instance takes a while; past this the card is retried later.
 MEDIA_PROCESSING_S = 300.0
+# accounts/:id/statuses answers at most 40 a call; a look reads a few pages at most.
+STATUSES_PAGE = 40
+STATUSES_PAGES = 3
 
 
 def check_base_url(field: str, value: Any, example: str) -> None:
@@ -99,6 +105,7 @@ class MastodonAdapter(Adapter):
     text_limit: ClassVar[int | None] = TEXT_LIMIT
     setting_keys: ClassVar[tuple[str, ...]] = ("instance_url", "timeout_s")
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
+    watchable: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -115,6 +122,7 @@ class MastodonAdapter(Adapter):
         self.log = log.getChild(str(column.id))
         self._clock = clock
         self._attempts: dict[str, Attempt] = {}
+        self._account_id: str | None = None
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
@@ -252,6 +260,79 @@ class MastodonAdapter(Adapter):
         except PlatformError as exc:
             self.log.warning("reconcile of snippet %s failed: %s", post.snippet_id, exc.message)
             return None
+
+    async def account_id(self) -> str:
+        """The token's own account id (verify_credentials, asked once)."""
+        if self._account_id is None:
+            response = await self.request("GET", "/api/v1/accounts/verify_credentials")
+            account = response.json()
+            if not isinstance(account, dict) or "id" not in account:
+                raise Rejected(f"{self.base} does not answer as a Mastodon instance")
+            self._account_id = str(account["id"])
+        return self._account_id
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The account's own statuses (``accounts/:id/statuses``, boosts and replies to others
+        left out: they are not posts of the column's rhythm) newer than the cursor, the newest
+        status id seen (``since_id``), and not older than ``since``; newest first, a few pages."""
+        path = f"/api/v1/accounts/{await self.account_id()}/statuses"
+        params: dict[str, Any] = {
+            "limit": STATUSES_PAGE,
+            "exclude_reblogs": "true",
+            "exclude_replies": "true",
+        }
+        if cursor:
+            params["since_id"] = cursor
+        posts: dict[str, RemotePost] = {}
+        for _ in range(STATUSES_PAGES):
+            response = await self.request("GET", path, params=params)
+            page = response.json()
+            if not isinstance(page, list):
+                raise Transient(f"Mastodon: {path} answered {nethttp.short_body(response)}")
+            older = False
+            for status in page:
+                posted_at = datetime.fromisoformat(str(status["created_at"]))
+                if posted_at < since:
+                    older = True
+                    continue
+                posts[str(status["id"])] = RemotePost(
+                    remote_id=str(status["id"]),
+                    posted_at=posted_at,
+                    text=html_text(str(status.get("content") or "")),
+                    remote_url=status.get("url") or status.get("uri"),
+                )
+            if older or len(page) < STATUSES_PAGE:
+                break
+            params["max_id"] = str(page[-1]["id"])
+        ids = [int(i) for i in posts if i.isdigit()] + (
+            [int(cursor)] if cursor and cursor.isdigit() else []
+        )
+        ordered = sorted(posts.values(), key=lambda p: p.posted_at)
+        return Seen(tuple(ordered), str(max(ids)) if ids else cursor)
+
+
+class _Text(html.parser.HTMLParser):
+    """A status's HTML as its plain text: paragraphs and line breaks kept as new lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(content: str) -> str:
+    parser = _Text()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts).strip()
 
 
 def idempotency_key(post: Post) -> str:

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import aiohttp
@@ -23,6 +24,7 @@ from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramMigrateToChat,
@@ -48,6 +50,8 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
 from platforms.limits import SlidingWindow
@@ -62,6 +66,10 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 # Telegram's bot FAQ: no more than 20 messages a minute to one group or channel.
 MESSAGES_PER_MINUTE = 20
+
+# getUpdates answers at most this many updates a call; the rest wait for the next look (the
+# Bot API keeps unconfirmed updates for 24 hours).
+UPDATES_PAGE = 100
 
 CHAT_USERNAME_RE = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 # Anything shaped like a bot token, wherever it shows up (a URL in an aiohttp error...).
@@ -104,6 +112,7 @@ def parse_chat_id(value: Any) -> int | str:
 class TelegramAdapter(Adapter):
     kind: ClassVar[str] = "telegram"
     text_limit: ClassVar[int | None] = TEXT_LIMIT
+    watchable: ClassVar[bool] = True
     setting_keys: ClassVar[tuple[str, ...]] = ("chat_id", "api_base", "timeout_s")
     secret_keys: ClassVar[tuple[str, ...]] = ("bot_token",)
 
@@ -203,6 +212,59 @@ class TelegramAdapter(Adapter):
             warning = f"the bot is an admin of {name} but may not post messages"
         url = f"https://t.me/{chat.username}" if chat.username else None
         return Identity(account=f"@{me.username}", target=target, url=url, warning=warning)
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The channel's posts from the bot's updates (``getUpdates``, ``channel_post`` only;
+        the bot must be an admin of the channel to receive them). The cursor is the next
+        update offset: asking from it confirms, and so drops, every update before it.
+
+        Updates are the bot's, not the channel's: another program (or another column's watcher)
+        reading this bot's updates takes them away, and a webhook set on the bot makes
+        getUpdates fail (409 Conflict)."""
+        bot = self.bot()
+        offset = int(cursor) if cursor and cursor.lstrip("-").isdigit() else None
+        # One page a look: asking for a second page would confirm the first, and a look whose
+        # posts are not recorded yet (a publish of ours in flight) must be able to read them again.
+        try:
+            updates = await bot.get_updates(
+                offset=offset, limit=UPDATES_PAGE, timeout=0, allowed_updates=["channel_post"]
+            )
+        except TelegramConflictError as exc:
+            raise Rejected(
+                "Telegram refuses getUpdates: "
+                + scrub(exc.message, self._token)
+                + " (a webhook is set on the bot, or another program reads its updates)"
+            ) from None
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            error = self.error(exc)
+            # Nothing is published by a read: an unclear answer is worth another look.
+            raise (
+                Transient(error.message) if isinstance(error, OutcomeUnknown) else error
+            ) from None
+        posts: list[RemotePost] = []
+        for update in updates:
+            offset = update.update_id + 1
+            message = update.channel_post
+            if message is None or not self.is_our_chat(message.chat):
+                continue
+            posted_at = message.date.astimezone(UTC)
+            if posted_at < since:
+                continue
+            posts.append(
+                RemotePost(
+                    remote_id=str(message.message_id),
+                    posted_at=posted_at,
+                    text=message.text or message.caption or "",
+                    remote_url=message.get_url(),
+                )
+            )
+        posts.sort(key=lambda p: (p.posted_at, int(p.remote_id)))
+        return Seen(tuple(posts), str(offset) if offset is not None else cursor)
+
+    def is_our_chat(self, chat: Any) -> bool:
+        if isinstance(self.chat_id, int):
+            return bool(chat.id == self.chat_id)
+        return bool(chat.username) and f"@{chat.username}".lower() == self.chat_id.lower()
 
     def refusal(self, exc: Exception, field: str) -> PlatformError:
         """A check's error, naming the field at fault when Telegram refused it."""

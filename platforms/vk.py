@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +31,8 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
 from platforms.limits import SlidingWindow
@@ -50,6 +53,9 @@ TRANSIENT_ERRORS = {1, 10}
 # twins are someone else's post, not this attempt.
 RECONCILE_POSTS = 20
 RECONCILE_WINDOW_S = 6 * 3600
+# wall.get answers at most 100 posts a call; a look reads a few pages at most.
+WALL_PAGE = 100
+WALL_PAGES = 3
 
 
 def vk_error(error: Mapping[str, Any]) -> PlatformError:
@@ -70,6 +76,7 @@ class VKAdapter(Adapter):
     text_limit: ClassVar[int | None] = 16384
     setting_keys: ClassVar[tuple[str, ...]] = ("group_id", "api_base", "timeout_s")
     secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
+    watchable: ClassVar[bool] = True
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
         super().__init__(column, http)
@@ -225,6 +232,41 @@ class VKAdapter(Adapter):
                     remote_id=post_id, remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}"
                 )
         return None
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The community's own wall posts (``wall.get``, ``filter=owner``: posts made as the
+        community, reposts included) newer than the cursor, the newest post id seen, and not
+        older than ``since``. A pinned post comes first whatever its age: it is judged by its
+        id and date like any other."""
+        after = int(cursor) if cursor and cursor.isdigit() else 0
+        floor = since.timestamp()
+        posts: dict[int, RemotePost] = {}
+        for page in range(WALL_PAGES):
+            answer = await self.call(
+                "wall.get",
+                owner_id=f"-{self.group_id}",
+                count=WALL_PAGE,
+                offset=page * WALL_PAGE,
+                filter="owner",
+            )
+            items = answer.get("items", []) if isinstance(answer, dict) else []
+            older = False
+            for item in items:
+                post_id, date = int(item.get("id", 0)), int(item.get("date", 0))
+                if post_id <= after or date < floor:
+                    older = older or not item.get("is_pinned")
+                    continue
+                posts[post_id] = RemotePost(
+                    remote_id=str(post_id),
+                    posted_at=datetime.fromtimestamp(date, UTC),
+                    text=str(item.get("text") or ""),
+                    remote_url=f"https://vk.com/wall-{self.group_id}_{post_id}",
+                )
+            if older or len(items) < WALL_PAGE:
+                break
+        newest = max([after, *posts])
+        ordered = sorted(posts.values(), key=lambda p: (p.posted_at, int(p.remote_id)))
+        return Seen(tuple(ordered), str(newest) if newest else cursor)
 
 
 def _json(response: httpx.Response) -> Any:

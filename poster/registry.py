@@ -32,6 +32,7 @@ from platforms import load_class
 from platforms.base import Adapter, Column
 from platforms.http import tls_context
 from poster.leadership import Leadership, LeadershipLost
+from poster.watcher import Watcher
 from poster.worker import POSTER, REAL_TIME, Poster, PosterDeps
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,11 @@ class Registry:
         self._unclaimed_wakes: set[int] = set()
         self._prewarming: set[asyncio.Task[None]] = set()
         self._kinds_loaded: set[str] = set()
+        # The watchers of the columns this instance holds whose network lists the account's
+        # posts (CONTRACT §9, poster/watcher.py): started and stopped with the column's poster.
+        self.watchers: dict[int, Watcher] = {}
+        self.watch_tasks: dict[int, asyncio.Task[None]] = {}
+        self._watch_restarts: dict[int, tuple[Backoff, float]] = {}
 
     # --- the outside: wake, ensure --------------------------------------------------
 
@@ -106,11 +112,16 @@ class Registry:
         """Notifications were lost: every poster plans again and the columns are rescanned."""
         for poster in self.posters.values():
             poster.forget_notices()
+        for watcher in self.watchers.values():
+            watcher.notified()
         self._scan.set()
 
     def wake(self, platform_ids: Iterable[int]) -> None:
         """Columns changed (any instance): their posters plan again; unknown ones get scanned."""
         for platform_id in platform_ids:
+            watcher = self.watchers.get(platform_id)
+            if watcher is not None:
+                watcher.notified()
             poster = self.posters.get(platform_id)
             if poster is not None:
                 poster.notified()
@@ -274,6 +285,7 @@ class Registry:
             self.ensure(platform_id, heads.get(platform_id), recover=platform_id in stuck)
             if n % START_BATCH == START_BATCH - 1:
                 await asyncio.sleep(0)
+        self._watch(got)
         # Changes that came while the heads were being read: those posters read again.
         for platform_id in self._unclaimed_wakes & set(got):
             if platform_id in self.posters:
@@ -283,12 +295,89 @@ class Registry:
         self.deps.metrics.claim_seconds.set(elapsed)
         log.info("took %d columns in %.3f s", len(got), elapsed, extra={"action": "poster.claim"})
 
+    def _watch(self, platform_ids: list[int]) -> None:
+        """Start, in the background, the watchers of these columns whose kind lists posts."""
+        if platform_ids and not self._closing:
+            task = asyncio.create_task(self._start_watchers(platform_ids), name="watchers-start")
+            self._prewarming.add(task)
+            task.add_done_callback(self._prewarming.discard)
+
+    async def _start_watchers(self, platform_ids: list[int]) -> None:
+        # One read for the kinds, one import per kind (in a thread), no task per unwatched column.
+        try:
+            async with self.database.connect() as db:
+                kinds = await publishing.kinds_of(db, platform_ids)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            return  # the database went away: leadership is lost too, and the next claim starts them
+        watchable: dict[str, bool] = {}
+        for platform_id, kind in kinds.items():
+            if kind not in watchable:
+                try:
+                    watchable[kind] = (await load_class(kind)).watchable
+                except Exception:  # reported by the column's poster
+                    watchable[kind] = False
+            if watchable[kind] and platform_id in self.leadership.held:
+                self.ensure_watcher(platform_id)
+
+    def ensure_watcher(self, platform_id: int) -> Watcher:
+        """The column's running watcher, started if it is not running."""
+        watcher = self.watchers.get(platform_id)
+        task = self.watch_tasks.get(platform_id)
+        if watcher is not None and task is not None and not task.done():
+            return watcher
+        watcher = Watcher(platform_id, self.deps)
+        self.watchers[platform_id] = watcher
+        self.watch_tasks[platform_id] = asyncio.create_task(
+            watcher.run(), name=f"watcher-{platform_id}"
+        )
+        return watcher
+
+    async def _stop_watcher(self, platform_id: int) -> None:
+        self.watchers.pop(platform_id, None)
+        task = self.watch_tasks.pop(platform_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _supervise_watchers(self, now: float) -> None:
+        """A watcher that died of a bug is restarted with backoff; one that ended (its column is
+        gone) is forgotten."""
+        for platform_id, task in list(self.watch_tasks.items()):
+            if not task.done() or self._stopping or self._closing:
+                continue
+            exc = None if task.cancelled() else task.exception()
+            if exc is None:
+                self.watch_tasks.pop(platform_id, None)
+                self.watchers.pop(platform_id, None)
+                continue
+            backoff, not_before = self._watch_restarts.get(platform_id, (None, 0.0))  # type: ignore[assignment]
+            if now < not_before:
+                continue
+            if backoff is None:
+                backoff = Backoff(REAL_TIME, RESTART_DELAY, MAX_RESTART_DELAY, jitter=0)
+            log.error(
+                "watcher %s died: %r; restarting",
+                platform_id,
+                exc,
+                exc_info=None if is_connection_error(exc) else exc,
+                extra={"action": "watcher.restart"},
+            )
+            self._watch_restarts[platform_id] = (backoff, now + backoff.next_delay())
+            self.ensure_watcher(platform_id)
+
     def _supervise(self) -> None:
         now = time.monotonic()
+        self._supervise_watchers(now)
         # Columns held again whose poster was still finishing a publish when they were lost.
+        rearmed = []
         for platform_id in sorted(self.leadership.held):
             if not self._closing and platform_id not in self.tasks | self.draining.keys():
                 self.ensure(platform_id)
+                rearmed.append(platform_id)
+        self._watch(rearmed)
         for platform_id, task in list(self.tasks.items()):
             if not task.done() or self._stopping:
                 continue
@@ -314,6 +403,7 @@ class Registry:
             self.ensure(platform_id)
 
     async def _stop(self, platform_id: int) -> None:
+        await self._stop_watcher(platform_id)
         self.posters.pop(platform_id, None)
         task = self.tasks.pop(platform_id, None)
         if task is not None:
@@ -331,12 +421,15 @@ class Registry:
             poster = self.posters.get(platform_id)
             task = self.tasks[platform_id]
             if drain and poster is not None and (poster.publishing or poster.taking):
+                await self._stop_watcher(platform_id)
                 poster.stop_taking()
                 self.posters.pop(platform_id, None)
                 self.draining[platform_id] = self.tasks.pop(platform_id)
                 task.add_done_callback(functools.partial(self._drained, platform_id))
                 continue
             await self._stop(platform_id)
+        for platform_id in list(self.watch_tasks):
+            await self._stop_watcher(platform_id)
         if not drain:
             for task in list(self.draining.values()):
                 task.cancel()

@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 import unicodedata
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from tests import leakscan
 from tests.fakes.telegram import FakeNetwork, Seen
 
 RKEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
+TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
@@ -104,6 +106,7 @@ class FakePDS(FakeNetwork):
                 Route("/xrpc/com.atproto.repo.uploadBlob", self.upload_blob, methods=["POST"]),
                 Route("/xrpc/com.atproto.repo.createRecord", self.create_record, methods=["POST"]),
                 Route("/xrpc/com.atproto.repo.getRecord", self.get_record, methods=["GET"]),
+                Route("/xrpc/com.atproto.repo.listRecords", self.list_records, methods=["GET"]),
             ]
         )
 
@@ -247,6 +250,55 @@ class FakePDS(FakeNetwork):
             if not all(isinstance(external.get(k), str) for k in ("uri", "title", "description")):
                 return 'Record/embed/external must have the properties "uri", "title" and "description"'
         return None
+
+    def post_by_hand(self, text: str, at: datetime | None = None) -> str:
+        """A post made in the Bluesky app: its record key is a TID of its creation time."""
+        when = at or datetime.now(UTC)
+        tid = (int(when.timestamp() * 1_000_000) << 10) | secrets.randbelow(1024)
+        rkey = "".join(TID_CHARS[(tid >> (5 * i)) & 31] for i in reversed(range(13)))
+        record = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "langs": ["en"],
+        }
+        uri = f"at://{self.did}/app.bsky.feed.post/{rkey}"
+        cid = fake_cid(json.dumps(record, sort_keys=True).encode(), "bafyrei")
+        self.records[rkey] = {"uri": uri, "cid": cid, "value": record}
+        return uri
+
+    async def list_records(self, request: Request) -> Response:
+        """com.atproto.repo.listRecords: a repo's records of a collection by record key,
+        newest first (``reverse=true``: oldest first), ``limit`` 1–100, ``cursor`` the last key."""
+        _, refusal = await self.begin(request, None)  # public: no auth needed
+        if refusal is not None:
+            return refusal
+        query = request.query_params
+        if query.get("repo") not in (self.did, self.handle):
+            return xrpc_error(400, "InvalidRequest", f"Could not find repo: {query.get('repo')}")
+        reverse = query.get("reverse") == "true"
+        keys = sorted(
+            (k for k in self.records if query.get("collection") == "app.bsky.feed.post"),
+            reverse=not reverse,
+        )
+        if "cursor" in query:
+            after = query["cursor"]
+            keys = [k for k in keys if (k > after if reverse else k < after)]
+        limit = max(1, min(100, int(query.get("limit", 50))))
+        page = keys[:limit]
+        body: dict[str, Any] = {
+            "records": [
+                {
+                    "uri": self.records[k]["uri"],
+                    "cid": self.records[k]["cid"],
+                    "value": self.records[k]["value"],
+                }
+                for k in page
+            ]
+        }
+        if len(page) == limit:
+            body["cursor"] = page[-1]
+        return JSONResponse(body)
 
     async def get_record(self, request: Request) -> Response:
         _, refusal = await self.begin(request, None)  # public: no auth needed

@@ -65,6 +65,7 @@ class FakeMastodon(FakeNetwork):
                     "/api/v1/accounts/verify_credentials", self.verify_credentials, methods=["GET"]
                 ),
                 Route("/api/v1/statuses", self.create_status, methods=["POST"]),
+                Route("/api/v1/accounts/{id}/statuses", self.account_statuses, methods=["GET"]),
                 Route("/api/v1/statuses/{id}", self.get_status, methods=["GET"]),
                 Route("/api/v2/media", self.create_media, methods=["POST"]),
                 Route("/api/v1/media/{id}", self.get_media, methods=["GET"]),
@@ -182,6 +183,58 @@ class FakeMastodon(FakeNetwork):
         if key:
             self._idempotency[key] = status_id
         return JSONResponse(self.statuses[status_id])
+
+    def post_by_hand(
+        self, text: str, at: datetime | None = None, base: str = "", **extra: Any
+    ) -> dict[str, Any]:
+        """A status the account's owner writes in the Mastodon web app (``extra``: a reply's
+        ``in_reply_to_account_id``, a boost's ``reblog``)."""
+        status_id = self.new_id()
+        base = base or self.base_url
+        self.statuses[status_id] = {
+            "id": status_id,
+            "created_at": (at or datetime.now(UTC))
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "visibility": "public",
+            "uri": f"{base}/users/{self.username}/statuses/{status_id}",
+            "url": f"{base}/@{self.username}/{status_id}",
+            "content": "<p>" + "<br>".join(escape(line) for line in text.split("\n")) + "</p>",
+            "reblog": None,
+            "application": {"name": "Web", "website": None},
+            "account": {"id": "1", "username": self.username, "acct": self.username},
+            "media_attachments": [],
+            **extra,
+        }
+        return self.statuses[status_id]
+
+    async def account_statuses(self, request: Request) -> Response:
+        """GET /api/v1/accounts/:id/statuses: newest first, paged by max_id / since_id / min_id,
+        up to 40, with exclude_reblogs and exclude_replies (replies to other accounts)."""
+        _, refusal = await self.begin(request)
+        if refusal is not None:
+            return refusal
+        if request.path_params["id"] != "1":
+            return mastodon_error(404, "Record not found")
+        query = request.query_params
+        chosen = sorted(self.statuses.values(), key=lambda st: int(st["id"]), reverse=True)
+        if query.get("exclude_reblogs") == "true":
+            chosen = [st for st in chosen if not st.get("reblog")]
+        if query.get("exclude_replies") == "true":
+            chosen = [st for st in chosen if st.get("in_reply_to_account_id") in (None, "1")]
+        for key, keep in (
+            ("max_id", lambda st, v: int(st["id"]) < v),
+            ("since_id", lambda st, v: int(st["id"]) > v),
+            ("min_id", lambda st, v: int(st["id"]) > v),
+        ):
+            if key in query:
+                chosen = [st for st in chosen if keep(st, int(query[key]))]
+        limit = min(40, int(query.get("limit", 20)))
+        if "min_id" in query:  # the page just after min_id, still listed newest first
+            return JSONResponse(chosen[-limit:])
+        return JSONResponse(chosen[:limit])
 
     async def get_status(self, request: Request) -> Response:
         _, refusal = await self.begin(request)

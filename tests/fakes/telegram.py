@@ -216,6 +216,7 @@ class FakeTelegram(FakeNetwork):
         self.chats = chats
         self.messages: list[dict[str, Any]] = []
         self._next_id = 100
+        self.init_updates()
         self.app = Starlette(
             routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])]
         )
@@ -224,6 +225,83 @@ class FakeTelegram(FakeNetwork):
         super().reset()
         self.messages.clear()
         self._next_id = 100
+        self.init_updates()
+
+    # --- the bot's updates (getUpdates), as a watcher reads a channel -------------------------
+
+    def init_updates(self) -> None:
+        # Unconfirmed updates, oldest first; getUpdates with an offset confirms (drops) those below.
+        self.updates: list[dict[str, Any]] = []
+        self._next_update = 500000
+        # A webhook set on the bot (setWebhook): getUpdates then answers 409 Conflict.
+        self.webhook_url = ""
+
+    def channel_post(self, message: dict[str, Any]) -> None:
+        """A new post in a channel where the bot is an admin becomes a ``channel_post`` update.
+
+        Telegram may leave the bot's own posts out of its updates; this fake serves them too,
+        so a test shows they are told apart by message_id rather than missed by luck."""
+        chat = message["chat"]
+        if (
+            chat.get("type") != "channel"
+            or chat.get("bot_status", "administrator") != "administrator"
+        ):
+            return
+        self._next_update += 1
+        self.updates.append({"update_id": self._next_update, "channel_post": message})
+
+    def post_by_hand(
+        self, chat: dict[str, Any], text: str, date: int | None = None
+    ) -> dict[str, Any]:
+        """A post an editor makes in the Telegram app, in the channel, as the channel."""
+        public = {k: v for k, v in chat.items() if k not in ("bot_status", "can_post")}
+        message = {
+            "message_id": self._next_id,
+            "date": int(time.time()) if date is None else date,
+            "chat": public,
+            "sender_chat": public,
+            "text": text,
+        }
+        self._next_id += 1
+        self.messages.append(message)
+        self.channel_post({**message, "chat": chat})
+        return message
+
+    def get_updates(self, params: dict[str, str]) -> Response:
+        if self.webhook_url:
+            return api_error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active;"
+                " use deleteWebhook to delete the webhook first",
+            )
+        offset = int(params.get("offset") or 0)
+        if offset > 0:  # confirmed: gone for good
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        allowed = json.loads(params["allowed_updates"]) if "allowed_updates" in params else None
+        limit = min(100, max(1, int(params.get("limit") or 100)))
+        chosen = [u for u in self.updates if allowed is None or any(key in u for key in allowed)][
+            :limit
+        ]
+        return ok(
+            [
+                {
+                    "update_id": u["update_id"],
+                    **{
+                        key: {
+                            **value,
+                            "chat": {
+                                k: v
+                                for k, v in value["chat"].items()
+                                if k not in ("bot_status", "can_post")
+                            },
+                        }
+                        for key, value in u.items()
+                        if key != "update_id"
+                    },
+                }
+                for u in chosen
+            ]
+        )
 
     def bot_user(self) -> dict[str, Any]:
         return {
@@ -292,6 +370,8 @@ class FakeTelegram(FakeNetwork):
         method = request.path_params["method"].lower()  # method names are case-insensitive
         if method == "getme":
             return ok(self.bot_user())
+        if method == "getupdates":
+            return self.get_updates(params)
         if method not in ("sendmessage", "sendphoto", "sendvideo", "getchat", "getchatmember"):
             return api_error(404, "Not Found")
         chat = self.find_chat(params.get("chat_id", ""))
@@ -331,6 +411,7 @@ class FakeTelegram(FakeNetwork):
             return answer
         self._next_id += 1
         self.messages.append(answer)
+        self.channel_post({**answer, "chat": chat})
         return ok(answer)
 
     def text_message(

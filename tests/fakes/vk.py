@@ -24,6 +24,7 @@ from starlette.routing import Route
 ERRORS = {
     "rate_limit": (6, "Too many requests per second"),
     "flood": (9, "Flood control"),
+    "daily": (29, "Rate limit reached"),
     "auth": (5, "User authorization failed: invalid access_token (4)."),
     "rejected": (214, "Access to adding post denied"),
     "internal": (10, "Internal server error"),
@@ -63,6 +64,22 @@ class FakeVK:
     def fail(self, method: str, kind: str) -> None:
         """Make the next call of ``method`` fail: an ERRORS key, or "hang" (never answer)."""
         self.failures[method] = kind
+
+    def post_by_hand(self, text: str, date: int | None = None, group_id: str = "12345") -> int:
+        """A post an editor makes on the community's wall in VK itself; its id."""
+        post_id = next(self.ids)
+        self.wall.insert(
+            0,
+            {
+                "id": post_id,
+                "owner_id": -int(group_id),
+                "from_id": -int(group_id),
+                "date": int(time.time()) if date is None else date,
+                "text": text,
+                "post_type": "post",
+            },
+        )
+        return post_id
 
     def release(self) -> None:
         """Let hanging requests end so the server can shut down."""
@@ -128,7 +145,8 @@ class FakeVK:
         if call.method == "groups.getById":
             return self.group_by_id(call.form.get("group_id", ""))
         if call.method == "wall.get":
-            items = self.wall[: int(call.form.get("count", 20))]
+            start = int(call.form.get("offset", 0))
+            items = self.wall[start : start + int(call.form.get("count", 20))]
             return {"count": len(self.wall), "items": items}
         return 1
 

@@ -156,6 +156,10 @@ export class CardView {
   renderNotes(snippet) {
     const meta = snippet.meta ?? {};
     const notes = [];
+    if (snippet.origin === "external") {
+      notes.push(h("p", { class: "note note-muted note-external", "data-origin": "external", title: M.watch.externalTitle },
+        icon("external"), M.watch.external));
+    }
     if (snippet.status === "sent" && meta.remote_url) {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
         icon("external"), M.viewPost));

@@ -249,11 +249,15 @@ export class ColumnView {
   /** The column's status message: plain words when the credentials were refused. */
   renderMessage(platform, status) {
     const raw = platform.status_message ?? "";
-    const key = `${status}:${raw}`;
+    const watchError = platform.watch_error ?? "";
+    const key = `${status}:${raw}:${watchError}`;
     if (key === this.messageKey) return;
     this.messageKey = key;
-    this.message.hidden = !raw || status === "ok";
-    if (status === "auth_rejected") {
+    this.message.hidden = (!raw || status === "ok") && !watchError;
+    if ((!raw || status === "ok") && watchError) {
+      // The column still publishes; only its watcher cannot look at the account (CONTRACT §9).
+      this.message.replaceChildren(M.watch.failing(watchError));
+    } else if (status === "auth_rejected") {
       this.message.replaceChildren(failureNote(platform.kind, "auth_rejected", raw.replace(/^credentials rejected: /, "")));
     } else {
       this.message.replaceChildren(raw);

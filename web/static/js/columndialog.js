@@ -72,9 +72,12 @@ export async function columnDialog({ actions, store, platform = null }) {
   const campaign = h("input", { name: "utm_campaign", class: "input", placeholder: "night", autocomplete: "off" });
   // Tracked links (CONTRACT §11): published as this server's /l/<code>, clicks counted.
   const track = h("input", { type: "checkbox", name: "track" });
+  // Watching (CONTRACT §9): on by default where the network lists the account's posts.
+  const watch = h("input", { type: "checkbox", name: "watch" });
+  const watchLabel = h("label", { class: "check", title: M.watch.toggleTitle }, watch, M.watch.toggle);
   const advanced = h("details", { class: "advanced" }, h("summary", {}, M.advanced), advancedFields,
     h("label", { class: "check" }, utm, M.utm), field("column-utm-campaign", M.utmCampaign, campaign).el,
-    h("label", { class: "check", title: M.trackTitle }, track, M.track));
+    h("label", { class: "check", title: M.trackTitle }, track, M.track), watchLabel);
   // The rhythm (CONTRACT §8): its editor is mounted when first opened, and only then does the
   // dialog send the rhythm's keys (else they stay as stored).
   const rhythmBox = h("details", { class: "advanced rhythm-box", open: !!platform?.settings?.rhythm?.length },
@@ -157,6 +160,8 @@ export async function columnDialog({ actions, store, platform = null }) {
     utm.checked = utmValue !== false;
     campaign.value = typeof utmValue === "object" && utmValue ? utmValue.campaign ?? "" : "";
     track.checked = stored.track === true;
+    watchLabel.hidden = !spec.watchable;
+    watch.checked = stored.watch !== false;
     if (!nameInput.value && !editing) nameInput.placeholder = M.namePlaceholder(kind);
     checkResult.replaceChildren();
   }
@@ -218,6 +223,8 @@ export async function columnDialog({ actions, store, platform = null }) {
       if (track.checked) settings.track = true;
       else delete settings.track;
     }
+    if (spec.watchable && !watch.checked) settings.watch = false;
+    else delete settings.watch;
     if (rhythm && kind !== "drafts") {
       for (const key of RHYTHM_KEYS) delete settings[key];
       Object.assign(settings, rhythm.values());

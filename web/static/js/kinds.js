@@ -2,7 +2,12 @@
 // the whole story; `docs` is that kind's section there). The adapters check every value on
 // save (platforms/*.py validate); these only label the fields and catch what is plainly missing.
 
+import { M } from "./messages.js";
+
 const TIMEOUT = { name: "timeout_s", label: "Timeout (seconds)", type: "number", advanced: true, placeholder: "30" };
+
+// Watched kinds (CONTRACT §9): how often the account is looked at for posts made outside Metronome.
+const WATCH_S = { name: "watch_s", label: M.watch.every, type: "number", advanced: true, placeholder: "300", help: M.watch.everyHelp };
 
 const apiBase = (example) => ({ name: "api_base", label: "API server", type: "url", advanced: true, placeholder: example });
 
@@ -25,18 +30,22 @@ export const KINDS = {
     secrets: [{ name: "token", label: "Token (sent as Bearer)", help: "Optional: for a receiver that checks who calls." }],
   },
   telegram: {
+    watchable: true,
     docs: "telegram-telegram", intro: "Posts to a channel or group as a bot (@BotFather gives the token).",
     settings: [
       { name: "chat_id", label: "Channel or chat", required: true, placeholder: "@channel or -1001234567890" },
       apiBase("https://api.telegram.org"), TIMEOUT,
+      WATCH_S,
     ],
     secrets: [{ name: "bot_token", label: "Bot token", required: true, placeholder: "123456789:AA…" }],
   },
   vk: {
+    watchable: true,
     docs: "vk-vk", intro: "Posts to a community wall as the community.",
     settings: [
       { name: "group_id", label: "Community id", required: true, placeholder: "12345" },
       apiBase("https://api.vk.com"), TIMEOUT,
+      WATCH_S,
     ],
     secrets: [{ name: "access_token", label: "Access token (a community admin's)", required: true }],
   },
@@ -89,19 +98,23 @@ export const KINDS = {
     ],
   },
   mastodon: {
+    watchable: true,
     docs: "mastodon-mastodon", intro: "Posts statuses to one account on any instance.",
     settings: [
       { name: "instance_url", label: "Instance URL", type: "url", required: true, placeholder: "https://mastodon.social" },
       TIMEOUT,
+      WATCH_S,
     ],
     secrets: [{ name: "access_token", label: "Access token", required: true }],
   },
   bluesky: {
+    watchable: true,
     docs: "bluesky-bluesky", intro: "Posts to one Bluesky account with an app password.",
     settings: [
       { name: "handle", label: "Handle", required: true, placeholder: "newsroom.bsky.social" },
       { name: "service", label: "PDS (service)", type: "url", advanced: true, placeholder: "https://bsky.social" },
       TIMEOUT,
+      WATCH_S,
     ],
     secrets: [{ name: "app_password", label: "App password", required: true, placeholder: "xxxx-xxxx-xxxx-xxxx" }],
   },

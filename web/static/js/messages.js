@@ -465,6 +465,17 @@ export const M = {
     ["S", "Send the focused card now (asks first)"],
     ["Home / End", "Go to the first or last card of the column"],
   ],
+  // Posts made outside Metronome (CONTRACT §9): external cards in a column's history, and a
+  // watcher that cannot look at the account
+  watch: {
+    external: "posted outside Metronome",
+    externalTitle: "Found on the account by the column's watcher: it was posted on the network directly, not from this board. It counts for the column's rhythm and is never published.",
+    failing: (why) => `Not watching the account for posts made outside Metronome: ${why}`,
+    toggle: "Count posts made outside Metronome",
+    toggleTitle: "Look at the account regularly: posts made on the network directly appear in History, and the queue keeps its spacing from them.",
+    every: "Look for outside posts every (seconds)",
+    everyHelp: "Default 300; at least 5.",
+  },
 };
 
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */
