@@ -83,10 +83,10 @@ export function createActions({ conn, store, render, signedOut }) {
      * editor's approval). Takes seconds: a toast says it is on its way. Resolves {id} or null.
      */
     async draftFromMaterial(platformId, materialId, placement = {}) {
-      const done = toast("The AI is writing the card…", { timeout: 60_000 });
+      const done = toast(M.aiWriting, { timeout: 60_000 });
       try {
         return await run("snippet.draft",
-          { platform_id: platformId, material_id: materialId, ...placement }, "Could not draft the card");
+          { platform_id: platformId, material_id: materialId, ...placement }, M.couldNot.draft);
       } finally {
         done();
       }

@@ -214,7 +214,7 @@ export class CardView {
     setText(this.avatar, email ? initials(email) : "");
     this.avatar.hidden = !email;
     this.avatar.style.setProperty("--avatar-hue", hue(email));
-    const edited = snippet.updated_at ? ` at ${clock(snippet.updated_at)}` : "";
+    const edited = snippet.updated_at ? M.editedAt(clock(snippet.updated_at)) : "";
     setAttr(this.avatar, "title", email ? `${M.lastEditedBy(email)}${edited}` : null);
     setText(this.editorLabel, email ? M.lastEditedBy(email) : "");
   }

@@ -82,7 +82,7 @@ export class ColumnView {
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
     this.sending = h("div", { class: "lane lane-sending" });
-    this.queue = h("div", { class: "queue", role: "list", "aria-label": "Queue" });
+    this.queue = h("div", { class: "queue", role: "list", "aria-label": M.queue });
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     this.history = h("details", { class: "history" },

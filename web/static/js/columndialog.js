@@ -129,7 +129,7 @@ export async function columnDialog({ actions, store, platform = null }) {
       const value = typed.get(setting.name) ?? (stored[setting.name] ?? "");
       const control = setting.type === "select"
         ? h("select", { name: setting.name, class: "input" },
-          setting.options.map((option) => h("option", { value: option, selected: option === (value || setting.options[0]) }, option)))
+          setting.options.map((option) => h("option", { value: option, selected: option === (value || setting.options[0]) }, setting.optionLabels?.[option] ?? option)))
         : h("input", { name: setting.name, class: "input", type: setting.type === "number" ? "number" : setting.type === "url" ? "url" : "text",
           step: setting.type === "number" ? "any" : null, placeholder: setting.placeholder ?? "", value: String(value), autocomplete: "off" });
       const entry = field(`column-${setting.name}`, setting.label, control, { help: setting.help });

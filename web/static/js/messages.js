@@ -1,13 +1,16 @@
-// The page's words in one place, so that another language is one more table like this one.
-// Strings are plain; functions build the few that carry names or numbers.
+// The page's words in one place: this English table, and one table per other language
+// (js/messages.<code>.js, the same keys and the same functions' parameters: tests/test_messages.py
+// checks). js/i18n.js chooses the language; `M` is that language's table.
+// Strings are plain; functions build the ones that carry names or numbers.
 
-import { network } from "./networks.js";
+import { lang, plurals } from "./i18n.js";
+import { RU } from "./messages.ru.js";
 
-const label = (kind) => network(kind).label;
+const plural = plurals("en");
+const label = (kind) => EN.kindNames[kind] ?? kind;
+const count = (n, one, other) => `${n} ${plural(n, { one, other })}`;
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-export const M = {
+export const EN = {
   // The board and its columns
   liveState: { open: "Live", connecting: "Connecting…", lost: "Offline" },
   reconnecting: "Connection lost. Reconnecting…",
@@ -154,9 +157,9 @@ export const M = {
   markSentLink: "Link to the post (optional)",
   markSent: "Mark as sent",
   clearTitle: (name) => `Clear ${name}?`,
-  clearMessage: (count) => `${plural(count, "queued card")} will be removed. Undo stays on screen for 30 seconds.`,
+  clearMessage: (n) => `${count(n, "queued card", "queued cards")} will be removed. Undo stays on screen for 30 seconds.`,
   clear: "Clear",
-  cleared: (count, name) => `Cleared ${plural(count, "card")} from ${name}`,
+  cleared: (n, name) => `Cleared ${count(n, "card", "cards")} from ${name}`,
 
   // The sign-in page
   signInRefused: "Wrong e-mail or password.",
@@ -351,6 +354,181 @@ export const M = {
   emptyViewer: "No columns yet",
   emptyViewerText: "An administrator adds a column for each network the newsroom publishes to.",
 
+  // Approval of authors' cards (CONTRACT §12): the card's row and the top bar's filter
+  approval: {
+    waiting: "Waiting for approval",
+    approve: "Approve",
+    approveTitle: "Approve: the card takes its slot in the queue",
+    filter: "Waiting for approval",
+    filterOn: "Showing only cards waiting for approval: click to show every card",
+    filterOff: "Show only the cards waiting for approval",
+    changedMeanwhile: "The card changed since you read it: read it again, then approve",
+    couldNot: "Could not approve",
+  },
+
+  // The Breaking news dialog
+  breaking: {
+    title: "Breaking news",
+    text: "Text",
+    textPlaceholder: "Write the story once: it goes to every column you choose",
+    link: "Link",
+    variants: "Per-network texts",
+    variantFor: (label) => `Text for ${label}`,
+    sameAsAbove: "Empty: the text above",
+    when: "When",
+    now: "Publish now",
+    nowHint: "at once, out of turn, even in paused or held columns",
+    top: "Top of the queue",
+    topHint: "first in line, at each column's next slot",
+    hold: "Hold the rest",
+    holdHint: "Every other scheduled post, on every column, waits until the hold is released.",
+    holdTopHint: "Held columns publish nothing from their queues, these new cards included.",
+    reason: "Reason (everyone sees it)",
+    // The hold's reason, from the story's first line (as it is when it says "breaking" itself).
+    reasonFrom: (text) => (/^breaking\b/i.test(text) ? text : `Breaking: ${text}`),
+    until: "Until (optional)",
+    cancel: "Cancel",
+    next: "Publish…",
+    back: "Back",
+    confirmTitle: "Publish this breaking post?",
+    confirmNow: (n) => `Publish now to ${n} column${n === 1 ? "" : "s"}`,
+    confirmTop: (n) => `Put on top of ${n} queue${n === 1 ? "" : "s"}`,
+    confirmHold: (reason, until) => `and hold every other scheduled post: “${reason}”${until ? ` until ${until}` : ""}`,
+    noColumns: "Choose at least one column",
+    empty: "Write a text or give a link",
+    tooLong: (label, n, limit) => `Too long for ${label} (${n} / ${limit}): shorten it or write a ${label} text`,
+    noReason: "Give a reason for the hold",
+    pastUntil: "The hold's end must be ahead",
+    failed: (why) => `Nothing was published: ${why}`,
+    close: "Close",
+    counter: (label, n, limit) => (limit ? `${label} ${n} / ${limit}` : `${label} ${n}`),
+  },
+
+  // The columns chooser of the Breaking news dialog
+  chooser: {
+    columns: "Columns",
+    byNetwork: "By network",
+    network: (label, n) => `${label} · ${n}`,
+    networkTitle: (label) => `Tick or untick every ${label} column`,
+    all: "All running",
+    none: "None",
+    paused: "paused",
+    held: "held",
+    stopped: "stopped",
+  },
+
+  // "Don't publish after": a card's expires_at
+  expiry: {
+    label: "Don't publish after",
+    none: "No limit",
+    hour: "1 h from now",
+    threeHours: "3 h from now",
+    endOfDay: "End of day",
+    at: "A time…",
+    kept: (when) => `${when} (as set)`,
+    time: "Time limit (local time)",
+    past: "Pick a time that is still ahead",
+  },
+
+  // The holds banner
+  holds: {
+    onHold: "On hold",
+    who: (email) => `by ${email}`,
+    since: (when) => `since ${when}`,
+    until: (when) => `until ${when}`,
+    columns: (n, all) => (all ? "every column" : `${n} column${n === 1 ? "" : "s"}`),
+    release: "Release",
+    releaseLabel: (reason) => `Release the hold: ${reason}`,
+    someone: "someone",
+  },
+
+  // Where a breaking post went, column by column
+  outcomes: {
+    title: "Where it went",
+    waiting: "Waiting…",
+    queued: (when) => `Queued · ${when}`,
+    queuedHeld: "Queued: the column is held",
+    queuedPaused: "Queued: the column is paused",
+    queuedNoSlot: "Queued",
+    sending: "Sending…",
+    sent: "Sent",
+    view: "View the post",
+    failed: (why) => `Failed: ${why}`,
+    needsCheck: "Did it go out? Check the channel",
+    expired: "Expired: not published",
+    removed: "Removed from the queue",
+    held: (reason) => `Holding the rest: ${reason}`,
+    close: "Close",
+  },
+
+  // Starting from a material (the Breaking news dialog)
+  picker: {
+    search: "Start from a material (search)",
+    placeholder: "Start from a material: search…",
+    from: (title) => `From: ${title}`,
+    clear: "Do not use this material",
+    nothing: (q) => `Nothing found for “${q}”`,
+    failed: (why) => `Search failed: ${why}`,
+  },
+
+  // Who else is on the board, and who edits what
+  presence: {
+    isEditing: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing`,
+    and: (names) => (names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0] ?? ""),
+    here: (email) => `${email} has the board open`,
+    hereEditing: (email, what) => `${email} is editing ${what}`,
+    aCard: "a card",
+    more: (n) => `+${n}`,
+    onBoard: "Also on the board",
+    warnTitle: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing this card.`,
+    warnBody: "Your changes and theirs may overwrite each other.",
+    editAnyway: "Edit anyway",
+    cancel: "Cancel",
+  },
+
+  // A card's story (its history dialog)
+  story: {
+    title: "History of this card",
+    loading: "Loading…",
+    failed: "The history could not be loaded",
+    empty: "Nothing recorded yet",
+    older: "Older events are not shown",
+    server: "Metronome",
+    what: {
+      "snippet.create": () => "created it",
+      "snippet.draft": () => "had the AI draft it",
+      "snippet.update": (args) => {
+        if ("interval_s" in args) return "changed the interval";
+        if ("body" in args) return "edited the text";
+        if ("url" in args) return "changed the link";
+        if ("media_ids" in args) return "changed the pictures";
+        return "edited it";
+      },
+      "snippet.move": (args, columnName) =>
+        (args.platform_id !== undefined && columnName(args.platform_id)
+          ? `moved it to ${columnName(args.platform_id)}` : "moved it in the queue"),
+      "snippet.approve": () => "approved it",
+      "snippet.delete": () => "deleted it",
+      "snippet.restore": () => "restored it",
+      "snippet.send_now": () => "asked to send it now",
+      "snippet.retry": () => "put it back to be sent again",
+      "snippet.mark_sent": () => "marked it as sent",
+      "platform.clear": () => "cleared its column",
+      "platform.restore": () => "restored its column's cards",
+      "poster.take": () => "started publishing it",
+      "poster.finish": (args) => ({
+        sent: "published it",
+        failed: "could not publish it",
+        needs_check: "could not tell whether it went out",
+        pending: "put it back in the queue",
+      }[args.status] ?? `marked it ${args.status}`),
+      "poster.hold": (args) => `was told to wait by the network (${Math.round(args.retry_after_s ?? 0)} s)`,
+      "poster.abandon": () => "stopped while publishing it",
+      "feed.poll": () => "brought it from a feed",
+      "materials.upsert": () => "updated it from the CMS",
+    },
+  },
+
   // A column's rhythm (CONTRACT §8): the header, its dialog, the editor and its preview
   rhythm: {
     open: "Rhythm and quiet hours",
@@ -457,3 +635,21 @@ function explainError(kind, status, raw = "") {
   }
   return { title: `${net} refused this post.`, hint: "Retry, or change the card first." };
 }
+
+const TABLES = { en: EN, ru: RU };
+
+/** `table` with every key it lacks taken from `base` (a table being translated still reads). */
+function withFallback(table, base) {
+  if (table === base) return table;
+  const out = { ...base };
+  for (const [key, value] of Object.entries(table)) {
+    const fallback = base[key];
+    const nested = value && fallback && typeof value === "object" && typeof fallback === "object"
+      && !Array.isArray(value);
+    out[key] = nested ? withFallback(value, fallback) : value;
+  }
+  return out;
+}
+
+/** The page's words, in the page's language. */
+export const M = withFallback(TABLES[lang] ?? EN, EN);
