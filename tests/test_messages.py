@@ -321,10 +321,10 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 # What is not prose: a URL, a path, an address, a handle, an identifier-like value.
 MACHINE = re.compile(r"^(?:\w+:|/|#|@|\.)|://|^[\w.+-]+@[\w.-]+$|^[\w-]+(\.[\w-]+)+$")
 TEXT_PROPS = {"textContent", "innerText", "title", "placeholder", "ariaLabel", "alt", "label"}
-TEXT_KEYS = TEXT_PROPS | {"aria-label", "message", "confirm", "help", "hint", "intro", "text"}
+TEXT_KEYS = TEXT_PROPS | {"aria-label", "message", "confirm", "help", "hint", "intro", "text", "okLabel", "cancelLabel"}
 TEXT_ATTRS = {"title", "aria-label", "placeholder", "alt", "aria-description"}
-# Calls whose string arguments (all but the first for h, all for the rest) land on the page.
-CHILD_CALLS = {"h": 2, "setText": 1, "toast": 0, "errorToast": 0, "iconButton": 1}
+# Calls whose string arguments land on the page: (first such argument, how many; None: all).
+CHILD_CALLS = {"h": (2, None), "setText": (1, 1), "toast": (0, 1), "errorToast": (0, 1), "iconButton": (1, 1)}
 
 
 def prose(tok: Token) -> bool:
@@ -350,17 +350,21 @@ def hard_coded(path: Path) -> list[str]:
         # el.textContent = "…", el.title = `…`
         if tok.kind == "id" and tok.text in TEXT_PROPS and following.text == "=" and i and tokens[i - 1].text == ".":
             flag(nxt)
-        # { title: "…", "aria-label": "…" }
+        # { title: "…", "aria-label": "…" }; a placeholder of one token is an example value
         if tok.kind in ("id", "str") and tok.text in TEXT_KEYS and following.text == ":":
-            flag(nxt)
+            if not (tok.text == "placeholder" and nxt.kind == "str" and not re.search(r"\s", nxt.text)):
+                flag(nxt)
         # setAttr(el, "title", "…")
-        if tok.text == "setAttr" and following.text == "(":
+        if tok.text in ("setAttr", "setAttribute") and following.text == "(":
             args = call_args(parser, i + 1)
-            if len(args) >= 3 and tokens[args[1]].text in TEXT_ATTRS:
-                flag(tokens[args[2]])
+            first = 1 if tok.text == "setAttr" else 0  # setAttr(el, name, value)
+            if len(args) > first + 1 and tokens[args[first]].text in TEXT_ATTRS:
+                flag(tokens[args[first + 1]])
         # h("p", {…}, "…", `…`), setText(el, "…"), toast("…")
         if tok.kind == "id" and tok.text in CHILD_CALLS and following.text == "(" and tokens[i - 1].text != ".":
-            for start in call_args(parser, i + 1)[CHILD_CALLS[tok.text] :]:
+            first, many = CHILD_CALLS[tok.text]
+            args = call_args(parser, i + 1)[first:]
+            for start in args[:many] if many else args:
                 flag(tokens[start])
                 # A conditional child: cond ? "…" : "…"
                 end, k = parser.skip_expression(start), start
@@ -392,6 +396,7 @@ def test_the_heuristic_finds_hard_coded_words() -> None:
         el.textContent = "Loading";
         const b = h("button", { class: "btn", title: `Open ${name}` }, "Save", n ? "one" : "many");
         setAttr(el, "aria-label", 'Close it');
+        el.setAttribute("title", "Hello there");
         h("a", { href: "https://example.org/x", placeholder: "@channel" }, M.ok, `${a} · ${b}`);
         const re = /"not a string"/g;
     """
@@ -401,7 +406,7 @@ def test_the_heuristic_finds_hard_coded_words() -> None:
     finally:
         sample.unlink()
     assert [entry.split(": ", 1)[1] for entry in found] == [
-        "'Loading'", "'Open  '", "'Save'", "'many'", "'one'", "'Close it'"
+        "'Loading'", "'Open  '", "'Save'", "'many'", "'one'", "'Close it'", "'Hello there'"
     ]
 
 
@@ -415,7 +420,7 @@ def test_no_module_hard_codes_words() -> None:
 class _Texts(HTMLParser):
     """Words between tags, and labelling attributes, not bound to a key of the table."""
 
-    VOID = {"meta", "link", "img", "input", "br", "use"}
+    VOID = {"meta", "link", "img", "input", "br"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -428,11 +433,12 @@ class _Texts(HTMLParser):
             if WORD.search(found.get(attr) or "") and f"data-m-{attr}" not in found:
                 self.unbound.append(f"<{tag} {attr}={found[attr]!r}>")
         if tag not in self.VOID:
-            self.stack.append({"tag": tag, **found})
+            self.stack.append({**found, "tag": tag})
 
     def handle_endtag(self, tag: str) -> None:
-        while self.stack and self.stack.pop()["tag"] != tag:
-            pass
+        if any(item["tag"] == tag for item in self.stack):
+            while self.stack.pop()["tag"] != tag:
+                pass
 
     def handle_data(self, data: str) -> None:
         text = data.strip()

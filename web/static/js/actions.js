@@ -9,8 +9,11 @@ import { M } from "./messages.js";
 
 const MESSAGES = M.errorCodes;
 
-/** The words for a command's error: the server's message, else ours for its code. */
+/** The words for a command's error: ours for its reason when we know it (in the page's
+ * language), else the server's message, else ours for its code. */
 export function describe(error) {
+  const words = error.reason && (M.errorReasons[`${error.field}.${error.reason}`] ?? M.errorReasons[error.reason]);
+  if (words) return typeof words === "function" ? words(error.params ?? {}) : words;
   return error.message && error.message !== error.code ? error.message : MESSAGES[error.code] ?? error.code;
 }
 

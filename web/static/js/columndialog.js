@@ -2,6 +2,7 @@
 // settings and secrets come from kinds.js; secrets are write-only ("set: type to replace").
 // "Check connection" asks the network who the account is, before or after saving.
 
+import { describe } from "./actions.js";
 import { confirmDialog } from "./dialogs.js";
 import { h, icon } from "./dom.js";
 import { KIND_ORDER, docsLink, fieldOf, kindSpec } from "./kinds.js";
@@ -249,8 +250,9 @@ export async function columnDialog({ actions, store, platform = null }) {
       showError("", error.message);
       return;
     }
-    const name = fieldOf(error.message, [...fields.keys()]);
-    showError(name ?? "", error.message);
+    const named = error.field && fields.has(error.field) ? error.field : null;
+    const name = named ?? fieldOf(error.message, [...fields.keys()]);
+    showError(name ?? "", describe(error));
     fields.get(name)?.control.focus();
   }
 
