@@ -265,7 +265,11 @@ def differences(en: Any, other: Any, path: str = "M") -> list[str]:
     if isinstance(en, list):
         if not isinstance(other, list) or len(other) != len(en):
             return [f"{path}: expected a list of {len(en)}"]
-        return [d for k, (a, b) in enumerate(zip(en, other)) for d in differences(a, b, f"{path}[{k}]")]
+        return [
+            d
+            for k, (a, b) in enumerate(zip(en, other, strict=True))
+            for d in differences(a, b, f"{path}[{k}]")
+        ]
     if isinstance(en, Fn):
         if not isinstance(other, Fn):
             return [f"{path}: expected a function{en.params}"]
@@ -294,7 +298,9 @@ def test_the_parser_reads_shapes() -> None:
     assert parsed["c"] == {"d": Fn(("x",))}
     assert parsed["e"] == [[Leaf("str"), Leaf("str")]]
     assert parsed["f"] == Fn(("z",))
-    assert differences(parsed, {**parsed, "b": Fn(("n",))}) == ["M.b: parameters ('n',), English has ('n', '{p}')"]
+    assert differences(parsed, {**parsed, "b": Fn(("n",))}) == [
+        "M.b: parameters ('n',), English has ('n', '{p}')"
+    ]
 
 
 def test_every_language_has_a_table() -> None:
@@ -304,7 +310,9 @@ def test_every_language_has_a_table() -> None:
     messages = (JS / "messages.js").read_text(encoding="utf-8")
     for code in codes[1:]:
         assert (JS / f"messages.{code}.js").exists(), f"no messages.{code}.js"
-        assert re.search(rf"\b{code}: {code.upper()}\b", messages), f"messages.js TABLES lacks {code}"
+        assert re.search(rf"\b{code}: {code.upper()}\b", messages), (
+            f"messages.js TABLES lacks {code}"
+        )
 
 
 @pytest.mark.parametrize("code", [c for c in languages() if c != "en"])
@@ -321,10 +329,26 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 # What is not prose: a URL, a path, an address, a handle, an identifier-like value.
 MACHINE = re.compile(r"^(?:\w+:|/|#|@|\.)|://|^[\w.+-]+@[\w.-]+$|^[\w-]+(\.[\w-]+)+$")
 TEXT_PROPS = {"textContent", "innerText", "title", "placeholder", "ariaLabel", "alt", "label"}
-TEXT_KEYS = TEXT_PROPS | {"aria-label", "message", "confirm", "help", "hint", "intro", "text", "okLabel", "cancelLabel"}
+TEXT_KEYS = TEXT_PROPS | {
+    "aria-label",
+    "message",
+    "confirm",
+    "help",
+    "hint",
+    "intro",
+    "text",
+    "okLabel",
+    "cancelLabel",
+}
 TEXT_ATTRS = {"title", "aria-label", "placeholder", "alt", "aria-description"}
 # Calls whose string arguments land on the page: (first such argument, how many; None: all).
-CHILD_CALLS = {"h": (2, None), "setText": (1, 1), "toast": (0, 1), "errorToast": (0, 1), "iconButton": (1, 1)}
+CHILD_CALLS = {
+    "h": (2, None),
+    "setText": (1, 1),
+    "toast": (0, 1),
+    "errorToast": (0, 1),
+    "iconButton": (1, 1),
+}
 
 
 def prose(tok: Token) -> bool:
@@ -348,11 +372,19 @@ def hard_coded(path: Path) -> list[str]:
             break
         following = tokens[i + 1]
         # el.textContent = "…", el.title = `…`
-        if tok.kind == "id" and tok.text in TEXT_PROPS and following.text == "=" and i and tokens[i - 1].text == ".":
+        if (
+            tok.kind == "id"
+            and tok.text in TEXT_PROPS
+            and following.text == "="
+            and i
+            and tokens[i - 1].text == "."
+        ):
             flag(nxt)
         # { title: "…", "aria-label": "…" }; a placeholder of one token is an example value
         if tok.kind in ("id", "str") and tok.text in TEXT_KEYS and following.text == ":":
-            if not (tok.text == "placeholder" and nxt.kind == "str" and not re.search(r"\s", nxt.text)):
+            if not (
+                tok.text == "placeholder" and nxt.kind == "str" and not re.search(r"\s", nxt.text)
+            ):
                 flag(nxt)
         # setAttr(el, "title", "…")
         if tok.text in ("setAttr", "setAttribute") and following.text == "(":
@@ -361,7 +393,12 @@ def hard_coded(path: Path) -> list[str]:
             if len(args) > first + 1 and tokens[args[first]].text in TEXT_ATTRS:
                 flag(tokens[args[first + 1]])
         # h("p", {…}, "…", `…`), setText(el, "…"), toast("…")
-        if tok.kind == "id" and tok.text in CHILD_CALLS and following.text == "(" and tokens[i - 1].text != ".":
+        if (
+            tok.kind == "id"
+            and tok.text in CHILD_CALLS
+            and following.text == "("
+            and tokens[i - 1].text != "."
+        ):
             first, many = CHILD_CALLS[tok.text]
             args = call_args(parser, i + 1)[first:]
             for start in args[:many] if many else args:
@@ -406,7 +443,13 @@ def test_the_heuristic_finds_hard_coded_words() -> None:
     finally:
         sample.unlink()
     assert [entry.split(": ", 1)[1] for entry in found] == [
-        "'Loading'", "'Open  '", "'Save'", "'many'", "'one'", "'Close it'", "'Hello there'"
+        "'Loading'",
+        "'Open  '",
+        "'Save'",
+        "'many'",
+        "'one'",
+        "'Close it'",
+        "'Hello there'",
     ]
 
 
@@ -459,7 +502,9 @@ def test_static_pages_are_translated(page: str) -> None:
         for part in key.split("."):
             assert isinstance(value, dict) and part in value, f"{page}: no key {key} in messages.js"
             value = value[part]
-        assert isinstance(value, Leaf) and value.kind == "str", f"{page}: {key} is not a plain string"
+        assert isinstance(value, Leaf) and value.kind == "str", (
+            f"{page}: {key} is not a plain string"
+        )
     texts = _Texts()
     texts.feed(html)
     assert not texts.unbound, f"{page}: words not bound to a key:\n" + "\n".join(texts.unbound)

@@ -98,7 +98,7 @@ async def open_page(
         timezone_id: str | None = None,
     ) -> Page:
         context = await browser.new_context(
-            viewport=VIEWPORT,
+            viewport=VIEWPORT,  # type: ignore[arg-type]
             color_scheme=color_scheme,  # type: ignore[arg-type]
             locale=locale,
             timezone_id=timezone_id,

@@ -97,9 +97,7 @@ async def test_relative_times_take_russian_plurals(open_page, board):
     await expect(column(page, platform_id).locator(".column-next-rel")).to_have_text(
         "через 21 минуту", timeout=15_000
     )
-    await expect(column(page, platform_id).locator(".column-next-label")).to_have_text(
-        "Следующая"
-    )
+    await expect(column(page, platform_id).locator(".column-next-label")).to_have_text("Следующая")
 
 
 async def test_english_keeps_english_plurals(open_page):
@@ -158,7 +156,9 @@ async def test_a_refused_interval_is_explained_in_russian(open_page, board):
     await expect(dialog.locator('[data-field="interval_s"] .field-error')).to_have_text(
         "Интервал должен быть не меньше 1 мин"
     )
-    assert not [p for p in (await board.state())["platforms"].values() if p["name"] == "Слишком часто"]
+    assert not [
+        p for p in (await board.state())["platforms"].values() if p["name"] == "Слишком часто"
+    ]
 
 
 async def test_switch_to_english_and_back(open_page, board):
