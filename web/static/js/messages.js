@@ -3,6 +3,7 @@
 // checks). js/i18n.js chooses the language; `M` is that language's table.
 // Strings are plain; functions build the ones that carry names or numbers.
 
+import { failureKind } from "./failurekind.js";
 import { lang, plurals } from "./i18n.js";
 import { RU } from "./messages.ru.js";
 
@@ -793,34 +794,20 @@ export const EN = {
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */
 function explainError(kind, status, raw = "") {
   const net = label(kind);
-  const text = String(raw ?? "");
-  const tries = text.match(/after (\d+) tries/);
-  const seconds = text.match(/no answer within (\d+) s/);
-  if (status === "needs_check") {
-    const waited = seconds ? ` in ${seconds[1]} s` : "";
-    return { title: `${net} did not answer${waited}: check whether it went out.`,
-      hint: "“It went out” records it; “Send again” may post it twice." };
-  }
-  if (status === "auth_rejected") {
-    return { title: `${net} refused the column's credentials.`, hint: "An admin replaces them in the column's settings." };
-  }
-  if (/drafts inbox publishes nowhere/.test(text)) {
-    return { title: "The drafts inbox publishes nowhere.", hint: "Drag the card to a network's column." };
-  }
-  if (/could not connect|ConnectError|ClientConnectorError|network error|could not reach|Cannot connect/i.test(text)) {
-    return { title: `Could not reach ${net}${tries ? ` (tried ${tries[1]} times)` : ""}.`,
-      hint: "Nothing went out. Retry when the network is back." };
-  }
-  if (/characters|too long|caption is too long|allows \d+/i.test(text)) {
-    return { title: `The text is too long for ${net}.`, hint: "Shorten it and retry." };
-  }
-  if (/media|video|image|photo|file/i.test(text)) {
-    return { title: `${net} could not take this card's image or video.`, hint: "Check the media, then retry." };
-  }
-  if (/HTTP 5\d\d|server error|temporarily/i.test(text)) {
-    return { title: `${net} had a server error${tries ? ` (tried ${tries[1]} times)` : ""}.`, hint: "Retry in a few minutes." };
-  }
-  return { title: `${net} refused this post.`, hint: "Retry, or change the card first." };
+  const { what, tries, seconds } = failureKind(status, raw);
+  const tried = tries ? ` (tried ${tries} times)` : "";
+  const words = {
+    unsure: [`${net} did not answer${seconds ? ` in ${seconds} s` : ""}: check whether it went out.`,
+      "“It went out” records it; “Send again” may post it twice."],
+    credentials: [`${net} refused the column's credentials.`, "An admin replaces them in the column's settings."],
+    drafts: ["The drafts inbox publishes nowhere.", "Drag the card to a network's column."],
+    unreachable: [`Could not reach ${net}${tried}.`, "Nothing went out. Retry when the network is back."],
+    too_long: [`The text is too long for ${net}.`, "Shorten it and retry."],
+    media: [`${net} could not take this card's image or video.`, "Check the media, then retry."],
+    server: [`${net} had a server error${tried}.`, "Retry in a few minutes."],
+    refused: [`${net} refused this post.`, "Retry, or change the card first."],
+  }[what];
+  return { title: words[0], hint: words[1] };
 }
 
 const TABLES = { en: EN, ru: RU };

@@ -1,6 +1,7 @@
 // Русский: the same keys as the English table (js/messages.js EN), and every function with the
 // same parameters (tests/test_messages.py checks both). Plurals by Intl.PluralRules("ru").
 
+import { failureKind } from "./failurekind.js";
 import { plurals } from "./i18n.js";
 
 const plural = plurals("ru");
@@ -790,32 +791,18 @@ export const RU = {
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */
 function explainError(kind, status, raw = "") {
   const net = label(kind);
-  const text = String(raw ?? "");
-  const tries = text.match(/after (\d+) tries/);
-  const seconds = text.match(/no answer within (\d+) s/);
-  const times = tries ? ` (попыток: ${tries[1]})` : "";
-  if (status === "needs_check") {
-    const waited = seconds ? ` за ${seconds[1]} с` : "";
-    return { title: `${net} не ответил${waited}: проверьте, ушла ли публикация.`,
-      hint: "«Она ушла» запишет её; «Отправить снова» может опубликовать её дважды." };
-  }
-  if (status === "auth_rejected") {
-    return { title: `${net} отверг учётные данные колонки.`, hint: "Администратор заменит их в настройках колонки." };
-  }
-  if (/drafts inbox publishes nowhere/.test(text)) {
-    return { title: "Черновики никуда не публикуются.", hint: "Перетащите карточку в колонку сети." };
-  }
-  if (/could not connect|ConnectError|ClientConnectorError|network error|could not reach|Cannot connect/i.test(text)) {
-    return { title: `Не удалось связаться с ${net}${times}.`, hint: "Ничего не ушло. Повторите, когда сеть вернётся." };
-  }
-  if (/characters|too long|caption is too long|allows \d+/i.test(text)) {
-    return { title: `Текст слишком длинный для ${net}.`, hint: "Сократите его и повторите." };
-  }
-  if (/media|video|image|photo|file/i.test(text)) {
-    return { title: `${net} не смог принять картинку или видео карточки.`, hint: "Проверьте медиа и повторите." };
-  }
-  if (/HTTP 5\d\d|server error|temporarily/i.test(text)) {
-    return { title: `Ошибка сервера ${net}${times}.`, hint: "Повторите через несколько минут." };
-  }
-  return { title: `${net} отклонил эту публикацию.`, hint: "Повторите или сначала измените карточку." };
+  const { what, tries, seconds } = failureKind(status, raw);
+  const tried = tries ? ` (попыток: ${tries})` : "";
+  const words = {
+    unsure: [`${net} не ответил${seconds ? ` за ${seconds} с` : ""}: проверьте, ушла ли публикация.`,
+      "«Она ушла» запишет её; «Отправить снова» может опубликовать её дважды."],
+    credentials: [`${net} отверг учётные данные колонки.`, "Администратор заменит их в настройках колонки."],
+    drafts: ["Черновики никуда не публикуются.", "Перетащите карточку в колонку сети."],
+    unreachable: [`Не удалось связаться с ${net}${tried}.`, "Ничего не ушло. Повторите, когда сеть вернётся."],
+    too_long: [`Текст слишком длинный для ${net}.`, "Сократите его и повторите."],
+    media: [`${net} не смог принять картинку или видео карточки.`, "Проверьте медиа и повторите."],
+    server: [`Ошибка сервера ${net}${tried}.`, "Повторите через несколько минут."],
+    refused: [`${net} отклонил эту публикацию.`, "Повторите или сначала измените карточку."],
+  }[what];
+  return { title: words[0], hint: words[1] };
 }
