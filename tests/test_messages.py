@@ -14,7 +14,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+
+from board.errors import BadRequest, Conflict
+from ws.protocol import reply_error
 
 JS = Path(__file__).resolve().parent.parent / "web" / "static" / "js"
 STATIC = JS.parent
@@ -508,3 +512,41 @@ def test_static_pages_are_translated(page: str) -> None:
     texts = _Texts()
     texts.feed(html)
     assert not texts.unbound, f"{page}: words not bound to a key:\n" + "\n".join(texts.unbound)
+
+
+def test_error_replies_keep_code_and_message_and_add_reason() -> None:
+    """A refusal's reply: CONTRACT §3's code and message, then field, reason and params."""
+    exc = BadRequest("op: too small", field="interval_s", reason="too_small", params={"min": 60})
+    reply = orjson.loads(reply_error("7", exc.code, exc.message, None, exc.extra()))
+    assert reply["error"] == {
+        "code": "bad_request",
+        "message": "op: too small",
+        "field": "interval_s",
+        "reason": "too_small",
+        "params": {"min": 60},
+    }
+    stale = Conflict("op: stale", reason="stale_version", params={"by": "a@x"}, version=4)
+    reply = orjson.loads(reply_error("8", stale.code, stale.message, stale.details, stale.extra()))
+    assert reply["error"] == {
+        "code": "conflict",
+        "message": "op: stale",
+        "reason": "stale_version",
+        "params": {"by": "a@x"},
+        "details": {"version": 4},
+    }
+    assert BadRequest("plain").extra() == {}
+
+
+def test_every_reason_the_server_gives_has_words() -> None:
+    """Each `reason=` raised in board/ and ws/ is in the English table's errorReasons."""
+    root = JS.parents[2]
+    sources = [*(root / "board").glob("*.py"), *(root / "ws").glob("*.py")]
+    given = {
+        reason
+        for path in sources
+        for reason in re.findall(r"""["']?reason["']?\s*[=:]\s*["'](\w+)["']""", path.read_text())
+    }
+    assert {"too_small", "stale_version", "too_fast"} <= given
+    english = table(JS / "messages.js", "EN")["errorReasons"]
+    known = {key.rsplit(".", 1)[-1] for key in english}
+    assert not given - known, f"reasons without words in messages.js: {sorted(given - known)}"
