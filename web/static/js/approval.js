@@ -4,7 +4,7 @@
 import { h, icon, setAttr, setText } from "./dom.js";
 import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
+// Its words are js/messages.js's M.approval.
 export const TEXT = M.approval;
 
 export function isWaiting(snippet) {

@@ -5,7 +5,7 @@
 import { h, reconcile, setAttr, setText } from "./dom.js";
 import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
+// Its words are js/messages.js's M.presence.
 export const TEXT = M.presence;
 
 // Avatars shown in the top bar; the rest are counted (the bar must fit 1280 px with an

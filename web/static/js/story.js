@@ -6,7 +6,7 @@ import { displayName } from "./presence.js";
 import { clock, fullTime, relative } from "./time.js";
 import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
+// Its words are js/messages.js's M.story.
 export const TEXT = M.story;
 
 function sentence(event, columnName) {
