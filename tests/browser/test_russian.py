@@ -91,6 +91,18 @@ async def test_relative_times_take_russian_plurals(open_page, board):
         "days": "через 5 дней",
         "countdown": "через 0:30",
     }
+    cleared = await page.evaluate(
+        """async () => {
+            const { M } = await import("/static/js/messages.js");
+            return [1, 2, 5, 21].map((n) => M.cleared(n, "Ленты"));
+        }"""
+    )
+    assert cleared == [
+        "Из Ленты убрана 1 карточка",
+        "Из Ленты убраны 2 карточки",
+        "Из Ленты убрано 5 карточек",
+        "Из Ленты убрана 21 карточка",
+    ]
     # A running column: its first card goes out at once, the next one is 21 minutes later.
     platform_id = await board.column("Каждые 21 минуту", interval_s=21 * 60, paused=False)
     await board.cards(platform_id, "Уходит сразу", "Через двадцать одну минуту")

@@ -7,9 +7,11 @@ import { failureKind } from "./failurekind.js";
 import { lang, plurals } from "./i18n.js";
 import { RU } from "./messages.ru.js";
 
-const plural = plurals("en");
+const english = plurals("en");
 const label = (kind) => EN.kindNames[kind] ?? kind;
-const count = (n, one, other) => `${n} ${plural(n, { one, other })}`;
+// plural(3, "card") → "3 cards", by Intl.PluralRules("en"); count() for irregular words.
+const count = (n, one, other) => `${n} ${english(n, { one, other })}`;
+const plural = (n, word) => count(n, word, `${word}s`);
 // 60 → "1 min", 7200 → "2 h", 45 → "45 s" (time.js formats intervals on cards; it imports this).
 const seconds = (n) => (n % 3600 === 0 ? `${n / 3600} h` : n % 60 === 0 ? `${n / 60} min` : `${n} s`);
 
@@ -184,9 +186,9 @@ export const EN = {
   markSentLink: "Link to the post (optional)",
   markSent: "Mark as sent",
   clearTitle: (name) => `Clear ${name}?`,
-  clearMessage: (n) => `${count(n, "queued card", "queued cards")} will be removed. Undo stays on screen for 30 seconds.`,
+  clearMessage: (count) => `${plural(count, "queued card")} will be removed. Undo stays on screen for 30 seconds.`,
   clear: "Clear",
-  cleared: (n, name) => `Cleared ${count(n, "card", "cards")} from ${name}`,
+  cleared: (count, name) => `Cleared ${plural(count, "card")} from ${name}`,
 
   // The sign-in page
   signInRefused: "Wrong e-mail or password.",

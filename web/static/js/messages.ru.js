@@ -7,7 +7,11 @@ import { plurals } from "./i18n.js";
 const plural = plurals("ru");
 const label = (kind) => RU.kindNames[kind] ?? kind;
 // count(5, "карточка", "карточки", "карточек") → "5 карточек"; fractions ("other") read as "few".
-const count = (n, one, few, many) => `${n} ${plural(n, { one, few, many, other: few })}`;
+const form = (n, one, few, many) => plural(n, { one, few, many, other: few });
+const count = (n, one, few, many) => `${n} ${form(n, one, few, many)}`;
+const cards = (n) => count(n, "карточка", "карточки", "карточек");
+// "убрана 1 карточка", "убраны 2 карточки", "убрано 5 карточек": the verb agrees too.
+const removed = (n) => `${form(n, "убрана", "убраны", "убрано")} ${cards(n)}`;
 const seconds = (n) => (n % 3600 === 0 ? `${n / 3600} ч` : n % 60 === 0 ? `${n / 60} мин` : `${n} с`);
 // Minutes, hours and days after "через" / before "назад": the accusative ("через 1 минуту").
 const minutes = (n) => count(n, "минуту", "минуты", "минут");
@@ -182,9 +186,9 @@ export const RU = {
   markSentLink: "Ссылка на публикацию (необязательно)",
   markSent: "Отметить как отправленную",
   clearTitle: (name) => `Очистить ${name}?`,
-  clearMessage: (n) => `Будет убрано: ${count(n, "карточка", "карточки", "карточек")} из очереди. Отменить можно в течение 30 секунд.`,
+  clearMessage: (count) => `Из очереди будет ${removed(count)}. Отменить можно в течение 30 секунд.`,
   clear: "Очистить",
-  cleared: (n, name) => `Из ${name} убрано: ${count(n, "карточка", "карточки", "карточек")}`,
+  cleared: (count, name) => `Из ${name} ${removed(count)}`,
 
   // The sign-in page
   signInRefused: "Неверный адрес или пароль.",
