@@ -49,4 +49,7 @@ def author_edit(args: Args, card: Any) -> dict[str, Any]:
 def refuse_waiting(args: Args, card: Any) -> None:
     """Nothing publishes a card that waits for approval, not even an editor's "send now"."""
     if card.approval == PENDING:
-        raise Conflict(f"{args.op}: card {card.id} waits for approval; approve it first")
+        raise Conflict(
+            f"{args.op}: card {card.id} waits for approval; approve it first",
+            reason="awaiting_approval",
+        )

@@ -213,7 +213,10 @@ async def create_marker(ctx: Ctx, args: Args) -> dict[str, Any]:
     interval_s = args.int("interval_s")
     if interval_s < ctx.config.min_interval_s:
         raise BadRequest(
-            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {interval_s}"
+            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {interval_s}",
+            field="interval_s",
+            reason="too_small",
+            params={"min": ctx.config.min_interval_s},
         )
     await rows.lock_platforms(ctx.db, [platform_id])
     ord_ = await _place(ctx, platform_id, None, _anchor(args))
@@ -240,9 +243,15 @@ async def _locked_card(ctx: Ctx, args: Args, *extra_platforms: int) -> Any:
 
 def _editable(args: Args, card: Any, allowed: tuple[str, ...] = ("pending",)) -> None:
     if card.status == "sending":
-        raise Conflict(f"{args.op}: card {card.id} is being published right now")
+        raise Conflict(
+            f"{args.op}: card {card.id} is being published right now", reason="publishing_now"
+        )
     if card.status not in allowed:
-        raise Conflict(f"{args.op}: card {card.id} is {card.status}, not {' or '.join(allowed)}")
+        raise Conflict(
+            f"{args.op}: card {card.id} is {card.status}, not {' or '.join(allowed)}",
+            reason="wrong_status",
+            params={"status": card.status},
+        )
 
 
 async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> None:
@@ -253,6 +262,8 @@ async def _check_version(ctx: Ctx, args: Args, card: Any, required: bool) -> Non
     raise Conflict(
         f"{args.op}: card {card.id} was changed by {editor or 'someone'} "
         f"(version {card.version}, you had {version})",
+        reason="stale_version",
+        params={"by": editor} if editor else None,
         version=card.version,
         user_email=editor,
         body=card.body,
@@ -329,7 +340,10 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
         interval_s = args.int("interval_s")
         if interval_s < ctx.config.min_interval_s:
             raise BadRequest(
-                f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s"
+                f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s",
+                field="interval_s",
+                reason="too_small",
+                params={"min": ctx.config.min_interval_s},
             )
         values["interval_s"] = interval_s
     if args.has("expires_at"):

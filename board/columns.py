@@ -49,7 +49,10 @@ def _interval(ctx: Ctx, args: Args, required: bool) -> int | None:
     value: int | None = args.int("interval_s", required=required)
     if value is not None and value < ctx.config.min_interval_s:
         raise BadRequest(
-            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {value}"
+            f"{args.op}: expected interval_s to be at least {ctx.config.min_interval_s} s, got {value}",
+            field="interval_s",
+            reason="too_small",
+            params={"min": ctx.config.min_interval_s},
         )
     return value
 
@@ -139,7 +142,8 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
     version = args.int("version", required=False)
     if version is not None and version != old.version:
         raise Conflict(
-            f"{args.op}: column {platform_id} is at version {old.version}, not {version}"
+            f"{args.op}: column {platform_id} is at version {old.version}, not {version}",
+            reason="stale_version",
         )
     values: dict[str, Any] = {}
     if args.has("name"):
@@ -253,7 +257,10 @@ async def delete(ctx: Ctx, args: Args) -> dict[str, Any]:
     if await ctx.db.fetchval(
         "SELECT 1 FROM snippets WHERE platform_id = $1 AND status = 'sending' LIMIT 1", platform_id
     ):
-        raise Conflict(f"{args.op}: column {platform_id} is publishing a card right now; try again")
+        raise Conflict(
+            f"{args.op}: column {platform_id} is publishing a card right now; try again",
+            reason="publishing_now",
+        )
     await ctx.db.execute("UPDATE platforms SET deleted_at = $2 WHERE id = $1", platform_id, ctx.now)
     gone = [
         r["id"]

@@ -164,7 +164,11 @@ class Commands:
             if spec is None:
                 raise BadRequest(f"unknown op {op!r}")
             if ROLE_RANK.get(actor.role, -1) < ROLE_RANK[spec.role]:
-                raise Forbidden(f"{op}: needs the {spec.role} role, you are {actor.role}")
+                raise Forbidden(
+                    f"{op}: needs the {spec.role} role, you are {actor.role}",
+                    reason="role",
+                    params={"needs": spec.role, "role": actor.role},
+                )
             args = Args(raw_args, op)
             if spec.own_units:
                 return Outcome(await spec.handler(Call(self, actor, now, op, raw_args), args))
@@ -176,7 +180,7 @@ class Commands:
             raise
         except Exception as exc:
             if is_connection_error(exc):
-                raise Unavailable() from exc
+                raise Unavailable(reason="database") from exc
             raise
 
     async def _record_refusal(

@@ -1,6 +1,15 @@
-"""Command errors: each carries the protocol's error code; the message says what was wrong."""
+"""Command errors: each carries the protocol's error code; the message says what was wrong.
+
+Beside the code and the message (CONTRACT §3), an error may say what it is about in a form the
+page translates: `reason` (a short name such as "too_small", "stale_version") and `params`
+(the numbers and names its words need), and `field` (the argument it refuses). The message
+stays the server's own words for tools and logs; the page shows its words for the reason.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 
 class CommandError(Exception):
@@ -8,12 +17,35 @@ class CommandError(Exception):
 
     code = "internal"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        field: str | None = None,
+    ) -> None:
         super().__init__(message or self.__doc__ or self.code)
+        self.reason = reason
+        self.params = dict(params or {})
+        if field is not None:
+            self.field = field
 
     @property
     def message(self) -> str:
         return str(self.args[0])
+
+    def extra(self) -> dict[str, Any]:
+        """The error object's keys beyond code and message: field, reason, params (when set)."""
+        out: dict[str, Any] = {}
+        field = getattr(self, "field", None)  # set here, or by whoever names the argument
+        if field:
+            out["field"] = field
+        if self.reason:
+            out["reason"] = self.reason
+        if self.params:
+            out["params"] = self.params
+        return out
 
 
 class BadRequest(CommandError):
@@ -45,8 +77,15 @@ class Conflict(CommandError):
 
     code = "conflict"
 
-    def __init__(self, message: str | None = None, **details: object) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        **details: object,
+    ) -> None:
+        super().__init__(message, reason=reason, params=params)
         self.details = details
 
 

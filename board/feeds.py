@@ -108,7 +108,7 @@ async def _unique_url(ctx: Ctx, args: Args, url: str, feed_id: int | None = None
         "SELECT id FROM feeds WHERE url = $1 AND id <> $2", url, feed_id or 0
     )
     if other is not None:
-        raise Conflict(f"{args.op}: feed {other} already polls {url}")
+        raise Conflict(f"{args.op}: feed {other} already polls {url}", reason="feed_exists")
 
 
 async def create(ctx: Ctx, args: Args) -> dict[str, Any]:

@@ -185,7 +185,9 @@ async def create_op(ctx: Ctx, args: Args) -> dict[str, Any]:
             ctx.db, args.str("email", max_len=320), args.str("role", max_len=16), password
         )
     except UserError as exc:
-        raise _refused(args.op, exc) from None
+        if "already exists" not in str(exc):
+            raise _refused(args.op, exc) from None
+        raise BadRequest(f"{args.op}: {exc}", reason="email_taken", field="email") from None
     return {"id": user_id, "password": password}
 
 
@@ -193,7 +195,9 @@ async def update_op(ctx: Ctx, args: Args) -> dict[str, Any]:
     """{id, role?, disabled?}: an admin changes someone's role or locks them out."""
     user_id = args.int("id")
     if user_id == ctx.actor.id:
-        raise Forbidden(f"{args.op}: you cannot change your own role or disable yourself")
+        raise Forbidden(
+            f"{args.op}: you cannot change your own role or disable yourself", reason="yourself"
+        )
     if not (args.has("role") or args.has("disabled")):
         raise BadRequest(f"{args.op}: nothing to change: give role or disabled")
     try:
@@ -211,7 +215,7 @@ async def update_op(ctx: Ctx, args: Args) -> dict[str, Any]:
         if disabled is not None:
             await set_disabled(ctx.db, user_id, disabled)
     except UserError as exc:  # the last admin
-        raise Conflict(f"{args.op}: {exc}") from None
+        raise Conflict(f"{args.op}: {exc}", reason="last_admin") from None
     return {"user": user_state(await by_id(ctx.db, user_id))}
 
 
@@ -233,7 +237,7 @@ async def passwd_op(ctx: Ctx, args: Args) -> dict[str, Any]:
     password = args.str("password", max_len=1000)
     row = await by_id(ctx.db, ctx.actor.id, lock=True)
     if not await password_matches(row.password_hash, current):
-        raise Forbidden(f"{args.op}: the current password is not right")
+        raise Forbidden(f"{args.op}: the current password is not right", reason="wrong_password")
     if password == current:
         raise BadRequest(f"{args.op}: the new password is the same as the current one")
     try:

@@ -116,6 +116,7 @@ class BoardSocket:
                         command.id,
                         "rate_limited",
                         f"more than {deps.rate:g} commands a second: this one was not run",
+                        extra={"reason": "too_fast", "params": {"rate": deps.rate}},
                     )
                 )
                 continue
@@ -138,7 +139,7 @@ class BoardSocket:
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
-            return protocol.reply_error(command.id, exc.code, exc.message, details)
+            return protocol.reply_error(command.id, exc.code, exc.message, details, exc.extra())
         except Exception:
             log.exception("command %s failed", command.op, extra={"action": "ws.command"})
             deps.metrics.commands.labels(op_label, "internal").inc()

@@ -60,9 +60,14 @@ def reply_ok(command_id: str, result: Any) -> str:
 
 
 def reply_error(
-    command_id: str | None, code: str, message: str, details: dict[str, Any] | None = None
+    command_id: str | None,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
-    error: dict[str, Any] = {"code": code, "message": message}
+    """`extra`: the error's field, reason and params (board/errors.py CommandError.extra)."""
+    error: dict[str, Any] = {"code": code, "message": message, **(extra or {})}
     if details:
         error["details"] = details
     if command_id is None:

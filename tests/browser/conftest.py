@@ -27,6 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+# The page speaks the browser's language: pinned, so the English tests do not depend on the
+# machine (tests/browser/test_russian.py opens ru-RU pages).
+LOCALE = "en-US"
 
 
 class ConsoleWatch:
@@ -78,7 +81,8 @@ def board(live_server: LiveServer) -> Board:
 async def open_page(
     browser: Browser, live_server: LiveServer
 ) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
-    """open_page(color_scheme=, sign=, user=(email, password)) → a page in a context of its own.
+    """open_page(color_scheme=, sign=, user=(email, password), locale=, timezone_id=) → a page
+    in a context of its own.
 
     It is signed in as the admin unless `user` names someone else (or sign=False).
     """
@@ -86,9 +90,19 @@ async def open_page(
     contexts = []
 
     async def _open(
-        *, color_scheme: str = "light", sign: bool = True, user: tuple[str, str] | None = None
+        *,
+        color_scheme: str = "light",
+        sign: bool = True,
+        user: tuple[str, str] | None = None,
+        locale: str = LOCALE,
+        timezone_id: str | None = None,
     ) -> Page:
-        context = await browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)  # type: ignore[arg-type]
+        context = await browser.new_context(
+            viewport=VIEWPORT,  # type: ignore[arg-type]
+            color_scheme=color_scheme,  # type: ignore[arg-type]
+            locale=locale,
+            timezone_id=timezone_id,
+        )
         contexts.append(context)
         page = await context.new_page()
         page.set_default_timeout(10_000)

@@ -9,8 +9,11 @@ import { M } from "./messages.js";
 
 const MESSAGES = M.errorCodes;
 
-/** The words for a command's error: the server's message, else ours for its code. */
+/** The words for a command's error: ours for its reason when we know it (in the page's
+ * language), else the server's message, else ours for its code. */
 export function describe(error) {
+  const words = error.reason && (M.errorReasons[`${error.field}.${error.reason}`] ?? M.errorReasons[error.reason]);
+  if (words) return typeof words === "function" ? words(error.params ?? {}) : words;
   return error.message && error.message !== error.code ? error.message : MESSAGES[error.code] ?? error.code;
 }
 
@@ -83,10 +86,10 @@ export function createActions({ conn, store, render, signedOut }) {
      * editor's approval). Takes seconds: a toast says it is on its way. Resolves {id} or null.
      */
     async draftFromMaterial(platformId, materialId, placement = {}) {
-      const done = toast("The AI is writing the card…", { timeout: 60_000 });
+      const done = toast(M.aiWriting, { timeout: 60_000 });
       try {
         return await run("snippet.draft",
-          { platform_id: platformId, material_id: materialId, ...placement }, "Could not draft the card");
+          { platform_id: platformId, material_id: materialId, ...placement }, M.couldNot.draft);
       } finally {
         done();
       }

@@ -21,6 +21,11 @@ import { ColumnSwitcher } from "./phone.js";
 import { foldTopBar } from "./topmenu.js";
 import { accountDialog, usersDialog } from "./users.js";
 import { M } from "./messages.js";
+import { languageSelect, localize } from "./i18n.js";
+
+localize(document, M);
+// The language switch sits before the account button; switching reloads the page in it.
+document.getElementById("me").before(languageSelect(M.language));
 
 const store = new Store();
 const banner = document.getElementById("connection-banner");
@@ -125,7 +130,7 @@ const breakingButton = document.getElementById("breaking");
 function showMe() {
   const { email = "", role = "" } = store.me;
   setText(document.getElementById("me-email"), email);
-  setText(document.getElementById("me-role"), role);
+  setText(document.getElementById("me-role"), M.roleBadge[role] ?? role);
   document.body.dataset.role = role;
   for (const id of ["add-column", "users"]) document.getElementById(id).hidden = role !== "admin";
   breakingButton.hidden = !canEdit();

@@ -2,18 +2,10 @@
 // the top bar's filter that shows only them. A waiting card keeps its place but takes no slot.
 
 import { h, icon, setAttr, setText } from "./dom.js";
+import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
-export const TEXT = {
-  waiting: "Waiting for approval",
-  approve: "Approve",
-  approveTitle: "Approve: the card takes its slot in the queue",
-  filter: "Waiting for approval",
-  filterOn: "Showing only cards waiting for approval: click to show every card",
-  filterOff: "Show only the cards waiting for approval",
-  changedMeanwhile: "The card changed since you read it: read it again, then approve",
-  couldNot: "Could not approve",
-};
+// Its words are js/messages.js's M.approval.
+export const TEXT = M.approval;
 
 export function isWaiting(snippet) {
   return snippet?.approval === "pending" && snippet.status === "pending";

@@ -11,43 +11,9 @@ import { ColumnChooser } from "./chooser.js";
 import { network } from "./networks.js";
 import { Outcomes } from "./outcomes.js";
 import { clock } from "./time.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  title: "Breaking news",
-  text: "Text",
-  textPlaceholder: "Write the story once: it goes to every column you choose",
-  link: "Link",
-  variants: "Per-network texts",
-  variantFor: (label) => `Text for ${label}`,
-  sameAsAbove: "Empty: the text above",
-  when: "When",
-  now: "Publish now",
-  nowHint: "at once, out of turn, even in paused or held columns",
-  top: "Top of the queue",
-  topHint: "first in line, at each column's next slot",
-  hold: "Hold the rest",
-  holdHint: "Every other scheduled post, on every column, waits until the hold is released.",
-  holdTopHint: "Held columns publish nothing from their queues, these new cards included.",
-  reason: "Reason (everyone sees it)",
-  // The hold's reason, from the story's first line (as it is when it says "breaking" itself).
-  reasonFrom: (text) => (/^breaking\b/i.test(text) ? text : `Breaking: ${text}`),
-  until: "Until (optional)",
-  cancel: "Cancel",
-  next: "Publish…",
-  back: "Back",
-  confirmTitle: "Publish this breaking post?",
-  confirmNow: (n) => `Publish now to ${n} column${n === 1 ? "" : "s"}`,
-  confirmTop: (n) => `Put on top of ${n} queue${n === 1 ? "" : "s"}`,
-  confirmHold: (reason, until) => `and hold every other scheduled post: “${reason}”${until ? ` until ${clock(until)}` : ""}`,
-  noColumns: "Choose at least one column",
-  empty: "Write a text or give a link",
-  tooLong: (label, n, limit) => `Too long for ${label} (${n} / ${limit}): shorten it or write a ${label} text`,
-  noReason: "Give a reason for the hold",
-  pastUntil: "The hold's end must be ahead",
-  failed: (why) => `Nothing was published: ${why}`,
-  close: "Close",
-  counter: (label, n, limit) => (limit ? `${label} ${n} / ${limit}` : `${label} ${n}`),
-};
+const TEXT = M.breaking;
 
 const REASON_MAX = 200;
 
@@ -258,7 +224,7 @@ export class BreakingDialog {
     const n = args.platform_ids.length;
     const names = this.chooser.chosen().map((p) => p.name).join(", ");
     const lines = [h("p", {}, h("strong", {}, this.now ? TEXT.confirmNow(n) : TEXT.confirmTop(n)),
-      args.hold ? ` ${TEXT.confirmHold(args.hold.reason, args.hold.until)}` : "", ".")];
+      args.hold ? ` ${TEXT.confirmHold(args.hold.reason, args.hold.until && clock(args.hold.until))}` : "", ".")];
     lines.push(h("p", { class: "dialog-message" }, names));
     const go = h("button", { type: "button", class: "btn btn-danger", onclick: () => this.send(args) },
       icon("bolt"), this.now ? TEXT.now : TEXT.top);

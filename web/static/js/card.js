@@ -9,7 +9,7 @@ import { editingNote, editingWarning, editorsOf, hue, initials, makeEditingNote 
 import { storyPanel } from "./story.js";
 import { isInbox } from "./networks.js";
 import { suggestTool } from "./suggest.js";
-import { clock, countingDown, fullTime, interval, relative } from "./time.js";
+import { clock, columnZone, countingDown, fullTime, interval, relative } from "./time.js";
 
 const STATUS_LABEL = M.statusLabel;
 // The words of holds and expiry on a card (CONTRACT §7).
@@ -109,7 +109,8 @@ export class CardView {
       if (before && (before.version !== snippet.version || before.approval !== snippet.approval
         || before.platform_id !== snippet.platform_id)) this.story?.changed();
     }
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable, writable]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, platform.kind, editable, writable,
+      platform.settings?.timezone]);
     if (signature === this.signature) return;
     this.signature = signature;
     const { status } = snippet;
@@ -223,15 +224,16 @@ export class CardView {
     }
     setText(this.state, label);
     this.state.hidden = !label;
-    setText(this.clock, when ? clock(when) : "");
+    const zone = columnZone(platform);
+    setText(this.clock, when ? clock(when, Date.now(), zone) : "");
     setAttr(this.clock, "datetime", when);
-    setAttr(this.clock, "title", when ? fullTime(when) : null);
+    setAttr(this.clock, "title", when ? fullTime(when, zone) : null);
     setRelative(this.rel, when);
     const email = snippet.user_email ?? "";
     setText(this.avatar, email ? initials(email) : "");
     this.avatar.hidden = !email;
     this.avatar.style.setProperty("--avatar-hue", hue(email));
-    const edited = snippet.updated_at ? ` at ${clock(snippet.updated_at)}` : "";
+    const edited = snippet.updated_at ? M.editedAt(clock(snippet.updated_at)) : "";
     setAttr(this.avatar, "title", email ? `${M.lastEditedBy(email)}${edited}` : null);
     setText(this.editorLabel, email ? M.lastEditedBy(email) : "");
   }
@@ -352,7 +354,8 @@ export class MarkerView {
   update(snippet, platform) {
     const editable = this.ctx.canEdit();
     const ruled = !!platform.settings?.rhythm?.length;
-    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable, ruled]);
+    const signature = JSON.stringify([snippet, platform.paused, platform.holds, editable, ruled,
+      platform.settings?.timezone]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.snippet = snippet;
@@ -365,8 +368,9 @@ export class MarkerView {
     setAttr(this.el, "aria-label", M.markerLabel(text));
     const eta = platform.paused || platform.holds ? null : snippet.eta;
     setAttr(this.when, "datetime", eta);
-    setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta)) : null);
-    setText(this.when, eta ? clock(eta) : "");
+    const zone = columnZone(platform);
+    setAttr(this.when, "title", eta ? M.takesEffect(fullTime(eta, zone)) : null);
+    setText(this.when, eta ? clock(eta, Date.now(), zone) : "");
     this.remove.hidden = !editable;
     this.menuButton.hidden = !editable;
   }

@@ -3,18 +3,9 @@
 
 import { h, reconcile, setText } from "./dom.js";
 import { isInbox, network, networkIcon } from "./networks.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  columns: "Columns",
-  byNetwork: "By network",
-  network: (label, n) => `${label} · ${n}`,
-  networkTitle: (label) => `Tick or untick every ${label} column`,
-  all: "All running",
-  none: "None",
-  paused: "paused",
-  held: "held",
-  stopped: "stopped",
-};
+const TEXT = M.chooser;
 
 /** A column whose queue runs: not paused, not stopped (held or not: a breaking post goes
  * past holds when it goes now). */

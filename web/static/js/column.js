@@ -5,7 +5,7 @@ import { cardForm } from "./editor.js";
 import { PRESET_MINUTES } from "./dialogs.js";
 import { M } from "./messages.js";
 import { isInbox, network, networkIcon } from "./networks.js";
-import { clock, fullTime, interval } from "./time.js";
+import { clock, columnZone, fullTime, interval } from "./time.js";
 import { failureNote, setRelative } from "./card.js";
 import { toast } from "./toasts.js";
 import { openRhythmDialog } from "./rhythmdialog.js";
@@ -83,7 +83,7 @@ export class ColumnView {
     this.composerSlot = h("div", { class: "composer-slot" });
     this.attention = h("div", { class: "lane lane-attention" });
     this.sending = h("div", { class: "lane lane-sending" });
-    this.queue = h("div", { class: "queue", role: "list", "aria-label": "Queue" });
+    this.queue = h("div", { class: "queue", role: "list", "aria-label": M.queue });
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     this.history = h("details", { class: "history" },
@@ -215,9 +215,10 @@ export class ColumnView {
     if (inbox || stopped || platform.paused || (held && !next)) setText(this.next, M.nothingGoesOut);
     else if (next) setText(this.next, M.next);
     else setText(this.next, queue.length ? M.nothingScheduled : M.queueEmpty);
-    setText(this.nextClock, next ? clock(next) : "");
+    const zone = columnZone(platform);
+    setText(this.nextClock, next ? clock(next, Date.now(), zone) : "");
     setAttr(this.nextClock, "datetime", next);
-    setAttr(this.nextClock, "title", next ? fullTime(next) : null);
+    setAttr(this.nextClock, "title", next ? fullTime(next, zone) : null);
     setRelative(this.nextRel, next);
 
     const words = inbox ? "" : describeRhythm(platform.settings);

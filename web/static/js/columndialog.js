@@ -2,6 +2,7 @@
 // settings and secrets come from kinds.js; secrets are write-only ("set: type to replace").
 // "Check connection" asks the network who the account is, before or after saving.
 
+import { describe } from "./actions.js";
 import { confirmDialog } from "./dialogs.js";
 import { h, icon } from "./dom.js";
 import { KIND_ORDER, docsLink, fieldOf, kindSpec } from "./kinds.js";
@@ -132,7 +133,7 @@ export async function columnDialog({ actions, store, platform = null }) {
       const value = typed.get(setting.name) ?? (stored[setting.name] ?? "");
       const control = setting.type === "select"
         ? h("select", { name: setting.name, class: "input" },
-          setting.options.map((option) => h("option", { value: option, selected: option === (value || setting.options[0]) }, option)))
+          setting.options.map((option) => h("option", { value: option, selected: option === (value || setting.options[0]) }, setting.optionLabels?.[option] ?? option)))
         : h("input", { name: setting.name, class: "input", type: setting.type === "number" ? "number" : setting.type === "url" ? "url" : "text",
           step: setting.type === "number" ? "any" : null, placeholder: setting.placeholder ?? "", value: String(value), autocomplete: "off" });
       const entry = field(`column-${setting.name}`, setting.label, control, { help: setting.help });
@@ -256,8 +257,9 @@ export async function columnDialog({ actions, store, platform = null }) {
       showError("", error.message);
       return;
     }
-    const name = fieldOf(error.message, [...fields.keys()]);
-    showError(name ?? "", error.message);
+    const named = error.field && fields.has(error.field) ? error.field : null;
+    const name = named ?? fieldOf(error.message, [...fields.keys()]);
+    showError(name ?? "", describe(error));
     fields.get(name)?.control.focus();
   }
 

@@ -2,18 +2,9 @@
 
 import { h } from "./dom.js";
 import { clock } from "./time.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  label: "Don't publish after",
-  none: "No limit",
-  hour: "1 h from now",
-  threeHours: "3 h from now",
-  endOfDay: "End of day",
-  at: "A time…",
-  kept: (when) => `${when} (as set)`,
-  time: "Time limit (local time)",
-  past: "Pick a time that is still ahead",
-};
+const TEXT = M.expiry;
 
 const HOUR_MS = 3600_000;
 

@@ -4,9 +4,12 @@
 import { confirmDialog } from "./dialogs.js";
 import { h, icon, iconButton } from "./dom.js";
 import { clock, fullTime, interval, relative } from "./time.js";
+import { M } from "./messages.js";
+
+const TEXT = M.feeds;
 
 const INTERVALS = [5, 15, 30, 60, 180].map((minutes) => minutes * 60);
-const STATUS = { ok: "OK", new: "Not polled yet", failing: "Failing" };
+const STATUS = TEXT.status;
 
 let current = null; // {dialog, render} of the open dialog
 
@@ -24,19 +27,19 @@ function feedRow(feed, { canPoll, isAdmin, actions }) {
   const tone = { ok: "ok", failing: "danger" }[status] ?? "muted";
   const problem = status === "failing" && feed.error
     ? h("p", { class: "feed-error" }, icon("warning"),
-      `${feed.error}${feed.failures > 1 ? ` (${feed.failures} failures in a row)` : ""}`)
+      `${feed.error}${feed.failures > 1 ? TEXT.failuresInARow(feed.failures) : ""}`)
     : null;
   const buttons = [];
   if (canPoll) {
     buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => actions.pollFeed(feed.id) },
-      icon("retry"), "Poll now"));
+      icon("retry"), TEXT.pollNow));
   }
   if (isAdmin) {
-    buttons.push(iconButton("trash", `Remove the feed ${feed.title || host(feed.url)}`, async () => {
+    buttons.push(iconButton("trash", TEXT.removeLabel(feed.title || host(feed.url)), async () => {
       const ok = await confirmDialog({
-        title: "Remove this feed?",
-        message: `${feed.title || feed.url} is no longer polled. Its materials stay.`,
-        okLabel: "Remove",
+        title: TEXT.removeTitle,
+        message: TEXT.removeMessage(feed.title || feed.url),
+        okLabel: TEXT.remove,
         danger: true,
       });
       if (ok) await actions.removeFeed(feed.id);
@@ -48,31 +51,31 @@ function feedRow(feed, { canPoll, isAdmin, actions }) {
         feed.title || host(feed.url)),
       h("span", { class: `badge badge-${tone}` }, STATUS[status] ?? status)),
     h("p", { class: "feed-meta" },
-      `every ${interval(feed.interval_s)}`,
+      TEXT.every(interval(feed.interval_s)),
       feed.section ? ` · ${feed.section}` : "",
-      polled ? h("span", { title: fullTime(polled) }, ` · polled ${relative(polled)}`) : "",
-      feed.next_poll_at ? h("span", { title: fullTime(feed.next_poll_at) }, ` · next ${clock(feed.next_poll_at)}`) : ""),
+      polled ? h("span", { title: fullTime(polled) }, TEXT.polled(relative(polled))) : "",
+      feed.next_poll_at ? h("span", { title: fullTime(feed.next_poll_at) }, TEXT.next(clock(feed.next_poll_at))) : ""),
     problem,
     buttons.length ? h("div", { class: "feed-buttons" }, buttons) : null);
 }
 
 function addForm({ store, actions }) {
   const url = h("input", { type: "url", name: "url", class: "input input-wide", required: true,
-    placeholder: "https://news.example/rss.xml", "aria-label": "Feed URL" });
-  const every = h("select", { name: "interval", class: "input", "aria-label": "Poll every" },
+    placeholder: "https://news.example/rss.xml", "aria-label": TEXT.url });
+  const every = h("select", { name: "interval", class: "input", "aria-label": TEXT.pollEvery },
     INTERVALS.map((s) => h("option", { value: String(s), selected: s === 900 }, interval(s))));
-  const section = h("input", { type: "text", name: "section", class: "input", placeholder: "Section (optional)",
-    "aria-label": "Section" });
-  const inbox = h("select", { name: "inbox", class: "input", "aria-label": "New items go to" },
-    h("option", { value: "" }, "No inbox"),
+  const section = h("input", { type: "text", name: "section", class: "input", placeholder: TEXT.sectionPlaceholder,
+    "aria-label": TEXT.section });
+  const inbox = h("select", { name: "inbox", class: "input", "aria-label": TEXT.inboxLabel },
+    h("option", { value: "" }, TEXT.noInbox),
     store.columns().filter((c) => c.kind === "drafts").map((c) => h("option", { value: String(c.id) }, c.name)));
   const form = h("form", { class: "feed-add", novalidate: true },
-    h("h3", { class: "field-label" }, "Add a feed"),
+    h("h3", { class: "field-label" }, TEXT.addTitle),
     url,
-    h("div", { class: "field-row" }, h("span", {}, "every"), every, section),
-    h("div", { class: "field-row" }, h("span", {}, "new items to"), inbox,
+    h("div", { class: "field-row" }, h("span", {}, TEXT.everyWord), every, section),
+    h("div", { class: "field-row" }, h("span", {}, TEXT.itemsTo), inbox,
       h("span", { class: "spacer" }),
-      h("button", { type: "submit", class: "btn btn-small btn-primary" }, icon("plus"), "Add feed")));
+      h("button", { type: "submit", class: "btn btn-small btn-primary" }, icon("plus"), TEXT.add)));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!url.reportValidity()) return;
@@ -91,8 +94,8 @@ function addForm({ store, actions }) {
 /** The Feeds dialog; `refreshFeeds()` redraws it when the state's feeds change. */
 export function showFeeds({ store, actions }) {
   if (current) return;
-  const list = h("ul", { class: "feeds-list", "aria-label": "Feeds" });
-  const empty = h("p", { class: "dialog-message" }, "No feeds yet.");
+  const list = h("ul", { class: "feeds-list", "aria-label": TEXT.title });
+  const empty = h("p", { class: "dialog-message" }, TEXT.none);
   const role = store.me.role;
   const isAdmin = role === "admin";
   const canPoll = isAdmin || role === "editor";
@@ -108,15 +111,15 @@ export function showFeeds({ store, actions }) {
       [...(row?.querySelectorAll("button") ?? [])].find((b) => b.textContent === label)?.focus();
     }
   };
-  const dialog = h("dialog", { class: "dialog dialog-wide", "aria-label": "Feeds" },
+  const dialog = h("dialog", { class: "dialog dialog-wide", "aria-label": TEXT.title },
     h("div", { class: "dialog-form" },
-      h("h2", { class: "dialog-title" }, "RSS and Atom feeds"),
-      h("p", { class: "dialog-message" }, "Each feed is polled on its own clock; its new items become materials."),
+      h("h2", { class: "dialog-title" }, TEXT.dialogTitle),
+      h("p", { class: "dialog-message" }, TEXT.intro),
       empty, list,
       isAdmin ? addForm({ store, actions }) : null,
       h("div", { class: "dialog-buttons" },
         h("button", { type: "button", class: "btn btn-primary", autofocus: true, onclick: () => dialog.close() },
-          "Close"))));
+          TEXT.close))));
   dialog.addEventListener("click", (event) => {
     if (event.target === dialog) dialog.close();
   });

@@ -3,17 +3,9 @@
 
 import { h, icon, reconcile, setText } from "./dom.js";
 import { clock, fullTime, relative } from "./time.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  onHold: "On hold",
-  who: (email) => `by ${email}`,
-  since: (when) => `since ${when}`,
-  until: (when) => `until ${when}`,
-  columns: (n, all) => (all ? "every column" : `${n} column${n === 1 ? "" : "s"}`),
-  release: "Release",
-  releaseLabel: (reason) => `Release the hold: ${reason}`,
-  someone: "someone",
-};
+const TEXT = M.holds;
 
 /** One row of the banner, kept by hold id so a focused Release button survives patches. */
 class HoldRow {

@@ -1,122 +1,126 @@
 // Each kind's settings and secrets as the column dialog asks for them (docs/platforms.md has
 // the whole story; `docs` is that kind's section there). The adapters check every value on
 // save (platforms/*.py validate); these only label the fields and catch what is plainly missing.
+// The words are in js/messages.js (M.kinds): `intro` by kind, `fields` by field (or kind.field).
 
 import { M } from "./messages.js";
 
-const TIMEOUT = { name: "timeout_s", label: "Timeout (seconds)", type: "number", advanced: true, placeholder: "30" };
+const F = M.kinds.fields;
+const INTRO = M.kinds.intro;
+
+const TIMEOUT = { name: "timeout_s", label: F.timeout_s, type: "number", advanced: true, placeholder: "30" };
+
+const apiBase = (example) => ({ name: "api_base", label: F.api_base, type: "url", advanced: true, placeholder: example });
 
 // Watched kinds (CONTRACT §9): how often the account is looked at for posts made outside Metronome.
 const WATCH_S = { name: "watch_s", label: M.watch.every, type: "number", advanced: true, placeholder: "300", help: M.watch.everyHelp };
 
-const apiBase = (example) => ({ name: "api_base", label: "API server", type: "url", advanced: true, placeholder: example });
-
 /** kind → {settings: [field], secrets: [field], docs: anchor, intro}. */
 export const KINDS = {
   log: {
-    docs: "log-log", intro: "Writes each card to the server log: a column to try the board with.",
+    docs: "log-log", intro: INTRO.log,
     settings: [], secrets: [],
   },
   drafts: {
-    docs: "drafts-drafts", intro: "An inbox with no timer: cards wait here until an editor drags them to a network.",
+    docs: "drafts-drafts", intro: INTRO.drafts,
     settings: [], secrets: [], noInterval: true,
   },
   webhook: {
-    docs: "webhook-webhook", intro: "POSTs each card as JSON to an address: Slack or Discord through a relay, a CMS…",
+    docs: "webhook-webhook", intro: INTRO.webhook,
     settings: [
-      { name: "url", label: "URL", type: "url", required: true, placeholder: "https://hooks.example.org/metronome" },
+      { name: "url", label: F.url, type: "url", required: true, placeholder: "https://hooks.example.org/metronome" },
       { ...TIMEOUT, placeholder: "10" },
     ],
-    secrets: [{ name: "token", label: "Token (sent as Bearer)", help: "Optional: for a receiver that checks who calls." }],
+    secrets: [{ name: "token", label: F.token, help: F.tokenHelp }],
   },
   telegram: {
     watchable: true,
-    docs: "telegram-telegram", intro: "Posts to a channel or group as a bot (@BotFather gives the token).",
+    docs: "telegram-telegram", intro: INTRO.telegram,
     settings: [
-      { name: "chat_id", label: "Channel or chat", required: true, placeholder: "@channel or -1001234567890" },
+      { name: "chat_id", label: F.chat_id, required: true, placeholder: F.chatIdExample },
       apiBase("https://api.telegram.org"), TIMEOUT,
       WATCH_S,
     ],
-    secrets: [{ name: "bot_token", label: "Bot token", required: true, placeholder: "123456789:AA…" }],
+    secrets: [{ name: "bot_token", label: F.bot_token, required: true, placeholder: "123456789:AA…" }],
   },
   vk: {
     watchable: true,
-    docs: "vk-vk", intro: "Posts to a community wall as the community.",
+    docs: "vk-vk", intro: INTRO.vk,
     settings: [
-      { name: "group_id", label: "Community id", required: true, placeholder: "12345" },
+      { name: "group_id", label: F.group_id, required: true, placeholder: "12345" },
       apiBase("https://api.vk.com"), TIMEOUT,
       WATCH_S,
     ],
-    secrets: [{ name: "access_token", label: "Access token (a community admin's)", required: true }],
+    secrets: [{ name: "access_token", label: F.vk_access_token, required: true }],
   },
   facebook: {
-    docs: "facebook-page-facebook", intro: "Posts to a Facebook Page with a Page access token.",
+    docs: "facebook-page-facebook", intro: INTRO.facebook,
     settings: [
-      { name: "page_id", label: "Page id", required: true, placeholder: "1234567890" },
-      { name: "graph_version", label: "Graph API version", advanced: true, placeholder: "v25.0" },
+      { name: "page_id", label: F.page_id, required: true, placeholder: "1234567890" },
+      { name: "graph_version", label: F.graph_version, advanced: true, placeholder: "v25.0" },
       apiBase("https://graph.facebook.com"),
-      { name: "video_api_base", label: "Video upload server", type: "url", advanced: true, placeholder: "https://graph-video.facebook.com" },
+      { name: "video_api_base", label: F.video_api_base, type: "url", advanced: true, placeholder: "https://graph-video.facebook.com" },
       TIMEOUT,
     ],
-    secrets: [{ name: "access_token", label: "Page access token", required: true }],
+    secrets: [{ name: "access_token", label: F.facebook_access_token, required: true }],
   },
   instagram: {
-    docs: "instagram-instagram", intro: "Posts images and reels to a professional account (through Facebook).",
+    docs: "instagram-instagram", intro: INTRO.instagram,
     settings: [
-      { name: "ig_user_id", label: "Instagram account id", required: true, placeholder: "17841400000000000" },
-      { name: "graph_version", label: "Graph API version", advanced: true, placeholder: "v25.0" },
+      { name: "ig_user_id", label: F.ig_user_id, required: true, placeholder: "17841400000000000" },
+      { name: "graph_version", label: F.graph_version, advanced: true, placeholder: "v25.0" },
       apiBase("https://graph.facebook.com"), TIMEOUT,
-      { name: "poll_interval_s", label: "Media status every (seconds)", type: "number", advanced: true, placeholder: "60" },
-      { name: "poll_timeout_s", label: "Media processing limit (seconds)", type: "number", advanced: true, placeholder: "300" },
+      { name: "poll_interval_s", label: F.poll_interval_s, type: "number", advanced: true, placeholder: "60" },
+      { name: "poll_timeout_s", label: F.poll_timeout_s, type: "number", advanced: true, placeholder: "300" },
     ],
-    secrets: [{ name: "access_token", label: "Access token", required: true }],
+    secrets: [{ name: "access_token", label: F.access_token, required: true }],
   },
   x: {
-    docs: "x-x", intro: "Posts as an X account with an OAuth 2.0 user token.",
+    docs: "x-x", intro: INTRO.x,
     settings: [
-      { name: "username", label: "X handle (for post links)", placeholder: "citynews" },
+      { name: "username", label: F.username, placeholder: "citynews" },
       apiBase("https://api.x.com"), TIMEOUT,
-      { name: "media_timeout_s", label: "Video processing limit (seconds)", type: "number", advanced: true, placeholder: "300" },
+      { name: "media_timeout_s", label: F.media_timeout_s, type: "number", advanced: true, placeholder: "300" },
     ],
-    secrets: [{ name: "access_token", label: "Access token (OAuth 2.0 user)", required: true }],
+    secrets: [{ name: "access_token", label: F.x_access_token, required: true }],
   },
   youtube: {
-    docs: "youtube-youtube", intro: "Uploads a card's video to a channel.",
+    docs: "youtube-youtube", intro: INTRO.youtube,
     settings: [
-      { name: "privacy_status", label: "Visibility", type: "select", options: ["public", "unlisted", "private"] },
-      { name: "publish_delay_s", label: "Publish after (seconds, private only)", type: "number", advanced: true },
-      { name: "category_id", label: "Category id", advanced: true, placeholder: "25" },
+      { name: "privacy_status", label: F.privacy_status, type: "select", options: ["public", "unlisted", "private"], optionLabels: F.privacy },
+      { name: "publish_delay_s", label: F.publish_delay_s, type: "number", advanced: true },
+      { name: "category_id", label: F.category_id, advanced: true, placeholder: "25" },
       apiBase("https://youtube.googleapis.com"),
-      { name: "token_uri", label: "OAuth token endpoint", type: "url", advanced: true, placeholder: "https://oauth2.googleapis.com/token" },
+      { name: "token_uri", label: F.token_uri, type: "url", advanced: true, placeholder: "https://oauth2.googleapis.com/token" },
       { ...TIMEOUT, placeholder: "60" },
-      { name: "chunk_size", label: "Upload chunk (bytes)", type: "number", advanced: true, placeholder: "8388608" },
+      { name: "chunk_size", label: F.chunk_size, type: "number", advanced: true, placeholder: "8388608" },
     ],
     secrets: [
-      { name: "refresh_token", label: "Refresh token", required: true },
-      { name: "client_id", label: "OAuth client id", required: true },
-      { name: "client_secret", label: "OAuth client secret", required: true },
+      { name: "refresh_token", label: F.refresh_token, required: true },
+      { name: "client_id", label: F.client_id, required: true },
+      { name: "client_secret", label: F.client_secret, required: true },
     ],
   },
   mastodon: {
     watchable: true,
-    docs: "mastodon-mastodon", intro: "Posts statuses to one account on any instance.",
+    docs: "mastodon-mastodon", intro: INTRO.mastodon,
     settings: [
-      { name: "instance_url", label: "Instance URL", type: "url", required: true, placeholder: "https://mastodon.social" },
+      { name: "instance_url", label: F.instance_url, type: "url", required: true, placeholder: "https://mastodon.social" },
       TIMEOUT,
       WATCH_S,
     ],
-    secrets: [{ name: "access_token", label: "Access token", required: true }],
+    secrets: [{ name: "access_token", label: F.access_token, required: true }],
   },
   bluesky: {
     watchable: true,
-    docs: "bluesky-bluesky", intro: "Posts to one Bluesky account with an app password.",
+    docs: "bluesky-bluesky", intro: INTRO.bluesky,
     settings: [
-      { name: "handle", label: "Handle", required: true, placeholder: "newsroom.bsky.social" },
-      { name: "service", label: "PDS (service)", type: "url", advanced: true, placeholder: "https://bsky.social" },
+      { name: "handle", label: F.handle, required: true, placeholder: "newsroom.bsky.social" },
+      { name: "service", label: F.service, type: "url", advanced: true, placeholder: "https://bsky.social" },
       TIMEOUT,
       WATCH_S,
     ],
-    secrets: [{ name: "app_password", label: "App password", required: true, placeholder: "xxxx-xxxx-xxxx-xxxx" }],
+    secrets: [{ name: "app_password", label: F.app_password, required: true, placeholder: "xxxx-xxxx-xxxx-xxxx" }],
   },
 };
 

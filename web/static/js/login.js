@@ -3,6 +3,10 @@
 // password is then an ordinary page, not a failed request that the browser logs as an error.
 
 import { M } from "./messages.js";
+import { languageSelect, localize } from "./i18n.js";
+
+localize(document, M);
+document.querySelector("main.login").append(languageSelect(M.language));
 
 const form = document.getElementById("login-form");
 const error = document.getElementById("login-error");

@@ -9,6 +9,9 @@ import { showFeeds } from "./feeds.js";
 import { isInbox, network, networkIcon } from "./networks.js";
 import { draftingAvailable } from "./suggest.js";
 import { clock, fullTime, parseTime, relative } from "./time.js";
+import { M } from "./messages.js";
+
+const TEXT = M.materials;
 
 // Typing pauses this long before a search goes out: one command per word, not per letter.
 const DEBOUNCE_MS = 200;
@@ -16,7 +19,7 @@ const PAGE = 20;
 const MAX_OFFSET = 1000; // the server's limit on `offset`
 const OPEN_KEY = "metronome.materials.open";
 const COLUMN_KEY = "metronome.materials.column";
-const AI_DRAFT = "Let the AI write the text (the card waits for approval)";
+const AI_DRAFT = TEXT.aiDraft;
 
 function stored(key) {
   try {
@@ -64,9 +67,9 @@ class MaterialItem {
     this.used = h("span", { class: "material-used" });
     this.link = h("a", {
       class: "icon-btn material-open", target: "_blank", rel: "noopener noreferrer", draggable: "false",
-      "aria-label": "Open the material", title: "Open the material",
+      "aria-label": TEXT.open, title: TEXT.open,
     }, icon("external"));
-    this.add = iconButton("plus", "Add to a column… (Enter)", () => panel.addToColumn(this.material),
+    this.add = iconButton("plus", TEXT.addTo, () => panel.addToColumn(this.material),
       "icon-btn material-add");
     this.el = h("article", { class: "material", tabindex: "0", role: "listitem", "data-material-id": String(id) },
       h("div", { class: "material-head" }, this.title, this.add),
@@ -93,18 +96,18 @@ class MaterialItem {
     const at = material.published_at ?? material.updated_at ?? null;
     setText(this.time, at ? clock(at) : "");
     setAttr(this.time, "datetime", at);
-    setAttr(this.time, "title", at ? `${material.published_at ? "Published" : "Arrived"} ${fullTime(at)}` : null);
+    setAttr(this.time, "title", at ? (material.published_at ? TEXT.published : TEXT.arrived)(fullTime(at)) : null);
     setAttr(this.rel, "data-time", at);
     setText(this.rel, at ? relative(at) : "");
     const media = [];
-    if (material.image_url) media.push(h("span", { title: "Has an image" }, icon("image")));
-    if (material.video_url) media.push(h("span", { title: "Has a video" }, icon("video")));
+    if (material.image_url) media.push(h("span", { title: TEXT.hasImage }, icon("image")));
+    if (material.video_url) media.push(h("span", { title: TEXT.hasVideo }, icon("video")));
     this.media.replaceChildren(...media);
     this.media.hidden = media.length === 0;
     this.used.replaceChildren(...used.map(({ platform, sent }) => {
       const mark = networkIcon(platform.kind);
-      mark.setAttribute("aria-label", `${sent ? "Sent on" : "Queued in"} ${platform.name}`);
-      return h("span", { class: sent ? "used is-sent" : "used", title: `${sent ? "Sent on" : "Queued in"} ${platform.name}` }, mark);
+      mark.setAttribute("aria-label", (sent ? TEXT.sentOn : TEXT.queuedIn)(platform.name));
+      return h("span", { class: sent ? "used is-sent" : "used", title: (sent ? TEXT.sentOn : TEXT.queuedIn)(platform.name) }, mark);
     }));
     this.used.hidden = used.length === 0;
     setAttr(this.link, "href", material.url);
@@ -134,13 +137,13 @@ export class MaterialsPanel {
     this.error = "";
 
     this.input = h("input", {
-      type: "search", class: "input materials-search", placeholder: "Search materials…",
-      "aria-label": "Search materials", autocomplete: "off", spellcheck: "false",
+      type: "search", class: "input materials-search", placeholder: TEXT.searchPlaceholder,
+      "aria-label": TEXT.search, autocomplete: "off", spellcheck: "false",
     });
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("keydown", (event) => this.searchKey(event));
     this.status = h("p", { class: "materials-status", role: "status", "aria-live": "polite" });
-    this.list = h("div", { class: "materials-list", role: "list", "aria-label": "Materials" });
+    this.list = h("div", { class: "materials-list", role: "list", "aria-label": TEXT.title });
     this.list.addEventListener("keydown", (event) => this.itemKey(event));
     this.list.addEventListener("dragstart", (event) => this.dragStart(event));
     this.list.addEventListener("dragend", (event) => event.target.classList?.remove("is-dragging"));
@@ -149,17 +152,17 @@ export class MaterialsPanel {
       if (item && !event.target.closest("a, button")) this.addToColumn(item.material);
     });
     this.moreButton = h("button", { type: "button", class: "btn btn-small materials-more", onclick: () => this.loadMore() },
-      "More results");
-    this.feeds = h("button", { type: "button", class: "btn btn-small btn-quiet", title: "RSS and Atom sources",
-      onclick: () => showFeeds({ store: state, actions }) }, icon("rss"), "Feeds");
+      TEXT.more);
+    this.feeds = h("button", { type: "button", class: "btn btn-small btn-quiet", title: TEXT.feedsTitle,
+      onclick: () => showFeeds({ store: state, actions }) }, icon("rss"), TEXT.feeds);
     this.hint = h("p", { class: "materials-hint" },
-      "Drag a material into a column, or press Enter on it, to make a card of it.");
+      TEXT.hint);
     root.replaceChildren(
       h("div", { class: "materials-header" },
-        h("h2", { class: "materials-heading" }, icon("newspaper"), "Materials"),
+        h("h2", { class: "materials-heading" }, icon("newspaper"), TEXT.title),
         h("span", { class: "spacer" }),
         this.feeds,
-        iconButton("close", "Close the materials panel", () => this.close())),
+        iconButton("close", TEXT.close, () => this.close())),
       h("div", { class: "materials-searchbar" }, icon("search", "ui", "icon materials-search-icon"), this.input),
       this.status,
       h("div", { class: "materials-scroll" }, this.list, this.moreButton),
@@ -258,8 +261,8 @@ export class MaterialsPanel {
       if (token !== this.token) return;
       this.searching = 0;
       this.error = error.code === "disconnected"
-        ? "Offline: search again when the board is back online."
-        : `Search failed: ${describe(error)}`;
+        ? TEXT.offline
+        : TEXT.failed(describe(error));
       if (offset === 0) this.results = [];
       this.refresh();
       return;
@@ -338,12 +341,12 @@ export class MaterialsPanel {
 
   paintStatus(count = this.list.children.length) {
     let text;
-    if (this.searching) text = "Searching…";
+    if (this.searching) text = TEXT.searching;
     else if (this.error) text = this.error;
     else if (this.results === null) {
-      text = count ? "Newest materials" : "No materials yet. They arrive from the CMS (POST /api/materials) and from RSS feeds.";
-    } else if (count === 0) text = `Nothing found for “${this.query}”`;
-    else text = `${count}${this.more ? "+" : ""} found for “${this.query}”`;
+      text = count ? TEXT.newest : TEXT.none;
+    } else if (count === 0) text = TEXT.nothing(this.query);
+    else text = TEXT.found(count, this.more, this.query);
     setText(this.status, text);
     this.status.classList.toggle("is-error", !!this.error && !this.searching);
     this.root.setAttribute("aria-busy", this.searching ? "true" : "false");
@@ -398,13 +401,13 @@ export class MaterialsPanel {
     const from = document.activeElement;
     const columns = this.state.columns();
     if (columns.length === 0) {
-      await ask({ title: "No columns yet", message: "An administrator adds a column for each network first.",
-        okLabel: "Close", cancelLabel: null });
+      await ask({ title: TEXT.noColumns, message: TEXT.noColumnsMessage,
+        okLabel: TEXT.closeButton, cancelLabel: null });
       return;
     }
     const last = Number(stored(COLUMN_KEY));
     const chosen = columns.some((c) => c.id === last) ? last : columns[0].id;
-    const select = h("select", { name: "column", class: "input input-wide", "aria-label": "Column" },
+    const select = h("select", { name: "column", class: "input input-wide", "aria-label": TEXT.column },
       columns.map((c) => h("option", { value: String(c.id), selected: c.id === chosen }, columnLabel(c))));
     const where = (value, label, checked) => h("label", { class: "radio" },
       h("input", { type: "radio", name: "where", value, checked }), label);
@@ -412,13 +415,13 @@ export class MaterialsPanel {
     const ai = (await draftingAvailable(this.actions)) === true
       && h("label", { class: "radio" }, h("input", { type: "checkbox", name: "ai" }), AI_DRAFT);
     const answer = await ask({
-      title: "Add to a column",
+      title: TEXT.addTitle,
       message: material.title,
-      okLabel: "Add card",
+      okLabel: TEXT.addCard,
       fields: [
-        h("label", { class: "field" }, h("span", { class: "field-label" }, "Column"), select),
-        h("fieldset", { class: "field radio-row" }, h("legend", { class: "field-label" }, "Where"),
-          where("end", "At the end of the queue", true), where("top", "On top", false)),
+        h("label", { class: "field" }, h("span", { class: "field-label" }, TEXT.column), select),
+        h("fieldset", { class: "field radio-row" }, h("legend", { class: "field-label" }, TEXT.where),
+          where("end", TEXT.atEnd, true), where("top", TEXT.onTop, false)),
         ai || null,
       ],
       read: (form) => ({

@@ -1,13 +1,21 @@
-// The page's words in one place, so that another language is one more table like this one.
-// Strings are plain; functions build the few that carry names or numbers.
+// The page's words in one place: this English table, and one table per other language
+// (js/messages.<code>.js, the same keys and the same functions' parameters: tests/test_messages.py
+// checks). js/i18n.js chooses the language; `M` is that language's table.
+// Strings are plain; functions build the ones that carry names or numbers.
 
-import { network } from "./networks.js";
+import { failureKind } from "./failurekind.js";
+import { lang, plurals } from "./i18n.js";
+import { RU } from "./messages.ru.js";
 
-const label = (kind) => network(kind).label;
+const english = plurals("en");
+const label = (kind) => EN.kindNames[kind] ?? kind;
+// plural(3, "card") → "3 cards", by Intl.PluralRules("en"); count() for irregular words.
+const count = (n, one, other) => `${n} ${english(n, { one, other })}`;
+const plural = (n, word) => count(n, word, `${word}s`);
+// 60 → "1 min", 7200 → "2 h", 45 → "45 s" (time.js formats intervals on cards; it imports this).
+const seconds = (n) => (n % 3600 === 0 ? `${n / 3600} h` : n % 60 === 0 ? `${n / 60} min` : `${n} s`);
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-export const M = {
+export const EN = {
   // The board and its columns
   liveState: { open: "Live", connecting: "Connecting…", lost: "Offline" },
   reconnecting: "Connection lost. Reconnecting…",
@@ -116,6 +124,29 @@ export const M = {
     unauthorized: "You are signed out",
     not_found: "That card or column no longer exists",
     rate_limited: "Too many actions at once: wait a moment",
+    unavailable: "The server cannot reach its database: nothing was changed, try again",
+    conflict: "It changed meanwhile: look again and retry",
+    bad_request: "The server did not accept that",
+    internal: "The server failed: nothing was changed",
+  },
+  // A refusal's words by its reason (board/errors.py), "field.reason" before "reason"; the
+  // server's message is shown for reasons not here.
+  errorReasons: {
+    "interval_s.too_small": ({ min }) => `The interval must be at least ${seconds(min)}`,
+    too_small: ({ min }) => `At least ${min}`,
+    stale_version: ({ by }) => (by ? `${by} changed it meanwhile: look again and retry`
+      : "It changed meanwhile: look again and retry"),
+    publishing_now: "It is being published right now: try again in a moment",
+    wrong_status: ({ status }) => `The card is no longer queued (${EN.statusLabel[status] ?? status})`,
+    awaiting_approval: "The card waits for approval: approve it first",
+    role: ({ needs }) => `Only ${EN.rolesPlural[needs] ?? needs} may do that`,
+    too_fast: "Too many actions at once: wait a moment",
+    database: "The server cannot reach its database: nothing was changed, try again",
+    feed_exists: "That feed is already polled",
+    wrong_password: "That is not your current password",
+    last_admin: "The board needs an admin: make another user an admin first",
+    yourself: "You cannot change your own role or disable yourself",
+    email_taken: "A user with that e-mail already exists",
   },
   couldNot: {
     move: "Could not move the card",
@@ -142,6 +173,7 @@ export const M = {
     changeUser: "Could not change the user",
     resetPassword: "Could not set a new password",
     release: "Could not release the hold",
+    draft: "Could not draft the card",
   },
   movedBut: (warning) => `Moved, but ${warning}`,
   addedBut: (warning) => `Added, but ${warning}`,
@@ -312,6 +344,8 @@ export const M = {
   email: "E-mail",
   role: "Role",
   roles: { admin: "Admin", editor: "Editor", author: "Author", viewer: "Viewer" },
+  rolesPlural: { admin: "admins", editor: "editors", author: "authors", viewer: "viewers" },
+  roleBadge: { admin: "admin", editor: "editor", author: "author", viewer: "viewer" },
   roleHelp: "Admins set up columns and users; editors run the queues; authors write cards that wait for an editor's approval; viewers watch.",
   disabled: "Disabled",
   disable: "Disable",
@@ -350,6 +384,341 @@ export const M = {
   demoAdded: "Added demo columns: the first card goes out within a minute.",
   emptyViewer: "No columns yet",
   emptyViewerText: "An administrator adds a column for each network the newsroom publishes to.",
+
+  // The static pages (index.html and login.html bind these by data-m) and the language switch
+  page: {
+    menu: "Menu",
+    materials: "Materials",
+    materialsTitle: "Materials: search the newsroom's stories (/)",
+    breaking: "Breaking news",
+    breakingTitle: "Breaking news: one post to many columns, and hold the rest (B)",
+    shortcutsTitle: "Keyboard shortcuts (?)",
+    accountTitle: "Your account: change your password",
+    logout: "Log out",
+    reconnectNow: "Reconnect now",
+    queues: "Publishing queues",
+    loading: "Loading the board…",
+  },
+  login: { title: "Sign in · Metronome", email: "E-mail", password: "Password", signIn: "Sign in" },
+  language: "Language",
+  aiWriting: "The AI is writing the card…",
+  queue: "Queue",
+  editedAt: (when) => ` at ${when}`,
+
+  // Platform kinds: their names (brands stay as they are), what each does, its fields
+  kindNames: {
+    telegram: "Telegram", vk: "VK", facebook: "Facebook", instagram: "Instagram", x: "X", youtube: "YouTube",
+    mastodon: "Mastodon", bluesky: "Bluesky", webhook: "Webhook", log: "Server log", drafts: "Drafts",
+    other: "Network",
+  },
+  kinds: {
+    intro: {
+      log: "Writes each card to the server log: a column to try the board with.",
+      drafts: "An inbox with no timer: cards wait here until an editor drags them to a network.",
+      webhook: "POSTs each card as JSON to an address: Slack or Discord through a relay, a CMS…",
+      telegram: "Posts to a channel or group as a bot (@BotFather gives the token).",
+      vk: "Posts to a community wall as the community.",
+      facebook: "Posts to a Facebook Page with a Page access token.",
+      instagram: "Posts images and reels to a professional account (through Facebook).",
+      x: "Posts as an X account with an OAuth 2.0 user token.",
+      youtube: "Uploads a card's video to a channel.",
+      mastodon: "Posts statuses to one account on any instance.",
+      bluesky: "Posts to one Bluesky account with an app password.",
+    },
+    fields: {
+      timeout_s: "Timeout (seconds)",
+      api_base: "API server",
+      url: "URL",
+      token: "Token (sent as Bearer)",
+      tokenHelp: "Optional: for a receiver that checks who calls.",
+      chat_id: "Channel or chat",
+      chatIdExample: "@channel or -1001234567890",
+      bot_token: "Bot token",
+      group_id: "Community id",
+      vk_access_token: "Access token (a community admin's)",
+      page_id: "Page id",
+      graph_version: "Graph API version",
+      video_api_base: "Video upload server",
+      facebook_access_token: "Page access token",
+      ig_user_id: "Instagram account id",
+      poll_interval_s: "Media status every (seconds)",
+      poll_timeout_s: "Media processing limit (seconds)",
+      access_token: "Access token",
+      username: "X handle (for post links)",
+      media_timeout_s: "Video processing limit (seconds)",
+      x_access_token: "Access token (OAuth 2.0 user)",
+      privacy_status: "Visibility",
+      privacy: { public: "public", unlisted: "unlisted", private: "private" },
+      publish_delay_s: "Publish after (seconds, private only)",
+      category_id: "Category id",
+      token_uri: "OAuth token endpoint",
+      chunk_size: "Upload chunk (bytes)",
+      refresh_token: "Refresh token",
+      client_id: "OAuth client id",
+      client_secret: "OAuth client secret",
+      instance_url: "Instance URL",
+      handle: "Handle",
+      service: "PDS (service)",
+      app_password: "App password",
+    },
+  },
+
+  // RSS and Atom feeds: the dialog, a feed's row, adding one
+  feeds: {
+    status: { ok: "OK", new: "Not polled yet", failing: "Failing" },
+    failuresInARow: (n) => ` (${n} failures in a row)`,
+    pollNow: "Poll now",
+    removeLabel: (name) => `Remove the feed ${name}`,
+    removeTitle: "Remove this feed?",
+    removeMessage: (name) => `${name} is no longer polled. Its materials stay.`,
+    remove: "Remove",
+    every: (every) => `every ${every}`,
+    polled: (when) => ` · polled ${when}`,
+    next: (when) => ` · next ${when}`,
+    url: "Feed URL",
+    pollEvery: "Poll every",
+    sectionPlaceholder: "Section (optional)",
+    section: "Section",
+    inboxLabel: "New items go to",
+    noInbox: "No inbox",
+    addTitle: "Add a feed",
+    everyWord: "every",
+    itemsTo: "new items to",
+    add: "Add feed",
+    title: "Feeds",
+    none: "No feeds yet.",
+    dialogTitle: "RSS and Atom feeds",
+    intro: "Each feed is polled on its own clock; its new items become materials.",
+    close: "Close",
+  },
+
+  // "Suggest" in the card editor: AI drafts
+  suggest: {
+    off: "AI drafts are off",
+    offHere: "AI drafts are off on this server.",
+    ready: "Drafts of this text for this network, written by the AI",
+    button: "Suggest",
+    buttonOff: "Suggest: AI drafts are off",
+    hide: "Hide",
+    pick: "AI drafts: pick one to use it",
+    hideDrafts: "Hide the drafts",
+    drafts: "AI drafts",
+    busy: "Suggesting…",
+    writing: "Writing drafts…",
+    nothing: "The AI gave no usable text. Try again.",
+  },
+
+  // The materials panel
+  materials: {
+    title: "Materials",
+    aiDraft: "Let the AI write the text (the card waits for approval)",
+    open: "Open the material",
+    addTo: "Add to a column… (Enter)",
+    published: (when) => `Published ${when}`,
+    arrived: (when) => `Arrived ${when}`,
+    hasImage: "Has an image",
+    hasVideo: "Has a video",
+    sentOn: (name) => `Sent on ${name}`,
+    queuedIn: (name) => `Queued in ${name}`,
+    searchPlaceholder: "Search materials…",
+    search: "Search materials",
+    more: "More results",
+    feedsTitle: "RSS and Atom sources",
+    feeds: "Feeds",
+    hint: "Drag a material into a column, or press Enter on it, to make a card of it.",
+    close: "Close the materials panel",
+    offline: "Offline: search again when the board is back online.",
+    failed: (why) => `Search failed: ${why}`,
+    searching: "Searching…",
+    newest: "Newest materials",
+    none: "No materials yet. They arrive from the CMS (POST /api/materials) and from RSS feeds.",
+    nothing: (q) => `Nothing found for “${q}”`,
+    found: (n, more, q) => `${n}${more ? "+" : ""} found for “${q}”`,
+    noColumns: "No columns yet",
+    noColumnsMessage: "An administrator adds a column for each network first.",
+    closeButton: "Close",
+    column: "Column",
+    addTitle: "Add to a column",
+    addCard: "Add card",
+    where: "Where",
+    atEnd: "At the end of the queue",
+    onTop: "On top",
+  },
+
+  // Approval of authors' cards (CONTRACT §12): the card's row and the top bar's filter
+  approval: {
+    waiting: "Waiting for approval",
+    approve: "Approve",
+    approveTitle: "Approve: the card takes its slot in the queue",
+    filter: "Waiting for approval",
+    filterOn: "Showing only cards waiting for approval: click to show every card",
+    filterOff: "Show only the cards waiting for approval",
+    changedMeanwhile: "The card changed since you read it: read it again, then approve",
+    couldNot: "Could not approve",
+  },
+
+  // The Breaking news dialog
+  breaking: {
+    title: "Breaking news",
+    text: "Text",
+    textPlaceholder: "Write the story once: it goes to every column you choose",
+    link: "Link",
+    variants: "Per-network texts",
+    variantFor: (label) => `Text for ${label}`,
+    sameAsAbove: "Empty: the text above",
+    when: "When",
+    now: "Publish now",
+    nowHint: "at once, out of turn, even in paused or held columns",
+    top: "Top of the queue",
+    topHint: "first in line, at each column's next slot",
+    hold: "Hold the rest",
+    holdHint: "Every other scheduled post, on every column, waits until the hold is released.",
+    holdTopHint: "Held columns publish nothing from their queues, these new cards included.",
+    reason: "Reason (everyone sees it)",
+    // The hold's reason, from the story's first line (as it is when it says "breaking" itself).
+    reasonFrom: (text) => (/^breaking\b/i.test(text) ? text : `Breaking: ${text}`),
+    until: "Until (optional)",
+    cancel: "Cancel",
+    next: "Publish…",
+    back: "Back",
+    confirmTitle: "Publish this breaking post?",
+    confirmNow: (n) => `Publish now to ${n} column${n === 1 ? "" : "s"}`,
+    confirmTop: (n) => `Put on top of ${n} queue${n === 1 ? "" : "s"}`,
+    confirmHold: (reason, until) => `and hold every other scheduled post: “${reason}”${until ? ` until ${until}` : ""}`,
+    noColumns: "Choose at least one column",
+    empty: "Write a text or give a link",
+    tooLong: (label, n, limit) => `Too long for ${label} (${n} / ${limit}): shorten it or write a ${label} text`,
+    noReason: "Give a reason for the hold",
+    pastUntil: "The hold's end must be ahead",
+    failed: (why) => `Nothing was published: ${why}`,
+    close: "Close",
+    counter: (label, n, limit) => (limit ? `${label} ${n} / ${limit}` : `${label} ${n}`),
+  },
+
+  // The columns chooser of the Breaking news dialog
+  chooser: {
+    columns: "Columns",
+    byNetwork: "By network",
+    network: (label, n) => `${label} · ${n}`,
+    networkTitle: (label) => `Tick or untick every ${label} column`,
+    all: "All running",
+    none: "None",
+    paused: "paused",
+    held: "held",
+    stopped: "stopped",
+  },
+
+  // "Don't publish after": a card's expires_at
+  expiry: {
+    label: "Don't publish after",
+    none: "No limit",
+    hour: "1 h from now",
+    threeHours: "3 h from now",
+    endOfDay: "End of day",
+    at: "A time…",
+    kept: (when) => `${when} (as set)`,
+    time: "Time limit (local time)",
+    past: "Pick a time that is still ahead",
+  },
+
+  // The holds banner
+  holds: {
+    onHold: "On hold",
+    who: (email) => `by ${email}`,
+    since: (when) => `since ${when}`,
+    until: (when) => `until ${when}`,
+    columns: (n, all) => (all ? "every column" : `${n} column${n === 1 ? "" : "s"}`),
+    release: "Release",
+    releaseLabel: (reason) => `Release the hold: ${reason}`,
+    someone: "someone",
+  },
+
+  // Where a breaking post went, column by column
+  outcomes: {
+    title: "Where it went",
+    waiting: "Waiting…",
+    queued: (when) => `Queued · ${when}`,
+    queuedHeld: "Queued: the column is held",
+    queuedPaused: "Queued: the column is paused",
+    queuedNoSlot: "Queued",
+    sending: "Sending…",
+    sent: "Sent",
+    view: "View the post",
+    failed: (why) => `Failed: ${why}`,
+    needsCheck: "Did it go out? Check the channel",
+    expired: "Expired: not published",
+    removed: "Removed from the queue",
+    held: (reason) => `Holding the rest: ${reason}`,
+    close: "Close",
+  },
+
+  // Starting from a material (the Breaking news dialog)
+  picker: {
+    search: "Start from a material (search)",
+    placeholder: "Start from a material: search…",
+    from: (title) => `From: ${title}`,
+    clear: "Do not use this material",
+    nothing: (q) => `Nothing found for “${q}”`,
+    failed: (why) => `Search failed: ${why}`,
+  },
+
+  // Who else is on the board, and who edits what
+  presence: {
+    isEditing: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing`,
+    and: (names) => (names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0] ?? ""),
+    here: (email) => `${email} has the board open`,
+    hereEditing: (email, what) => `${email} is editing ${what}`,
+    aCard: "a card",
+    more: (n) => `+${n}`,
+    onBoard: "Also on the board",
+    warnTitle: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing this card.`,
+    warnBody: "Your changes and theirs may overwrite each other.",
+    editAnyway: "Edit anyway",
+    cancel: "Cancel",
+  },
+
+  // A card's story (its history dialog)
+  story: {
+    title: "History of this card",
+    loading: "Loading…",
+    failed: "The history could not be loaded",
+    empty: "Nothing recorded yet",
+    older: "Older events are not shown",
+    server: "Metronome",
+    what: {
+      "snippet.create": () => "created it",
+      "snippet.draft": () => "had the AI draft it",
+      "snippet.update": (args) => {
+        if ("interval_s" in args) return "changed the interval";
+        if ("body" in args) return "edited the text";
+        if ("url" in args) return "changed the link";
+        if ("media_ids" in args) return "changed the pictures";
+        return "edited it";
+      },
+      "snippet.move": (args, columnName) =>
+        (args.platform_id !== undefined && columnName(args.platform_id)
+          ? `moved it to ${columnName(args.platform_id)}` : "moved it in the queue"),
+      "snippet.approve": () => "approved it",
+      "snippet.delete": () => "deleted it",
+      "snippet.restore": () => "restored it",
+      "snippet.send_now": () => "asked to send it now",
+      "snippet.retry": () => "put it back to be sent again",
+      "snippet.mark_sent": () => "marked it as sent",
+      "platform.clear": () => "cleared its column",
+      "platform.restore": () => "restored its column's cards",
+      "poster.take": () => "started publishing it",
+      "poster.finish": (args) => ({
+        sent: "published it",
+        failed: "could not publish it",
+        needs_check: "could not tell whether it went out",
+        pending: "put it back in the queue",
+      }[args.status] ?? `marked it ${args.status}`),
+      "poster.hold": (args) => `was told to wait by the network (${Math.round(args.retry_after_s ?? 0)} s)`,
+      "poster.abandon": () => "stopped while publishing it",
+      "feed.poll": () => "brought it from a feed",
+      "materials.upsert": () => "updated it from the CMS",
+    },
+  },
 
   // A column's rhythm (CONTRACT §8): the header, its dialog, the editor and its preview
   rhythm: {
@@ -481,32 +850,36 @@ export const M = {
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */
 function explainError(kind, status, raw = "") {
   const net = label(kind);
-  const text = String(raw ?? "");
-  const tries = text.match(/after (\d+) tries/);
-  const seconds = text.match(/no answer within (\d+) s/);
-  if (status === "needs_check") {
-    const waited = seconds ? ` in ${seconds[1]} s` : "";
-    return { title: `${net} did not answer${waited}: check whether it went out.`,
-      hint: "“It went out” records it; “Send again” may post it twice." };
-  }
-  if (status === "auth_rejected") {
-    return { title: `${net} refused the column's credentials.`, hint: "An admin replaces them in the column's settings." };
-  }
-  if (/drafts inbox publishes nowhere/.test(text)) {
-    return { title: "The drafts inbox publishes nowhere.", hint: "Drag the card to a network's column." };
-  }
-  if (/could not connect|ConnectError|ClientConnectorError|network error|could not reach|Cannot connect/i.test(text)) {
-    return { title: `Could not reach ${net}${tries ? ` (tried ${tries[1]} times)` : ""}.`,
-      hint: "Nothing went out. Retry when the network is back." };
-  }
-  if (/characters|too long|caption is too long|allows \d+/i.test(text)) {
-    return { title: `The text is too long for ${net}.`, hint: "Shorten it and retry." };
-  }
-  if (/media|video|image|photo|file/i.test(text)) {
-    return { title: `${net} could not take this card's image or video.`, hint: "Check the media, then retry." };
-  }
-  if (/HTTP 5\d\d|server error|temporarily/i.test(text)) {
-    return { title: `${net} had a server error${tries ? ` (tried ${tries[1]} times)` : ""}.`, hint: "Retry in a few minutes." };
-  }
-  return { title: `${net} refused this post.`, hint: "Retry, or change the card first." };
+  const { what, tries, seconds } = failureKind(status, raw);
+  const tried = tries ? ` (tried ${tries} times)` : "";
+  const words = {
+    unsure: [`${net} did not answer${seconds ? ` in ${seconds} s` : ""}: check whether it went out.`,
+      "“It went out” records it; “Send again” may post it twice."],
+    credentials: [`${net} refused the column's credentials.`, "An admin replaces them in the column's settings."],
+    drafts: ["The drafts inbox publishes nowhere.", "Drag the card to a network's column."],
+    unreachable: [`Could not reach ${net}${tried}.`, "Nothing went out. Retry when the network is back."],
+    too_long: [`The text is too long for ${net}.`, "Shorten it and retry."],
+    media: [`${net} could not take this card's image or video.`, "Check the media, then retry."],
+    server: [`${net} had a server error${tried}.`, "Retry in a few minutes."],
+    refused: [`${net} refused this post.`, "Retry, or change the card first."],
+  }[what];
+  return { title: words[0], hint: words[1] };
 }
+
+const TABLES = { en: EN, ru: RU };
+
+/** `table` with every key it lacks taken from `base` (a table being translated still reads). */
+function withFallback(table, base) {
+  if (table === base) return table;
+  const out = { ...base };
+  for (const [key, value] of Object.entries(table)) {
+    const fallback = base[key];
+    const nested = value && fallback && typeof value === "object" && typeof fallback === "object"
+      && !Array.isArray(value);
+    out[key] = nested ? withFallback(value, fallback) : value;
+  }
+  return out;
+}
+
+/** The page's words, in the page's language. */
+export const M = withFallback(TABLES[lang] ?? EN, EN);

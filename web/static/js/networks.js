@@ -1,23 +1,24 @@
 // What the page knows about each platform kind: its name, mark and brand colour.
 
 import { icon } from "./dom.js";
+import { M } from "./messages.js";
 
 const KINDS = {
-  telegram: { label: "Telegram", color: "#26a5e4" },
-  vk: { label: "VK", color: "#0077ff" },
-  facebook: { label: "Facebook", color: "#0866ff" },
-  instagram: { label: "Instagram", color: "#ff0069" },
-  x: { label: "X", color: "var(--text)" },
-  youtube: { label: "YouTube", color: "#ff0000" },
-  mastodon: { label: "Mastodon", color: "#6364ff" },
-  bluesky: { label: "Bluesky", color: "#1185fe" },
-  webhook: { label: "Webhook", color: "#c026d3" },
-  log: { label: "Server log", color: "var(--muted)" },
-  drafts: { label: "Drafts", color: "#d97706" },
+  telegram: { label: M.kindNames.telegram, color: "#26a5e4" },
+  vk: { label: M.kindNames.vk, color: "#0077ff" },
+  facebook: { label: M.kindNames.facebook, color: "#0866ff" },
+  instagram: { label: M.kindNames.instagram, color: "#ff0069" },
+  x: { label: M.kindNames.x, color: "var(--text)" },
+  youtube: { label: M.kindNames.youtube, color: "#ff0000" },
+  mastodon: { label: M.kindNames.mastodon, color: "#6364ff" },
+  bluesky: { label: M.kindNames.bluesky, color: "#1185fe" },
+  webhook: { label: M.kindNames.webhook, color: "#c026d3" },
+  log: { label: M.kindNames.log, color: "var(--muted)" },
+  drafts: { label: M.kindNames.drafts, color: "#d97706" },
 };
 
 export function network(kind) {
-  return KINDS[kind] ?? { label: kind ?? "Network", color: "var(--muted)" };
+  return KINDS[kind] ?? { label: kind ?? M.kindNames.other, color: "var(--muted)" };
 }
 
 /** The network's mark, coloured, with its name for screen readers. */

@@ -4,24 +4,9 @@
 import { h, icon, setAttr, setText } from "./dom.js";
 import { networkIcon } from "./networks.js";
 import { clock } from "./time.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  title: "Where it went",
-  waiting: "Waiting…",
-  queued: (when) => `Queued · ${when}`,
-  queuedHeld: "Queued: the column is held",
-  queuedPaused: "Queued: the column is paused",
-  queuedNoSlot: "Queued",
-  sending: "Sending…",
-  sent: "Sent",
-  view: "View the post",
-  failed: (why) => `Failed: ${why}`,
-  needsCheck: "Did it go out? Check the channel",
-  expired: "Expired: not published",
-  removed: "Removed from the queue",
-  held: (reason) => `Holding the rest: ${reason}`,
-  close: "Close",
-};
+const TEXT = M.outcomes;
 
 /** [status key, words] for a column's card (undefined: not in the state yet, or gone). */
 function describe(snippet, platform, held, seen) {

@@ -4,15 +4,9 @@
 import { describe } from "./actions.js";
 import { h, iconButton, setText } from "./dom.js";
 import { clock } from "./time.js";
+import { M } from "./messages.js";
 
-const TEXT = {
-  search: "Start from a material (search)",
-  placeholder: "Start from a material: search…",
-  from: (title) => `From: ${title}`,
-  clear: "Do not use this material",
-  nothing: (q) => `Nothing found for “${q}”`,
-  failed: (why) => `Search failed: ${why}`,
-};
+const TEXT = M.picker;
 
 // Typing pauses this long before a search goes out.
 const DEBOUNCE_MS = 200;

@@ -3,21 +3,10 @@
 // (CONTRACT §12): `presence: {"<user id>": {id, email, editing}}`, on every instance.
 
 import { h, reconcile, setAttr, setText } from "./dom.js";
+import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
-export const TEXT = {
-  isEditing: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing`,
-  and: (names) => (names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0] ?? ""),
-  here: (email) => `${email} has the board open`,
-  hereEditing: (email, what) => `${email} is editing ${what}`,
-  aCard: "a card",
-  more: (n) => `+${n}`,
-  onBoard: "Also on the board",
-  warnTitle: (names, count) => `${names} ${count > 1 ? "are" : "is"} editing this card.`,
-  warnBody: "Your changes and theirs may overwrite each other.",
-  editAnyway: "Edit anyway",
-  cancel: "Cancel",
-};
+// Its words are js/messages.js's M.presence.
+export const TEXT = M.presence;
 
 // Avatars shown in the top bar; the rest are counted (the bar must fit 1280 px with an
 // admin's buttons).

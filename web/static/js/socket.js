@@ -4,9 +4,14 @@ import { M } from "./messages.js";
 
 /** A command the server answered with ok: false (or that never got an answer). */
 export class CommandError extends Error {
-  constructor(code, message) {
+  /** `extra`: the error's field, reason and params, when the server gave them (js/actions.js
+   * describe() words a known reason in the page's language). */
+  constructor(code, message, { field, reason, params } = {}) {
     super(message || code);
     this.code = code;
+    this.field = field;
+    this.reason = reason;
+    this.params = params;
   }
 }
 
@@ -119,7 +124,7 @@ export class Connection {
         waiting.resolve(frame.result ?? {});
       } else {
         const error = frame.error ?? {};
-        waiting.reject(new CommandError(error.code ?? "internal", error.message));
+        waiting.reject(new CommandError(error.code ?? "internal", error.message, error));
       }
     }
   }

@@ -4,49 +4,10 @@
 import { h, icon, setText } from "./dom.js";
 import { displayName } from "./presence.js";
 import { clock, fullTime, relative } from "./time.js";
+import { M } from "./messages.js";
 
-// Every user-visible string of this module, in one place (a later issue translates them).
-export const TEXT = {
-  title: "History of this card",
-  loading: "Loading…",
-  failed: "The history could not be loaded",
-  empty: "Nothing recorded yet",
-  older: "Older events are not shown",
-  server: "Metronome",
-  what: {
-    "snippet.create": () => "created it",
-    "snippet.draft": () => "had the AI draft it",
-    "snippet.update": (args) => {
-      if ("interval_s" in args) return "changed the interval";
-      if ("body" in args) return "edited the text";
-      if ("url" in args) return "changed the link";
-      if ("media_ids" in args) return "changed the pictures";
-      return "edited it";
-    },
-    "snippet.move": (args, columnName) =>
-      (args.platform_id !== undefined && columnName(args.platform_id)
-        ? `moved it to ${columnName(args.platform_id)}` : "moved it in the queue"),
-    "snippet.approve": () => "approved it",
-    "snippet.delete": () => "deleted it",
-    "snippet.restore": () => "restored it",
-    "snippet.send_now": () => "asked to send it now",
-    "snippet.retry": () => "put it back to be sent again",
-    "snippet.mark_sent": () => "marked it as sent",
-    "platform.clear": () => "cleared its column",
-    "platform.restore": () => "restored its column's cards",
-    "poster.take": () => "started publishing it",
-    "poster.finish": (args) => ({
-      sent: "published it",
-      failed: "could not publish it",
-      needs_check: "could not tell whether it went out",
-      pending: "put it back in the queue",
-    }[args.status] ?? `marked it ${args.status}`),
-    "poster.hold": (args) => `was told to wait by the network (${Math.round(args.retry_after_s ?? 0)} s)`,
-    "poster.abandon": () => "stopped while publishing it",
-    "feed.poll": () => "brought it from a feed",
-    "materials.upsert": () => "updated it from the CMS",
-  },
-};
+// Its words are js/messages.js's M.story.
+export const TEXT = M.story;
 
 function sentence(event, columnName) {
   const describe = TEXT.what[event.op];

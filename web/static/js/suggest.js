@@ -3,9 +3,11 @@
 
 import { describe } from "./actions.js";
 import { h, icon, iconButton } from "./dom.js";
+import { M } from "./messages.js";
 
-const OFF = "AI drafts are off";
-const READY = "Drafts of this text for this network, written by the AI";
+const TEXT = M.suggest;
+const OFF = TEXT.off;
+const READY = TEXT.ready;
 
 // Whether the server drafts at all: true, false, or null until someone asks.
 let drafting = null;
@@ -32,7 +34,7 @@ function sentence(text) {
  * `pick(text)` puts a draft in the editor. Returns {button, panel}.
  */
 export function suggestTool({ actions, snippetId, pick }) {
-  const label = h("span", {}, "Suggest");
+  const label = h("span", {}, TEXT.button);
   const button = h("button", { type: "button", class: "btn btn-small btn-quiet suggest-button", title: READY },
     icon("sparkle"), label);
   const panel = h("div", { class: "suggestions", "aria-live": "polite", hidden: true });
@@ -40,11 +42,11 @@ export function suggestTool({ actions, snippetId, pick }) {
   const turnOff = () => {
     button.disabled = true;
     button.title = OFF;
-    button.setAttribute("aria-label", `Suggest: ${OFF}`);
+    button.setAttribute("aria-label", TEXT.buttonOff);
   };
   const note = (text, kind = "") => {
     panel.replaceChildren(h("p", { class: `suggest-note ${kind}`.trim() }, text,
-      iconButton("close", "Hide", hide, "icon-btn suggest-close")));
+      iconButton("close", TEXT.hide, hide, "icon-btn suggest-close")));
     panel.hidden = false;
   };
   const hide = () => {
@@ -63,9 +65,9 @@ export function suggestTool({ actions, snippetId, pick }) {
       },
     }, text));
     panel.replaceChildren(
-      h("div", { class: "suggest-head" }, icon("sparkle"), h("span", {}, "AI drafts: pick one to use it"),
-        h("span", { class: "spacer" }), iconButton("close", "Hide the drafts", hide, "icon-btn suggest-close")),
-      h("div", { class: "suggest-list", role: "group", "aria-label": "AI drafts" }, options));
+      h("div", { class: "suggest-head" }, icon("sparkle"), h("span", {}, TEXT.pick),
+        h("span", { class: "spacer" }), iconButton("close", TEXT.hideDrafts, hide, "icon-btn suggest-close")),
+      h("div", { class: "suggest-list", role: "group", "aria-label": TEXT.drafts }, options));
     panel.hidden = false;
     options[0]?.focus();
   };
@@ -85,16 +87,16 @@ export function suggestTool({ actions, snippetId, pick }) {
     busy = true;
     button.setAttribute("aria-disabled", "true");
     button.setAttribute("aria-busy", "true");
-    label.textContent = "Suggesting…";
-    note("Writing drafts…", "is-busy");
+    label.textContent = TEXT.busy;
+    note(TEXT.writing, "is-busy");
     try {
       const { texts = [] } = await actions.suggest(snippetId);
       if (texts.length) show(texts);
-      else note("The AI gave no usable text. Try again.", "is-error");
+      else note(TEXT.nothing, "is-error");
     } catch (error) {
       if (error.code === "drafting_off") {
         drafting = false;
-        note(`${OFF} on this server.`, "is-error");
+        note(TEXT.offHere, "is-error");
       } else {
         note(sentence(describe(error)), "is-error");
       }
@@ -102,7 +104,7 @@ export function suggestTool({ actions, snippetId, pick }) {
       busy = false;
       button.removeAttribute("aria-busy");
       button.removeAttribute("aria-disabled");
-      label.textContent = "Suggest";
+      label.textContent = TEXT.button;
       if (drafting === false) {
         turnOff(); // a disabled button loses the focus: hand it to the note
         panel.querySelector("button")?.focus();

@@ -1,19 +1,31 @@
 // Formatting times for people: clock times, "in 12 min", intervals. Never schedules anything.
 
+import { locale } from "./i18n.js";
 import { M } from "./messages.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dayClockFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "short", hour: "2-digit", minute: "2-digit",
-});
-const dateClockFormat = new Intl.DateTimeFormat(undefined, {
-  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-});
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+// Formatters by time zone (undefined: the browser's), in the page's language (js/i18n.js).
+const formatters = new Map();
+
+function formatter(kind, zone) {
+  const key = `${kind} ${zone ?? ""}`;
+  let format = formatters.get(key);
+  if (!format) {
+    const options = {
+      clock: { hour: "2-digit", minute: "2-digit" },
+      dayClock: { weekday: "short", hour: "2-digit", minute: "2-digit" },
+      dateClock: { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" },
+      full: { dateStyle: "full", timeStyle: "long" },
+      day: { year: "numeric", month: "2-digit", day: "2-digit" },
+    }[kind];
+    format = new Intl.DateTimeFormat(kind === "day" ? "en-CA" : locale, { ...options, timeZone: zone });
+    formatters.set(key, format);
+  }
+  return format;
+}
 
 export function parseTime(iso) {
   if (!iso) return null;
@@ -21,26 +33,39 @@ export function parseTime(iso) {
   return Number.isNaN(ms) ? null : ms;
 }
 
-function sameDay(a, b) {
-  const x = new Date(a);
-  const y = new Date(b);
-  return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth()
-    && x.getDate() === y.getDate();
+function sameDay(a, b, zone) {
+  const day = formatter("day", zone);
+  return day.format(a) === day.format(b);
 }
 
-/** "10:30" today, "Tue 10:30" within a week, "23 Nov 10:30" further away. */
-export function clock(iso, now = Date.now()) {
+/**
+ * "10:30" today, "Tue 10:30" within a week, "23 Nov 10:30" further away; in the page's
+ * language, and in `zone` (an IANA name: a column's time zone) when given.
+ */
+export function clock(iso, now = Date.now(), zone = undefined) {
   const ms = parseTime(iso);
   if (ms === null) return "";
-  if (sameDay(ms, now)) return clockFormat.format(ms);
-  if (Math.abs(ms - now) < 6 * DAY) return dayClockFormat.format(ms);
-  return dateClockFormat.format(ms);
+  if (sameDay(ms, now, zone)) return formatter("clock", zone).format(ms);
+  if (Math.abs(ms - now) < 6 * DAY) return formatter("dayClock", zone).format(ms);
+  return formatter("dateClock", zone).format(ms);
 }
 
-/** The full local date and time, for tooltips. */
-export function fullTime(iso) {
+/** The full date and time with its zone, for tooltips (in `zone` when given). */
+export function fullTime(iso, zone = undefined) {
   const ms = parseTime(iso);
-  return ms === null ? "" : fullFormat.format(ms);
+  return ms === null ? "" : formatter("full", zone).format(ms);
+}
+
+/** A column's time zone, when it has one other than the browser's (else undefined). */
+export function columnZone(platform) {
+  const zone = platform?.settings?.timezone;
+  if (!zone) return undefined;
+  try {
+    return zone === Intl.DateTimeFormat().resolvedOptions().timeZone ? undefined
+      : formatter("clock", zone).resolvedOptions().timeZone;
+  } catch {
+    return undefined; // a zone this browser does not know: the browser's own
+  }
 }
 
 function span(ms) {

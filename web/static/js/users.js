@@ -1,6 +1,7 @@
 // Users: the admin's Users dialog (add with a one-time password, roles, disable, a new
 // password) and everyone's own account (change your password).
 
+import { describe } from "./actions.js";
 import { confirmDialog } from "./dialogs.js";
 import { h, icon } from "./dom.js";
 import { M } from "./messages.js";
@@ -107,7 +108,7 @@ export async function usersDialog({ actions, store }) {
       email.value = "";
       await refresh();
     } catch (failure) {
-      error.textContent = failure.message.replace(/^user\.create: /, "");
+      error.textContent = failure.reason ? describe(failure) : failure.message.replace(/^user\.create: /, "");
       error.hidden = false;
       email.setAttribute("aria-invalid", "true");
     }
