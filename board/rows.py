@@ -39,6 +39,9 @@ def platform_state(row: Any, text_limits: Mapping[str, int]) -> dict[str, Any]:
         "version": m["version"],
         # The end of an override of the column's rhythm by interval_s (board/rhythm.py).
         "interval_until": iso(m["interval_until"]),
+        # When the column's credentials lapse unless renewed by a person (poster/tokens.py);
+        # absent: never, or the network does not say.
+        "token_expires_at": iso(m["token_expires_at"]),
     }
 
 

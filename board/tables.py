@@ -90,6 +90,8 @@ platforms = Table(
     Column("hold_ids", ARRAY(Integer), nullable=False, server_default=text("'{}'::integer[]")),
     # With rhythm rules in the settings, interval_s overrides them until then (0012).
     Column("interval_until", DateTime(timezone=True)),
+    # When the credentials stop working unless a person renews them (0015; poster/tokens.py).
+    Column("token_expires_at", DateTime(timezone=True)),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.

@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+# The kinds whose adapters keep tokens (checked against the adapters by
+# tests/test_token_health.py): the registry starts keepers for these alone, without importing
+# every network's client library to ask.
+KINDS = frozenset({"facebook", "instagram", "x", "youtube"})
+
 # Stores renewed secrets: (the new secrets, the refresh token they were obtained with). The
 # refresh token lets the store refuse a renewal that raced another one (or an admin's edit).
 Renewed = Callable[[Mapping[str, str], str], Awaitable[None]]

@@ -48,9 +48,7 @@ def our_post(kind: str, tmp_path: Path) -> Post:
     """A card each network takes: Instagram wants an image by URL, YouTube a video file."""
     media: tuple[Media, ...] = ()
     if kind == "instagram":
-        media = (
-            Media("image", "image/jpeg", "a.jpg", 10, public_url="https://cdn.example/a.jpg"),
-        )
+        media = (Media("image", "image/jpeg", "a.jpg", 10, public_url="https://cdn.example/a.jpg"),)
     if kind == "youtube":
         (tmp_path / "v.mp4").write_bytes(b"\0" * 1000)
         media = (Media("video", "video/mp4", "v.mp4", 1000, source=FileSource(tmp_path / "v.mp4")),)
