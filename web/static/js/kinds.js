@@ -48,8 +48,12 @@ export const KINDS = {
       apiBase("https://graph.facebook.com"),
       { name: "video_api_base", label: "Video upload server", type: "url", advanced: true, placeholder: "https://graph-video.facebook.com" },
       TIMEOUT,
+      { name: "app_id", label: "Meta app id (to see when the token expires)", advanced: true, placeholder: "1234567890" },
     ],
-    secrets: [{ name: "access_token", label: "Page access token", required: true }],
+    secrets: [
+      { name: "access_token", label: "Page access token", required: true },
+      { name: "app_secret", label: "Meta app secret", help: "Optional, with the app id: Meta says when a token expires to the app itself." },
+    ],
   },
   instagram: {
     docs: "instagram-instagram", intro: "Posts images and reels to a professional account (through Facebook).",
@@ -59,8 +63,12 @@ export const KINDS = {
       apiBase("https://graph.facebook.com"), TIMEOUT,
       { name: "poll_interval_s", label: "Media status every (seconds)", type: "number", advanced: true, placeholder: "60" },
       { name: "poll_timeout_s", label: "Media processing limit (seconds)", type: "number", advanced: true, placeholder: "300" },
+      { name: "app_id", label: "Meta app id (to see when the token expires)", advanced: true, placeholder: "1234567890" },
     ],
-    secrets: [{ name: "access_token", label: "Access token", required: true }],
+    secrets: [
+      { name: "access_token", label: "Access token", required: true },
+      { name: "app_secret", label: "Meta app secret", help: "Optional, with the app id: Meta says when a token expires to the app itself." },
+    ],
   },
   x: {
     docs: "x-x", intro: "Posts as an X account with an OAuth 2.0 user token.",
@@ -68,8 +76,13 @@ export const KINDS = {
       { name: "username", label: "X handle (for post links)", placeholder: "citynews" },
       apiBase("https://api.x.com"), TIMEOUT,
       { name: "media_timeout_s", label: "Video processing limit (seconds)", type: "number", advanced: true, placeholder: "300" },
+      { name: "client_id", label: "OAuth 2.0 client id (to renew tokens)" },
     ],
-    secrets: [{ name: "access_token", label: "Access token (OAuth 2.0 user)", required: true }],
+    secrets: [
+      { name: "access_token", label: "Access token (OAuth 2.0 user)" },
+      { name: "refresh_token", label: "Refresh token (offline.access)", help: "With it the column renews its two-hour access token by itself." },
+      { name: "client_secret", label: "OAuth 2.0 client secret", help: "For a confidential client (Web App, Automated App or Bot)." },
+    ],
   },
   youtube: {
     docs: "youtube-youtube", intro: "Uploads a card's video to a channel.",
