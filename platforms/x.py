@@ -210,11 +210,11 @@ class XAdapter(Adapter):
                 "refresh_token",
                 "required with a client_secret: the secret is only used to renew tokens",
             )
-        if not secrets.get("access_token") and not secrets.get("refresh_token"):
+        if not secrets.get("access_token"):
             raise InvalidSettings(
                 "access_token",
                 "required: an OAuth 2.0 user access token with tweet.write, users.read and"
-                " media.write (or a refresh_token, with offline.access, to renew it)",
+                " media.write",
             )
 
     def not_blocked(self, path: str) -> None:
@@ -233,8 +233,6 @@ class XAdapter(Adapter):
         url = f"{self.api_base}{path}"
         for attempt in (1, 2):
             used = self.token
-            if not used and self.refresh_token and self.renewed is not None:
-                await self.renew_now(used)
             response = await nethttp.send(
                 lambda: self.http.request(
                     method, url, headers=self.headers, timeout=self.timeout, **kwargs

@@ -41,6 +41,9 @@ CHECK_TIMEOUT = 60.0
 # doubling up to the most: an X token due for renewal must not wait a day.
 RETRY_FIRST = 30.0
 RETRY_MOST = 900.0
+# How long a renewal made while publishing may wait for the database before the publish goes on
+# (the keeper stores it later): the poster gives a publish a minute in all.
+STORE_PATIENCE_PUBLISHING = 10.0
 
 
 class TokenKeeper:
@@ -64,6 +67,8 @@ class TokenKeeper:
         self._changed: dict[int, asyncio.Event] = {}
         # The sealed secrets each keeper last checked or stored: a change to them is news.
         self._checked: dict[int, bytes] = {}
+        # Columns with a renewal not stored yet -> the refresh token their row still holds.
+        self._unsaved: dict[int, str] = {}
         self._turns = asyncio.Semaphore(CONCURRENT)
         self._claims: set[asyncio.Task[None]] = set()
 
@@ -84,6 +89,7 @@ class TokenKeeper:
         self.held.discard(platform_id)
         self._changed.pop(platform_id, None)
         self._checked.pop(platform_id, None)
+        self._unsaved.pop(platform_id, None)
         task = self.tasks.pop(platform_id, None)
         if task is not None:
             task.cancel()
@@ -100,7 +106,7 @@ class TokenKeeper:
         if hasattr(adapter, "renewed"):
 
             async def renewed(secrets: Mapping[str, str], renewed_from: str) -> None:
-                await self._store(
+                await self._store_soon(
                     platform_id, TokenHealth(renewed=secrets, renewed_from=renewed_from)
                 )
 
@@ -162,6 +168,8 @@ class TokenKeeper:
                     return
                 if bytes(row.secrets or b"") != self._checked.get(platform_id):
                     break  # new credentials: check them now
+                if platform_id in self._unsaved:
+                    break  # a renewal to store: renew again and store it
             try:
                 async with self._turns:
                     delay = await self._check(platform_id)
@@ -233,13 +241,45 @@ class TokenKeeper:
             return -1.0  # the column is gone
         return health.check_again_s or CHECK_EVERY
 
-    async def _store(self, platform_id: int, health: TokenHealth) -> Any:
+    async def _store_soon(self, platform_id: int, health: TokenHealth) -> None:
+        """Store a pair renewed while publishing, without holding the publish for long: when
+        the database is away, the keeper renews again and stores as soon as it is back."""
+        try:
+            await self._store(platform_id, health, patience=STORE_PATIENCE_PUBLISHING)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            log.warning(
+                "column %s: a renewed token could not be stored yet (%r)",
+                platform_id,
+                exc,
+                extra={"action": "tokens.unsaved"},
+            )
+            event = self._changed.get(platform_id)
+            if event is not None:
+                event.set()
+
+    async def _store(
+        self, platform_id: int, health: TokenHealth, patience: float = RETRY_MOST
+    ) -> Any:
         """Store a check's outcome; renewed tokens go to the redactor first. A database that
-        fails is retried for a while: a rotated refresh token nobody stores is lost for good."""
+        fails is retried for ``patience`` seconds. A renewal that could not be stored is
+        remembered: the network has spent the refresh token the row still holds, so the next
+        renewal (from the adapter's newer one) is stored against the row's."""
         if health.renewed and self.on_secrets is not None:
             self.on_secrets(health.renewed.values())
+        if health.renewed:
+            # A chain of renewals since the row's refresh token: it is the one to compare.
+            first = self._unsaved.get(platform_id, health.renewed_from)
+            self._unsaved[platform_id] = first
+            health = TokenHealth(
+                expires_at=health.expires_at,
+                renewed=health.renewed,
+                renewed_from=first,
+                check_again_s=health.check_again_s,
+            )
         backoff = Backoff(REAL_TIME, 0.2, 5.0)
-        deadline = REAL_TIME.monotonic() + RETRY_MOST
+        deadline = REAL_TIME.monotonic() + patience
         event = Event(
             "tokens.renewed" if health.renewed else "tokens.checked", {"platform_id": platform_id}
         )
@@ -259,7 +299,8 @@ class TokenKeeper:
                     # is no news to it.
                     if applied and platform_id in self._changed:
                         self._checked[platform_id] = bytes(new.secrets or b"")
-                    return new
+                self._unsaved.pop(platform_id, None)
+                return new
             except Exception as exc:
                 if not is_connection_error(exc) or REAL_TIME.monotonic() > deadline:
                     raise

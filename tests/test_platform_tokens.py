@@ -153,7 +153,7 @@ def test_x_refresh_token_needs_the_client_id() -> None:
     with pytest.raises(InvalidSettings) as bad:
         XAdapter.validate({}, {"access_token": "t", "refresh_token": "r"})
     assert bad.value.field == "client_id"
-    XAdapter.validate({"client_id": "c"}, {"refresh_token": "r"})  # renewed before first use
+    XAdapter.validate({"client_id": "c"}, {"access_token": "t", "refresh_token": "r"})
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ export const KINDS = {
       { name: "client_id", label: "OAuth 2.0 client id (to renew tokens)" },
     ],
     secrets: [
-      { name: "access_token", label: "Access token (OAuth 2.0 user)" },
+      { name: "access_token", label: "Access token (OAuth 2.0 user)", required: true },
       { name: "refresh_token", label: "Refresh token (offline.access)", help: "With it the column renews its two-hour access token by itself." },
       { name: "client_secret", label: "OAuth 2.0 client secret", help: "For a confidential client (Web App, Automated App or Bot)." },
     ],
