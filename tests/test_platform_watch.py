@@ -122,3 +122,17 @@ async def test_a_rate_limit_raises_with_the_networks_delay(
         await adapter.recent_posts(day_ago(), None)
     assert abs(caught.value.retry_after - expected) <= RATE_SLACK_S
     assert driver.looks() == looks + 1
+
+
+async def test_the_youtube_driver_is_trusted_by_adapters_built_as_the_app_builds_them(
+    tmp_path: Path,
+) -> None:
+    """The app's registry builds a YouTube adapter without a CA bundle: while the driver runs,
+    such an adapter reaches the TLS fake (so an app-level watcher test can publish and watch)."""
+    driver = DRIVERS["youtube"]()
+    async with driver.running(tmp_path) as base, httpx.AsyncClient() as http:
+        column = Column(9, "youtube", "YT", driver.settings(base), driver.secrets)
+        adapter = adapter_class("youtube")(column, http)
+        receipt = await adapter.publish(our_post("youtube", tmp_path))
+        seen = await adapter.recent_posts(day_ago(), None)
+    assert [p.remote_id for p in seen.posts] == [receipt.remote_id]

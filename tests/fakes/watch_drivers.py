@@ -2,8 +2,10 @@
 table: serve the fake, point a column at it, post by hand, count the looks, force a rate limit.
 
 ``DRIVERS[kind]()`` builds a driver; ``async with driver.running(tmp_path) as base`` serves its
-fake (YouTube over TLS: a client of the fake trusts ``driver.ca_certs``, e.g. through
-``HTTPLIB2_CA_CERTS`` for the app's adapters). Then:
+fake. YouTube's is served over TLS (google-api-python-client uploads over https whatever the
+endpoint): an adapter built by a test takes ``ca_certs=driver.ca_certs``, and while it runs
+httplib2's default bundle is that certificate, so the app's own adapters trust the fake too.
+Then:
 
 - ``driver.settings(base)`` / ``driver.secrets``: a column of that kind on the fake;
 - ``driver.hand_post(text)``: a post made on the account by a person; returns its remote id;
@@ -19,6 +21,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httplib2
 
 from tests.fakes import graph, x, youtube
 from tests.fakes.server import serve
@@ -51,12 +55,16 @@ class WatchDriver:
             cert, key = youtube.self_signed_cert(tmp_path)
             self.ca_certs = cert
             kwargs = {"ssl_certfile": cert, "ssl_keyfile": key}
+        bundle = httplib2.CA_CERTS
         async with serve(self.app, **kwargs) as base:
             if hasattr(self.fake, "base"):
                 self.fake.base = base
+            if self.ca_certs:
+                httplib2.CA_CERTS = self.ca_certs
             try:
                 yield base
             finally:
+                httplib2.CA_CERTS = bundle
                 if hasattr(self.fake, "release"):
                     self.fake.release()
 
