@@ -23,9 +23,10 @@ async def record(
     expires_at: datetime | None,
     renewed: Mapping[str, str] | None = None,
     renewed_from: str = "",
-) -> tuple[Any, bool]:
-    """Store a check's outcome; returns the column's row as it now is (None: it is gone), and
-    whether the outcome was applied (False: renewed secrets that lost a race).
+) -> tuple[Any, bool, bool]:
+    """Store a check's outcome; returns the column's row as it now is (None: it is gone),
+    whether the outcome was applied (False: renewed secrets that lost a race), and whether the
+    row changed.
 
     Renewed secrets are stored only if the refresh token they were obtained with is still the
     column's: otherwise an admin entered new credentials meanwhile, and those win (the renewal
@@ -34,18 +35,18 @@ async def record(
     try:
         column = await rows.platform_row(ctx.db, platform_id, lock=True)
     except NotFound:
-        return None, False
+        return None, False, False
     values: dict[str, Any] = {}
     if renewed:
         secrets = ctx.config.box.open(column.secrets)
         if secrets.get("refresh_token", "") != renewed_from:
-            return column, False
+            return column, False, False
         values["secrets"] = ctx.config.box.seal({**secrets, **renewed})
         values["token_expires_at"] = expires_at
     elif column.token_expires_at != expires_at:
         values["token_expires_at"] = expires_at
     if not values:
-        return column, True
+        return column, True, False
     names = list(values)
     sets = ", ".join(f"{name} = ${n}" for n, name in enumerate(names, 2))
     new = await fetchrow(
@@ -55,7 +56,7 @@ async def record(
         *values.values(),
     )
     ctx.column_changed(column, new)
-    return new, True
+    return new, True, True
 
 
 async def stop(ctx: Ctx, platform_id: int, secrets: bytes | None, message: str) -> bool:

@@ -280,15 +280,14 @@ class TokenKeeper:
             )
         backoff = Backoff(REAL_TIME, 0.2, 5.0)
         deadline = REAL_TIME.monotonic() + patience
-        event = Event(
-            "tokens.renewed" if health.renewed else "tokens.checked", {"platform_id": platform_id}
-        )
+        # Recorded only when the row changes: a daily check that finds nothing new is no event.
+        op = "tokens.renewed" if health.renewed else "tokens.checked"
         while True:
             try:
                 async with unit_of_work(
-                    self.database, POSTER, self.clock.now(), self.config, event
+                    self.database, POSTER, self.clock.now(), self.config, None
                 ) as ctx:
-                    new, applied = await stored.record(
+                    new, applied, changed = await stored.record(
                         ctx,
                         platform_id,
                         expires_at=health.expires_at,
@@ -297,6 +296,8 @@ class TokenKeeper:
                     )
                     # Before the commit, whose notification wakes the keeper: our own change
                     # is no news to it.
+                    if changed:
+                        ctx.event = Event(op, {"platform_id": platform_id})
                     if applied and platform_id in self._changed:
                         self._checked[platform_id] = bytes(new.secrets or b"")
                 self._unsaved.pop(platform_id, None)
