@@ -70,6 +70,7 @@ class TokenKeeper:
         # Columns with a renewal not stored yet -> the refresh token their row still holds.
         self._unsaved: dict[int, str] = {}
         self._turns = asyncio.Semaphore(CONCURRENT)
+        # Claim tasks, and keepers cancelled but maybe not ended yet: close() awaits them.
         self._claims: set[asyncio.Task[None]] = set()
 
     # --- what the registry tells -----------------------------------------------------------
@@ -93,6 +94,9 @@ class TokenKeeper:
         task = self.tasks.pop(platform_id, None)
         if task is not None:
             task.cancel()
+            # Awaited by close() unless it ends before.
+            self._claims.add(task)
+            task.add_done_callback(self._claims.discard)
 
     def changed(self, platform_ids: Iterable[int]) -> None:
         """Columns changed: a keeper looks whether their secrets did (then it checks again)."""
@@ -144,8 +148,25 @@ class TokenKeeper:
             if platform_id in self.held and platform_id not in self.tasks:
                 self._changed[platform_id] = asyncio.Event()
                 self.tasks[platform_id] = asyncio.create_task(
-                    self._keep(platform_id), name=f"tokens-{platform_id}"
+                    self._supervised(platform_id), name=f"tokens-{platform_id}"
                 )
+
+    async def _supervised(self, platform_id: int) -> None:
+        """The column's keeper, started again (after a while) if a bug kills it."""
+        restarts = Backoff(REAL_TIME, RETRY_FIRST, RETRY_MOST)
+        while True:
+            try:
+                await self._keep(platform_id)
+                return
+            except Exception:
+                delay = restarts.next_delay()
+                log.exception(
+                    "column %s: token keeper died; restarting in %.0f s",
+                    platform_id,
+                    delay,
+                    extra={"action": "tokens.restart"},
+                )
+                await REAL_TIME.sleep(delay)
 
     async def _keep(self, platform_id: int) -> None:
         changed = self._changed[platform_id]
