@@ -66,6 +66,7 @@ TOKEN_PATH = "/2/oauth2/token"
 # Access tokens live 7200 s; the keeper renews this long before the end, so a renewal that
 # fails (X down for a few minutes) is tried again while the old token still works.
 RENEW_AHEAD_S = 900.0
+MIN_RENEW_S = 60.0  # never renew more often than this, whatever X says of a token's life
 TIMELINE_PAGE = 100  # max_results of /2/users/:id/tweets
 
 
@@ -312,7 +313,7 @@ class XAdapter(Adapter):
         return TokenHealth(
             renewed=renewed,
             renewed_from=used,
-            check_again_s=max(60.0, lifetime - RENEW_AHEAD_S),
+            check_again_s=max(MIN_RENEW_S, lifetime - RENEW_AHEAD_S),
         )
 
     async def me(self) -> dict[str, Any]:

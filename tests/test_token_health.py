@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import platforms
+import platforms.x
 import platforms.youtube  # noqa: F401  (imported before the app's loop runs: it takes a while)
 from board.rows import platform_row
 from board.secretbox import SecretBox
@@ -287,3 +288,26 @@ async def test_revoked_youtube_refresh_token_stops_the_column(
     assert [c.form.get("refresh_token") for c in youtube.calls if c.path == "/token"] == [
         YT_REFRESH
     ]
+
+
+async def test_x_keeper_renews_again_before_each_token_ends(
+    server: Running,
+    admin: Client,
+    x_fake: tuple[fakex.FakeX, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The keeper renews when the last renewal said to (here: a second before the two hours
+    end, shrunk), each time with the refresh token it stored last, and stores each new pair."""
+    monkeypatch.setattr(platforms.x, "RENEW_AHEAD_S", fakex.ACCESS_LIFETIME - 0.3)
+    monkeypatch.setattr(platforms.x, "MIN_RENEW_S", 0.3)
+    fake, base = x_fake
+    pid = await x_column(admin, base, paused=True)
+
+    async def third_stored() -> Any:
+        secrets = box(server).open((await stored_row(server, pid)).secrets)
+        return len(fake.renewals()) >= 3 and secrets["refresh_token"] in fake.refresh and secrets
+
+    secrets = await eventually(third_stored)
+    used = [c.form["refresh_token"] for c in fake.renewals()]
+    assert used[0] == fakex.REFRESH_TOKEN and len(set(used)) == len(used)  # each one spent once
+    assert fake.access[secrets["access_token"]] > time.time()
