@@ -41,6 +41,9 @@ def platform_state(row: Any, text_limits: Mapping[str, int]) -> dict[str, Any]:
         "interval_until": iso(m["interval_until"]),
         # Why the column's watcher could not look at the account last time (CONTRACT §9).
         "watch_error": m.get("watch_error"),
+        # When the column's credentials lapse unless renewed by a person (poster/tokens.py);
+        # absent: never, or the network does not say.
+        "token_expires_at": iso(m["token_expires_at"]),
     }
 
 

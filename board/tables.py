@@ -95,6 +95,8 @@ platforms = Table(
     Column("watch_cursor", Text),
     Column("watched_at", DateTime(timezone=True)),
     Column("watch_error", Text),
+    # When the credentials stop working unless a person renews them (0015; poster/tokens.py).
+    Column("token_expires_at", DateTime(timezone=True)),
 )
 
 # Kept verbatim in step with migrations/versions/0002_materials.py.

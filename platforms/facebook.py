@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
 
-from platforms.base import Adapter, Column, Identity, Media, Post, Receipt
-from platforms.graph import GraphClient, validate_graph
+from platforms.base import Adapter, Column, Identity, Media, Post, Receipt, RemotePost, Seen
+from platforms.graph import GraphClient, app_token, validate_graph
+from platforms.recent import TimeMark, newer, parse_time, web_url
+from platforms.tokens import TokenHealth
 
 log = logging.getLogger(__name__)
 
 DEFAULT_VIDEO_API_BASE = "https://graph-video.facebook.com"
+# A video's post is known by the video id (what publishing a video answers), through its
+# attachment; every other post by its own id (a photo's publish answers its post_id).
+POST_FIELDS = "id,message,created_time,permalink_url,attachments{media_type,target{id}}"
+POSTS_PAGE = 100  # Graph's largest page
 
 
 class FacebookAdapter(Adapter):
@@ -29,8 +36,10 @@ class FacebookAdapter(Adapter):
         "api_base",
         "video_api_base",
         "timeout_s",
+        "app_id",
     )
-    secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
+    secret_keys: ClassVar[tuple[str, ...]] = ("access_token", "app_secret")
+    watchable: ClassVar[bool] = True
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
         super().__init__(column, http)
@@ -97,11 +106,52 @@ class FacebookAdapter(Adapter):
         # The photo's post (page_post id) is what the page shows; the photo id is a fallback.
         return str(answer.get("post_id") or answer["id"])
 
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The Page's own posts (``/{page}/posts``: not visitors'), newest pages first."""
+        mark = TimeMark.parse(cursor)
+        oldest = max(since, mark.at) if mark else since
+        items = await self.graph.listing(
+            f"{self.page_id}/posts",
+            {"fields": POST_FIELDS, "since": int(oldest.timestamp()), "limit": POSTS_PAGE},
+            oldest,
+            "created_time",
+        )
+        found, next_cursor = newer(filter(None, map(page_post, items)), since, cursor)
+        return Seen(found, next_cursor)
+
+    async def token_health(self) -> TokenHealth:
+        """``debug_token``: when the Page token (or the data access behind it) lapses."""
+        secrets = self.column.secrets
+        expires = await self.graph.token_expiry(app_token(self.column.settings, secrets))
+        return TokenHealth(expires_at=expires)
+
     async def permalink(self, remote_id: str) -> str:
         link = await self.graph.field(remote_id, "permalink_url")
         if link and link.startswith("/"):
             link = f"https://www.facebook.com{link}"  # videos answer with a site-relative path
         return link or f"https://www.facebook.com/{remote_id}"
+
+
+def page_post(item: dict[str, Any]) -> RemotePost | None:
+    """A Page post as the watcher takes it; None for an item without an id or a time."""
+    posted_at = parse_time(item.get("created_time"))
+    if not item.get("id") or posted_at is None:
+        return None
+    remote_id = str(item["id"])
+    attachments = (item.get("attachments") or {}).get("data") or []
+    for attachment in attachments if isinstance(attachments, list) else []:
+        target = (attachment.get("target") or {}) if isinstance(attachment, dict) else {}
+        if str(attachment.get("media_type", "")).startswith("video") and target.get("id"):
+            remote_id = str(target["id"])
+    link = item.get("permalink_url")
+    if isinstance(link, str) and link.startswith("/"):
+        link = f"https://www.facebook.com{link}"
+    return RemotePost(
+        remote_id=remote_id,
+        posted_at=posted_at,
+        text=str(item.get("message") or ""),
+        remote_url=web_url(link) or f"https://www.facebook.com/{item['id']}",
+    )
 
 
 PLATFORM = FacebookAdapter

@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from platforms.base import (
     Rejected,
     Transient,
 )
+from platforms.recent import MAX_PAGES, parse_time
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
 DEFAULT_VERSION = "v25.0"
@@ -165,7 +167,7 @@ class GraphClient:
             return body
         error = graph_error(response, body)
         # Meta does not echo tokens, but a message that reaches browsers must never hold one.
-        error.args = (error.message.replace(self.token, "***"),)
+        error.args = (_masked(error.message, [self.token]),)
         raise error
 
     async def me(self) -> dict[str, Any]:
@@ -175,6 +177,66 @@ class GraphClient:
         except AuthRejected as exc:
             exc.field = "access_token"
             raise
+
+    async def listing(
+        self, path: str, params: Mapping[str, Any], oldest: datetime, time_field: str
+    ) -> list[dict[str, Any]]:
+        """An edge listed newest first, page by page (``paging.cursors.after``), until a page
+        reaches back before ``oldest`` or MAX_PAGES were read."""
+        items: list[dict[str, Any]] = []
+        after: str | None = None
+        for _ in range(MAX_PAGES):
+            page = await self.request(
+                "GET", path, params={**params, **({"after": after} if after else {})}
+            )
+            data = [item for item in page.get("data") or [] if isinstance(item, dict)]
+            items.extend(data)
+            paging: dict[str, Any] = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            last = parse_time(data[-1].get(time_field)) if data else None
+            if not data or not after or not paging.get("next") or (last and last < oldest):
+                break
+        return items
+
+    async def token_expiry(self, app_token: str | None) -> datetime | None:
+        """When the token stops working, from ``debug_token``; None: never, or not said.
+
+        Meta asks for an app token (``app_id|app_secret``) or a token of one of the app's
+        developers as the caller; without an app token the column's own token asks. A token
+        Meta calls invalid raises AuthRejected with Meta's reason."""
+        caller = app_token or self.token
+        url = f"{self.base}/{self.version}/debug_token"
+        response = await nethttp.send(
+            lambda: self.http.get(
+                url,
+                params={"input_token": self.token, "access_token": caller},
+                timeout=self.timeout,
+            )
+        )
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if not response.is_success or not isinstance(body, dict) or "error" in body:
+            error = graph_error(response, body)
+            secret = [s for s in (self.token, app_token) if s]
+            error.args = (_masked(error.message, secret),)
+            if isinstance(error, AuthRejected) and app_token:
+                # The app's credentials were refused, not the column's token.
+                raise Rejected(f"debug_token refused the app token: {error.message}")
+            raise error
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        if data.get("is_valid") is False:
+            reason = (data.get("error") or {}).get("message") or "no reason given"
+            raise AuthRejected(
+                f"Facebook says the access token is no longer valid: {str(reason)[:300]}",
+                field="access_token",
+            )
+        # 0 (or nothing) means no expiry; data access lapses separately, 90 days after the
+        # person behind the token last used the app: whichever comes first stops publishing.
+        moments = [_number(data.get(key)) for key in ("expires_at", "data_access_expires_at")]
+        stamps = [m for m in moments if m > 0]
+        return datetime.fromtimestamp(min(stamps), UTC) if stamps else None
 
     async def field(self, node: str, name: str) -> str | None:
         """One field of a node, for links after publishing: never raises, the post is already out."""
@@ -215,6 +277,28 @@ def validate_graph(
         raise InvalidSettings(
             "access_token", f"required: a long-lived access token that may publish to the {what}"
         )
+    app_id = settings.get("app_id")
+    if app_id is not None and not str(app_id).isdigit():
+        raise InvalidSettings("app_id", f"expected the numeric Meta app id, got {app_id!r}")
+    if bool(app_id) != bool(secrets.get("app_secret")):
+        missing = "app_secret" if app_id else "app_id"
+        raise InvalidSettings(
+            missing,
+            "app_id and app_secret go together: with both, the token's expiry is asked with the"
+            " app's own token",
+        )
+
+
+def app_token(settings: Mapping[str, Any], secrets: Mapping[str, str]) -> str | None:
+    """The app access token (``app_id|app_secret``) that asks ``debug_token``, when configured."""
+    app_id, app_secret = settings.get("app_id"), secrets.get("app_secret")
+    return f"{app_id}|{app_secret}" if app_id and app_secret else None
+
+
+def _masked(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
 
 
 def _number(value: Any) -> float:

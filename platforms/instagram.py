@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -26,15 +27,21 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
-from platforms.graph import GraphClient, validate_graph
+from platforms.graph import GraphClient, app_token, validate_graph
+from platforms.recent import TimeMark, newer, parse_time, web_url
+from platforms.tokens import TokenHealth
 
 log = logging.getLogger(__name__)
 
 # Meta asks to check a container's status about once a minute for no more than five minutes.
 DEFAULT_POLL_INTERVAL_S = 60.0
 DEFAULT_POLL_TIMEOUT_S = 300.0
+MEDIA_FIELDS = "id,caption,timestamp,permalink"
+MEDIA_PAGE = 50
 
 
 class InstagramAdapter(Adapter):
@@ -47,8 +54,10 @@ class InstagramAdapter(Adapter):
         "timeout_s",
         "poll_interval_s",
         "poll_timeout_s",
+        "app_id",
     )
-    secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
+    secret_keys: ClassVar[tuple[str, ...]] = ("access_token", "app_secret")
+    watchable: ClassVar[bool] = True
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
         super().__init__(column, http)
@@ -154,6 +163,37 @@ class InstagramAdapter(Adapter):
         media_id = str(published["id"])
         self.log.info("published media %s", media_id, extra={"action": "published"})
         return Receipt(remote_id=media_id, remote_url=await self.graph.field(media_id, "permalink"))
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """The account's media (``/{ig}/media``, newest first), read back to the last look."""
+        mark = TimeMark.parse(cursor)
+        items = await self.graph.listing(
+            f"{self.ig_user_id}/media",
+            {"fields": MEDIA_FIELDS, "limit": MEDIA_PAGE},
+            max(since, mark.at) if mark else since,
+            "timestamp",
+        )
+        found, next_cursor = newer(filter(None, map(ig_media, items)), since, cursor)
+        return Seen(found, next_cursor)
+
+    async def token_health(self) -> TokenHealth:
+        """``debug_token`` on graph.facebook.com: when the token (or its data access) lapses."""
+        secrets = self.column.secrets
+        expires = await self.graph.token_expiry(app_token(self.column.settings, secrets))
+        return TokenHealth(expires_at=expires)
+
+
+def ig_media(item: dict[str, Any]) -> RemotePost | None:
+    """An IG media as the watcher takes it (``permalink`` is left out for copyrighted media)."""
+    posted_at = parse_time(item.get("timestamp"))
+    if not item.get("id") or posted_at is None:
+        return None
+    return RemotePost(
+        remote_id=str(item["id"]),
+        posted_at=posted_at,
+        text=str(item.get("caption") or ""),
+        remote_url=web_url(item.get("permalink")),
+    )
 
 
 PLATFORM = InstagramAdapter

@@ -1,5 +1,11 @@
 """X (Twitter) API v2: ``POST /2/tweets`` with a user token, media through chunked upload.
 
+OAuth 2.0 user access tokens live two hours. With a refresh token (the ``offline.access``
+scope) and the app's client id, the column's keeper (poster/tokens.py) renews them before they
+lapse at ``POST /2/oauth2/token``; each renewal also replaces the refresh token, so the new
+pair is stored at once. A 401 while publishing renews once and tries again (a 401 means
+nothing was posted), when a store for the new pair is attached (``renewed``).
+
 Media go INIT -> APPEND (chunks) -> FINALIZE on ``/2/media/upload``, then STATUS polling while
 X processes a video. The ``x-rate-limit-*`` (15-minute window) and ``x-*-limit-24hour-*``
 headers are read on every answer: once a window is used up we wait for its reset ourselves.
@@ -8,11 +14,13 @@ headers are read on every answer: once a window is used up we wait for its reset
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import time
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -32,8 +40,12 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
+from platforms.recent import MAX_PAGES, parse_time
+from platforms.tokens import Renewed, TokenHealth
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +62,12 @@ WINDOWS = (
     ("x-user-limit-24hour-remaining", "x-user-limit-24hour-reset"),
     ("x-app-limit-24hour-remaining", "x-app-limit-24hour-reset"),
 )
+TOKEN_PATH = "/2/oauth2/token"
+# Access tokens live 7200 s; the keeper renews this long before the end, so a renewal that
+# fails (X down for a few minutes) is tried again while the old token still works.
+RENEW_AHEAD_S = 900.0
+MIN_RENEW_S = 60.0  # never renew more often than this, whatever X says of a token's life
+TIMELINE_PAGE = 100  # max_results of /2/users/:id/tweets
 
 
 def weighted_length(text: str) -> int:
@@ -107,6 +125,27 @@ def x_error(response: httpx.Response) -> PlatformError:
     return Rejected(message)
 
 
+def token_error(response: httpx.Response, body: Mapping[str, Any]) -> PlatformError:
+    """Map an answer of the token endpoint (RFC 6749 ``{"error", "error_description"}``)."""
+    status = response.status_code
+    code = str(body.get("error") or "")
+    detail = str(body.get("error_description") or code or nethttp.short_body(response))[:300]
+    if status == 429:
+        return RateLimited(reset_wait(response.headers, exhausted_only=False) or 60.0, detail)
+    if status >= 500:
+        return Transient(f"X could not renew the access token now: HTTP {status}")
+    if status == 401 or code in ("unauthorized_client", "invalid_client"):
+        return AuthRejected(
+            f"X refused the app's client credentials when renewing the token ({detail}):"
+            " check client_id and client_secret",
+            field="client_secret",
+        )
+    return AuthRejected(
+        f"X refused the refresh token ({detail}): authorize the column again",
+        field="refresh_token",
+    )
+
+
 class XAdapter(Adapter):
     kind: ClassVar[str] = "x"
     text_limit: ClassVar[int | None] = TEXT_LIMIT
@@ -115,8 +154,10 @@ class XAdapter(Adapter):
         "username",
         "timeout_s",
         "media_timeout_s",
+        "client_id",
     )
-    secret_keys: ClassVar[tuple[str, ...]] = ("access_token",)
+    secret_keys: ClassVar[tuple[str, ...]] = ("access_token", "refresh_token", "client_secret")
+    watchable: ClassVar[bool] = True
 
     def __init__(self, column: Column, http: httpx.AsyncClient) -> None:
         super().__init__(column, http)
@@ -126,10 +167,22 @@ class XAdapter(Adapter):
         timeout = settings.get("timeout_s")
         self.timeout = httpx.Timeout(float(timeout)) if timeout else nethttp.DEFAULT_TIMEOUT
         self.media_timeout = float(settings.get("media_timeout_s") or DEFAULT_MEDIA_TIMEOUT_S)
-        self.headers = {"Authorization": f"Bearer {column.secrets['access_token']}"}
+        self.token = column.secrets.get("access_token") or ""
+        self.refresh_token = column.secrets.get("refresh_token") or ""
+        self.client_id = str(settings.get("client_id") or "")
+        self.client_secret = column.secrets.get("client_secret") or ""
+        # Stores a pair renewed while publishing (poster/tokens.py attaches it); without it a
+        # 401 is not renewed here, since a rotated refresh token nobody stores is lost.
+        self.renewed: Renewed | None = None
+        self._renewing = asyncio.Lock()
         # Endpoint path -> when its used-up window resets (time.time()).
         self.blocked_until: dict[str, float] = {}
         self.log = log.getChild(str(column.id))
+        self._me: dict[str, Any] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
 
     @classmethod
     def validate(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
@@ -148,10 +201,21 @@ class XAdapter(Adapter):
             value = settings.get(key)
             if value is not None and (not isinstance(value, int | float) or value <= 0):
                 raise InvalidSettings(key, f"expected a number of seconds above 0, got {value!r}")
+        if secrets.get("refresh_token") and not settings.get("client_id"):
+            raise InvalidSettings(
+                "client_id",
+                "required with a refresh_token: the OAuth 2.0 client id of the app it was issued to",
+            )
+        if secrets.get("client_secret") and not secrets.get("refresh_token"):
+            raise InvalidSettings(
+                "refresh_token",
+                "required with a client_secret: the secret is only used to renew tokens",
+            )
         if not secrets.get("access_token"):
             raise InvalidSettings(
                 "access_token",
-                "required: an OAuth 2.0 user access token with tweet.write, users.read and media.write",
+                "required: an OAuth 2.0 user access token with tweet.write, users.read and"
+                " media.write",
             )
 
     def not_blocked(self, path: str) -> None:
@@ -160,23 +224,143 @@ class XAdapter(Adapter):
             raise RateLimited(wait, f"X rate limit for {path} used up: it resets in {wait:.0f} s")
 
     async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        body = await self.call_whole(method, path, **kwargs)
+        return (body.get("data") or {}) if isinstance(body.get("data"), dict) else {}
+
+    async def call_whole(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One call; the whole JSON answer (``data``, ``meta``…). A 401 renews the token once
+        (when a store is attached) and tries again: X refused the request, nothing happened."""
         self.not_blocked(path)
         url = f"{self.api_base}{path}"
-        response = await nethttp.send(
-            lambda: self.http.request(
-                method, url, headers=self.headers, timeout=self.timeout, **kwargs
+        for attempt in (1, 2):
+            used = self.token
+            response = await nethttp.send(
+                lambda: self.http.request(
+                    method, url, headers=self.headers, timeout=self.timeout, **kwargs
+                )
             )
-        )
-        wait = reset_wait(response.headers)
-        if wait:
-            self.blocked_until[path] = time.time() + wait
-        if not response.is_success:
-            raise x_error(response)
+            wait = reset_wait(response.headers)
+            if wait:
+                self.blocked_until[path] = time.time() + wait
+            renewable = self.refresh_token and self.renewed is not None
+            if response.status_code == 401 and attempt == 1 and renewable:
+                self.log.info(
+                    "access token refused; renewing it", extra={"action": "x.token_renew"}
+                )
+                await self.renew_now(used)
+                continue
+            if not response.is_success:
+                raise x_error(response)
+            break
         try:
             body = response.json() if response.content else {}
         except ValueError:
             body = {}
-        return (body.get("data") or {}) if isinstance(body, dict) else {}
+        return body if isinstance(body, dict) else {}
+
+    async def renew_now(self, refused: str) -> None:
+        """Renew while publishing (unless another task did since ``refused`` was used), and
+        store the new pair before it is used."""
+        async with self._renewing:
+            if self.token != refused and self.token:
+                return
+            used = self.refresh_token
+            renewed, _ = await self._renew()
+            if self.renewed is not None:
+                await self.renewed(renewed, used)
+
+    async def _renew(self) -> tuple[dict[str, str], float]:
+        """``POST /2/oauth2/token`` with the refresh token: the new pair and its lifetime (s).
+        The caller holds ``_renewing``."""
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self.refresh_token,
+            "client_id": self.client_id,
+        }
+        # A confidential client authenticates with Basic auth; a public one sends client_id alone.
+        headers = {}
+        if self.client_secret:
+            pair = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+            headers["Authorization"] = f"Basic {pair}"
+        url = f"{self.api_base}{TOKEN_PATH}"
+        response = await nethttp.send(
+            lambda: self.http.post(url, data=form, headers=headers, timeout=self.timeout)
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if not response.is_success or not body.get("access_token"):
+            raise token_error(response, body)
+        self.token = str(body["access_token"])
+        # X rotates refresh tokens; should one answer without a new one, the old one stays.
+        self.refresh_token = str(body.get("refresh_token") or self.refresh_token)
+        lifetime = float(body.get("expires_in") or 7200)
+        self.log.info(
+            "access token renewed; it lasts %.0f s", lifetime, extra={"action": "x.token_renewed"}
+        )
+        return {"access_token": self.token, "refresh_token": self.refresh_token}, lifetime
+
+    async def token_health(self) -> TokenHealth:
+        """Renew the access token ahead of its end (with a refresh token); without one there is
+        nothing to renew and X does not say when a token ends."""
+        if not self.refresh_token:
+            return TokenHealth()
+        async with self._renewing:
+            used = self.refresh_token
+            renewed, lifetime = await self._renew()
+        return TokenHealth(
+            renewed=renewed,
+            renewed_from=used,
+            check_again_s=max(MIN_RENEW_S, lifetime - RENEW_AHEAD_S),
+        )
+
+    async def me(self) -> dict[str, Any]:
+        """``GET /2/users/me``, once per adapter: the account's id and handle."""
+        if self._me is None:
+            self._me = await self.call("GET", "/2/users/me")
+        return self._me
+
+    async def recent_posts(self, since: datetime, cursor: str | None) -> Seen:
+        """``GET /2/users/:id/tweets`` after the last look's newest id (``since_id``), without
+        reposts and replies: the account's own posts, as its followers' timelines show them."""
+        me = await self.me()
+        user_id = str(me.get("id") or "")
+        if not user_id:
+            raise Rejected("X did not say the token's account id", field="access_token")
+        handle = self.username or str(me.get("username") or "") or "i/web"
+        params: dict[str, Any] = {
+            "max_results": TIMELINE_PAGE,
+            "tweet.fields": "created_at",
+            "exclude": "replies,retweets",
+            "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if cursor and cursor.isdigit():
+            params["since_id"] = cursor
+        found: dict[str, RemotePost] = {}
+        for _ in range(MAX_PAGES):
+            page = await self.call_whole("GET", f"/2/users/{user_id}/tweets", params=params)
+            for item in page.get("data") or []:
+                posted_at = parse_time(item.get("created_at")) if isinstance(item, dict) else None
+                if posted_at is None or not str(item.get("id", "")).isdigit():
+                    continue
+                tweet_id = str(item["id"])
+                found[tweet_id] = RemotePost(
+                    remote_id=tweet_id,
+                    posted_at=posted_at,
+                    text=str(item.get("text") or ""),
+                    remote_url=f"https://x.com/{handle}/status/{tweet_id}",
+                )
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                break
+            params["pagination_token"] = token
+        posts = tuple(sorted(found.values(), key=lambda p: (p.posted_at, int(p.remote_id))))
+        newest = max((int(p.remote_id) for p in posts), default=None)
+        if newest is not None and cursor and cursor.isdigit():
+            newest = max(newest, int(cursor))
+        return Seen(posts, str(newest) if newest is not None else cursor)
 
     async def check(self) -> Identity:
         """``GET /2/users/me``: the account the token posts as."""

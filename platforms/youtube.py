@@ -38,8 +38,12 @@ from platforms.base import (
     RateLimited,
     Receipt,
     Rejected,
+    RemotePost,
+    Seen,
     Transient,
 )
+from platforms.recent import MAX_PAGES, TimeMark, newer, parse_time
+from platforms.tokens import TokenHealth
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,6 +65,7 @@ SLOW_DOWN_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 SLOW_DOWN_WAIT_S = 60.0
 # uploadLimitExceeded: the channel's own daily upload cap; YouTube says try again in 24 hours.
 UPLOAD_LIMIT_WAIT_S = 86400.0
+PLAYLIST_PAGE = 50  # playlistItems.list's largest page (1 quota unit a page)
 
 
 def until_quota_reset(now: dt.datetime | None = None) -> float:
@@ -121,6 +126,7 @@ class YouTubeAdapter(Adapter):
         "client_secret",
         "access_token",
     )
+    watchable: ClassVar[bool] = True
 
     def __init__(
         self, column: Column, http: httpx.AsyncClient, *, ca_certs: str | None = None
@@ -142,6 +148,17 @@ class YouTubeAdapter(Adapter):
             token_uri=str(settings.get("token_uri") or DEFAULT_TOKEN_URI),
             scopes=SCOPES,
         )
+        # Reading the channel (check, the watcher) uses every scope the token was granted
+        # (publishing asks for youtube.upload alone, which cannot read it); kept, so a look
+        # every few minutes reuses its access token instead of asking Google for a new one.
+        self.reader = Credentials(
+            token=secrets.get("access_token") or None,
+            refresh_token=secrets.get("refresh_token") or None,
+            client_id=secrets.get("client_id") or None,
+            client_secret=secrets.get("client_secret") or None,
+            token_uri=self.credentials.token_uri,
+        )
+        self._uploads: str | None = None  # the channel's uploads playlist, once asked
         self.log = log.getChild(str(column.id))
 
     @classmethod
@@ -228,24 +245,76 @@ class YouTubeAdapter(Adapter):
         return self.authorized(lambda authed: self.insert(authed, post, video), self.credentials)
 
     def my_channels(self) -> dict[str, Any]:
-        """channels.list mine, blocking. The token is refreshed for every scope it was granted
-        (publishing asks for youtube.upload alone, which cannot read the channel)."""
-        secrets = self.column.secrets
-        credentials = Credentials(
-            token=secrets.get("access_token") or None,
-            refresh_token=secrets.get("refresh_token") or None,
-            client_id=secrets.get("client_id") or None,
-            client_secret=secrets.get("client_secret") or None,
-            token_uri=self.credentials.token_uri,
-        )
+        """channels.list mine, blocking, with the reading credentials."""
         return dict(
             self.authorized(
                 lambda authed: (
                     self.service(authed).channels().list(part="snippet", mine=True).execute()
                 ),
-                credentials,
+                self.reader,
             )
         )
+
+    def uploads(self, oldest: dt.datetime) -> list[dict[str, Any]]:
+        """The uploads playlist's items, newest first, back to ``oldest`` (blocking): 1 quota
+        unit a page, and 1 more the first time, for the playlist's id (channels.list)."""
+
+        def work(authed: google_auth_httplib2.AuthorizedHttp) -> list[dict[str, Any]]:
+            service = self.service(authed)
+            if self._uploads is None:
+                answer = service.channels().list(part="contentDetails", mine=True).execute()
+                items = answer.get("items") or []
+                if not items:
+                    raise Rejected(
+                        "this Google account has no YouTube channel", field="refresh_token"
+                    )
+                details = items[0].get("contentDetails") or {}
+                self._uploads = str((details.get("relatedPlaylists") or {}).get("uploads"))
+            found: list[dict[str, Any]] = []
+            page_token = None
+            for _ in range(MAX_PAGES):
+                page = (
+                    service.playlistItems()
+                    .list(
+                        part="snippet,contentDetails",
+                        playlistId=self._uploads,
+                        maxResults=PLAYLIST_PAGE,
+                        pageToken=page_token,
+                    )
+                    .execute()
+                )
+                items = [i for i in page.get("items") or [] if isinstance(i, dict)]
+                found.extend(items)
+                page_token = page.get("nextPageToken")
+                last = playlist_post(items[-1]) if items else None
+                if not page_token or last is None or last.posted_at < oldest:
+                    break
+            return found
+
+        return self.authorized(work, self.reader)
+
+    async def recent_posts(self, since: dt.datetime, cursor: str | None) -> Seen:
+        """The channel's uploads playlist (not search.list, which costs 100 units a call)."""
+        mark = TimeMark.parse(cursor)
+        oldest = max(since, mark.at) if mark else since
+        items = await self.google(lambda: self.uploads(oldest))
+        found, next_cursor = newer(filter(None, map(playlist_post, items)), since, cursor)
+        return Seen(found, next_cursor)
+
+    def refresh_reader(self) -> None:
+        """Ask Google for an access token with the stored refresh token (blocking)."""
+        transport = httplib2.Http(timeout=self.timeout, ca_certs=self.ca_certs)
+        try:
+            self.reader.refresh(google_auth_httplib2.Request(transport))
+        finally:
+            transport.close()
+
+    async def token_health(self) -> TokenHealth:
+        """Use the refresh token: a revoked or expired one (invalid_grant) stops the column now
+        rather than at its next video. Google gives refresh tokens no fixed end."""
+        if self.reader.refresh_token:
+            await self.google(self.refresh_reader)
+        return TokenHealth()
 
     async def google(self, work: Callable[[], T]) -> T:
         """Run a blocking Google call in a thread, its failures as the typed errors."""
@@ -254,13 +323,12 @@ class YouTubeAdapter(Adapter):
         except HttpError as exc:
             raise youtube_error(exc) from exc
         except google.auth.exceptions.RefreshError as exc:
-            code = (
-                exc.args[1].get("error")
-                if len(exc.args) > 1 and isinstance(exc.args[1], dict)
-                else "refused"
-            )
+            answer = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+            code = str(answer.get("error") or "refused")
+            said = str(answer.get("error_description") or "")[:200]
             raise AuthRejected(
-                f"Google refused to refresh the YouTube OAuth token ({code}): authorize the column again",
+                f"Google refused the YouTube refresh token ({code}"
+                f"{': ' + said if said else ''}): authorize the column again",
                 field="refresh_token",
             ) from exc
         except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, OSError) as exc:
@@ -331,6 +399,25 @@ class YouTubeAdapter(Adapter):
         video_id = str(resource["id"])
         self.log.info("published video %s", video_id, extra={"action": "published"})
         return Receipt(remote_id=video_id, remote_url=f"https://www.youtube.com/watch?v={video_id}")
+
+
+def playlist_post(item: dict[str, Any]) -> RemotePost | None:
+    """An uploads-playlist item as the watcher takes it: the video id, as publishing answers."""
+    details = item.get("contentDetails") or {}
+    snippet = item.get("snippet") or {}
+    video_id = details.get("videoId") or (snippet.get("resourceId") or {}).get("videoId")
+    posted_at = parse_time(details.get("videoPublishedAt") or snippet.get("publishedAt"))
+    if not video_id or posted_at is None:
+        return None
+    text = "\n\n".join(
+        str(part) for part in (snippet.get("title"), snippet.get("description")) if part
+    )
+    return RemotePost(
+        remote_id=str(video_id),
+        posted_at=posted_at,
+        text=text,
+        remote_url=f"https://www.youtube.com/watch?v={video_id}",
+    )
 
 
 PLATFORM = YouTubeAdapter

@@ -32,6 +32,7 @@ from platforms import load_class
 from platforms.base import Adapter, Column
 from platforms.http import tls_context
 from poster.leadership import Leadership, LeadershipLost
+from poster.tokens import TokenKeeper
 from poster.watcher import Watcher
 from poster.worker import POSTER, REAL_TIME, Poster, PosterDeps
 
@@ -91,6 +92,8 @@ class Registry:
         self._adapters: dict[int, tuple[str, Adapter, str, dict[str, Any]]] = {}
         # Told every column's secret values as its adapter is built: the log redactor (web/redact.py).
         self._on_secrets = on_secrets
+        # Token health of the columns held here (poster/tokens.py).
+        self.tokens = TokenKeeper(database, config, clock, self.adapter_for, on_secrets)
         self._scan = asyncio.Event()
         self._stopping = False
         # Shutting down: no poster starts any more (the columns stay held until the end).
@@ -118,6 +121,8 @@ class Registry:
 
     def wake(self, platform_ids: Iterable[int]) -> None:
         """Columns changed (any instance): their posters plan again; unknown ones get scanned."""
+        platform_ids = list(platform_ids)
+        self.tokens.changed(platform_ids)
         for platform_id in platform_ids:
             watcher = self.watchers.get(platform_id)
             if watcher is not None:
@@ -170,6 +175,7 @@ class Registry:
             id=row.id, kind=row.kind, name=row.name, settings=dict(row.settings), secrets=secrets
         )
         adapter = (await load_class(row.kind))(column, await self.http())
+        self.tokens.attach(row.id, adapter)
         self._adapters[row.id] = (key, adapter, row.kind, dict(row.settings))
         return adapter, row.kind, dict(row.settings)
 
@@ -274,6 +280,7 @@ class Registry:
         got = await self.leadership.acquire([p for p in live if p not in self.posters])
         if not got:
             return
+        self.tokens.claimed(got)
         self._prewarm()
         started = time.perf_counter()
         async with self.database.connect() as db:
@@ -404,6 +411,7 @@ class Registry:
 
     async def _stop(self, platform_id: int) -> None:
         await self._stop_watcher(platform_id)
+        self.tokens.dropped(platform_id)
         self.posters.pop(platform_id, None)
         task = self.tasks.pop(platform_id, None)
         if task is not None:
@@ -491,6 +499,7 @@ class Registry:
             )
         self._stopping = True
         self._scan.set()
+        await self.tokens.close()
         # The supervisor loop closes the leadership connection.
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopped.wait(), DRAIN_TIMEOUT)

@@ -192,7 +192,7 @@ async def test_instagram_gets_a_signed_public_link(database_url: str) -> None:
                 )
             )["id"]
             await sent(admin, sid)
-        (container,) = graph.called("media")
+        (container,) = [c for c in graph.called("media") if c.method == "POST"]
         link = container.form["video_url"]
         assert container.form["media_type"] == "REELS" and link.startswith(
             f"{public}/media/{item['id']}?exp="

@@ -39,7 +39,7 @@ PATTERNS = [
     (
         re.compile(
             r"(?i)\b(access_token|refresh_token|client_secret|app_password|bot_token|password|api_key|token|"
-            r"metronome_session)=[^&\s'\";]+"
+            r"input_token|metronome_session)=[^&\s'\";]+"
         ),
         rf"\1={MASK}",
     ),

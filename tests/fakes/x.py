@@ -1,17 +1,24 @@
 """A local X API v2: ``POST /2/tweets`` and the chunked ``/2/media/upload`` (INIT/APPEND/
-FINALIZE/STATUS), answering with X's problem JSON and ``x-rate-limit-*`` headers.
+FINALIZE/STATUS), answering with X's problem JSON and ``x-rate-limit-*`` headers; for watchers
+``GET /2/users/:id/tweets`` (newest first, ``since_id``, ``start_time``, ``pagination_token``);
+and ``POST /2/oauth2/token`` renewing OAuth 2.0 user tokens (two-hour access tokens, refresh
+tokens that rotate on every use, Basic auth for a confidential client).
 
-Every request is recorded. ``fail(endpoint, kind)`` makes the next call of ``tweets`` or
-``media`` answer with an error, or never answer.
+Every request is recorded. ``fail(endpoint, kind)`` makes the next call of ``tweets``,
+``media``, ``timeline`` or ``token`` answer with an error, or never answer; ``hand_post`` posts
+as a person would; ``expire`` ends an access token's life. Every token issued is registered
+with the log scan.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,6 +30,11 @@ from tests import leakscan
 from tests.fakes.vk import hang, read_form
 
 USER_TOKEN = "x-user-token"
+USER_ID = "2244994945"
+REFRESH_TOKEN = "x-refresh-token-first"
+CLIENT_ID = "x-client-id-M1pDTjU"
+CLIENT_SECRET = "x-client-secret-q3Xv0"
+ACCESS_LIFETIME = 7200
 
 # kind -> (status, problem body) as X sends them.
 ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
@@ -104,6 +116,16 @@ class Call:
 class FakeX:
     def __init__(self) -> None:
         leakscan.register(USER_TOKEN, "X user token")
+        leakscan.register(REFRESH_TOKEN, "X refresh token")
+        leakscan.register(CLIENT_SECRET, "X client secret")
+        # Access token -> when it expires (time.time()); refresh tokens still unused.
+        self.access: dict[str, float] = {USER_TOKEN: float("inf")}
+        self.refresh: set[str] = {REFRESH_TOKEN}
+        # None: a public client (client_id in the form); else Basic auth is required.
+        self.client_secret: str | None = CLIENT_SECRET
+        self.issued = itertools.count(1)
+        # The account's posts, oldest first: {id, text, created_at, by_api}.
+        self.posts: list[dict[str, Any]] = []
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}
         self.released = asyncio.Event()
@@ -114,6 +136,8 @@ class FakeX:
         self.remaining, self.reset_in = 99, 900
         self.app = Starlette(
             routes=[
+                Route("/2/oauth2/token", self.token, methods=["POST"]),
+                Route("/2/users/{id}/tweets", self.timeline, methods=["GET"]),
                 Route("/2/users/me", self.users_me, methods=["GET"]),
                 Route("/2/tweets", self.tweets, methods=["POST"]),
                 Route("/2/media/upload", self.upload, methods=["GET", "POST"]),
@@ -126,6 +150,34 @@ class FakeX:
 
     def release(self) -> None:
         self.released.set()
+
+    def expire(self, token: str = USER_TOKEN) -> None:
+        """The access token's two hours are over: X answers 401 to it from now on."""
+        self.access[token] = time.time() - 1
+
+    def hand_post(self, text: str) -> str:
+        """A post made by hand (in the X app); returns its id."""
+        return self.add_post(text)
+
+    def add_post(self, text: str) -> str:
+        tweet_id = str(next(self.ids))
+        now = datetime.now(UTC)
+        self.posts.append(
+            {
+                "id": tweet_id,
+                "text": text,
+                "created_at": now.strftime("%Y-%m-%dT%H:%M:%S.")
+                + f"{now.microsecond // 1000:03d}Z",
+            }
+        )
+        return tweet_id
+
+    def timelines(self) -> list[Call]:
+        """The watcher's looks."""
+        return [c for c in self.calls if c.path.endswith("/tweets") and c.method == "GET"]
+
+    def renewals(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/2/oauth2/token"]
 
     def rate_headers(self, remaining: int | None = None) -> dict[str, str]:
         left = self.remaining if remaining is None else remaining
@@ -149,7 +201,8 @@ class FakeX:
         kind = self.failures.pop(endpoint, None)
         if kind == "hang":
             return call, await hang(request, self.released)
-        if kind is None and request.headers.get("authorization") != f"Bearer {USER_TOKEN}":
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if kind is None and self.access.get(bearer, 0) < time.time():
             kind = "auth"
         if kind is None:
             return call, None
@@ -163,7 +216,7 @@ class FakeX:
         if failed is not None:
             return failed
         return JSONResponse(
-            {"data": {"id": "2244994945", "name": "City News", "username": "citynews"}},
+            {"data": {"id": USER_ID, "name": "City News", "username": "citynews"}},
             headers=self.rate_headers(),
         )
 
@@ -174,8 +227,101 @@ class FakeX:
         for media_id in (call.json.get("media") or {}).get("media_ids", []):
             if self.media.get(media_id, {}).get("state") not in (None, "succeeded"):
                 return JSONResponse(ERRORS["invalid"][1], status_code=400)
-        data = {"id": str(next(self.ids)), "text": call.json["text"]}
+        data = {"id": self.add_post(call.json["text"]), "text": call.json["text"]}
         return JSONResponse({"data": data}, status_code=201, headers=self.rate_headers())
+
+    async def timeline(self, request: Request) -> Response:
+        """``GET /2/users/:id/tweets``: newest first; default fields id, text and
+        edit_history_tweet_ids, ``created_at`` when asked in ``tweet.fields``."""
+        call, failed = await self.start(request, "timeline")
+        if failed is not None:
+            return failed
+        if request.path_params["id"] != USER_ID:
+            return JSONResponse(ERRORS["invalid"][1], status_code=400)
+        query = call.query
+        since_id = int(query.get("since_id") or 0)
+        start = query.get("start_time")
+        newest_first = [
+            p
+            for p in reversed(self.posts)
+            if int(p["id"]) > since_id
+            and (
+                not start
+                or datetime.fromisoformat(p["created_at"]) >= datetime.fromisoformat(start)
+            )
+        ]
+        offset = int(query.get("pagination_token") or 0)
+        size = int(query.get("max_results") or 10)
+        if not 5 <= size <= 100:
+            return JSONResponse(ERRORS["invalid"][1], status_code=400)
+        page = newest_first[offset : offset + size]
+        with_time = "created_at" in query.get("tweet.fields", "").split(",")
+        data = [
+            {
+                "id": p["id"],
+                "text": p["text"],
+                "edit_history_tweet_ids": [p["id"]],
+                **({"created_at": p["created_at"]} if with_time else {}),
+            }
+            for p in page
+        ]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
+        if offset + size < len(newest_first):
+            meta["next_token"] = str(offset + size)
+        body = {"data": data, "meta": meta} if data else {"meta": meta}
+        return JSONResponse(body, headers=self.rate_headers())
+
+    async def token(self, request: Request) -> Response:
+        """``POST /2/oauth2/token`` with ``grant_type=refresh_token``: a new access token and a
+        new refresh token; the one used is spent."""
+        form, _ = await read_form(request)
+        headers = {k: v for k, v in request.headers.items() if k == "authorization"}
+        self.calls.append(Call("POST", "/2/oauth2/token", headers, form=form))
+        kind = self.failures.pop("token", None)
+        if kind is not None:
+            status, body = ERRORS[kind]
+            return JSONResponse(body, status_code=status, headers=self.rate_headers(0))
+        if self.client_secret is not None:
+            pair = base64.b64encode(f"{CLIENT_ID}:{self.client_secret}".encode()).decode()
+            if headers.get("authorization") != f"Basic {pair}":
+                return JSONResponse(
+                    {
+                        "error": "unauthorized_client",
+                        "error_description": "Missing valid authorization header",
+                    },
+                    status_code=401,
+                )
+        refresh = form.get("refresh_token", "")
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("client_id") != CLIENT_ID
+            or refresh not in self.refresh
+        ):
+            return JSONResponse(
+                {
+                    "error": "invalid_request",
+                    "error_description": "Value passed for the token was invalid.",
+                },
+                status_code=400,
+            )
+        self.refresh.discard(refresh)
+        n = next(self.issued)
+        access, new_refresh = f"x-access-renewed-{n:04d}-Zk9", f"x-refresh-renewed-{n:04d}-Qp2"
+        leakscan.register(access, "X renewed access token")
+        leakscan.register(new_refresh, "X renewed refresh token")
+        self.access[access] = time.time() + ACCESS_LIFETIME
+        self.refresh.add(new_refresh)
+        return JSONResponse(
+            {
+                "token_type": "bearer",
+                "expires_in": ACCESS_LIFETIME,
+                "access_token": access,
+                "scope": "tweet.read tweet.write users.read media.write offline.access",
+                "refresh_token": new_refresh,
+            }
+        )
 
     async def upload(self, request: Request) -> Response:
         call, failed = await self.start(request, "media")

@@ -5,7 +5,12 @@ https:// for media uploads whatever the endpoint says.
 Resumable protocol: ``POST /upload/youtube/v3/videos?uploadType=resumable`` with the video
 resource as JSON answers 200 with a ``Location`` session URL; ``PUT`` chunks with
 ``Content-Range: bytes a-b/total`` answer ``308`` + ``Range`` until the last, which answers the
-video resource. ``fail(stage, kind)`` (stage "start" or "upload") injects Google's errors.
+video resource. ``fail(stage, kind)`` (stage "start", "upload" or "list") injects Google's errors.
+
+For watchers: ``channels.list(part=contentDetails)`` names the uploads playlist and
+``playlistItems.list`` lists it newest first (``maxResults``, ``pageToken``); uploads land there,
+and ``hand_post`` adds a video as a person uploading in YouTube Studio would. ``revoked`` makes
+the token endpoint answer ``invalid_grant`` as Google does for a revoked refresh token.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from tests.fakes.vk import hang, read_form
 
 ACCESS_TOKEN = "ya29.fake-access-token"
 REFRESH_TOKEN = "1//fake-refresh-token"
+CHANNEL_ID = "UCfakeChannel0000000000"
+UPLOADS = "UUfakeChannel0000000000"
 
 # kind -> (status, reason, message) as Google sends them.
 ERRORS = {
@@ -127,11 +134,15 @@ class FakeYouTube:
         # Whether the token was granted a scope that reads the channel (youtube.readonly).
         self.can_read = True
         self.channel_title = "City News"
+        self.revoked = False
+        # The uploads playlist, oldest first: playlistItem resources.
+        self.uploads: list[dict[str, Any]] = []
         self.app = Starlette(
             routes=[
                 Route("/token", self.token, methods=["POST"]),
                 Route("/upload/youtube/v3/videos", self.videos, methods=["POST", "PUT"]),
                 Route("/youtube/v3/channels", self.channels, methods=["GET"]),
+                Route("/youtube/v3/playlistItems", self.playlist_items, methods=["GET"]),
             ]
         )
 
@@ -145,10 +156,72 @@ class FakeYouTube:
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path != "/token"]
 
+    def listings(self) -> list[Call]:
+        """The watcher's looks (playlistItems.list)."""
+        return [c for c in self.calls if c.path.endswith("/playlistItems")]
+
+    def hand_post(self, title: str) -> str:
+        """A video uploaded by hand; returns its id."""
+        video_id = f"hand{next(self.ids):07d}"
+        self.add_upload(video_id, title, "")
+        return video_id
+
+    def add_upload(self, video_id: str, title: str, description: str) -> None:
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.uploads.append(
+            {
+                "kind": "youtube#playlistItem",
+                "etag": "p",
+                "id": f"UExfake{video_id}",
+                "snippet": {
+                    "publishedAt": now,
+                    "channelId": CHANNEL_ID,
+                    "title": title,
+                    "description": description,
+                    "playlistId": UPLOADS,
+                    "position": 0,
+                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                },
+                "contentDetails": {"videoId": video_id, "videoPublishedAt": now},
+            }
+        )
+
+    async def playlist_items(self, request: Request) -> Response:
+        """playlistItems.list: the playlist's items, newest first (the uploads playlist's order)."""
+        call = Call(request.method, request.url.path, dict(request.query_params), {})
+        self.calls.append(call)
+        kind = self.failures.pop("list", None)
+        if kind is not None:
+            return google_error(*ERRORS[kind])
+        if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
+            return google_error(401, "authError", "Invalid Credentials")
+        if not self.can_read:
+            return google_error(
+                403, "insufficientPermissions", "Request had insufficient authentication scopes."
+            )
+        if call.query.get("playlistId") != UPLOADS:
+            return google_error(404, "playlistNotFound", "The playlist cannot be found.")
+        newest_first = list(reversed(self.uploads))
+        start = int(call.query.get("pageToken") or 0)
+        size = int(call.query.get("maxResults") or 5)
+        body: dict[str, Any] = {
+            "kind": "youtube#playlistItemListResponse",
+            "etag": "l",
+            "items": newest_first[start : start + size],
+            "pageInfo": {"totalResults": len(newest_first), "resultsPerPage": size},
+        }
+        if start + size < len(newest_first):
+            body["nextPageToken"] = str(start + size)
+        return JSONResponse(body)
+
     async def token(self, request: Request) -> Response:
         form, _ = await read_form(request)
         self.calls.append(Call("POST", "/token", {}, {}, form=form))
-        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != REFRESH_TOKEN:
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != REFRESH_TOKEN
+            or self.revoked
+        ):
             return JSONResponse(
                 {
                     "error": "invalid_grant",
@@ -177,6 +250,7 @@ class FakeYouTube:
             )
         if call.query.get("mine") != "true":
             return google_error(400, "missingRequiredParameter", "No filter selected.")
+        parts = call.query.get("part", "").split(",")
         return JSONResponse(
             {
                 "kind": "youtube#channelListResponse",
@@ -186,12 +260,27 @@ class FakeYouTube:
                     {
                         "kind": "youtube#channel",
                         "etag": "c",
-                        "id": "UCfakeChannel0000000000",
-                        "snippet": {
-                            "title": self.channel_title,
-                            "description": "",
-                            "customUrl": "@citynews",
-                        },
+                        "id": CHANNEL_ID,
+                        **(
+                            {
+                                "snippet": {
+                                    "title": self.channel_title,
+                                    "description": "",
+                                    "customUrl": "@citynews",
+                                }
+                            }
+                            if "snippet" in parts
+                            else {}
+                        ),
+                        **(
+                            {
+                                "contentDetails": {
+                                    "relatedPlaylists": {"likes": "", "uploads": UPLOADS}
+                                }
+                            }
+                            if "contentDetails" in parts
+                            else {}
+                        ),
                     }
                 ],
             }
@@ -242,6 +331,8 @@ class FakeYouTube:
             )
         video_id = f"vid{next(self.ids):08d}"
         resource = {"kind": "youtube#video", "id": video_id, **session["resource"]}
+        snippet = session["resource"].get("snippet") or {}
+        self.add_upload(video_id, snippet.get("title", ""), snippet.get("description", ""))
         resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
         return JSONResponse(resource)
 

@@ -54,6 +54,7 @@ export const KINDS = {
     secrets: [{ name: "access_token", label: F.vk_access_token, required: true }],
   },
   facebook: {
+    watchable: true,
     docs: "facebook-page-facebook", intro: INTRO.facebook,
     settings: [
       { name: "page_id", label: F.page_id, required: true, placeholder: "1234567890" },
@@ -61,10 +62,16 @@ export const KINDS = {
       apiBase("https://graph.facebook.com"),
       { name: "video_api_base", label: F.video_api_base, type: "url", advanced: true, placeholder: "https://graph-video.facebook.com" },
       TIMEOUT,
+      { name: "app_id", label: F.app_id, advanced: true, placeholder: "1234567890" },
+      WATCH_S,
     ],
-    secrets: [{ name: "access_token", label: F.facebook_access_token, required: true }],
+    secrets: [
+      { name: "access_token", label: F.facebook_access_token, required: true },
+      { name: "app_secret", label: F.app_secret, help: F.appSecretHelp },
+    ],
   },
   instagram: {
+    watchable: true,
     docs: "instagram-instagram", intro: INTRO.instagram,
     settings: [
       { name: "ig_user_id", label: F.ig_user_id, required: true, placeholder: "17841400000000000" },
@@ -72,19 +79,32 @@ export const KINDS = {
       apiBase("https://graph.facebook.com"), TIMEOUT,
       { name: "poll_interval_s", label: F.poll_interval_s, type: "number", advanced: true, placeholder: "60" },
       { name: "poll_timeout_s", label: F.poll_timeout_s, type: "number", advanced: true, placeholder: "300" },
+      { name: "app_id", label: F.app_id, advanced: true, placeholder: "1234567890" },
+      WATCH_S,
     ],
-    secrets: [{ name: "access_token", label: F.access_token, required: true }],
+    secrets: [
+      { name: "access_token", label: F.access_token, required: true },
+      { name: "app_secret", label: F.app_secret, help: F.appSecretHelp },
+    ],
   },
   x: {
+    watchable: true,
     docs: "x-x", intro: INTRO.x,
     settings: [
       { name: "username", label: F.username, placeholder: "citynews" },
       apiBase("https://api.x.com"), TIMEOUT,
       { name: "media_timeout_s", label: F.media_timeout_s, type: "number", advanced: true, placeholder: "300" },
+      { name: "client_id", label: F.x_client_id },
+      WATCH_S,
     ],
-    secrets: [{ name: "access_token", label: F.x_access_token, required: true }],
+    secrets: [
+      { name: "access_token", label: F.x_access_token, required: true },
+      { name: "refresh_token", label: F.x_refresh_token, help: F.xRefreshTokenHelp },
+      { name: "client_secret", label: F.x_client_secret, help: F.xClientSecretHelp },
+    ],
   },
   youtube: {
+    watchable: true,
     docs: "youtube-youtube", intro: INTRO.youtube,
     settings: [
       { name: "privacy_status", label: F.privacy_status, type: "select", options: ["public", "unlisted", "private"], optionLabels: F.privacy },
@@ -94,6 +114,7 @@ export const KINDS = {
       { name: "token_uri", label: F.token_uri, type: "url", advanced: true, placeholder: "https://oauth2.googleapis.com/token" },
       { ...TIMEOUT, placeholder: "60" },
       { name: "chunk_size", label: F.chunk_size, type: "number", advanced: true, placeholder: "8388608" },
+      WATCH_S,
     ],
     secrets: [
       { name: "refresh_token", label: F.refresh_token, required: true },
