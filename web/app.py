@@ -312,6 +312,7 @@ def create_app(
             name="feeds",
         )
         services.extras["holds"] = hold_timer
+        services.extras["alerter"] = alerter
         holds_task = asyncio.create_task(supervise("holds", hold_timer.run), name="holds")
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
