@@ -27,7 +27,7 @@ CHECK_S = "0.3"
 
 
 @contextlib.asynccontextmanager
-async def app(database_url: str, **env: str) -> AsyncIterator[Running]:
+async def app(database_url: str, **env: str | None) -> AsyncIterator[Running]:
     async with running_app(
         database_url,
         METRONOME_WS_RATE="100000",
