@@ -38,22 +38,28 @@ ATTEMPTS = 5
 MAX_IN_FLIGHT = 500
 ALERTS = Actor(0, "alerts", "admin")
 
+# One statement claims many subjects of one event (every dry queue of a check at once).
 _CLAIM = (
-    "INSERT INTO alert_marks (event, subject, sent_at, active) VALUES ($1, $2, $3, $4)"
+    "INSERT INTO alert_marks (event, subject, sent_at, active)"
+    " SELECT $1, subject, $3, $4 FROM unnest($2::text[]) AS subject"
     " ON CONFLICT (event, subject) DO UPDATE SET sent_at = EXCLUDED.sent_at,"
     " active = EXCLUDED.active"
     f" WHERE alert_marks.sent_at <= EXCLUDED.sent_at - interval '{QUIET}'"
-    " AND NOT (alert_marks.active AND EXCLUDED.active) RETURNING 1"
+    " AND NOT (alert_marks.active AND EXCLUDED.active) RETURNING subject"
 )
 _CLEARED = (
     "UPDATE alert_marks SET active = false"
     " WHERE event = $1 AND active AND NOT (subject = ANY($2::text[]))"
 )
+# Every column, and for a running one the eta of its last card (the queue's own index).
 _COLUMNS = (
-    "SELECT p.*, (SELECT max(s.eta) FROM snippets s WHERE s.platform_id = p.id"
-    " AND s.status = 'pending' AND s.kind = 'post' AND s.eta IS NOT NULL) AS last_eta"
+    "SELECT p.*, CASE WHEN NOT p.paused AND p.status = 'ok' AND p.kind <> 'drafts'"
+    " AND cardinality(p.hold_ids) = 0 THEN (SELECT max(s.eta) FROM snippets s"
+    " WHERE s.platform_id = p.id AND s.status = 'pending' AND s.kind = 'post') END AS last_eta"
     " FROM platforms p WHERE p.deleted_at IS NULL ORDER BY p.id"
 )
+# The events some target hears: nothing is claimed (nor looked for) that nobody would hear.
+_WANTED = "SELECT DISTINCT unnest(events) FROM alert_targets"
 
 
 class Alerter:
@@ -114,6 +120,8 @@ class Alerter:
 
     async def transition(self, candidate: detect.Candidate) -> None:
         async with self.database.connect() as db:
+            if candidate.event not in await wanted(db):
+                return
             alert, subject = await self._describe(db, candidate)
         if alert is not None and await self.claim(alert.event, subject, condition=False):
             await self.dispatch(alert)
@@ -163,27 +171,30 @@ class Alerter:
         """The conditions of every column: a queue running dry, a token about to expire."""
         now = self.clock.now()
         async with self.database.connect() as db:
+            heard = await wanted(db) & set(words.CONDITIONS)
+            if not heard:
+                return
             columns = await fetch(db, _COLUMNS)
-        found: dict[str, list[tuple[str, Alert]]] = {"queue_dry": [], "token_expiring": []}
+        found: dict[str, list[tuple[str, Alert]]] = {event: [] for event in heard}
         for column in columns:
             pid = column["id"]
-            if detect.is_dry(column, column["last_eta"], now):
+            if "queue_dry" in found and detect.is_dry(column, column["last_eta"], now):
                 text = words.queue_dry(column["name"], column["last_eta"])
-                found["queue_dry"].append(
-                    (f"platform:{pid}", Alert("queue_dry", text, self.link(pid), pid))
-                )
+                alert = Alert("queue_dry", text, self.link(pid), pid)
+                found["queue_dry"].append((f"platform:{pid}", alert))
             expires = self.token_expiry(column)
-            if detect.expiring(expires, now):
+            if "token_expiring" in found and detect.expiring(expires, now):
                 assert expires is not None
                 text = words.token_expiring(column["name"], expires, now)
                 alert = Alert("token_expiring", text, self.link(pid), pid)
                 found["token_expiring"].append((f"platform:{pid}", alert))
-        async with self.database.connect() as db:
-            for event, alerts in found.items():
-                await db.execute(_CLEARED, event, [subject for subject, _ in alerts])
-        for _event, alerts in found.items():
+        for event, alerts in found.items():
+            subjects = [subject for subject, _ in alerts]
+            async with self.database.connect() as db:
+                await db.execute(_CLEARED, event, subjects)
+            won = await self.claim_all(event, subjects, condition=True)
             for subject, alert in alerts:
-                if await self.claim(alert.event, subject, condition=True):
+                if subject in won:
                     await self.dispatch(alert)
 
     def token_expiry(self, column: Row) -> datetime | None:
@@ -195,9 +206,15 @@ class Alerter:
 
     async def claim(self, event: str, subject: str, *, condition: bool) -> bool:
         """True for exactly one instance, at most once per QUIET for an event and subject."""
+        return subject in await self.claim_all(event, [subject], condition=condition)
+
+    async def claim_all(self, event: str, subjects: list[str], *, condition: bool) -> set[str]:
+        """The subjects this instance won (one statement for them all)."""
+        if not subjects:
+            return set()
         async with self.database.connect() as db:
-            won = await db.fetchval(_CLAIM, event, subject, self.clock.now(), condition)
-        return won is not None
+            rows = await db.fetch(_CLAIM, event, subjects, self.clock.now(), condition)
+        return {row["subject"] for row in rows}
 
     def link(self, platform_id: int | None, snippet_id: int | None = None) -> str:
         return words.link(self.public_url, platform_id, snippet_id)
@@ -306,3 +323,7 @@ class Alerter:
         for task in list(self.deliveries):
             await asyncio.wait([task])
         await self.senders.aclose()
+
+
+async def wanted(db: Any) -> set[str]:
+    return {row[0] for row in await db.fetch(_WANTED)}

@@ -123,7 +123,11 @@ class Senders:
 
 
 async def telegram(settings: Mapping[str, Any], secrets: Mapping[str, str], alert: Alert) -> None:
-    # Imported when a telegram target sends: the column's session and scrubbing.
+    # Imported when a telegram target sends, off the loop (aiogram takes seconds to import):
+    # the column's session and scrubbing.
+    from platforms import load_class
+
+    await load_class("telegram")
     from aiogram import Bot
     from aiogram.client.telegram import TelegramAPIServer
     from aiogram.exceptions import ClientDecodeError, TelegramAPIError

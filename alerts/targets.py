@@ -173,12 +173,13 @@ class TargetOps:
         if wrong:
             raise BadRequest(f"{op}: secrets.{wrong[0]} is not a secret of a {kind} alert")
         if kind == "telegram":
-            # The telegram column's own checks: chat id, api_base, timeout, the token's shape.
+            # The telegram column's own checks: chat id, api_base, timeout, the token's shape
+            # (aiogram imported off the loop, as the posters import it).
+            from platforms import load_class
             from platforms.base import InvalidSettings
-            from platforms.telegram import TelegramAdapter
 
             try:
-                TelegramAdapter.validate(settings, secrets)
+                (await load_class("telegram")).validate(settings, secrets)
             except InvalidSettings as exc:
                 where = "secrets" if exc.field in SECRET_KEYS[kind] else "settings"
                 raise BadRequest(f"{op}: {where}.{exc}") from None
