@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Imported with the module, not in the first telegram target's command: aiogram takes seconds
+# to import on a busy machine, longer than a test client waits for a reply.
+import platforms.telegram  # noqa: F401
 from alerts.words import EVENTS
 from board.context import Actor
 from board.unit import unit_of_work
@@ -168,6 +171,13 @@ async def test_each_event_reaches_webhook_telegram_and_email(database_url: str) 
                     "link",
                 }
                 assert body["text"].endswith(".") and "\n" not in body["text"]
+            # Within 10 s of the event (CONTRACT §10): the card's end, then the alert's arrival.
+            async with running.services.database.connect() as db:
+                ended = await db.fetchval(
+                    "SELECT finished_at FROM snippets WHERE id = $1", cards[failed]
+                )
+            arrival = next(a for a in hook.alerts if a.body["event"] == "card_failed")
+            assert arrival.at - ended.timestamp() < 10
             assert "Desk auth" in matching("column_stopped")[0]["text"]
             assert "Night story for column" in matching("card_failed")[0]["text"]
             assert "City wire" in matching("feed_failing")[0]["text"]
@@ -393,3 +403,64 @@ async def test_token_expiring_a_week_ahead(database_url: str, days: int, fires: 
         assert len(hook.of("token_expiring")) == (1 if fires else 0)
         if fires:
             assert f"in {days} days" in hook.of("token_expiring")[0]["text"]
+
+
+async def test_a_refused_delivery_is_retried_and_shows_meanwhile(database_url: str) -> None:
+    """A webhook that answers 503 once: the target shows failing with the error, then the retry
+    gets the alert through and it shows working again."""
+    hook = Hook(refuse_alerts=1)
+    async with serve(hook.app()) as base, app(database_url) as running, signed_in(running) as admin:
+        tid = (
+            await admin.ok(
+                "alert.create",
+                {
+                    "kind": "webhook",
+                    "name": "hook",
+                    "settings": {"url": f"{base}/alerts"},
+                    "events": ["card_failed"],
+                },
+            )
+        )["id"]
+        pid = await column(admin, base, "reject")
+        await admin.ok("snippet.create", {"platform_id": pid, "body": "refused"})
+        failing = await admin.wait_for(
+            lambda s: s["alerts"][str(tid)]["status"] == "failing" and s["alerts"][str(tid)]
+        )
+        assert failing["last_error"] == "the webhook answered HTTP 503"
+        await admin.wait_for(lambda s: s["alerts"][str(tid)]["status"] == "ok", timeout=20)
+        assert [a["platform_id"] for a in hook.of("card_failed")] == [pid]
+
+
+async def test_delivery_failures_say_why_and_keep_secrets(database_url: str) -> None:
+    """A webhook whose name leads to a loopback address is refused at sending time when
+    METRONOME_FETCH_ALLOW does not list it; a revoked bot token is named without its value."""
+    hook = Hook()
+    fake = FakeTelegram(TOKEN, [CHAT])
+    wrong = "987654321:AAHwrongTOKENfor-alerts_0123456789ab"
+    async with (
+        serve(hook.app()) as base,
+        fake.running() as tg_base,
+        app(database_url, METRONOME_FETCH_ALLOW="") as running,
+        signed_in(running) as admin,
+    ):
+        port = base.rsplit(":", 1)[1]
+        args = {
+            "kind": "webhook",
+            "name": "local",
+            "settings": {"url": f"http://localhost:{port}/alerts"},
+        }
+        tid = (await admin.ok("alert.create", args))["id"]
+        result = await admin.ok("alert.test", {"id": tid})
+        assert result["delivered"] is False
+        assert result["error"].startswith("refused: localhost (127.0.0.1) is a loopback address")
+        assert not hook.alerts
+        args = {
+            "kind": "telegram",
+            "name": "bot",
+            "settings": {"chat_id": "@nightdesk", "api_base": tg_base},
+            "secrets": {"bot_token": wrong},
+        }
+        tid = (await admin.ok("alert.create", args))["id"]
+        result = await admin.ok("alert.test", {"id": tid})
+        assert result["delivered"] is False and "Unauthorized" in result["error"]
+        assert wrong not in result["error"] and wrong.split(":")[1] not in str(admin.state)

@@ -89,15 +89,16 @@ class Services:
         return self.commands.config
 
     async def load_state(self, actor: Actor) -> dict[str, Any]:
-        async with self.database.connect() as db:
-            state = await full_state(db, actor, self.config.text_limits)
-            if actor.role == "admin":
-                state["alerts"] = await alerts_state(db)
-        # A demoted admin's boards are closed (ws/sessions.py); the new one loads as the role says.
+        # Before the read: a change of `alerts` committed after it reaches this admin as a patch.
+        # A demoted admin's boards are closed (ws/sessions.py) and load again as the new role.
         if actor.role == "admin":
             self.admins.add(actor.id)
         else:
             self.admins.discard(actor.id)
+        async with self.database.connect() as db:
+            state = await full_state(db, actor, self.config.text_limits)
+            if actor.role == "admin":
+                state["alerts"] = await alerts_state(db)
         # Taken after the read: a presence patch sent meanwhile is replayed on top (ws/hub.py).
         state["presence"] = self.presence.state()
         return state

@@ -37,6 +37,8 @@ class Hook:
     alerts: list[Arrival] = field(default_factory=list)
     cards: list[Arrival] = field(default_factory=list)
     hang_alerts: bool = False
+    # Alerts answered 503 before the next ones are taken.
+    refuse_alerts: int = 0
 
     def app(self) -> Starlette:
         return Starlette(
@@ -49,6 +51,9 @@ class Hook:
     async def alert(self, request: Request) -> Response:
         if self.hang_alerts:
             await asyncio.sleep(3600)
+        if self.refuse_alerts > 0:
+            self.refuse_alerts -= 1
+            return Response("busy", status_code=503)
         self.alerts.append(Arrival(time.time(), orjson.loads(await request.body())))
         return JSONResponse({"ok": True})
 
