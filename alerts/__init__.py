@@ -4,6 +4,7 @@ targets.py   alert.* ops: targets stored with sealed secrets; the state's ``aler
 words.py     an alert: its event, subject, one plain sentence and its deep link (pure)
 detect.py    which changes of the board's stream are alerts; the periodic conditions
 senders.py   telegram (aiogram), webhook (httpx through fetching/'s guard), email (aiosmtplib)
-alerter.py   the loop: claims each alert in the database (one instance sends), delivers in
-             the background with retries, records each target's health
+alerter.py   the loop: hears changes, looks for conditions, claims each alert in the database
+             (one instance sends)
+delivery.py  a task per alert and target: retries, a deadline per attempt, the target's health
 """

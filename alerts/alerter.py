@@ -4,9 +4,9 @@ It hears the board's change stream (``heard``: called for every committed change
 awaits) and every ``check_s`` looks for the conditions. Each alert is claimed in
 ``alert_marks`` with one INSERT … ON CONFLICT: the statement returns a row for one instance
 only, and not again for 30 minutes for the same event and subject (a condition not again
-until it has cleared). The claimer reads what the alert is about and delivers it to every
-target that hears that event, each in its own task, with retries (``Backoff``) and a deadline
-per attempt: nothing here is on a poster's path, so a dead target delays no publish.
+until it has cleared). The claimer reads what the alert is about and hands it to every
+target that hears that event (delivery.py: a task each, retried, a deadline per attempt):
+nothing here is on a poster's path, so a dead target delays no publish.
 """
 
 from __future__ import annotations
@@ -18,26 +18,19 @@ from datetime import datetime
 from typing import Any
 
 from alerts import detect, words
-from alerts.senders import ATTEMPT_S, DeliveryFailed, Senders
-from alerts.targets import changed, target_row
+from alerts.delivery import Deliveries
+from alerts.senders import Senders
+from alerts.targets import target_row
 from alerts.words import Alert
 from board.args import Args
-from board.clock import Backoff, Clock
-from board.context import Actor, BoardConfig
+from board.clock import Clock
+from board.context import BoardConfig
 from board.db import Database, Row, fetch, fetchrow, is_connection_error
-from board.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 
 # The same event for the same subject at most this often (CONTRACT §10).
 QUIET = "30 minutes"
-# Delivery: the first try at once, then after ~5, 10, 20 s… (real time), this many in all.
-ATTEMPTS = 5
-# Alerts being delivered at most; beyond, an alert is logged and dropped (a flood of
-# distinct subjects, each throttled, cannot grow memory without bound).
-MAX_IN_FLIGHT = 500
-ALERTS = Actor(0, "alerts", "admin")
-
 # One statement claims many subjects of one event (every dry queue of a check at once).
 _CLAIM = (
     "INSERT INTO alert_marks (event, subject, sent_at, active)"
@@ -76,18 +69,14 @@ class Alerter:
     ) -> None:
         self.database = database
         self.config = config
-        self.senders = senders
         self.public_url = public_url
         self.clock = clock or Clock()
         self.check_s = check_s
-        self.on_secrets = on_secrets
         self._inbox: asyncio.Queue[detect.Candidate] = asyncio.Queue()
         # token_expires_at per column as the change stream told it (a column of the table,
         # when there is one, is read instead).
         self.tokens: dict[int, datetime | None] = {}
-        self.deliveries: set[asyncio.Task[None]] = set()
-        # What this instance last recorded of each target: a status is written when it changes.
-        self._recorded: dict[int, tuple[str, str | None]] = {}
+        self.deliveries = Deliveries(database, config, senders, on_secrets)
 
     def heard(self, patch: Mapping[str, Any]) -> None:
         """A committed change (every instance hears each one); never awaits."""
@@ -99,12 +88,15 @@ class Alerter:
         loop = asyncio.get_running_loop()
         next_check = loop.time()
         while True:
-            try:
-                async with asyncio.timeout(max(0.0, next_check - loop.time())):
-                    candidate = await self._inbox.get()
-            except TimeoutError:
+            # Checked first: a stream of changes never puts the conditions off.
+            if loop.time() >= next_check:
                 await self._guarded(self.check_conditions())
                 next_check = loop.time() + self.check_s
+                continue
+            try:
+                async with asyncio.timeout(next_check - loop.time()):
+                    candidate = await self._inbox.get()
+            except TimeoutError:
                 continue
             await self._guarded(self.transition(candidate))
 
@@ -219,8 +211,6 @@ class Alerter:
     def link(self, platform_id: int | None, snippet_id: int | None = None) -> str:
         return words.link(self.public_url, platform_id, snippet_id)
 
-    # Delivering it.
-
     async def dispatch(self, alert: Alert) -> None:
         """Start a delivery to every target that hears this event; returns at once."""
         async with self.database.connect() as db:
@@ -231,98 +221,20 @@ class Alerter:
             "alert %s to %d targets", alert.event, len(targets), extra={"action": "alerts.fire"}
         )
         for target in targets:
-            if len(self.deliveries) >= MAX_IN_FLIGHT:
-                log.error("alerts: too many in flight; %s dropped", alert.event)
-                return
-            task = asyncio.create_task(self.deliver(target, alert), name=f"alert-{target['id']}")
-            self.deliveries.add(task)
-            task.add_done_callback(self.deliveries.discard)
-
-    async def deliver(self, target: Row, alert: Alert) -> None:
-        backoff = Backoff(Clock(), 5.0, 60.0)
-        for attempt in range(1, ATTEMPTS + 1):
-            error = await self.attempt(target, alert)
-            try:
-                await self.record(target["id"], error)
-            except Exception as exc:
-                if not is_connection_error(exc):
-                    raise
-            if error is None:
-                return
-            log.warning(
-                "alert target %s: attempt %d failed: %s",
-                target["id"],
-                attempt,
-                error,
-                extra={"action": "alerts.retry"},
-            )
-            if attempt < ATTEMPTS:
-                await backoff.wait()
-
-    async def attempt(self, target: Row, alert: Alert) -> str | None:
-        """One try within its deadline; the error, or None when it got through."""
-        try:
-            secrets = self.config.box.open(target["secrets"])
-        except ValueError as exc:
-            return str(exc)
-        if self.on_secrets is not None and secrets:
-            self.on_secrets(list(secrets.values()))
-        try:
-            async with asyncio.timeout(ATTEMPT_S + 2):
-                await self.senders.send(target["kind"], target["settings"] or {}, secrets, alert)
-        except DeliveryFailed as exc:
-            return str(exc)
-        except TimeoutError:
-            return f"no answer within {ATTEMPT_S + 2:g} s"
-        return None
-
-    async def record(self, target_id: int, error: str | None, *, force: bool = False) -> None:
-        """The target's health, on the admins' screens: written when it changes, and each
-        success's time."""
-        status = "ok" if error is None else "failing"
-        if not force and error is not None and self._recorded.get(target_id) == (status, error):
-            return
-        async with unit_of_work(self.database, ALERTS, self.clock.now(), self.config) as ctx:
-            await self.write_status(ctx, target_id, error)
-        self._recorded[target_id] = (status, error)
-
-    async def write_status(self, ctx: Any, target_id: int, error: str | None) -> None:
-        old = await fetchrow(
-            ctx.db, "SELECT * FROM alert_targets WHERE id = $1 FOR UPDATE", target_id
-        )
-        if old is None:  # deleted meanwhile
-            return
-        if error is None:
-            sql = (
-                "UPDATE alert_targets SET status = 'ok', last_ok_at = $2 WHERE id = $1 RETURNING *"
-            )
-            new = await fetchrow(ctx.db, sql, target_id, ctx.now)
-        else:
-            sql = (
-                "UPDATE alert_targets SET status = 'failing', last_error = $2, last_error_at = $3"
-                " WHERE id = $1 RETURNING *"
-            )
-            new = await fetchrow(ctx.db, sql, target_id, error[:500], ctx.now)
-        changed(ctx, old, new)
+            self.deliveries.start(target, alert)
 
     async def test_op(self, call: Any, args: Args) -> dict[str, Any]:
         """alert.test {id}: one alert to one target now; says whether it got through."""
         async with call.read() as db:
             target = await target_row(db, args.int("id"))
         alert = Alert("test", words.test(target["name"]), self.link(None))
-        error = await self.attempt(target, alert)
+        error = await self.deliveries.attempt(target, alert)
         async with call.unit() as ctx:
-            await self.write_status(ctx, target["id"], error)
-        self._recorded[target["id"]] = ("ok" if error is None else "failing", error)
+            await self.deliveries.write_status(ctx, target["id"], error)
         return {"id": target["id"], "delivered": error is None, "error": error}
 
     async def stop(self) -> None:
-        """Cancel deliveries still trying (an alert in flight at shutdown is not retried)."""
-        for task in list(self.deliveries):
-            task.cancel()
-        for task in list(self.deliveries):
-            await asyncio.wait([task])
-        await self.senders.aclose()
+        await self.deliveries.stop()
 
 
 async def wanted(db: Any) -> set[str]:
