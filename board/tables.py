@@ -351,3 +351,30 @@ click_flushes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("click_flushes_created", "created_at"),
 )
+
+# Alert targets (CONTRACT §10, alerts/): where trouble is reported; secrets sealed as columns'.
+alert_targets = Table(
+    "alert_targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("settings", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("secrets", LargeBinary, nullable=True),
+    Column("events", ARRAY(String(32)), nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'new'")),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", DateTime(timezone=True), nullable=True),
+    Column("last_ok_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# What was reported when, per (event, subject): the claim every instance races for.
+alert_marks = Table(
+    "alert_marks",
+    metadata,
+    Column("event", String(32), primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("false")),
+)

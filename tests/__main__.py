@@ -45,6 +45,7 @@ PACKAGES = [
     "drafting",
     "migrations",
     "fetching",
+    "alerts",
 ]
 # Lint, format and types: each must pass before the suite runs (a failure stops the run).
 CHECKS = [

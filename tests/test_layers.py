@@ -19,7 +19,11 @@ ALLOWED: dict[str, set[str]] = {
     "ws": {"board"},
     "poster": {"board", "media", "platforms", "fetching"},
     "migrations": {"board"},
+    # Alerts read the board's rows, send webhooks through fetching/'s guard and reuse the
+    # telegram column's session.
+    "alerts": {"board", "fetching", "platforms"},
     "web": {
+        "alerts",
         "board",
         "media",
         "platforms",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -19,6 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 import platforms
+from alerts.alerter import Alerter
+from alerts.senders import Senders
+from alerts.targets import Checks, TargetOps, alerts_state
 from board import clicks
 from board.clock import Backoff, Clock
 from board.commands import Commands, Op, beside, board_ops
@@ -46,7 +50,7 @@ from web.redact import Redactor, install
 from web.settings import Settings
 from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
-from ws.hub import Hub
+from ws.hub import Encoded, Hub
 from ws.listener import Listener
 from ws.presence import Presence
 from ws.sessions import close_disabled, close_user
@@ -77,14 +81,24 @@ class Services:
     redirects: redirect.Redirects | None = None
     clicks: ClickCounter | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Who has a board open here as an admin: they alone get the state's `alerts` (CONTRACT §10).
+    admins: set[int] = field(default_factory=set)
 
     @property
     def config(self) -> BoardConfig:
         return self.commands.config
 
     async def load_state(self, actor: Actor) -> dict[str, Any]:
+        # Before the read: a change of `alerts` committed after it reaches this admin as a patch.
+        # A demoted admin's boards are closed (ws/sessions.py) and load again as the new role.
+        if actor.role == "admin":
+            self.admins.add(actor.id)
+        else:
+            self.admins.discard(actor.id)
         async with self.database.connect() as db:
             state = await full_state(db, actor, self.config.text_limits)
+            if actor.role == "admin":
+                state["alerts"] = await alerts_state(db)
         # Taken after the read: a presence patch sent meanwhile is replayed on top (ws/hub.py).
         state["presence"] = self.presence.state()
         return state
@@ -141,11 +155,24 @@ def board_config(settings: Settings) -> BoardConfig:
 
 
 def build_ops(
-    settings: Settings, text_limits: dict[str, int], checker: ColumnCheck
+    settings: Settings,
+    text_limits: dict[str, int],
+    checker: ColumnCheck,
+    alerter: Alerter | None = None,
 ) -> dict[str, Op]:
-    """This app's op table: the board's own, the AI drafts configured from its settings, and
-    the connection check (it asks a network: no unit of work, beside other commands)."""
+    """This app's op table: the board's own, the AI drafts configured from its settings, the
+    connection check (it asks a network: no unit of work, beside other commands), and the
+    alert targets (a test alert asks a network too)."""
     drafter = Drafter(settings.extra, text_limits)
+    alert_ops: dict[str, Op] = {}
+    if alerter is not None:
+        targets = TargetOps(Checks(AddressPolicy(settings.fetch_allow), settings.extra))
+        alert_ops = {
+            "alert.create": Op(targets.create, "admin"),
+            "alert.update": Op(targets.update, "admin"),
+            "alert.delete": Op(targets.delete, "admin"),
+            "alert.test": Op(alerter.test_op, "admin", own_units=True, lane=beside),
+        }
     # Authors draft too: a suggestion only fills their editor, and what they save waits, as
     # every card the AI drafts does.
     return {
@@ -153,6 +180,7 @@ def build_ops(
         "snippet.suggest": Op(drafter.suggest, "author", own_units=True),
         "snippet.draft": Op(drafter.draft, "author", own_units=True),
         "platform.check": Op(checker, "editor", own_units=True, lane=beside),
+        **alert_ops,
     }
 
 
@@ -180,15 +208,36 @@ def create_app(
         # The check uses the posters' HTTP client and hands secrets to the log scrubber; both
         # are made below, before any command can run.
         checker = ColumnCheck(lambda: registry.http(), lambda values: redactor.add(values))
+        # Alerts (alerts/): every instance hears every change; one sends each alert.
+        alerter = Alerter(
+            database,
+            config,
+            Senders(AddressPolicy(settings.fetch_allow), settings.extra),
+            public_url=settings.public_url,
+            clock=clock,
+            check_s=float(settings.extra.get("METRONOME_ALERT_CHECK_S") or 60),
+            on_secrets=lambda values: redactor.add(values),
+        )
         commands = Commands(
-            database, config, build_ops(settings, dict(config.text_limits), checker)
+            database, config, build_ops(settings, dict(config.text_limits), checker, alerter)
         )
         services: Services
         # Ends holds at their `until`; any instance's timer may, exactly one does.
         hold_timer = HoldTimer(database, config, clock)
 
+        def to_admins(patch: dict[str, Any]) -> None:
+            item = Encoded(orjson.dumps(patch))
+            for conn, user_id in list(hub.users.items()):
+                if user_id in services.admins:
+                    conn.push_patch(item)
+
         def on_change(patch: dict[str, Any], wake: list[int], encoded: bytes | None) -> None:
+            if "alerts" in patch:  # admins only: cut out of what everyone gets
+                to_admins({"alerts": patch["alerts"]})
+                patch = {k: v for k, v in patch.items() if k != "alerts"}
+                encoded = None
             hub.publish(patch, encoded)
+            alerter.heard(patch)
             for subscriber in services.on_wake:
                 subscriber(wake)
             if "holds" in patch:
@@ -200,6 +249,10 @@ def create_app(
             state = await services.load_state(Actor(0, "", "viewer"))
             state.pop("me", None)
             hub.resync(state)
+            async with database.connect() as db:
+                targets = await alerts_state(db)
+            to_admins({"alerts": None})
+            to_admins({"alerts": targets})
             hold_timer.wake()
             if services.registry is not None:
                 services.registry.resync()
@@ -260,6 +313,7 @@ def create_app(
             name="feeds",
         )
         services.extras["holds"] = hold_timer
+        services.extras["alerter"] = alerter
         holds_task = asyncio.create_task(supervise("holds", hold_timer.run), name="holds")
         # Media: stored once, handed to each column's adapter by the poster.
         store = MediaStore(media_settings)
@@ -310,6 +364,7 @@ def create_app(
             else None
         )
         listen_task = asyncio.create_task(supervise("listen", listener.run), name="listen")
+        alerts_task = asyncio.create_task(supervise("alerts", alerter.run), name="alerts")
         presence_task: asyncio.Task[None] | None = None
         poster_task = asyncio.create_task(supervise("posters", registry.run), name="posters")
         settle_task = asyncio.create_task(settle(registry), name="settle")
@@ -330,7 +385,8 @@ def create_app(
             settle_task.cancel()
             feeds_task.cancel()
             holds_task.cancel()
-            stopping = [settle_task, feeds_task, holds_task]
+            alerts_task.cancel()
+            stopping = [settle_task, feeds_task, holds_task, alerts_task]
             # The server stops with the process: no restarts now (nor a backup of it).
             for task in (watch_task, backup_task):
                 if task is not None:
@@ -345,6 +401,7 @@ def create_app(
                         exc_info=task.exception(),
                         extra={"action": "shutdown"},
                     )
+            await alerter.stop()
             await registry.shutdown()
             try:
                 await asyncio.wait_for(poster_task, 15)

@@ -1,6 +1,7 @@
 // The board page: wires the connection, the store, the board and the top bar together.
 
 import { createActions } from "./actions.js";
+import { AlertsButton, followLinks } from "./alerts.js";
 import { WaitingFilter } from "./approval.js";
 import { Board } from "./board.js";
 import { clicksPatched } from "./clicks.js";
@@ -62,6 +63,8 @@ let editing = null;
 let failures = null;
 let holds = null;
 let breaking = null;
+let alertsButton = null;
+let linked = false;
 const presence = new PresenceBar(document.getElementById("presence"), store);
 const waiting = new WaitingFilter(document.getElementById("waiting-filter"), store, () => board.render());
 const conn = new Connection({
@@ -77,6 +80,9 @@ const conn = new Connection({
     breaking.refresh();
     materials.resync();
     refreshFeeds();
+    alertsButton.render();
+    if (!linked) followLinks(showTarget); // an alert's link: #platform-ID, #snippet-ID
+    linked = true;
   },
   onPatch: (patch) => {
     const raise = failures(patch);
@@ -93,6 +99,7 @@ const conn = new Connection({
     if (patch.materials || patch.snippets || patch.platforms || patch.me) materials.refresh();
     if (patch.feeds || patch.platforms) refreshFeeds();
     clicksPatched(patch, store);
+    if (patch.alerts || patch.me) alertsButton.render();
   },
   onStatus: showStatus,
   onAuthLost: goToLogin,
@@ -125,6 +132,7 @@ materials = new MaterialsPanel(document.getElementById("materials"), document.ge
   { store, actions, canEdit: () => mayWrite(store.me.role) });
 holds = new HoldBanner(document.getElementById("holds-banner"), { store, actions, canEdit });
 breaking = new BreakingDialog({ store, actions });
+alertsButton = new AlertsButton(document.getElementById("alerts"), { store, conn });
 const breakingButton = document.getElementById("breaking");
 
 function showMe() {
