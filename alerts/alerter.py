@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from alerts import detect, words
@@ -25,7 +24,7 @@ from alerts.words import Alert
 from board.args import Args
 from board.clock import Clock
 from board.context import BoardConfig
-from board.db import Database, Row, fetch, fetchrow, is_connection_error
+from board.db import Database, fetch, fetchrow, is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +72,10 @@ class Alerter:
         self.clock = clock or Clock()
         self.check_s = check_s
         self._inbox: asyncio.Queue[detect.Candidate] = asyncio.Queue()
-        # token_expires_at per column as the change stream told it (a column of the table,
-        # when there is one, is read instead).
-        self.tokens: dict[int, datetime | None] = {}
         self.deliveries = Deliveries(database, config, senders, on_secrets)
 
     def heard(self, patch: Mapping[str, Any]) -> None:
         """A committed change (every instance hears each one); never awaits."""
-        self.tokens.update(detect.token_times(patch))
         for candidate in detect.transitions(patch):
             self._inbox.put_nowait(candidate)
 
@@ -174,7 +169,7 @@ class Alerter:
                 text = words.queue_dry(column["name"], column["last_eta"])
                 alert = Alert("queue_dry", text, self.link(pid), pid)
                 found["queue_dry"].append((f"platform:{pid}", alert))
-            expires = self.token_expiry(column)
+            expires = column["token_expires_at"]
             if "token_expiring" in found and detect.expiring(expires, now):
                 assert expires is not None
                 text = words.token_expiring(column["name"], expires, now)
@@ -188,13 +183,6 @@ class Alerter:
             for subject, alert in alerts:
                 if subject in won:
                     await self.dispatch(alert)
-
-    def token_expiry(self, column: Row) -> datetime | None:
-        """The column's token expiry: its own column in the table when there is one (token
-        health keeps it), else what the change stream said."""
-        if "token_expires_at" in column.keys():
-            return detect.parse_time(column["token_expires_at"])
-        return self.tokens.get(column["id"])
 
     async def claim(self, event: str, subject: str, *, condition: bool) -> bool:
         """True for exactly one instance, at most once per QUIET for an event and subject."""

@@ -49,23 +49,6 @@ def transitions(patch: Mapping[str, Any]) -> list[Candidate]:
     return found
 
 
-def token_times(patch: Mapping[str, Any]) -> dict[int, datetime | None]:
-    """The ``token_expires_at`` a change gives columns (None: removed, or the column gone)."""
-    found: dict[int, datetime | None] = {}
-    platforms = patch.get("platforms")
-    if not isinstance(platforms, dict):
-        return found
-    for raw_key, delta in platforms.items():
-        key = _int(raw_key)
-        if key is None:
-            continue
-        if delta is None:
-            found[key] = None
-        elif isinstance(delta, dict) and "token_expires_at" in delta:
-            found[key] = parse_time(delta["token_expires_at"])
-    return found
-
-
 def dry_s(settings: Mapping[str, Any] | None) -> float:
     value = (settings or {}).get("dry_s")
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:

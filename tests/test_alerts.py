@@ -15,6 +15,7 @@ import pytest
 # to import on a busy machine, longer than a test client waits for a reply.
 import platforms.telegram  # noqa: F401
 from alerts.words import EVENTS
+from board import tokens
 from board.context import Actor
 from board.unit import unit_of_work
 from tests.fakes.alerting import Hook, smtp_server
@@ -71,15 +72,13 @@ async def eventually(check: Any, timeout: float = 15.0) -> Any:
 
 
 async def set_token_expiry(running: Running, platform_id: int, at: datetime) -> None:
-    """What token health publishes: the column's ``token_expires_at`` in a change of the state
-    (here a unit of work carrying only that patch; with its column in the table, the alerter
-    reads the table instead)."""
+    """What token health stores when a network says when the column's token ends (the
+    keeper's own writer, board/tokens.py, in its own unit of work)."""
     services = running.services
-    iso = at.isoformat().replace("+00:00", "Z")
     async with unit_of_work(
         services.database, Actor(0, "token-health", "admin"), datetime.now(UTC), services.config
     ) as ctx:
-        ctx.patch.change("platforms", platform_id, {}, {"token_expires_at": iso})
+        await tokens.record(ctx, platform_id, expires_at=at)
 
 
 async def test_each_event_reaches_webhook_telegram_and_email(database_url: str) -> None:

@@ -36,12 +36,6 @@ def test_transitions_read_off_a_change() -> None:
     assert detect.transitions({"platforms": None, "snippets": {"x": {"status": "failed"}}}) == []
 
 
-def test_token_times_follow_the_stream() -> None:
-    patch = {"platforms": {"3": {"token_expires_at": "2026-12-09T10:00:00Z"}, "4": None, "5": {}}}
-    assert detect.token_times(patch) == {3: datetime(2026, 12, 9, 10, tzinfo=UTC), 4: None}
-    assert detect.token_times({"platforms": {"3": {"token_expires_at": None}}}) == {3: None}
-
-
 def column(**fields: Any) -> dict[str, Any]:
     return {
         "paused": False,
