@@ -8,8 +8,10 @@ class CommandError(Exception):
 
     code = "internal"
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message or self.__doc__ or self.code)
+        # The argument at fault, when one is (the reply's ``error.field``).
+        self.field = field
 
     @property
     def message(self) -> str:

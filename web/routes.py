@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from board import accounts, history
-from board.args import Args
+from board.args import param_int
 from board.context import Actor
-from board.errors import BadRequest, CommandError
+from board.errors import CommandError
 from web import auth
 
 STATIC = Path(__file__).parent / "static"
@@ -25,8 +25,16 @@ LOGIN_FAILURES = 10
 LOGIN_WINDOW = 60.0
 
 
-def json_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def json_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    error = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field  # the parameter at fault (docs/architecture.md)
+    return JSONResponse({"error": error}, status_code=status)
+
+
+def bad_param(exc: CommandError) -> JSONResponse:
+    """A refused query or path parameter (board/args.py): 400 naming it."""
+    return json_error(400, exc.code, exc.message, exc.field)
 
 
 async def current_actor(request: Request) -> Actor | None:
@@ -185,19 +193,21 @@ async def snippet_history(request: Request) -> Response:
     actor = await current_actor(request)
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
-    raw: dict[str, Any] = {"id": request.path_params["id"]}
-    if "limit" in request.query_params:
-        raw["limit"] = request.query_params["limit"]
     services = request.app.state.services
     try:
-        args = Args(raw, "history")
-        snippet_id = args.int("id", minimum=1)
-        limit = args.int("limit", required=False, minimum=1) or history.DEFAULT_LIMIT
-        if limit > history.MAX_LIMIT:
-            raise BadRequest(f"history: expected limit to be at most {history.MAX_LIMIT}")
+        snippet_id = param_int(request.path_params["id"], "id", "history", minimum=1)
+        raw_limit = request.query_params.get("limit")
+        limit = (
+            history.DEFAULT_LIMIT
+            if raw_limit is None
+            else param_int(raw_limit, "limit", "history", minimum=1, maximum=history.MAX_LIMIT)
+        )
+    except CommandError as exc:
+        return bad_param(exc)
+    try:
         async with services.database.connect() as db:
             story = await history.story(db, snippet_id, limit)
     except CommandError as exc:
         status = {"bad_request": 400, "not_found": 404}.get(exc.code, 500)
-        return json_error(status, exc.code, exc.message)
+        return json_error(status, exc.code, exc.message, exc.field)
     return Response(orjson.dumps(story), media_type="application/json")

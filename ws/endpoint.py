@@ -105,23 +105,26 @@ class BoardSocket:
             data = message.get("text")
             if data is None:
                 data = message.get("bytes") or b""
+            # Every frame counts, parsed or not: a flood of garbage costs as much to refuse.
+            allowed = bucket.take(time.monotonic())
             command = protocol.parse(data)
             if isinstance(command, protocol.FrameError):
-                conn.push(protocol.reply_error(command.id, command.code, command.message))
+                if allowed:
+                    conn.push(protocol.reply_error(command.id, command.code, command.message))
+                else:
+                    deps.metrics.commands.labels("any", "rate_limited").inc()
+                    conn.push(protocol.reply_error(command.id, "rate_limited", self._flood()))
                 continue
-            if not bucket.take(time.monotonic()):
+            if not allowed:
                 deps.metrics.commands.labels("any", "rate_limited").inc()
-                conn.push(
-                    protocol.reply_error(
-                        command.id,
-                        "rate_limited",
-                        f"more than {deps.rate:g} commands a second: this one was not run",
-                    )
-                )
+                conn.push(protocol.reply_error(command.id, "rate_limited", self._flood()))
                 continue
             await lanes.submit(
                 deps.commands.lane(command.op, command.args), functools.partial(run, command)
             )
+
+    def _flood(self) -> str:
+        return f"more than {self.deps.rate:g} frames a second: this one was not run"
 
     async def _run(self, actor: Actor, command: protocol.Command, conn_name: str) -> str:
         deps = self.deps
@@ -138,7 +141,7 @@ class BoardSocket:
         except CommandError as exc:
             deps.metrics.commands.labels(op_label, exc.code).inc()
             details = getattr(exc, "details", None)
-            return protocol.reply_error(command.id, exc.code, exc.message, details)
+            return protocol.reply_error(command.id, exc.code, exc.message, details, exc.field)
         except Exception:
             log.exception("command %s failed", command.op, extra={"action": "ws.command"})
             deps.metrics.commands.labels(op_label, "internal").inc()

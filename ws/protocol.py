@@ -60,9 +60,15 @@ def reply_ok(command_id: str, result: Any) -> str:
 
 
 def reply_error(
-    command_id: str | None, code: str, message: str, details: dict[str, Any] | None = None
+    command_id: str | None,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    field: str | None = None,
 ) -> str:
     error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field  # the argument at fault (an extension of CONTRACT §3)
     if details:
         error["details"] = details
     if command_id is None:
