@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from board.errors import BadRequest
+from board.urls import safe_url
 
 _MISSING = object()
 
@@ -276,8 +276,7 @@ class Args:
         if value is None or value == "":
             return None
         value = value.strip()
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        if safe_url(value) is None:  # the page shows it as a link: board/urls.py
             raise BadRequest(
                 f"{self.op}: expected {name} to be an http(s) URL, got {value[:80]!r}", field=name
             )

@@ -41,9 +41,11 @@ from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.embedded import EmbeddedServer
 from web.embedded import watch as watch_embedded
+from web.headers import SecurityHeaders
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
+from web.throttle import LoginThrottle
 from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Hub
@@ -67,7 +69,7 @@ class Services:
     hub: Hub
     listener: Listener
     presence: Presence
-    login_throttle: routes.LoginThrottle
+    login_throttle: LoginThrottle
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
@@ -225,7 +227,7 @@ def create_app(
             hub=hub,
             listener=listener,
             presence=presence,
-            login_throttle=routes.LoginThrottle(),
+            login_throttle=LoginThrottle(),
         )
         services.socket = BoardSocket(
             SocketDeps(
@@ -404,6 +406,6 @@ def create_app(
         ],
         # Outermost of ours (Starlette's ServerErrorMiddleware passes WebSocket sends through
         # untouched): the endpoint gets uvicorn's own send, to write frames directly.
-        middleware=[Middleware(RawSend), Middleware(AccessLog)],
+        middleware=[Middleware(RawSend), Middleware(AccessLog), Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +17,6 @@ from board.errors import CommandError
 from web import auth
 
 STATIC = Path(__file__).parent / "static"
-
-# Failed logins allowed per client address in LOGIN_WINDOW seconds, against password guessing.
-LOGIN_FAILURES = 10
-LOGIN_WINDOW = 60.0
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -68,24 +62,6 @@ async def favicon(request: Request) -> Response:
     return FileResponse(STATIC / "favicon.ico", headers={"Cache-Control": "max-age=86400"})
 
 
-class LoginThrottle:
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: str) -> bool:
-        window = self._failures[key]
-        now = time.monotonic()
-        while window and window[0] < now - LOGIN_WINDOW:
-            window.popleft()
-        if not window:
-            del self._failures[key]
-            return False
-        return len(window) >= LOGIN_FAILURES
-
-    def failed(self, key: str) -> None:
-        self._failures[key].append(time.monotonic())
-
-
 async def _credentials(request: Request) -> tuple[str, str, bool]:
     """(email, password, is_form) from a JSON body or a posted form."""
     content_type = request.headers.get("content-type", "")
@@ -109,24 +85,28 @@ async def login(request: Request) -> Response:
     services = request.app.state.services
     if not origin_ok(request):
         return json_error(403, "forbidden", "this origin may not sign in here")
+    # The connecting address, or the client a trusted proxy names (web/cli.py proxy_options).
     client = request.client.host if request.client else "?"
-    if services.login_throttle.blocked(client):
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return RedirectResponse("/login?error=throttled", status_code=303)
-        return json_error(429, "rate_limited", "too many failed sign-ins; wait a minute")
     try:
         email, password, is_form = await _credentials(request)
     except ValueError as exc:
         return json_error(400, "bad_request", str(exc))
+    throttle = services.login_throttle
+    verdict = throttle.check(client, email)
+    if not verdict.allowed:
+        if is_form:
+            return RedirectResponse("/login?error=throttled", status_code=303)
+        return json_error(429, "rate_limited", f"{verdict.reason}; wait a few minutes")
     now = services.clock.now()
     async with services.database.connect() as db:
         actor = await accounts.authenticate(db, email, password)
         token = await accounts.start_session(db, actor.id, now) if actor else None
     if actor is None or token is None:
-        services.login_throttle.failed(client)
+        throttle.failed(client, email)
         if is_form:
             return RedirectResponse("/login?error=1", status_code=303)
         return json_error(401, "unauthorized", "wrong e-mail or password")
+    throttle.succeeded(client, email)
     response: Response
     if is_form:
         response = RedirectResponse("/", status_code=303)
