@@ -34,7 +34,17 @@ from media.store import MediaStore
 from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, backup, docs, materials_api, media_api, redirect, routes, stats_api
+from web import (
+    auth,
+    backup,
+    docs,
+    materials_api,
+    media_api,
+    openapi,
+    redirect,
+    routes,
+    stats_api,
+)
 from web.access import AccessLog
 from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.column_check import ColumnCheck
@@ -401,6 +411,7 @@ def create_app(
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
             Route("/docs/{name}", docs.page),
+            Route(openapi.PATH, openapi.endpoint),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],
