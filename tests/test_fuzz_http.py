@@ -20,6 +20,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
 
 from tests.hostile import HOSTILE, Raw, Troubles, to_json
 from tests.support import Running, make_token, make_user, running_app
@@ -58,6 +59,7 @@ def _schemathesis(
     failures: list[str] = []
     schema = schemathesis.openapi.from_dict(describe())
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result  # the description is valid OpenAPI
         operation = result.ok()
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
