@@ -128,3 +128,9 @@ def test_the_setting(tmp_path: Path) -> None:
     with pytest.raises(SettingError) as refused:
         load({**base, "METRONOME_TRUSTED_PROXIES": "10.0.0.0/33"})
     assert refused.value.name == "METRONOME_TRUSTED_PROXIES"
+
+
+def test_the_setting_is_documented() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert "METRONOME_TRUSTED_PROXIES" in (root / "README.md").read_text()
+    assert "METRONOME_TRUSTED_PROXIES" in (root / "docs" / "architecture.md").read_text()
