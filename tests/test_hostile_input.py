@@ -6,6 +6,8 @@ test_db_blip.py, 11 in test_feed_poller.py, 12 and 14 in test_outage.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 import orjson
@@ -16,6 +18,16 @@ from board.errors import BadRequest
 from tests.support import Client, Running, make_token, make_user
 
 NON_ASCII_DIGITS = ["²", "①", "٣", "١٢", "३"]
+
+
+@contextlib.asynccontextmanager
+async def signed_in(server: Running, role: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client with a token of a new user of ``role``."""
+    token = await make_token(server.database_url, await make_user(server.database_url, role))
+    async with httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        yield http
 
 
 # --- 1 and 13: integers ------------------------------------------------------------------
@@ -66,10 +78,7 @@ async def test_non_ascii_digits_over_the_websocket(admin: Client) -> None:
 )
 async def test_bad_integer_parameters_are_400(server: Running, path: str) -> None:
     """A bad integer in a query or path: 400 naming the parameter, never a 500."""
-    token = await make_token(server.database_url, await make_user(server.database_url, "admin"))
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
+    async with signed_in(server, "admin") as http:
         response = await http.get(path)
     assert response.status_code == 400, (path, response.text)
     error = response.json()["error"]
@@ -158,10 +167,7 @@ async def test_lone_surrogates_are_refused(admin: Client) -> None:
 
 async def test_nul_in_material_fields_and_search_is_refused(server: Running) -> None:
     """Materials over HTTP: a NUL in any field is 422 naming it; in a search, 400."""
-    token = await make_token(server.database_url, await make_user(server.database_url, "editor"))
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
+    async with signed_in(server, "editor") as http:
         for name in ("title", "lead", "social_text", "section", "external_id"):
             body = {"external_id": "e1", "url": "https://example.org/", "title": "T", name: "a\x00"}
             response = await http.post("/api/materials", json=body)
@@ -216,10 +222,7 @@ async def test_deep_nesting_in_an_extra_argument_is_refused(admin: Client) -> No
 )
 async def test_published_at_at_the_ends_of_time_is_400(server: Running, value: str) -> None:
     """A `published_at` of year 1 or 9999 with a ±14:00 offset: 422 naming the field."""
-    token = await make_token(server.database_url, await make_user(server.database_url, "editor"))
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
+    async with signed_in(server, "editor") as http:
         body = {
             "external_id": "e",
             "url": "https://example.org/",
@@ -237,10 +240,7 @@ async def test_published_at_at_the_ends_of_time_is_400(server: Running, value: s
 async def test_ids_beyond_int32_are_400(server: Running, admin: Client) -> None:
     """`drafts_platform_id` beyond int32 is 422 naming it; an id beyond it on the WebSocket
     is bad_request naming it."""
-    token = await make_token(server.database_url, await make_user(server.database_url, "editor"))
-    async with httpx.AsyncClient(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
+    async with signed_in(server, "editor") as http:
         body = {"external_id": "e", "url": "https://example.org/", "title": "T"}
         for big in (2**31, 2**63, 10**20):
             response = await http.post(
@@ -249,8 +249,8 @@ async def test_ids_beyond_int32_are_400(server: Running, admin: Client) -> None:
             )
             assert response.status_code == 422, response.text
             assert response.json()["error"]["field"] == "drafts_platform_id"
-    for big in ("2147483648", "99999999999999999999", "-9223372036854775809"):
-        await admin.send_raw(f'{{"id":"big","op":"snippet.delete","args":{{"id":{big}}}}}')
+    for text in ("2147483648", "99999999999999999999", "-9223372036854775809"):
+        await admin.send_raw(f'{{"id":"big","op":"snippet.delete","args":{{"id":{text}}}}}')
     await asyncio.sleep(0.3)
     replies = [f for f in admin.frames if f.get("id") == "big"]
     assert len(replies) == 3

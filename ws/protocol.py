@@ -53,9 +53,7 @@ def parse(data: str | bytes) -> Command | FrameError:
         )
     op = frame.get("op")
     if not isinstance(op, str) or not _OP.fullmatch(op):
-        return FrameError(
-            "bad_request", 'expected op to be a name such as "snippet.move"', raw_id
-        )
+        return FrameError("bad_request", 'expected op to be a name such as "snippet.move"', raw_id)
     return Command(id=raw_id, op=op, args=frame.get("args", {}))
 
 
