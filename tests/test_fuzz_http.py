@@ -6,6 +6,7 @@ nothing logged as a failure (issue 17: `?limit=²`, `/media/99999999999999999999
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import time
 from collections import Counter
@@ -94,14 +95,19 @@ def _hostile(url: str, headers: dict[str, str]) -> tuple[Counter[str], list[str]
         for path, methods in spec["paths"].items():
             for method, operation in methods.items():
                 for parameter in operation.get("parameters", []):
-                    for value in TEXTS:
+                    # The others as a client would fill them (a signature is checked only
+                    # beside an expiry), or left out.
+                    queries = [p for p in operation["parameters"] if p["in"] == "query"]
+                    fills = ("1", None) if len(queries) > 1 else ("1",)
+                    for value, others in itertools.product(TEXTS, fills):
                         target, params = path, {}
                         for other in operation["parameters"]:
+                            given = value if other is parameter else others
                             if other["in"] == "path":
-                                filled = quote(value, safe="") if other is parameter else "1"
+                                filled = quote(given or "1", safe="")
                                 target = target.replace("{" + other["name"] + "}", filled)
-                        if parameter["in"] == "query":
-                            params[parameter["name"]] = value
+                            elif given is not None:
+                                params[other["name"]] = given
                         response = http.request(method.upper(), target, params=params)
                         _record(seen, failures, f"{method} {target} {params}", response)
         fields = list(spec["components"]["schemas"]["Material"]["properties"])

@@ -255,3 +255,12 @@ async def test_ids_beyond_int32_are_400(server: Running, admin: Client) -> None:
     replies = [f for f in admin.frames if f.get("id") == "big"]
     assert len(replies) == 3
     assert all(r["error"]["code"] == "bad_request" and r["error"]["field"] == "id" for r in replies)
+
+
+@pytest.mark.parametrize("query", ["exp=²&sig=1", "exp=①&sig=x", "exp=99999999999&sig=²"])
+async def test_a_media_signature_that_is_not_ours_is_403(server: Running, query: str) -> None:
+    """A signed media link's expiry in other digits, or a signature that is not ASCII: 403,
+    not a 500 from int() or hmac."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.get(f"/media/1?{query}")
+    assert response.status_code == 403, response.text

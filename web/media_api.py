@@ -124,8 +124,12 @@ async def serve(request: Request) -> Response:
         return bad_param(exc)
     now = services.clock.now().timestamp()
     params = request.query_params
-    signed = "sig" in params and store.signer.verify(
-        media_id, params.get("exp", ""), params["sig"], now
+    expires, signature = params.get("exp", ""), params.get("sig", "")
+    # The signer reads exp with int() (which takes "²") and compares sig with hmac (ASCII
+    # only): anything else is no signature of ours.
+    well_formed = expires.isascii() and expires.isdigit() and signature.isascii()
+    signed = (
+        "sig" in params and well_formed and store.signer.verify(media_id, expires, signature, now)
     )
     if not signed:
         if "sig" in params:
