@@ -72,3 +72,13 @@ async def test_a_webhook_answering_a_javascript_link_plants_nothing(admin: Clien
     sent = admin.state["snippets"][str(first)]
     assert "remote_url" not in sent.get("meta", {}), sent
     assert admin.state["snippets"][str(second)]["meta"]["remote_url"] == "https://hooks.example/2"
+
+
+def test_a_connection_checks_link_is_checked_too() -> None:
+    """ "Check connection" shows the account's page as a link: a network's javascript: is
+    left out of the answer."""
+    from platforms.base import Identity
+    from web.column_check import answer
+
+    assert "url" not in answer(Identity(account="@bot", url="javascript:alert(1)"))
+    assert answer(Identity(account="@bot", url="https://t.me/bot"))["url"] == "https://t.me/bot"
