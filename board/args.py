@@ -2,7 +2,7 @@
 
 The one edge every argument crosses: a WebSocket command's ``args`` (``Args``, which first
 walks the whole tree with ``check_tree``) and an HTTP request's query and path parameters
-(``param_int``, ``param_time``). Integers are JSON integers only (never ``true``, ``1.0`` or a
+(``param_int``, ``parse_time``). Integers are JSON integers only (never ``true``, ``1.0`` or a
 digit string; in a query string ASCII digits only, never ``²`` or ``٣``), within the range of
 the column they land in; text never holds NUL (PostgreSQL refuses it in ``text`` and
 ``jsonb``) nor a lone surrogate (not UTF-8); nesting is bounded. Each refusal is a
@@ -82,7 +82,9 @@ def check_tree(raw: Any, op: str, path: str = "", depth: int = 0) -> None:
 
 def _top(path: str) -> str | None:
     """The argument a path into the tree starts with: ``settings.rhythm[0].from`` -> settings."""
-    return re.split(r"[.\[]", path, maxsplit=1)[0] or None if path else None
+    if not path:
+        return None
+    return re.split(r"[.\[]", path, maxsplit=1)[0] or None
 
 
 def strict_int(
