@@ -264,3 +264,13 @@ async def test_a_media_signature_that_is_not_ours_is_403(server: Running, query:
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.get(f"/media/1?{query}")
     assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_feeds_date_at_the_ends_of_time_is_no_date(value: str) -> None:
+    """A feed's pubDate at the ends of time is read as no date, not an OverflowError that
+    stops the whole feed."""
+    from board.feedparse import parse_date
+
+    assert parse_date(value) is None
+    assert parse_date("2026-11-22T10:00:00+14:00") is not None
