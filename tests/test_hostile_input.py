@@ -94,6 +94,7 @@ async def test_move_with_ord_and_a_neighbour_is_refused(admin: Client) -> None:
     """`snippet.move` with `ord` and `after_id`/`before_id` says which to use; wrong types
     of either are refused, not ignored."""
     pid = (await admin.ok("platform.create", {"kind": "log", "name": "L", "interval_s": 60}))["id"]
+    await admin.ok("platform.pause", {"id": pid})  # nothing is published meanwhile
     a = (await admin.ok("snippet.create", {"platform_id": pid, "body": "a"}))["id"]
     b = (await admin.ok("snippet.create", {"platform_id": pid, "body": "b"}))["id"]
     for extra in ({"after_id": b}, {"before_id": "x"}, {"after_id": None}):
