@@ -22,6 +22,8 @@ MAX_BODY = 10_000
 
 def _anchor(args: Args) -> Any:
     """Where a new or moved card goes: _TOP, _END, ("after", id) or ("before", id)."""
+    if args.has("after_id") and args.has("before_id"):
+        raise BadRequest(f"{args.op}: give after_id or before_id, not both", field="before_id")
     if args.has("after_id"):
         after = args.int("after_id", nullable=True)
         return _TOP if after is None else ("after", after)
@@ -363,6 +365,13 @@ async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:
 
 async def move(ctx: Ctx, args: Args) -> dict[str, Any]:
     target = args.int("platform_id", required=False)
+    if args.has("ord") and (args.has("after_id") or args.has("before_id")):
+        # Two placements in one command: refused rather than one of them silently ignored.
+        raise BadRequest(
+            f"{args.op}: give either ord, or after_id / before_id (the server picks the ord"
+            " between the neighbours), not both",
+            field="ord",
+        )
     card = await _locked_card(ctx, args, *([target] if target is not None else []))
     target = card.platform_id if target is None else target
     _editable(args, card)

@@ -28,8 +28,8 @@ class CommandError(Exception):
         super().__init__(message or self.__doc__ or self.code)
         self.reason = reason
         self.params = dict(params or {})
-        if field is not None:
-            self.field = field
+        # The argument at fault, when one is (the reply's ``error.field``).
+        self.field = field
 
     @property
     def message(self) -> str:
@@ -38,9 +38,8 @@ class CommandError(Exception):
     def extra(self) -> dict[str, Any]:
         """The error object's keys beyond code and message: field, reason, params (when set)."""
         out: dict[str, Any] = {}
-        field = getattr(self, "field", None)  # set here, or by whoever names the argument
-        if field:
-            out["field"] = field
+        if self.field:
+            out["field"] = self.field
         if self.reason:
             out["reason"] = self.reason
         if self.params:

@@ -21,6 +21,8 @@ from html.parser import HTMLParser
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
+from board.args import MAX_YEAR, MIN_YEAR
+
 # Namespaces whose elements mean what their local name says (title, link, description…).
 _ATOM = "http://www.w3.org/2005/Atom"
 _RSS1 = "http://purl.org/rss/1.0/"
@@ -121,7 +123,13 @@ def parse_date(value: str | None) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # a zoneless date: UTC is the only fair guess
-    return parsed.astimezone(UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00: before the start of time in UTC
+        return None
+    # The years board/args.py takes anywhere: at the ends of datetime's range a day of
+    # arithmetic overflows.
+    return parsed if MIN_YEAR <= parsed.year <= MAX_YEAR else None
 
 
 def _html_entities(data: bytes) -> bytes:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from board import duplicates, ordering, rows, search
-from board.args import Args
+from board.args import INT4_MAX, Args, check_tree, parse_time
 from board.context import Ctx
 from board.db import Db, Row, fetch, fetchrow, set_clause
 from board.errors import BadRequest
@@ -62,21 +62,22 @@ def _url(name: str, value: Any) -> str:
 
 
 def _time(name: str, value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise Invalid(name, "expected an ISO-8601 time with a zone, like 2026-11-22T10:00:00Z")
+    # board/args.py's one reading of times: a zone required, UTC out, a year 1 at +14:00 (or
+    # 9999 at -14:00) refused instead of overflowing on its way to the database.
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise Invalid(name, f"expected an ISO-8601 time, got {value[:40]!r}") from None
-    if parsed.tzinfo is None:
-        raise Invalid(name, f"expected a time with a zone (Z or +03:00), got {value[:40]!r}")
-    return parsed
+        return parse_time(value, name, "materials")
+    except BadRequest as exc:
+        raise Invalid(name, exc.message.partition(": ")[2]) from None
 
 
 def parse(payload: Any, *, partial: bool = True) -> MaterialInput:
     """Check one payload; ``partial``: url and title may be left out (checked on insert)."""
     if not isinstance(payload, Mapping):
         raise Invalid("body", "expected a JSON object")
+    try:
+        check_tree(dict(payload), "materials")  # NUL, lone surrogates, nesting: named
+    except BadRequest as exc:
+        raise Invalid(exc.field or "body", exc.message.partition(": ")[2]) from None
     unknown = sorted(set(payload) - FIELDS)
     if unknown:
         raise Invalid(unknown[0], f"unknown field (expected some of {', '.join(sorted(FIELDS))})")
@@ -122,7 +123,9 @@ def parse(payload: Any, *, partial: bool = True) -> MaterialInput:
         raw = payload["published_at"]
         values["published_at"] = None if raw is None else _time("published_at", raw)
     drafts = payload.get("drafts_platform_id")
-    if drafts is not None and (isinstance(drafts, bool) or not isinstance(drafts, int)):
+    if drafts is not None and (
+        isinstance(drafts, bool) or not isinstance(drafts, int) or not 1 <= drafts <= INT4_MAX
+    ):
         raise Invalid("drafts_platform_id", "expected the id of a drafts column, or null")
     item = MaterialInput(external_id.strip(), values, drafts)
     if not partial:

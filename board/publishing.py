@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import approval, expiry, rhythm, rows
+from board import approval, expiry, rhythm, rows, urls
 from board.args import Args
 from board.context import Ctx, is_running, running
 from board.db import Db, fetch, fetchrow, set_clause
@@ -169,6 +169,8 @@ async def finish(
             raise Fenced(f"column {platform_id} is led elsewhere now (or was deleted)")
         column = fenced
     ctx.columns[platform_id] = column
+    # A network's answer reaches the page as a link only if it is http(s) (board/urls.py).
+    meta = urls.safe_meta(meta)
     old = await rows.snippet_rows(ctx.db, [snippet_id])
     sets = "status = $2, version = version + 1, updated_at = $3, meta = (meta - $4::text[]) || $5::jsonb"
     if status in ("sent", "failed", "needs_check"):

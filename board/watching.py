@@ -26,6 +26,7 @@ from board import rows, state
 from board.context import Ctx
 from board.db import fetch, fetchrow
 from board.errors import NotFound
+from board.urls import safe_url
 
 # The settings of watching (not of the account).
 KEYS = ("watch", "watch_s")
@@ -87,13 +88,6 @@ def since(now: datetime) -> datetime:
     """The oldest post a look asks for: a day back at most, on the first look as later (a
     post older than that, missed while nothing watched, is not worth a column's rhythm)."""
     return now - FIRST_LOOK
-
-
-def web_url(url: str | None) -> str | None:
-    """A post's link as the page may show it: http(s) only (no javascript: or data: links)."""
-    if not url or not isinstance(url, str) or len(url) > 2000:
-        return None
-    return url if url.lower().startswith(("https://", "http://")) else None
 
 
 _INSERT = (
@@ -198,6 +192,6 @@ def _clean(text: str) -> str:
 
 def _meta(post: Found) -> dict[str, Any]:
     meta: dict[str, Any] = {"remote_id": post.remote_id}
-    if url := web_url(post.remote_url):
+    if url := safe_url(post.remote_url):
         meta["remote_url"] = url
     return meta

@@ -15,7 +15,7 @@ import httpx
 
 from platforms.base import Adapter, Column, Identity, Media, Post, Receipt, RemotePost, Seen
 from platforms.graph import GraphClient, app_token, validate_graph
-from platforms.recent import TimeMark, newer, parse_time, web_url
+from platforms.recent import TimeMark, newer, parse_time
 from platforms.tokens import TokenHealth
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,10 @@ def page_post(item: dict[str, Any]) -> RemotePost | None:
         remote_id=remote_id,
         posted_at=posted_at,
         text=str(item.get("message") or ""),
-        remote_url=web_url(link) or f"https://www.facebook.com/{item['id']}",
+        # board/watching.py keeps it only if it is a link the page may show (board/urls.py).
+        remote_url=link
+        if isinstance(link, str) and link
+        else f"https://www.facebook.com/{item['id']}",
     )
 
 

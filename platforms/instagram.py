@@ -32,7 +32,7 @@ from platforms.base import (
     Transient,
 )
 from platforms.graph import GraphClient, app_token, validate_graph
-from platforms.recent import TimeMark, newer, parse_time, web_url
+from platforms.recent import TimeMark, newer, parse_time
 from platforms.tokens import TokenHealth
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def ig_media(item: dict[str, Any]) -> RemotePost | None:
         remote_id=str(item["id"]),
         posted_at=posted_at,
         text=str(item.get("caption") or ""),
-        remote_url=web_url(item.get("permalink")),
+        remote_url=permalink if isinstance(permalink := item.get("permalink"), str) else None,
     )
 
 

@@ -30,13 +30,6 @@ def parse_time(value: object) -> datetime | None:
     return when.astimezone(UTC)
 
 
-def web_url(url: object) -> str | None:
-    """A post's link as the board may show it: http(s) only."""
-    if not isinstance(url, str) or len(url) > 2000:
-        return None
-    return url if url.lower().startswith(("https://", "http://")) else None
-
-
 @dataclass(frozen=True)
 class TimeMark:
     """Where a look ended: the newest post time and the ids posted at that very time."""

@@ -28,7 +28,7 @@ from board.patch import merge
 from tests import db, leakscan
 from tests.fakes.server import free_port
 from web.app import create_app
-from web.cli import WS_OPTIONS
+from web.cli import WS_OPTIONS, proxy_options
 from web.settings import load
 
 PASSWORD = "correct horse battery"
@@ -87,7 +87,7 @@ async def running_app(
             port=port,
             log_level="debug",
             log_config=None,
-            **{**WS_OPTIONS, **(uvicorn_options or {})},
+            **{**WS_OPTIONS, **proxy_options(settings), **(uvicorn_options or {})},
         )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve(), name=f"app-{port}")

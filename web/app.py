@@ -38,16 +38,28 @@ from media.store import MediaStore
 from poster.holds import HoldTimer
 from poster.media import CardMedia
 from poster.registry import Registry
-from web import auth, backup, docs, materials_api, media_api, redirect, routes, stats_api
+from web import (
+    auth,
+    backup,
+    docs,
+    materials_api,
+    media_api,
+    openapi,
+    redirect,
+    routes,
+    stats_api,
+)
 from web.access import AccessLog
 from web.clickcount import LAST_FLUSH_S, ClickCounter
 from web.column_check import ColumnCheck
 from web.database import asyncpg_dsn, open_database, quiet_pool_outages
 from web.embedded import EmbeddedServer
 from web.embedded import watch as watch_embedded
+from web.headers import SecurityHeaders
 from web.metrics import Metrics
 from web.redact import Redactor, install
 from web.settings import Settings
+from web.throttle import LoginThrottle
 from ws.direct import RawSend
 from ws.endpoint import BoardSocket, SocketDeps
 from ws.hub import Encoded, Hub
@@ -71,7 +83,7 @@ class Services:
     hub: Hub
     listener: Listener
     presence: Presence
-    login_throttle: routes.LoginThrottle
+    login_throttle: LoginThrottle
     # Called with the ids of columns a change touched (the posters subscribe here).
     on_wake: list[Callable[[list[int]], None]] = field(default_factory=list)
     socket: BoardSocket | None = None
@@ -278,7 +290,7 @@ def create_app(
             hub=hub,
             listener=listener,
             presence=presence,
-            login_throttle=routes.LoginThrottle(),
+            login_throttle=LoginThrottle(),
         )
         services.socket = BoardSocket(
             SocketDeps(
@@ -456,11 +468,12 @@ def create_app(
             Route("/api/media", media_api.upload, methods=["POST"]),
             Route("/media/{id:int}", media_api.serve),
             Route("/docs/{name}", docs.page),
+            Route(openapi.PATH, openapi.endpoint),
             WebSocketRoute("/ws", board_socket),
             Mount("/static", StaticFiles(directory=routes.STATIC), name="static"),
         ],
         # Outermost of ours (Starlette's ServerErrorMiddleware passes WebSocket sends through
         # untouched): the endpoint gets uvicorn's own send, to write frames directly.
-        middleware=[Middleware(RawSend), Middleware(AccessLog)],
+        middleware=[Middleware(RawSend), Middleware(AccessLog), Middleware(SecurityHeaders)],
         lifespan=lifespan,
     )

@@ -107,6 +107,20 @@ def ensure_admin(url: str, settings: Settings) -> None:
         )
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy headers as METRONOME_TRUSTED_PROXIES says. uvicorn believes
+    X-Forwarded-For from 127.0.0.1 by default (or FORWARDED_ALLOW_IPS): anything on the host
+    could then claim any client address, and get around the sign-in throttle. With no trusted
+    proxy they are off; otherwise uvicorn reads them from those networks only, walking the
+    header from the right past trusted hops to the first address that is not one."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {
+        "proxy_headers": True,
+        "forwarded_allow_ips": [str(network) for network in settings.trusted_proxies],
+    }
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -125,6 +139,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         **WS_OPTIONS,
+        **proxy_options(settings),
         log_level=args.log_level,
         timeout_graceful_shutdown=10,
     )

@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from board import urls
 from board.args import Args
 from board.columns import check_settings
 from board.commands import Call
@@ -110,6 +111,8 @@ def answer(identity: Identity) -> dict[str, Any]:
     result: dict[str, Any] = {"ok": True, "account": identity.account}
     for key in ("target", "url", "warning"):
         value = getattr(identity, key)
+        if key == "url":
+            value = urls.safe_url(value)  # the network's answer, shown as a link (board/urls.py)
         if value:
             result[key] = value
     return result

@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from board import materials, search
+from board.args import param_int, text_problem
 from board.context import Ctx, Event
 from board.errors import BadRequest, NotFound
-from web.routes import current_actor, json_error, origin_ok
+from web.routes import bad_param, current_actor, json_error, origin_ok
 
 # A CMS pushes one material, or a batch when it catches up; more than this is a bulk import.
 MAX_BATCH = 500
@@ -113,8 +114,19 @@ async def endpoint(request: Request) -> Response:
     return await get_materials(request)
 
 
-def _int(value: str | None, default: int) -> int:
-    return int(value) if value and value.isdigit() else default
+def _int(params: Any, name: str, default: int, maximum: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    return param_int(raw, name, "materials", minimum=0 if name == "offset" else 1, maximum=maximum)
+
+
+def _text(params: Any, name: str) -> str | None:
+    value: str | None = params.get(name)
+    problem = text_problem(value) if value else None
+    if problem:
+        raise BadRequest(f"materials: {name} {problem}", field=name)
+    return value
 
 
 async def get_materials(request: Request) -> Response:
@@ -123,13 +135,14 @@ async def get_materials(request: Request) -> Response:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
     services = request.app.state.services
     params = request.query_params
+    try:
+        q = _text(params, "q") or ""
+        section = _text(params, "section") or None
+        limit = _int(params, "limit", search.DEFAULT_LIMIT, search.MAX_LIMIT)
+        offset = _int(params, "offset", 0, search.MAX_OFFSET)
+    except BadRequest as exc:
+        return bad_param(exc)
     async with services.database.transaction() as db:
-        found = await search.search(
-            db,
-            params.get("q", ""),
-            limit=_int(params.get("limit"), search.DEFAULT_LIMIT),
-            offset=_int(params.get("offset"), 0),
-            section=params.get("section") or None,
-        )
+        found = await search.search(db, q, limit=limit, offset=offset, section=section)
     items = [materials.compact(materials.material_state(r)) for r in found]
     return Response(orjson.dumps({"items": items}), media_type="application/json")

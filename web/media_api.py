@@ -18,12 +18,14 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.types import Message, Receive
 
 from board import attachments
+from board.args import strict_int
+from board.errors import BadRequest
 from media import rows
 from media.errors import MediaMissing, MediaRefused, MediaSettingError
 from media.settings import MB, MediaSettings
 from media.staging import stage_file
 from media.store import MediaStore
-from web.routes import current_actor, json_error, origin_ok
+from web.routes import bad_param, current_actor, json_error, origin_ok
 from web.settings import SettingError
 
 UPLOADERS = ("author", "editor", "admin")
@@ -115,11 +117,19 @@ async def upload(request: Request) -> Response:
 async def serve(request: Request) -> Response:
     store = store_of(request)
     services = request.app.state.services
-    media_id: int = request.path_params["id"]
+    try:
+        # The route takes ASCII digits of any length; the column is an int4.
+        media_id = strict_int(request.path_params["id"], "id", "media", minimum=1)
+    except BadRequest as exc:
+        return bad_param(exc)
     now = services.clock.now().timestamp()
     params = request.query_params
-    signed = "sig" in params and store.signer.verify(
-        media_id, params.get("exp", ""), params["sig"], now
+    expires, signature = params.get("exp", ""), params.get("sig", "")
+    # The signer reads exp with int() (which takes "²") and compares sig with hmac (ASCII
+    # only): anything else is no signature of ours.
+    well_formed = expires.isascii() and expires.isdigit() and signature.isascii()
+    signed = (
+        "sig" in params and well_formed and store.signer.verify(media_id, expires, signature, now)
     )
     if not signed:
         if "sig" in params:

@@ -48,8 +48,8 @@ _PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
     '<meta name="robots" content="noindex"><title>{title}</title>'
-    "<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:15vh auto;"
-    "padding:0 1rem;color:#222}}h1{{font-size:1.3rem}}</style></head>"
+    # A stylesheet, not a <style>: the pages' CSP allows no inline style (web/headers.py).
+    '<link rel="stylesheet" href="/static/css/link.css"></head>'
     "<body><h1>{title}</h1><p>{text}</p></body></html>"
 )
 

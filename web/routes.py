@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +11,24 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from board import accounts, history
-from board.args import Args
+from board.args import param_int
 from board.context import Actor
-from board.errors import BadRequest, CommandError
+from board.errors import CommandError
 from web import auth
 
 STATIC = Path(__file__).parent / "static"
 
-# Failed logins allowed per client address in LOGIN_WINDOW seconds, against password guessing.
-LOGIN_FAILURES = 10
-LOGIN_WINDOW = 60.0
+
+def json_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    error = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field  # the parameter at fault (docs/architecture.md)
+    return JSONResponse({"error": error}, status_code=status)
 
 
-def json_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def bad_param(exc: CommandError) -> JSONResponse:
+    """A refused query or path parameter (board/args.py): 400 naming it."""
+    return json_error(400, exc.code, exc.message, exc.field)
 
 
 async def current_actor(request: Request) -> Actor | None:
@@ -60,24 +62,6 @@ async def favicon(request: Request) -> Response:
     return FileResponse(STATIC / "favicon.ico", headers={"Cache-Control": "max-age=86400"})
 
 
-class LoginThrottle:
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: str) -> bool:
-        window = self._failures[key]
-        now = time.monotonic()
-        while window and window[0] < now - LOGIN_WINDOW:
-            window.popleft()
-        if not window:
-            del self._failures[key]
-            return False
-        return len(window) >= LOGIN_FAILURES
-
-    def failed(self, key: str) -> None:
-        self._failures[key].append(time.monotonic())
-
-
 async def _credentials(request: Request) -> tuple[str, str, bool]:
     """(email, password, is_form) from a JSON body or a posted form."""
     content_type = request.headers.get("content-type", "")
@@ -101,24 +85,28 @@ async def login(request: Request) -> Response:
     services = request.app.state.services
     if not origin_ok(request):
         return json_error(403, "forbidden", "this origin may not sign in here")
+    # The connecting address, or the client a trusted proxy names (web/cli.py proxy_options).
     client = request.client.host if request.client else "?"
-    if services.login_throttle.blocked(client):
-        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            return RedirectResponse("/login?error=throttled", status_code=303)
-        return json_error(429, "rate_limited", "too many failed sign-ins; wait a minute")
     try:
         email, password, is_form = await _credentials(request)
     except ValueError as exc:
         return json_error(400, "bad_request", str(exc))
+    throttle = services.login_throttle
+    verdict = throttle.check(client, email)
+    if not verdict.allowed:
+        if is_form:
+            return RedirectResponse("/login?error=throttled", status_code=303)
+        return json_error(429, "rate_limited", f"{verdict.reason}; wait a few minutes")
     now = services.clock.now()
     async with services.database.connect() as db:
         actor = await accounts.authenticate(db, email, password)
         token = await accounts.start_session(db, actor.id, now) if actor else None
     if actor is None or token is None:
-        services.login_throttle.failed(client)
+        throttle.failed(client, email)
         if is_form:
             return RedirectResponse("/login?error=1", status_code=303)
         return json_error(401, "unauthorized", "wrong e-mail or password")
+    throttle.succeeded(client, email)
     response: Response
     if is_form:
         response = RedirectResponse("/", status_code=303)
@@ -185,19 +173,21 @@ async def snippet_history(request: Request) -> Response:
     actor = await current_actor(request)
     if actor is None:
         return json_error(401, "unauthorized", "sign in or send Authorization: Bearer <token>")
-    raw: dict[str, Any] = {"id": request.path_params["id"]}
-    if "limit" in request.query_params:
-        raw["limit"] = request.query_params["limit"]
     services = request.app.state.services
     try:
-        args = Args(raw, "history")
-        snippet_id = args.int("id", minimum=1)
-        limit = args.int("limit", required=False, minimum=1) or history.DEFAULT_LIMIT
-        if limit > history.MAX_LIMIT:
-            raise BadRequest(f"history: expected limit to be at most {history.MAX_LIMIT}")
+        snippet_id = param_int(request.path_params["id"], "id", "history", minimum=1)
+        raw_limit = request.query_params.get("limit")
+        limit = (
+            history.DEFAULT_LIMIT
+            if raw_limit is None
+            else param_int(raw_limit, "limit", "history", minimum=1, maximum=history.MAX_LIMIT)
+        )
+    except CommandError as exc:
+        return bad_param(exc)
+    try:
         async with services.database.connect() as db:
             story = await history.story(db, snippet_id, limit)
     except CommandError as exc:
         status = {"bad_request": 400, "not_found": 404}.get(exc.code, 500)
-        return json_error(status, exc.code, exc.message)
+        return json_error(status, exc.code, exc.message, exc.field)
     return Response(orjson.dumps(story), media_type="application/json")

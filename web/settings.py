@@ -42,6 +42,9 @@ class Settings:
     public_url: str | None = None
     # Loopback, link-local and private networks feeds and media downloads may reach.
     fetch_allow: tuple[IPNetwork, ...] = ()
+    # METRONOME_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For / -Proto is
+    # believed (default none: the connecting address is the client, whatever headers say).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     # The nightly backup's time of day (UTC; None: off) and how many are kept.
     backup_at: time | None = None
     backup_keep: int = 7
@@ -146,6 +149,13 @@ def _fetch_allow(raw: str | None) -> tuple[IPNetwork, ...]:
         raise SettingError("METRONOME_FETCH_ALLOW", str(exc)) from None
 
 
+def _trusted_proxies(raw: str | None) -> tuple[IPNetwork, ...]:
+    try:
+        return parse_allow(raw)
+    except ValueError as exc:
+        raise SettingError("METRONOME_TRUSTED_PROXIES", str(exc)) from None
+
+
 def _backup_at(raw: str | None, embedded: bool) -> time | None:
     """HH:MM (UTC), or "off"; by default 03:00 for the embedded database, off for a server."""
     if raw is None or raw == "":
@@ -202,6 +212,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         ws_rate=_number(env, "METRONOME_WS_RATE", 20, 1),
         public_url=_public_url(env.get("METRONOME_PUBLIC_URL")),
         fetch_allow=_fetch_allow(env.get("METRONOME_FETCH_ALLOW")),
+        trusted_proxies=_trusted_proxies(env.get("METRONOME_TRUSTED_PROXIES")),
         backup_at=_backup_at(env.get("METRONOME_BACKUP_AT"), database_url is None),
         backup_keep=int(_number(env, "METRONOME_BACKUP_KEEP", 7, 1)),
         extra={k: v for k, v in env.items() if k.startswith("METRONOME_")},

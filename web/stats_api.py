@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from board import clicks, rows
-from board.errors import NotFound
+from board.args import param_int
+from board.errors import BadRequest, NotFound
 from web.routes import current_actor, json_error
 
 DEFAULT_RANGE = timedelta(hours=24)
@@ -30,14 +31,16 @@ CSV_TEXT = 200  # characters of a card's text in the export
 class BadParam(ValueError):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(f"{name}: {message}")
+        self.field = name
 
 
 def read_platform(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > 2**31 - 1:
-        raise BadParam("platform_id", f"expected a column id, got {raw[:40]!r}")
-    return int(raw)
+    try:
+        return param_int(raw, "platform_id", "stats", minimum=1)
+    except BadRequest:
+        raise BadParam("platform_id", f"expected a column id, got {raw[:40]!r}") from None
 
 
 def read_since(raw: str | None, now: datetime) -> datetime:
@@ -123,7 +126,7 @@ async def endpoint(request: Request) -> Response:
         if form not in ("json", "csv"):
             raise BadParam("format", f"expected json or csv, got {form[:20]!r}")
     except BadParam as exc:
-        return json_error(400, "bad_request", str(exc))
+        return json_error(400, "bad_request", str(exc), exc.field)
     async with services.database.connect() as db:
         try:
             if platform_id is not None:

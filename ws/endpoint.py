@@ -105,24 +105,32 @@ class BoardSocket:
             data = message.get("text")
             if data is None:
                 data = message.get("bytes") or b""
+            # Every frame counts, parsed or not: a flood of garbage costs as much to refuse.
+            allowed = bucket.take(time.monotonic())
             command = protocol.parse(data)
             if isinstance(command, protocol.FrameError):
-                conn.push(protocol.reply_error(command.id, command.code, command.message))
+                if allowed:
+                    conn.push(protocol.reply_error(command.id, command.code, command.message))
+                else:
+                    deps.metrics.commands.labels("any", "rate_limited").inc()
+                    conn.push(self._flood(command.id))
                 continue
-            if not bucket.take(time.monotonic()):
+            if not allowed:
                 deps.metrics.commands.labels("any", "rate_limited").inc()
-                conn.push(
-                    protocol.reply_error(
-                        command.id,
-                        "rate_limited",
-                        f"more than {deps.rate:g} commands a second: this one was not run",
-                        extra={"reason": "too_fast", "params": {"rate": deps.rate}},
-                    )
-                )
+                conn.push(self._flood(command.id))
                 continue
             await lanes.submit(
                 deps.commands.lane(command.op, command.args), functools.partial(run, command)
             )
+
+    def _flood(self, command_id: str | None) -> str:
+        rate = self.deps.rate
+        return protocol.reply_error(
+            command_id,
+            "rate_limited",
+            f"more than {rate:g} frames a second: this one was not run",
+            extra={"reason": "too_fast", "params": {"rate": rate}},
+        )
 
     async def _run(self, actor: Actor, command: protocol.Command, conn_name: str) -> str:
         deps = self.deps

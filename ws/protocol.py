@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,9 @@ import orjson
 MAX_FRAME = 64 * 1024
 # Longest command id we echo back.
 MAX_ID = 200
+# What an op's name can be: anything else (a NUL, a lone surrogate, a page of text) is no
+# op of ours, refused before it reaches the op table or the refusals recorded in events.
+_OP = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,8 @@ def parse(data: str | bytes) -> Command | FrameError:
             "bad_request", f"expected id to be a non-empty string of at most {MAX_ID} characters"
         )
     op = frame.get("op")
-    if not isinstance(op, str) or not op:
-        return FrameError(
-            "bad_request", 'expected op to be a string such as "snippet.move"', raw_id
-        )
+    if not isinstance(op, str) or not _OP.fullmatch(op):
+        return FrameError("bad_request", 'expected op to be a name such as "snippet.move"', raw_id)
     return Command(id=raw_id, op=op, args=frame.get("args", {}))
 
 

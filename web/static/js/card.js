@@ -2,7 +2,7 @@
 
 import { approvalRow, isWaiting } from "./approval.js";
 import { hasMenu } from "./cardmenu.js";
-import { h, icon, iconButton, setAttr, setText } from "./dom.js";
+import { h, icon, iconButton, safeHref, setAttr, setText } from "./dom.js";
 import { InPlaceEditor } from "./editor.js";
 import { M } from "./messages.js";
 import { editingNote, editingWarning, editorsOf, hue, initials, makeEditingNote } from "./presence.js";
@@ -140,7 +140,7 @@ export class CardView {
 
     setText(this.body, snippet.body ?? "");
     this.body.hidden = !snippet.body;
-    if (snippet.url) {
+    if (safeHref(snippet.url)) {
       setAttr(this.link, "href", snippet.url);
       setAttr(this.link, "title", snippet.url);
       setText(this.link, linkLabel(snippet));
@@ -161,7 +161,7 @@ export class CardView {
       notes.push(h("p", { class: "note note-muted note-external", "data-origin": "external", title: M.watch.externalTitle },
         icon("external"), M.watch.external));
     }
-    if (snippet.status === "sent" && meta.remote_url) {
+    if (snippet.status === "sent" && safeHref(meta.remote_url)) {
       notes.push(h("a", { class: "note note-link", href: meta.remote_url, target: "_blank", rel: "noopener noreferrer", draggable: "false" },
         icon("external"), M.viewPost));
     }

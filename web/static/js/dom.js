@@ -2,10 +2,25 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/** `url` when a link may lead there (http or https, absolute or on this origin), else null: a
+ * network's answer ("javascript:…") must never become a link on the board's origin. Every
+ * href set through h() and setAttr() passes here. */
+export function safeHref(url) {
+  if (typeof url !== "string" || url === "") return null;
+  let parsed;
+  try {
+    parsed = new URL(url, window.location.href);
+  } catch {
+    return null;
+  }
+  return parsed.protocol === "http:" || parsed.protocol === "https:" ? url : null;
+}
+
 /** h("button", {class: "x", onclick: fn}, "text", child) → element. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
+  for (const [key, raw] of Object.entries(attrs)) {
+    const value = key === "href" ? safeHref(raw) : raw;
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on") && typeof value === "function") {
       el.addEventListener(key.slice(2), value);
@@ -51,7 +66,8 @@ export function setText(el, text) {
 }
 
 /** Set or remove an attribute only when it changed. */
-export function setAttr(el, name, value) {
+export function setAttr(el, name, raw) {
+  const value = name === "href" ? safeHref(raw) : raw;
   if (value === null || value === undefined || value === false) {
     if (el.hasAttribute(name)) el.removeAttribute(name);
   } else {

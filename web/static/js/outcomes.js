@@ -1,7 +1,7 @@
 // The breaking post's outcome in each column, live: each column's card as the patches bring
 // it (queued, sending, sent with its link, failed with why), one row per column.
 
-import { h, icon, setAttr, setText } from "./dom.js";
+import { h, icon, safeHref, setAttr, setText } from "./dom.js";
 import { networkIcon } from "./networks.js";
 import { clock } from "./time.js";
 import { M } from "./messages.js";
@@ -75,7 +75,7 @@ export class Outcomes {
       const [key, words] = describe(snippet, platform, held.has(pid), this.seen.has(sid));
       setAttr(row.el, "data-status", key);
       setText(row.status, words);
-      const url = key === "sent" ? snippet.meta?.remote_url : null;
+      const url = key === "sent" ? safeHref(snippet.meta?.remote_url) : null;
       row.link.hidden = !url;
       setAttr(row.link, "href", url);
     }
