@@ -37,7 +37,12 @@ async def test_moved_card_goes_out_with_the_target_columns_bot(admin: Client) ->
                             "name": f"bot {token[:3]}",
                             "interval_s": 1,
                             "paused": paused,
-                            "settings": {"chat_id": "@newsroom", "api_base": fake.base_url},
+                            # Not watched: bot A's API must see no call at all.
+                            "settings": {
+                                "chat_id": "@newsroom",
+                                "api_base": fake.base_url,
+                                "watch": False,
+                            },
                             "secrets": {"bot_token": token},
                         },
                     )

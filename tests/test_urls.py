@@ -63,11 +63,10 @@ async def test_a_webhook_answering_a_javascript_link_plants_nothing(admin: Clien
             (200, {}, {"id": "hook-1", "url": "javascript:alert(document.domain)"})
         )
         receiver.script.append((200, {}, {"id": "hook-2", "url": "https://hooks.example/2"}))
+        # The column's interval is 1 s: each card goes out by itself.
         first = (await admin.ok("snippet.create", {"platform_id": pid, "body": "one"}))["id"]
-        await admin.ok("snippet.send_now", {"id": first})
         await admin.wait_for(lambda s: s["snippets"][str(first)]["status"] == "sent", timeout=15)
         second = (await admin.ok("snippet.create", {"platform_id": pid, "body": "two"}))["id"]
-        await admin.ok("snippet.send_now", {"id": second})
         await admin.wait_for(lambda s: s["snippets"][str(second)]["status"] == "sent", timeout=15)
     sent = admin.state["snippets"][str(first)]
     assert "remote_url" not in sent.get("meta", {}), sent
