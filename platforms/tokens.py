@@ -10,6 +10,7 @@ secrets to ``renewed`` so they are stored the same way before anything else uses
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -22,6 +23,11 @@ KINDS = frozenset({"facebook", "instagram", "x", "youtube"})
 # Stores renewed secrets: (the new secrets, the refresh token they were obtained with). The
 # refresh token lets the store refuse a renewal that raced another one (or an admin's edit).
 Renewed = Callable[[Mapping[str, str], str], Awaitable[None]]
+
+# False while a column's watcher looks (poster/watcher.py): the column's token keeper alone
+# renews its tokens, so a watcher never spends a rotating refresh token; an access token the
+# network refuses there is an error for the watcher (the keeper is asked to check instead).
+RENEW_ON_REFUSAL: ContextVar[bool] = ContextVar("renew_on_refusal", default=True)
 
 
 @dataclass(frozen=True)

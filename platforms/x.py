@@ -4,7 +4,8 @@ OAuth 2.0 user access tokens live two hours. With a refresh token (the ``offline
 scope) and the app's client id, the column's keeper (poster/tokens.py) renews them before they
 lapse at ``POST /2/oauth2/token``; each renewal also replaces the refresh token, so the new
 pair is stored at once. A 401 while publishing renews once and tries again (a 401 means
-nothing was posted), when a store for the new pair is attached (``renewed``).
+nothing was posted), when a store for the new pair is attached (``renewed``); a watcher's look
+does not renew (``RENEW_ON_REFUSAL``): it only retries when the keeper renewed meanwhile.
 
 Media go INIT -> APPEND (chunks) -> FINALIZE on ``/2/media/upload``, then STATUS polling while
 X processes a video. The ``x-rate-limit-*`` (15-minute window) and ``x-*-limit-24hour-*``
@@ -45,7 +46,7 @@ from platforms.base import (
     Transient,
 )
 from platforms.recent import MAX_PAGES, parse_time
-from platforms.tokens import Renewed, TokenHealth
+from platforms.tokens import RENEW_ON_REFUSAL, Renewed, TokenHealth
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +243,9 @@ class XAdapter(Adapter):
             wait = reset_wait(response.headers)
             if wait:
                 self.blocked_until[path] = time.time() + wait
-            renewable = self.refresh_token and self.renewed is not None
+            if response.status_code == 401 and attempt == 1 and self.token != used:
+                continue  # renewed meanwhile (by the keeper): the new token is tried, once
+            renewable = self.refresh_token and self.renewed is not None and RENEW_ON_REFUSAL.get()
             if response.status_code == 401 and attempt == 1 and renewable:
                 self.log.info(
                     "access token refused; renewing it", extra={"action": "x.token_renew"}

@@ -90,6 +90,7 @@ class Registry:
         # A poster that died: its backoff and when it may start again (monotonic).
         self._restarts: dict[int, tuple[Backoff, float]] = {}
         self._adapters: dict[int, tuple[str, Adapter, str, dict[str, Any]]] = {}
+        self._adapter_locks: dict[int, asyncio.Lock] = {}
         # Told every column's secret values as its adapter is built: the log redactor (web/redact.py).
         self._on_secrets = on_secrets
         # Token health of the columns held here (poster/tokens.py).
@@ -158,7 +159,16 @@ class Registry:
 
     async def adapter_for(self, row: Any) -> tuple[Adapter, str, dict[str, Any]]:
         """The column's adapter, built from its own row (its own secrets) and rebuilt when
-        the account changes (kind, settings or secrets), not on every send."""
+        the account changes (kind, settings or secrets), not on every send.
+
+        One adapter per column at a time, shared by its poster, watcher and token keeper: an X
+        adapter holds the rotating refresh token, and a second one built alongside (two callers
+        racing past the cache) would renew with a refresh token the first had already spent."""
+        lock = self._adapter_locks.setdefault(row.id, asyncio.Lock())
+        async with lock:
+            return await self._adapter_for(row)
+
+    async def _adapter_for(self, row: Any) -> tuple[Adapter, str, dict[str, Any]]:
         key = hashlib.sha256(
             orjson.dumps([row.kind, row.settings], option=orjson.OPT_SORT_KEYS)
             + bytes(row.secrets or b"")
@@ -334,7 +344,7 @@ class Registry:
         task = self.watch_tasks.get(platform_id)
         if watcher is not None and task is not None and not task.done():
             return watcher
-        watcher = Watcher(platform_id, self.deps)
+        watcher = Watcher(platform_id, self.deps, self.tokens)
         self.watchers[platform_id] = watcher
         self.watch_tasks[platform_id] = asyncio.create_task(
             watcher.run(), name=f"watcher-{platform_id}"
@@ -419,6 +429,7 @@ class Registry:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         cached = self._adapters.pop(platform_id, None)
+        self._adapter_locks.pop(platform_id, None)
         if cached is not None:
             await cached[1].aclose()
 

@@ -6,6 +6,10 @@ later, or sooner when the answer says (X: before its two-hour access token ends)
 column's secrets change. It stores what it learns (board/tokens.py): renewed secrets, sealed;
 ``token_expires_at`` for admins (and the ``token_expiring`` alert); and credentials the network
 refuses stop the column with the network's reason, before a card fails on them at night.
+The keeper is the one owner of a column's renewals: the column's poster and watcher share its
+adapter (poster/registry.py builds one per column); a 401 while publishing renews through that
+adapter and is stored here (``attach``); the watcher waits for the first check (``checked``),
+never renews, and asks for a check when the network refuses its token (``refused``).
 Renewed tokens are told to the log redactor before anything can log them, and never logged.
 """
 
@@ -69,6 +73,16 @@ class TokenKeeper:
         self._checked: dict[int, bytes] = {}
         # Columns with a renewal not stored yet -> the refresh token their row still holds.
         self._unsaved: dict[int, str] = {}
+        # Columns whose renewal made while publishing could not be stored (the database was
+        # away): their keeper renews again and stores. (A store under way is no reason: the
+        # keeper would spend the refresh token the publish just got.)
+        self._store_failed: set[int] = set()
+        # Set once a held column's first check is over (or it has no keeper): its watcher's
+        # first look waits for it, so it never races the keeper to a token.
+        self._first: dict[int, asyncio.Event] = {}
+        # Columns whose watcher was refused its token -> the sealed secrets it was refused
+        # with: checked now, unless the row holds newer ones (renewed meanwhile).
+        self._refused: dict[int, bytes] = {}
         self._turns = asyncio.Semaphore(CONCURRENT)
         # Claim tasks, and keepers cancelled but maybe not ended yet: close() awaits them.
         self._claims: set[asyncio.Task[None]] = set()
@@ -81,6 +95,8 @@ class TokenKeeper:
         if not fresh:
             return
         self.held.update(fresh)
+        for platform_id in fresh:
+            self._first[platform_id] = asyncio.Event()
         task = asyncio.create_task(self._start(fresh), name="tokens-claim")
         self._claims.add(task)
         task.add_done_callback(self._claims.discard)
@@ -91,6 +107,9 @@ class TokenKeeper:
         self._changed.pop(platform_id, None)
         self._checked.pop(platform_id, None)
         self._unsaved.pop(platform_id, None)
+        self._store_failed.discard(platform_id)
+        self._refused.pop(platform_id, None)
+        self._checked_first(platform_id)
         task = self.tasks.pop(platform_id, None)
         if task is not None:
             task.cancel()
@@ -116,10 +135,31 @@ class TokenKeeper:
 
             adapter.renewed = renewed
 
+    async def checked(self, platform_id: int) -> None:
+        """Returns once the column's first check is over (at once for a column not kept here)."""
+        first = self._first.get(platform_id)
+        if first is not None:
+            await first.wait()
+
+    def refused(self, platform_id: int, secrets: bytes) -> None:
+        """The network refused the column's token (of these sealed secrets) to its watcher:
+        check (renew) it now, unless it was renewed meanwhile."""
+        event = self._changed.get(platform_id)
+        if event is not None:
+            self._refused[platform_id] = secrets
+            event.set()
+
+    def _checked_first(self, platform_id: int) -> None:
+        first = self._first.pop(platform_id, None)
+        if first is not None:
+            first.set()
+
     async def close(self) -> None:
         tasks = [*self._claims, *self.tasks.values()]
         self.tasks.clear()
         self.held.clear()
+        for platform_id in list(self._first):
+            self._checked_first(platform_id)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -142,7 +182,13 @@ class TokenKeeper:
                 raise
             # The registry claims them again once the database is back.
             self.held.difference_update(platform_ids)
+            for platform_id in platform_ids:
+                self._checked_first(platform_id)
             return
+        kept = {row["id"] for row in found}
+        for platform_id in platform_ids:
+            if platform_id not in kept:
+                self._checked_first(platform_id)  # not a token kind: nothing to wait for
         for row in found:
             platform_id = row["id"]
             if platform_id in self.held and platform_id not in self.tasks:
@@ -189,8 +235,11 @@ class TokenKeeper:
                     return
                 if bytes(row.secrets or b"") != self._checked.get(platform_id):
                     break  # new credentials: check them now
-                if platform_id in self._unsaved:
+                if platform_id in self._store_failed:
                     break  # a renewal to store: renew again and store it
+                if self._refused.pop(platform_id, None) == bytes(row.secrets or b""):
+                    break  # its watcher was refused the token: renew (or stop) now
+            self._refused.pop(platform_id, None)
             try:
                 async with self._turns:
                     delay = await self._check(platform_id)
@@ -206,6 +255,8 @@ class TokenKeeper:
                     delay,
                     extra={"action": "tokens.unreachable"},
                 )
+            finally:
+                self._checked_first(platform_id)
             if delay < 0:
                 return  # the column is gone
 
@@ -278,6 +329,7 @@ class TokenKeeper:
             )
             event = self._changed.get(platform_id)
             if event is not None:
+                self._store_failed.add(platform_id)
                 event.set()
 
     async def _store(
@@ -322,6 +374,7 @@ class TokenKeeper:
                     if applied and platform_id in self._changed:
                         self._checked[platform_id] = bytes(new.secrets or b"")
                 self._unsaved.pop(platform_id, None)
+                self._store_failed.discard(platform_id)
                 return new
             except Exception as exc:
                 if not is_connection_error(exc) or REAL_TIME.monotonic() > deadline:

@@ -7,13 +7,19 @@ after the stored cursor (on a column's first look: the last day), then hands wha
 column's `external` history cards, and the queue's etas follow. A rate limit is waited out
 (its retry-after); any other failure backs off (``Backoff``), one log line each, and the
 column says why (`watch_error`) until a look succeeds.
+
+A column whose tokens expire or rotate has a keeper (poster/tokens.py), the one owner of their
+renewals: the watcher shares the column's adapter with the poster and the keeper (so it uses
+the tokens the keeper renewed), makes its first look once the keeper's first check is over,
+never renews a token itself (``RENEW_ON_REFUSAL``), and when the network refuses one it asks
+the keeper to check; new credentials end a backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from board import watching
 from board.clock import Backoff
@@ -24,6 +30,7 @@ from board.rows import PLATFORM_SELECT
 from board.unit import unit_of_work
 from platforms import load_class
 from platforms.base import AuthRejected, PlatformError, RateLimited
+from platforms.tokens import RENEW_ON_REFUSAL
 from poster.worker import POSTER, REAL_TIME, PosterDeps
 
 log = logging.getLogger(__name__)
@@ -40,10 +47,21 @@ UNREACHABLE_FIRST = 0.5
 UNREACHABLE_MOST = 10.0
 
 
+class Keeper(Protocol):
+    """What a watcher asks of the column's token keeper (poster/tokens.py TokenKeeper)."""
+
+    async def checked(self, platform_id: int) -> None: ...
+
+    def refused(self, platform_id: int, secrets: bytes) -> None: ...
+
+
 class Watcher:
-    def __init__(self, platform_id: int, deps: PosterDeps) -> None:
+    def __init__(self, platform_id: int, deps: PosterDeps, tokens: Keeper | None = None) -> None:
         self.platform_id = platform_id
         self.deps = deps
+        self.tokens = tokens
+        # The sealed secrets of the column at its last failed look: new ones end the backoff.
+        self._failed_secrets: bytes | None = None
         self._wake = asyncio.Event()
         # Monotonic times: the last look began, and no look before (a rate limit, a backoff).
         self.last_look: float | None = None
@@ -63,6 +81,8 @@ class Watcher:
         """Watch until cancelled; returns when the column is gone or its kind lists nothing."""
         clock = self.deps.clock
         unreachable = Backoff(REAL_TIME, UNREACHABLE_FIRST, UNREACHABLE_MOST)
+        if self.tokens is not None:
+            await self.tokens.checked(self.platform_id)
         while True:
             self._wake.clear()
             try:
@@ -83,6 +103,13 @@ class Watcher:
                 # Off, or the credentials are refused (the poster said so): wait for a change.
                 await self._wake.wait()
                 continue
+            secrets = bytes(column.secrets or b"")
+            if self._failed_secrets is not None and secrets != self._failed_secrets:
+                # New credentials (renewed by the keeper, or an admin's): look now.
+                self._failed_secrets = None
+                self._failing = None
+                self.not_before = 0.0
+                self.last_look = None
             due = self.not_before
             if self.last_look is not None:
                 due = max(due, self.last_look + watching.every(column.settings))
@@ -98,6 +125,7 @@ class Watcher:
         self.last_look = clock.monotonic()
         self.looks += 1
         every = watching.every(column.settings)
+        renewing = RENEW_ON_REFUSAL.set(False)
         try:
             adapter, _, _ = await self.deps.adapter_for(column)
             seen = await asyncio.wait_for(
@@ -124,6 +152,8 @@ class Watcher:
         except Exception as exc:  # an adapter bug: one line, and the column still publishes
             await self._failed(column, every, f"{type(exc).__name__}: {exc}")
             return
+        finally:
+            RENEW_ON_REFUSAL.reset(renewing)
         found = [watching.Found(p.remote_id, p.posted_at, p.text, p.remote_url) for p in seen.posts]
         try:
             async with (
@@ -146,6 +176,7 @@ class Watcher:
             await self._failed(column, every, f"the database is out of reach ({exc!r})", db=False)
             return
         self._failing = None
+        self._failed_secrets = None
         if ids is None:
             self.not_before = clock.monotonic() + min(every, SETTLE_S)
             self.last_look = None
@@ -161,6 +192,9 @@ class Watcher:
     async def _failed(
         self, column: Any, every: float, reason: str, *, auth: bool = False, db: bool = True
     ) -> None:
+        self._failed_secrets = bytes(column.secrets or b"")
+        if auth and self.tokens is not None:
+            self.tokens.refused(self.platform_id, self._failed_secrets)
         if self._failing is None:
             self._failing = Backoff(self.deps.clock, every, max(every, FAILING_MOST_S))
         wait = self._failing.next_delay()

@@ -1,5 +1,6 @@
-"""recent_posts of Facebook, Instagram, X and YouTube against their fakes (tests/fakes/
-watch_drivers.py): what a watcher sees of an account, one look after another."""
+"""recent_posts of Facebook, Instagram, X and YouTube against their fakes (the drivers of
+tests/watch_drivers.py): what a watcher sees of an account, one look after another. (Telegram,
+VK, Mastodon and Bluesky: tests/test_recent_posts.py.)"""
 
 from __future__ import annotations
 
@@ -14,26 +15,23 @@ import pytest
 from media.local import FileSource
 from platforms import adapter_class
 from platforms.base import Adapter, Column, Media, Post, RateLimited, Seen
-from tests.fakes.watch_drivers import DRIVERS, RATE_SLACK_S, WatchDriver
+from tests.watch_drivers import DRIVERS, Driver
 
-KINDS = list(DRIVERS)
+KINDS = ["facebook", "instagram", "x", "youtube"]
 
 
 @pytest.fixture(params=KINDS)
-async def network(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[WatchDriver, Adapter]]:
-    driver = DRIVERS[request.param]()
-    async with driver.running(tmp_path) as base, httpx.AsyncClient() as http:
+async def network(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Driver, Adapter]]:
+    async with DRIVERS[request.param]() as driver, httpx.AsyncClient() as http:
         column = Column(
             id=9,
             kind=driver.kind,
             name=driver.kind,
-            settings=driver.settings(base),
+            settings=driver.settings,
             secrets=driver.secrets,
         )
         cls = adapter_class(driver.kind)
-        extra: dict[str, Any] = {"ca_certs": driver.ca_certs} if driver.tls else {}
+        extra: dict[str, Any] = {"ca_certs": driver.ca_certs} if driver.ca_certs else {}
         adapter = cls(column, http, **extra)
         assert cls.watchable
         yield driver, adapter
@@ -71,10 +69,10 @@ def check_shape(seen: Seen) -> None:
         assert post.remote_url is None or post.remote_url.startswith(("https://", "http://"))
 
 
-async def test_a_hand_made_post_is_listed_once(network: tuple[WatchDriver, Adapter]) -> None:
+async def test_a_hand_made_post_is_listed_once(network: tuple[Driver, Adapter]) -> None:
     """The first look lists a post made by hand; the next look, from its cursor, does not."""
     driver, adapter = network
-    first_id = driver.hand_post("Posted by hand at the desk")
+    first_id = driver.post_by_hand("Posted by hand at the desk", datetime.now(UTC))
     seen = await adapter.recent_posts(day_ago(), None)
     check_shape(seen)
     assert [p.remote_id for p in seen.posts] == [first_id]
@@ -82,8 +80,8 @@ async def test_a_hand_made_post_is_listed_once(network: tuple[WatchDriver, Adapt
     assert seen.cursor
     again = await adapter.recent_posts(day_ago(), seen.cursor)
     assert again.posts == () and again.cursor == seen.cursor
-    second_id = driver.hand_post("Another one by hand")
-    third_id = driver.hand_post("And a third, in the same second")
+    second_id = driver.post_by_hand("Another one by hand", datetime.now(UTC))
+    third_id = driver.post_by_hand("And a third, in the same second", datetime.now(UTC))
     later = await adapter.recent_posts(day_ago(), again.cursor)
     check_shape(later)
     assert [p.remote_id for p in later.posts] == [second_id, third_id]
@@ -91,37 +89,37 @@ async def test_a_hand_made_post_is_listed_once(network: tuple[WatchDriver, Adapt
 
 
 async def test_our_own_post_carries_its_receipt_id(
-    network: tuple[WatchDriver, Adapter], tmp_path: Path
+    network: tuple[Driver, Adapter], tmp_path: Path
 ) -> None:
     """What publish answered is the id the account lists the post under: the watcher knows it."""
     driver, adapter = network
     receipt = await adapter.publish(our_post(driver.kind, tmp_path))
-    hand = driver.hand_post("By hand, after ours")
+    hand = driver.post_by_hand("By hand, after ours", datetime.now(UTC))
     seen = await adapter.recent_posts(day_ago(), None)
     check_shape(seen)
     assert [p.remote_id for p in seen.posts] == [receipt.remote_id, hand]
 
 
-async def test_since_leaves_out_older_posts(network: tuple[WatchDriver, Adapter]) -> None:
+async def test_since_leaves_out_older_posts(network: tuple[Driver, Adapter]) -> None:
     """A look lists nothing posted before ``since``."""
     driver, adapter = network
-    driver.hand_post("Before the column existed")
+    driver.post_by_hand("Before the column existed", datetime.now(UTC))
     seen = await adapter.recent_posts(datetime.now(UTC) + timedelta(seconds=2), None)
     assert seen.posts == ()
 
 
 async def test_a_rate_limit_raises_with_the_networks_delay(
-    network: tuple[WatchDriver, Adapter],
+    network: tuple[Driver, Adapter],
 ) -> None:
     """The network's rate-limit answer is RateLimited carrying the wait the network asked for."""
     driver, adapter = network
-    driver.hand_post("Waiting to be seen")
-    expected = driver.force_rate_limit()
-    looks = driver.looks()
+    driver.post_by_hand("Waiting to be seen", datetime.now(UTC))
+    expected = driver.rate_limit()
+    looks = driver.listings()
     with pytest.raises(RateLimited) as caught:
         await adapter.recent_posts(day_ago(), None)
-    assert abs(caught.value.retry_after - expected) <= RATE_SLACK_S
-    assert driver.looks() == looks + 1
+    assert abs(caught.value.retry_after - expected) <= driver.slack + 1
+    assert driver.listings() == looks + 1
 
 
 async def test_the_youtube_driver_is_trusted_by_adapters_built_as_the_app_builds_them(
@@ -129,9 +127,8 @@ async def test_the_youtube_driver_is_trusted_by_adapters_built_as_the_app_builds
 ) -> None:
     """The app's registry builds a YouTube adapter without a CA bundle: while the driver runs,
     such an adapter reaches the TLS fake (so an app-level watcher test can publish and watch)."""
-    driver = DRIVERS["youtube"]()
-    async with driver.running(tmp_path) as base, httpx.AsyncClient() as http:
-        column = Column(9, "youtube", "YT", driver.settings(base), driver.secrets)
+    async with DRIVERS["youtube"]() as driver, httpx.AsyncClient() as http:
+        column = Column(9, "youtube", "YT", driver.settings, driver.secrets)
         adapter = adapter_class("youtube")(column, http)
         receipt = await adapter.publish(our_post("youtube", tmp_path))
         seen = await adapter.recent_posts(day_ago(), None)

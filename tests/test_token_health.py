@@ -65,7 +65,9 @@ async def x_fake() -> AsyncIterator[tuple[fakex.FakeX, str]]:
         fake.release()
 
 
-async def x_column(admin: Client, base: str, paused: bool = False) -> int:
+async def x_column(
+    admin: Client, base: str, paused: bool = False, watch: bool = True, watch_s: int = 60
+) -> int:
     result = await admin.ok(
         "platform.create",
         {
@@ -73,7 +75,13 @@ async def x_column(admin: Client, base: str, paused: bool = False) -> int:
             "name": "X",
             "interval_s": 1,
             "paused": paused,
-            "settings": {"api_base": base, "username": "citynews", "client_id": fakex.CLIENT_ID},
+            "settings": {
+                "api_base": base,
+                "username": "citynews",
+                "client_id": fakex.CLIENT_ID,
+                "watch": watch,
+                "watch_s": watch_s,
+            },
             "secrets": {
                 "access_token": fakex.USER_TOKEN,
                 "refresh_token": fakex.REFRESH_TOKEN,
@@ -90,6 +98,20 @@ def logged(caplog: pytest.LogCaptureFixture) -> str:
         f"{r.name} {r.getMessage()} {r.args!r} {getattr(r, '__dict__', {})!r}"
         for r in caplog.records
     )
+
+
+async def publish_resumed(admin: Client, pid: int, body: str) -> str:
+    """A card on the paused column, the column resumed: the card's outcome (sent or failed)."""
+    sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": body}))["id"]
+    await admin.ok("platform.resume", {"id": pid})
+    card = await admin.wait_for(
+        lambda s: (
+            s["snippets"][str(sid)]["status"] in ("sent", "failed") and s["snippets"][str(sid)]
+        ),
+        30,
+    )
+    status: str = card["status"]
+    return status
 
 
 async def test_expired_x_token_is_renewed_stored_sealed_and_used(
@@ -144,7 +166,9 @@ async def test_a_401_while_publishing_renews_once_and_stores_the_pair(
     """A token X refuses at publish time is renewed there, the card goes out with the new one,
     and the new pair is stored (the refresh token rotated: the old one is spent)."""
     fake, base = x_fake
-    pid = await x_column(admin, base, paused=True)
+    # Unwatched: a watcher's look refused the expired token would have the keeper renew it
+    # before the publish meets it (test_watching_and_publishing_share_one_renewal has both).
+    pid = await x_column(admin, base, paused=True, watch=False)
 
     async def first_pair() -> Any:
         secrets = box(server).open((await stored_row(server, pid)).secrets)
@@ -152,17 +176,7 @@ async def test_a_401_while_publishing_renews_once_and_stores_the_pair(
 
     first = await eventually(first_pair)
     fake.expire(first["access_token"])
-    sid = (await admin.ok("snippet.create", {"platform_id": pid, "body": "Refused, then out"}))[
-        "id"
-    ]
-    await admin.ok("platform.resume", {"id": pid})
-    card = await admin.wait_for(
-        lambda s: (
-            s["snippets"][str(sid)]["status"] in ("sent", "failed") and s["snippets"][str(sid)]
-        ),
-        30,
-    )
-    assert card["status"] == "sent"
+    assert await publish_resumed(admin, pid, "Refused, then out") == "sent"
     second = box(server).open((await stored_row(server, pid)).secrets)
     assert second["access_token"] not in (first["access_token"], fakex.USER_TOKEN)
     assert second["refresh_token"] in fake.refresh and first["refresh_token"] not in fake.refresh
@@ -311,3 +325,87 @@ async def test_x_keeper_renews_again_before_each_token_ends(
     used = [c.form["refresh_token"] for c in fake.renewals()]
     assert used[0] == fakex.REFRESH_TOKEN and len(set(used)) == len(used)  # each one spent once
     assert fake.access[secrets["access_token"]] > time.time()
+
+
+def external_cards(admin: Client, pid: int) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in admin.state["snippets"].values()
+        if s["platform_id"] == pid and s.get("origin") == "external"
+    ]
+
+
+def bearers(calls: list[fakex.Call]) -> list[str]:
+    return [c.headers["authorization"].removeprefix("Bearer ") for c in calls]
+
+
+async def test_watching_and_publishing_share_one_renewal(
+    server: Running,
+    admin: Client,
+    x_fake: tuple[fakex.FakeX, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An X column watched and publishing when its access token ends: the refresh token is
+    spent once (one renewal, whoever meets the refusal first), the publish and the watcher's
+    next looks use the new token, and the column neither stops nor reports a watching error."""
+    fake, base = x_fake
+    pid = await x_column(admin, base, paused=True, watch_s=5)
+
+    async def first_pair() -> Any:
+        secrets = box(server).open((await stored_row(server, pid)).secrets)
+        return secrets if secrets["access_token"] != fakex.USER_TOKEN else None
+
+    first = await eventually(first_pair)
+
+    async def looked() -> bool:
+        return bool(fake.timelines())
+
+    await eventually(looked)  # the watcher waited for the keeper: it looked with the new pair
+    assert set(bearers(fake.timelines())) == {first["access_token"]}
+    assert len(fake.renewals()) == 1
+    fake.expire(first["access_token"])
+    remote_id = fake.hand_post("Posted by hand as the token ended")
+    assert await publish_resumed(admin, pid, "Ours, renewed") == "sent"
+    [external] = await admin.wait_for(lambda s: external_cards(admin, pid), 30)
+    assert external["meta"]["remote_id"] == remote_id
+    second = box(server).open((await stored_row(server, pid)).secrets)
+    assert len(fake.renewals()) == 2  # the keeper's first check, and this one
+    assert second["refresh_token"] in fake.refresh and first["refresh_token"] not in fake.refresh
+    assert bearers([c for c in fake.calls if c.path == "/2/tweets"])[-1] == second["access_token"]
+
+    async def looked_again() -> bool:
+        return second["access_token"] in bearers(fake.timelines())
+
+    await eventually(looked_again)
+    column = admin.state["platforms"][str(pid)]
+    assert column["status"] == "ok" and not column.get("watch_error")
+    assert "refused the refresh token" not in logged(caplog)
+
+
+async def test_a_watcher_refused_its_token_has_the_keeper_renew_it(
+    server: Running, admin: Client, x_fake: tuple[fakex.FakeX, str]
+) -> None:
+    """A watched column that publishes nothing: the token X refuses to the watcher is renewed
+    by the column's keeper (the watcher renews nothing itself), and the watcher looks again at
+    once with the new token and finds what was posted by hand."""
+    fake, base = x_fake
+    pid = await x_column(admin, base, paused=True, watch_s=5)
+
+    async def looked() -> bool:
+        return bool(fake.timelines())
+
+    await eventually(looked)
+    first = box(server).open((await stored_row(server, pid)).secrets)
+    fake.expire(first["access_token"])
+    before = len(fake.calls)
+    remote_id = fake.hand_post("Posted by hand, found after the renewal")
+    [external] = await admin.wait_for(lambda s: external_cards(admin, pid), 30)
+    assert external["meta"]["remote_id"] == remote_id
+    after = [c for c in fake.calls[before:] if c.path.startswith("/2/users/")]
+    assert first["access_token"] in bearers(after), "the watcher met the expired token"
+    assert len(fake.renewals()) == 2  # the keeper's first check, and the one the refusal asked
+    second = box(server).open((await stored_row(server, pid)).secrets)
+    assert second["refresh_token"] in fake.refresh
+    assert bearers(fake.timelines())[-1] == second["access_token"]
+    column = admin.state["platforms"][str(pid)]
+    assert column["status"] == "ok" and not column.get("watch_error")

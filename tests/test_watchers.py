@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,11 +17,13 @@ import pytest
 from platforms import load_class
 from tests import db
 from tests.clock import FakeClock
+from tests.mediafiles import JPEG, upload, video
 from tests.support import Client, login, make_user, running_app
 from tests.watch_drivers import DRIVERS, Driver
 
 INTERVAL = 600  # the column's interval, seconds
 WATCH_S = 5  # the column looks this often (the smallest allowed)
+PUBLIC = "https://board.example.org"
 
 pytestmark = pytest.mark.parametrize("kind", sorted(DRIVERS))
 
@@ -37,13 +40,26 @@ def real_now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+@dataclass
+class Board:
+    client: Client
+    running: Any
+    pid: int
+    cookie: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.client, self.running, self.pid))
+
+
 @contextlib.asynccontextmanager
 async def board(
     database_url: str, driver: Driver, clock: FakeClock, pid: int | None = None
-) -> AsyncIterator[tuple[Client, Any, int]]:
-    async with running_app(database_url, clock=clock) as running:
+) -> AsyncIterator[Board]:
+    # A public address: Instagram fetches a card's image by URL (the fake only reads the URL).
+    async with running_app(database_url, clock=clock, METRONOME_PUBLIC_URL=PUBLIC) as running:
         email = await make_user(database_url, "admin")
-        async with Client.connect(running, cookie=await login(running.url, email)) as client:
+        cookie = await login(running.url, email)
+        async with Client.connect(running, cookie=cookie) as client:
             if pid is None:
                 created = await client.ok(
                     "platform.create",
@@ -58,7 +74,7 @@ async def board(
                 pid = int(created["id"])
             await running.services.registry.armed.wait()
             await client.wait_for(lambda s: str(pid) in s["platforms"])
-            yield client, running, pid
+            yield Board(client, running, pid, cookie)
 
 
 async def until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
@@ -84,6 +100,20 @@ async def settle(client: Client) -> None:
     for _ in range(3):
         await asyncio.sleep(0.05)
         await client.ok("materials.search", {"q": "settle"})
+
+
+async def card_of_ours(on: Board, driver: Driver, body: str) -> int:
+    """A card of ours for the column: with the image or video its network needs."""
+    media_ids = []
+    if driver.media is not None:
+        data, name = (JPEG, "photo.jpg") if driver.media == "image" else (video(), "clip.mp4")
+        item = (await upload(on.running.url, data, name, cookie=on.cookie)).json()
+        media_ids = [item["id"]]
+    client, pid = on.client, on.pid
+    created = await client.ok(
+        "snippet.create", {"platform_id": pid, "body": body, "media_ids": media_ids}
+    )
+    return int(created["id"])
 
 
 def externals(client: Client, pid: int) -> list[dict[str, Any]]:
@@ -138,10 +168,9 @@ async def test_our_own_post_is_never_external_and_the_queue_keeps_its_spacing(
     """Our published card is recognised by its remote id; a later hand-made post moves
     last_sent_at, and the next card's eta is one interval after it."""
     clock = FakeClock(real_now())
-    async with board(database_url, driver, clock) as (client, _, pid):
-        first = (await client.ok("snippet.create", {"platform_id": pid, "body": "Ours, first"}))[
-            "id"
-        ]
+    async with board(database_url, driver, clock) as on:
+        client, pid = on.client, on.pid
+        first = await card_of_ours(on, driver, "Ours, first")
         sent = await client.wait_for(
             lambda s: (c := client.card(first)) and c["status"] == "sent" and c, timeout=20
         )
@@ -150,13 +179,13 @@ async def test_our_own_post_is_never_external_and_the_queue_keeps_its_spacing(
         await look(client, clock, driver)
         assert externals(client, pid) == []
         assert await stored_externals(database_url, ours) == 0
-        second = (await client.ok("snippet.create", {"platform_id": pid, "body": "Ours, next"}))[
-            "id"
-        ]
+        second = await card_of_ours(on, driver, "Ours, next")
         await client.wait_for(lambda s: (c := client.card(second)) and c.get("eta"))
         await clock.advance(100)
         by_hand = clock.now()
         remote_id = driver.post_by_hand("Breaking, by hand", by_hand)
+        # The advance may have started a look before the post was made: one more look.
+        await look(client, clock, driver)
         [card] = await client.wait_for(lambda s: externals(client, pid), timeout=20)
         assert card["meta"]["remote_id"] == remote_id != ours
         expected = (by_hand + timedelta(seconds=INTERVAL)).isoformat(timespec="milliseconds")

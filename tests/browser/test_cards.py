@@ -35,7 +35,13 @@ async def _two(board, platform):
 
 async def test_counter_follows_the_network_limit(open_page, board):
     """A column with a text limit counts against it and refuses an over-long text."""
-    platform = await board.column("X", kind="x", secrets={"access_token": "not-used"})
+    # Unwatched, on a closed local port: its watcher would otherwise call X with a made-up token.
+    platform = await board.column(
+        "X",
+        kind="x",
+        settings={"api_base": "http://127.0.0.1:9", "watch": False},
+        secrets={"access_token": "not-used"},
+    )
     limit = (await board.platform(platform)).get("text_limit")
     assert limit, "an X column carries its text limit"
     page = await open_page()

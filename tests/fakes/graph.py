@@ -53,6 +53,8 @@ ERRORS: dict[str, tuple[int, int, int | None, str, dict[str, str]]] = {
         },
     ),
     "publish_limit": (400, 9, 2207042, "Application request limit reached", {}),
+    # A rate limit without usage headers (the adapter's default wait, no hold of its own).
+    "rate_limit_613": (400, 613, None, "Calls to this api have exceeded the rate limit.", {}),
     "auth": (400, 190, 463, "Error validating access token: Session has expired", {}),
     "permission": (403, 200, None, "Permissions error", {}),
     "rejected": (400, 100, None, "Invalid parameter", {}),

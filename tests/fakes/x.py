@@ -47,6 +47,15 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
             "status": 429,
         },
     ),
+    "rate_limit_other": (
+        429,
+        {
+            "title": "Too Many Requests",
+            "detail": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+        },
+    ),
     "auth": (
         401,
         {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
@@ -155,13 +164,13 @@ class FakeX:
         """The access token's two hours are over: X answers 401 to it from now on."""
         self.access[token] = time.time() - 1
 
-    def hand_post(self, text: str) -> str:
-        """A post made by hand (in the X app); returns its id."""
-        return self.add_post(text)
+    def hand_post(self, text: str, at: datetime | None = None) -> str:
+        """A post made by hand (in the X app) at ``at`` (default now); returns its id."""
+        return self.add_post(text, at)
 
-    def add_post(self, text: str) -> str:
+    def add_post(self, text: str, at: datetime | None = None) -> str:
         tweet_id = str(next(self.ids))
-        now = datetime.now(UTC)
+        now = (at or datetime.now(UTC)).astimezone(UTC)
         self.posts.append(
             {
                 "id": tweet_id,
@@ -207,6 +216,8 @@ class FakeX:
         if kind is None:
             return call, None
         status, body = ERRORS[kind]
+        # "rate_limit": the endpoint's window used up; "rate_limit_other": a 429 while the
+        # window still has calls left (another of X's limits), so only its reset says when.
         headers = self.rate_headers(0) if kind == "rate_limit" else self.rate_headers()
         return call, JSONResponse(body, status_code=status, headers=headers)
 

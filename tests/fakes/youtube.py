@@ -160,14 +160,16 @@ class FakeYouTube:
         """The watcher's looks (playlistItems.list)."""
         return [c for c in self.calls if c.path.endswith("/playlistItems")]
 
-    def hand_post(self, title: str) -> str:
-        """A video uploaded by hand; returns its id."""
+    def hand_post(self, title: str, at: dt.datetime | None = None) -> str:
+        """A video uploaded by hand (published at ``at``, default now); returns its id."""
         video_id = f"hand{next(self.ids):07d}"
-        self.add_upload(video_id, title, "")
+        self.add_upload(video_id, title, "", at)
         return video_id
 
-    def add_upload(self, video_id: str, title: str, description: str) -> None:
-        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    def add_upload(
+        self, video_id: str, title: str, description: str, at: dt.datetime | None = None
+    ) -> None:
+        now = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.uploads.append(
             {
                 "kind": "youtube#playlistItem",
