@@ -114,7 +114,7 @@ async def failures(
 
 async def test_internal_addresses_are_refused_without_the_allow_list(database_url: str) -> None:
     """With METRONOME_FETCH_ALLOW empty, feeds on loopback (by address or by name), on an
-    integer host or with credentials in the URL are refused without a request; PostgreSQL's
+    integer host are refused without a request; PostgreSQL's
     open port and a closed port read the same."""
     errors, hostile = await failures(
         database_url,
@@ -122,7 +122,6 @@ async def test_internal_addresses_are_refused_without_the_allow_list(database_ur
         lambda base, port: {
             "loopback": f"{base}/feed/a",
             "integer": f"http://2130706433:{port}/feed/b",
-            "userinfo": f"http://editor:secret@127.0.0.1:{port}/feed/c",
             "pg": "http://127.0.0.1:5432/",
             "closed": f"http://127.0.0.1:{free_port()}/",
             "localhost": f"http://localhost:{port}/feed/d",
@@ -130,10 +129,20 @@ async def test_internal_addresses_are_refused_without_the_allow_list(database_ur
     )
     assert errors["loopback"].startswith("refused: 127.0.0.1 is a loopback address")
     assert "is a number, not a host name" in errors["integer"]
-    assert "user name or password" in errors["userinfo"]
     assert errors["pg"] == errors["closed"]
     assert errors["localhost"].startswith("refused: localhost (")
     assert hostile.requests == []
+
+
+async def test_a_feed_with_credentials_in_its_url_is_refused_at_once(admin: Client) -> None:
+    """A user name or password in a feed's URL is refused when the feed is added (the fetch
+    refuses one too: tests/test_fetching.py), naming the argument."""
+    reply = await admin.command(
+        "feed.create", {"url": "http://editor:secret@127.0.0.1:9/feed/c", "interval_s": 60}
+    )
+    assert reply["ok"] is False and reply["error"]["code"] == "bad_request", reply
+    assert reply["error"].get("field") == "url", reply
+    assert "feeds" not in admin.state or not admin.state["feeds"]
 
 
 async def test_a_redirect_inward_is_refused(database_url: str) -> None:
