@@ -2,6 +2,7 @@
 
 import { h, icon, reconcile } from "./dom.js";
 import { CardView, MarkerView, setRelative } from "./card.js";
+import { Collapsed } from "./collapse.js";
 import { ColumnView } from "./column.js";
 import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
@@ -9,6 +10,13 @@ import { enableKeyboard } from "./keyboard.js";
 import { M } from "./messages.js";
 import { mayEdit, mayWrite } from "./roles.js";
 import { toast } from "./toasts.js";
+
+// Columns within this share of the board's visible width, left and right of it, have their
+// cards drawn; the others show their header and spacers until they scroll near.
+const NEAR = 0.5;
+// Before a column has been laid out: its width and gap (board.css), and its header's height.
+const COLUMN_GUESS = 208;
+const HEADER_GUESS = 130;
 
 export class Board {
   /**
@@ -19,7 +27,17 @@ export class Board {
     this.root = root;
     this.store = store;
     this.columns = new Map();
+    // The card views in the page (drawn, or open in an editor), by snippet id.
     this.cards = new Map();
+    this.collapsed = new Collapsed();
+    // Cards drawn whatever the scroll: the one pressed or dragged, focused, or being edited.
+    this.pinned = new Set();
+    this.grabbed = null;
+    this.dragging = null;
+    this.pending = new Set(); // columns to lay out again at the next frame (null: all)
+    this.frame = 0;
+    // Card heights without forcing a layout: the browser reports them after it lays out.
+    this.sizes = new ResizeObserver((entries) => this.resized(entries));
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
     this.kept = new Map();
     this.ctx = {
@@ -27,6 +45,11 @@ export class Board {
       store,
       editing,
       canEdit: () => mayEdit(store.me.role),
+      viewFor: (snippet, platform) => this.viewFor(snippet, platform),
+      pinned: this.pinned,
+      onlyWaiting: () => document.body.classList.contains("only-waiting"),
+      isCollapsed: (id) => this.collapsed.has(id),
+      toggleCollapsed: (id, collapsed) => this.toggleCollapsed(id, collapsed),
       canWrite: () => mayWrite(store.me.role),
       columnName: (id) => store.platform(id)?.name ?? null,
       isAdmin: () => store.me.role === "admin",
@@ -44,7 +67,11 @@ export class Board {
       onMove: (id, args) => actions.move(id, args),
       // A material from the materials panel: one snippet.create at the drop position.
       onCreate: (platformId, materialId, args) => this.ctx.canWrite() && onMaterialDrop?.(platformId, materialId, args),
+      onDragging: (id) => {
+        this.dragging = id;
+      },
     });
+    this.delegate(root);
     enableKeyboard(root, {
       columns: () => this.orderedColumns(),
       onMove: (id, args) => canEdit() && actions.move(id, args),
@@ -66,10 +93,177 @@ export class Board {
     let view = this.cards.get(snippet.id);
     const Kind = snippet.kind === "interval" ? MarkerView : CardView;
     if (!(view instanceof Kind)) {
+      if (view) this.sizes.unobserve(view.el);
       view = new Kind(snippet.id, this.ctx);
       this.cards.set(snippet.id, view);
+      this.sizes.observe(view.el);
     }
     return view;
+  }
+
+  /** The view of a card about to be drawn, brought up to date: a card that scrolls into sight is current. */
+  viewFor(snippet, platform) {
+    const view = this.cardView(snippet);
+    view.update(snippet, platform);
+    return view;
+  }
+
+  /**
+   * One listener per kind of event for every card of the board: a card's buttons carry
+   * `data-card-action`, a double click edits, and a pressed card stays drawn until released.
+   */
+  delegate(root) {
+    const viewOf = (el) => {
+      const card = el?.closest?.("[data-snippet-id], [data-history-id]");
+      return card && root.contains(card) ? this.cards.get(Number(card.dataset.snippetId ?? card.dataset.historyId)) : null;
+    };
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest?.("[data-card-action]");
+      if (button && !button.disabled) viewOf(button)?.act(button.dataset.cardAction);
+    });
+    root.addEventListener("dblclick", (event) => {
+      if (event.target.closest?.("a, button, .editor, input, textarea, select")) return;
+      const view = viewOf(event.target);
+      if (view instanceof CardView) view.startEdit();
+    });
+    root.addEventListener("pointerdown", (event) => {
+      const card = event.target.closest?.("[data-snippet-id]");
+      this.grabbed = card ? Number(card.dataset.snippetId) : null;
+    });
+    document.addEventListener("pointerup", () => {
+      this.grabbed = null;
+    });
+    // Scrolling (the board sideways, a column down) draws what comes near, once a frame.
+    root.addEventListener("scroll", (event) => {
+      const column = event.target === root ? null : this.columnAt(event.target);
+      this.relayout(column);
+    }, { capture: true, passive: true });
+    window.addEventListener("resize", () => this.relayout(null));
+  }
+
+  /** Lay a column (null: all of them) out again at the next frame. */
+  relayout(column) {
+    if (column === null) this.pending.add(null);
+    else if (column) this.pending.add(column);
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const all = this.pending.has(null);
+      const which = all ? [...this.columns.values()] : [...this.pending];
+      this.pending.clear();
+      this.layoutColumns(which);
+    });
+  }
+
+  layoutColumns(which) {
+    const where = this.geometry();
+    this.pinned.clear();
+    for (const id of this.pinnedIds()) this.pinned.add(id);
+    const order = this.orderedColumns();
+    for (const column of which) {
+      if (this.columns.get(column.id) === column) column.layout(where(column, order.indexOf(column)));
+    }
+    this.sweep();
+  }
+
+  /** Cards measured by the browser: a height that changed moves the spacers of its column. */
+  resized(entries) {
+    for (const entry of entries) {
+      const el = entry.target;
+      const id = Number(el.dataset.snippetId);
+      if (!id) continue;
+      const column = this.columnAt(el);
+      const px = entry.borderBoxSize?.[0]?.blockSize ?? el.offsetHeight;
+      if (column && px > 0 && column.window.measured(id, px)) this.relayout(column);
+    }
+  }
+
+  /**
+   * Where each column is, read in one go before anything is written (one layout at most):
+   * a function (column, index) → {near, top, height} for ColumnView.layout.
+   */
+  geometry() {
+    const left = this.root.scrollLeft;
+    const width = this.root.clientWidth || window.innerWidth;
+    const height = (this.root.clientHeight || window.innerHeight) - HEADER_GUESS;
+    const measured = new Map();
+    for (const column of this.columns.values()) {
+      if (column.el.isConnected) measured.set(column, column.measure());
+    }
+    const margin = width * NEAR;
+    return (column, index) => {
+      const m = measured.get(column)
+        ?? { left: 8 + index * COLUMN_GUESS, width: COLUMN_GUESS, scrollTop: 0, height, queueTop: 0 };
+      const near = m.left + m.width > left - margin && m.left < left + width + margin;
+      return { near, top: m.scrollTop - m.queueTop, height: m.height || height };
+    };
+  }
+
+  pinnedIds() {
+    const ids = [];
+    for (const [id, view] of this.cards) if (view.editor) ids.push(id);
+    const focused = document.activeElement?.closest?.("[data-snippet-id]");
+    if (focused && this.root.contains(focused)) ids.push(Number(focused.dataset.snippetId));
+    if (this.grabbed) ids.push(this.grabbed);
+    if (this.dragging) ids.push(this.dragging);
+    return ids;
+  }
+
+  /** Forget the views no longer in the page (scrolled away, left the board), unless edited. */
+  sweep() {
+    for (const [id, view] of this.cards) {
+      if (view.el.isConnected || view.editor) continue;
+      this.sizes.unobserve(view.el);
+      this.cards.delete(id);
+    }
+  }
+
+  /** Fold or unfold a column (flip it without `collapsed`), remembered in this browser. */
+  toggleCollapsed(id, collapsed) {
+    const column = this.columns.get(id);
+    this.collapsed.set(id, collapsed);
+    if (!column) return;
+    const refocus = column.el.contains(document.activeElement);
+    column.update(column.platform, column.lane, column.view);
+    this.relayout(null);
+    if (refocus) column.fold.focus();
+  }
+
+  /** A column brought into sight (unfolded) and its name focused: the column finder's jump. */
+  showColumn(id) {
+    const column = this.columns.get(id);
+    if (!column) return;
+    if (column.collapsed) this.toggleCollapsed(id, false);
+    column.el.scrollIntoView({ block: "nearest", inline: "center" });
+    if (!column.name.hasAttribute("tabindex")) column.name.setAttribute("tabindex", "-1");
+    column.name.focus({ preventScroll: true });
+    column.el.classList.remove("is-found");
+    void column.el.offsetWidth; // restart the glow when the same column is found twice
+    column.el.classList.add("is-found");
+    this.relayout(null);
+  }
+
+  /** The columns as the finder lists them, left to right. */
+  finderColumns() {
+    return this.orderedColumns().map((column) => ({
+      id: column.id, name: column.platform.name, kind: column.platform.kind,
+      count: column.lane.queue.length, collapsed: column.collapsed,
+      status: column.badge.hidden ? "" : column.badge.textContent,
+    }));
+  }
+
+  /** A card's element, drawn first if it is off screen (a queued card, or one in a history). */
+  reveal(snippetId) {
+    const snippet = this.store.snippet(snippetId);
+    const column = snippet && this.columns.get(snippet.platform_id);
+    if (!column) return null;
+    if (snippet.status === "pending") return column.reveal(snippet.id);
+    if (column.collapsed) this.toggleCollapsed(column.id, false);
+    if (!column.history.open && column.lane.history.some((s) => s.id === snippet.id)) {
+      column.history.open = true;
+      column.renderHistory();
+    }
+    return this.root.querySelector(`[data-history-id="${snippet.id}"]`);
   }
 
   render() {
@@ -78,43 +272,37 @@ export class Board {
     this.keepLostEdits();
     const lanes = this.store.lanes();
     const held = this.store.heldColumns();
-    const seenCards = new Set();
+    const where = this.geometry();
+    this.pinned.clear();
+    for (const id of this.pinnedIds()) this.pinned.add(id);
     const columnEls = [];
-    for (const column of this.store.columns()) {
+    const columns = this.store.columns();
+    if (columns.length) this.collapsed.keepOnly(columns.map((c) => c.id));
+    let added = false;
+    for (const column of columns) {
       // A held column's views see its holds as `platform.holds` (absent: not held).
       const platform = held.has(column.id) ? { ...column, holds: held.get(column.id) } : column;
       let columnView = this.columns.get(platform.id);
       if (!columnView) {
         columnView = new ColumnView(platform, this.ctx);
         this.columns.set(platform.id, columnView);
+        added = true;
       }
-      const lane = lanes.get(platform.id);
-      const items = {};
-      for (const part of ["queue", "sending", "attention", "history"]) {
-        items[part] = lane[part].map((snippet) => {
-          const view = this.cardView(snippet);
-          view.update(snippet, platform);
-          seenCards.add(snippet.id);
-          return { snippet, view };
-        });
-      }
-      columnView.update(platform, items);
+      columnView.update(platform, lanes.get(platform.id), where(columnView, columnEls.length));
       columnEls.push(columnView.el);
     }
     for (const [id, column] of this.columns) {
       if (!this.store.platform(id)) this.columns.delete(id);
       else if (!columnEls.includes(column.el)) this.columns.delete(id);
     }
-    for (const [id, view] of [...this.cards]) {
-      if (seenCards.has(id)) continue;
-      view.el.remove();
-      this.cards.delete(id);
-    }
     this.bringBackEdits();
     this.empty.refresh();
     reconcile(this.root, columnEls.length ? columnEls : [this.empty.el]);
+    this.sweep();
     this.root.removeAttribute("aria-busy");
     this.restoreFocus(active, fallback);
+    // New columns were placed by a guess: lay them out again once the browser has.
+    if (added) this.relayout(null);
   }
 
   /**
@@ -148,6 +336,7 @@ export class Board {
   /** A kept edit whose card is back in the queue (Undo) opens on its card again. */
   bringBackEdits() {
     for (const [id, { kept }] of [...this.kept]) {
+      if (this.store.snippet(id)?.status === "pending") this.columns.get(this.store.snippet(id).platform_id)?.reveal(id);
       const view = this.cards.get(id);
       if (!view || this.store.snippet(id)?.status !== "pending" || !(view instanceof CardView)) continue;
       const values = kept.values();

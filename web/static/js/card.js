@@ -45,6 +45,20 @@ export function setRelative(el, iso, now = Date.now()) {
   el.classList.toggle("is-countdown", !!iso && countingDown(iso, now));
 }
 
+/**
+ * A card's button: no listener of its own. The board listens once for every card
+ * (board.js) and calls the card's `act(action)`, so a thousand cards cost no listeners.
+ */
+function actionButton(name, label, action, className = "icon-btn") {
+  const button = iconButton(name, label, null, className);
+  button.dataset.cardAction = action;
+  return button;
+}
+
+function textButton(name, label, action, title = null) {
+  return h("button", { type: "button", class: "btn btn-small", title, "data-card-action": action }, icon(name), label);
+}
+
 /** A failure's plain words, with the network's own text one click away. */
 export function failureNote(kind, status, raw) {
   const words = M.explain(kind, status, raw);
@@ -86,10 +100,22 @@ export class CardView {
     this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     // Outside the view: "‹name› is editing" shows above the editor too.
     this.el = h("article", { class: "card", tabindex: "0" }, this.presence.el, this.view);
-    this.el.addEventListener("dblclick", (event) => {
-      if (event.target.closest("a, button")) return;
-      this.startEdit();
-    });
+  }
+
+  /** A button of the card was pressed (or the card double-clicked: "edit"); board.js delegates. */
+  act(action) {
+    const a = this.ctx.actions;
+    const { id } = this;
+    const run = {
+      edit: () => this.startEdit(),
+      send: () => a.sendNow(id),
+      interval: () => a.intervalFromHere(id),
+      delete: () => a.deleteCard(id),
+      retry: () => a.retry(id),
+      markSent: () => a.markSent(id),
+      sendAgain: () => a.sendAgain(id),
+    }[action];
+    run?.();
   }
 
   update(snippet, platform) {
@@ -225,28 +251,22 @@ export class CardView {
     const key = `${snippet.status}:${editable}:${writable}:${isInbox(platform)}:${waiting}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
-    const a = this.ctx.actions;
-    const id = snippet.id;
     const buttons = [];
     if (writable && snippet.status === "pending") {
       // Authors edit; the rest is an editor's (a waiting card is not sent before approval).
-      buttons.push(iconButton("edit", M.editCard, () => this.startEdit()));
+      buttons.push(actionButton("edit", M.editCard, "edit"));
       if (editable && !isInbox(platform) && !waiting) {
-        buttons.push(iconButton("send", M.sendNow, () => a.sendNow(id)));
-        buttons.push(iconButton("clock", M.intervalFromHere, () => a.intervalFromHere(id)));
+        buttons.push(actionButton("send", M.sendNow, "send"));
+        buttons.push(actionButton("clock", M.intervalFromHere, "interval"));
       }
-      if (editable) buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
+      if (editable) buttons.push(actionButton("trash", M.deleteCard, "delete"));
     } else if (editable && snippet.status === "failed") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
-        icon("retry"), M.retry));
+      buttons.push(textButton("retry", M.retry, "retry"));
     } else if (editable && snippet.status === "expired") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", title: TEXT.putBackTitle,
-        onclick: () => a.retry(id) }, icon("retry"), TEXT.putBack));
+      buttons.push(textButton("retry", TEXT.putBack, "retry", TEXT.putBackTitle));
     } else if (editable && snippet.status === "needs_check") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
-        icon("check"), M.itWentOut));
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
-        icon("retry"), M.sendAgain));
+      buttons.push(textButton("check", M.itWentOut, "markSent"));
+      buttons.push(textButton("retry", M.sendAgain, "sendAgain"));
     }
     const overlay = snippet.status === "pending";
     const kind = overlay ? "card-actions is-overlay" : "card-actions is-row";
@@ -321,10 +341,13 @@ export class MarkerView {
     this.signature = "";
     this.label = h("span", { class: "marker-label" });
     this.when = h("time", { class: "marker-when" });
-    this.remove = iconButton("close", M.removeMarker, () => ctx.actions.deleteCard(id),
-      "icon-btn marker-remove");
+    this.remove = actionButton("close", M.removeMarker, "delete", "icon-btn marker-remove");
     this.el = h("div", { class: "marker", tabindex: "0", "data-kind": "interval" },
       icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove);
+  }
+
+  act(action) {
+    if (action === "delete") this.ctx.actions.deleteCard(this.id);
   }
 
   update(snippet, platform) {

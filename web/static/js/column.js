@@ -11,6 +11,8 @@ import { toast } from "./toasts.js";
 import { openRhythmDialog } from "./rhythmdialog.js";
 import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
 import { showClicks } from "./clicks.js";
+import { isWaiting } from "./approval.js";
+import { ALL_UP_TO, GAP, QueueWindow } from "./virtual.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -19,13 +21,15 @@ const RECENT_FAILURE_MS = 6 * 3600_000;
 
 /** Failed cards of the last hours and cards waiting for a decision: {failed, check}. */
 export function troubles(lane, now = Date.now()) {
-  const failed = lane.history.filter((item) => item.snippet.status === "failed"
-    && now - (Date.parse(item.snippet.finished_at ?? item.snippet.updated_at ?? "") || now) < RECENT_FAILURE_MS).length;
+  const failed = lane.history.filter((snippet) => snippet.status === "failed"
+    && now - (Date.parse(snippet.finished_at ?? snippet.updated_at ?? "") || now) < RECENT_FAILURE_MS).length;
   return { failed, check: lane.attention.length };
 }
 
 // The words of a held column and of expired cards (CONTRACT §7).
 const TEXT = M.columnHold;
+const BIG = M.bigBoard;
+const keepIndicator = (el) => el.classList.contains("drop-indicator");
 
 /** The next send is the earliest eta among the column's queued post cards. */
 function nextEta(queue) {
@@ -70,9 +74,13 @@ export class ColumnView {
     this.add = iconButton("plus", M.newCard, () => this.openComposer());
     this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
     this.stats = iconButton("chart", M.clicks.button, () => showClicks(this.platform));
+    // Folds the column to a narrow strip (name, status, count); remembered per browser.
+    this.fold = h("button", { type: "button", class: "icon-btn column-fold", "aria-expanded": "true",
+      onclick: () => ctx.toggleCollapsed(this.id) }, h("span", { class: "chevron", "aria-hidden": "true" }));
+    this.count = h("span", { class: "column-count" });
     this.header = h("header", { class: "column-header" },
-      h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
-      h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
+      h("div", { class: "column-title" }, this.fold, this.icon, this.name, this.alert, this.edit),
+      h("div", { class: "column-next" }, this.badge, this.count, this.next, this.nextClock, this.nextRel),
       this.rhythmWords,
       this.message,
       h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.stats, this.clear, this.add));
@@ -83,9 +91,15 @@ export class ColumnView {
     this.attention = h("div", { class: "lane lane-attention" });
     this.sending = h("div", { class: "lane lane-sending" });
     this.queue = h("div", { class: "queue", role: "list", "aria-label": "Queue" });
+    this.window = new QueueWindow(this.queue);
+    this.gap = GAP;
+    this.lane = { queue: [], sending: [], attention: [], history: [] };
+    this.view = { near: false, top: 0, height: 0 };
+    this.collapsed = false;
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
-    this.history = h("details", { class: "history" },
+    // The history's cards are drawn only while it is open (a board keeps 20 per column).
+    this.history = h("details", { class: "history", ontoggle: () => this.renderHistory() },
       h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
@@ -93,19 +107,25 @@ export class ColumnView {
       this.header, this.body);
   }
 
-  /** lane = {queue, sending, attention, history}: arrays of {snippet, view}. */
-  update(platform, lane) {
+  /**
+   * lane = {queue, sending, attention, history}: arrays of snippets; `view` = {near, top,
+   * height}: where the column is (board.js geometry), so only the cards near sight are drawn.
+   */
+  update(platform, lane, view) {
     this.platform = platform;
-    this.renderHeader(platform, lane.queue.map((item) => item.snippet));
-    const keepIndicator = (el) => el.classList.contains("drop-indicator");
-    reconcile(this.queue, lane.queue.map((item) => item.view.el), { keep: keepIndicator });
-    reconcile(this.sending, lane.sending.map((item) => item.view.el));
-    reconcile(this.attention, lane.attention.map((item) => item.view.el));
-    reconcile(this.historyList, lane.history.map((item) => item.view.el));
+    this.lane = lane;
+    this.renderHeader(platform, lane.queue);
+    this.setCollapsed(this.ctx.isCollapsed(this.id));
+    const drawn = (list) => (this.collapsed ? [] : list.map((snippet) => this.ctx.viewFor(snippet, platform).el));
+    reconcile(this.sending, drawn(lane.sending));
+    reconcile(this.attention, drawn(lane.attention));
+    this.window.prune(lane.queue);
+    this.layout(view);
+    this.renderHistory();
     this.sending.hidden = lane.sending.length === 0;
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
-    const count = (status) => lane.history.filter((item) => item.snippet.status === status).length;
+    const count = (status) => lane.history.filter((snippet) => snippet.status === status).length;
     const failed = count("failed");
     const expired = count("expired");
     setText(this.historyCount, [` · ${lane.history.length}`, failed && TEXT.failed(failed),
@@ -126,8 +146,93 @@ export class ColumnView {
     this.el.classList.toggle("has-troubles", parts.length > 0);
   }
 
+  /** The queue's cards near sight (and the pinned ones: focused, edited, dragged), spacers between. */
+  layout(view = this.view) {
+    this.view = view;
+    const items = this.collapsed ? [] : this.lane.queue;
+    this.queue.classList.toggle("is-empty", this.lane.queue.length === 0);
+    const waitingOnly = this.ctx.onlyWaiting();
+    const pinned = [];
+    items.forEach((snippet, index) => {
+      if (this.ctx.pinned.has(snippet.id) || (waitingOnly && isWaiting(snippet))) pinned.push(index);
+    });
+    const drawn = this.window.pick(items, view, pinned, items.length <= ALL_UP_TO && !waitingOnly);
+    this.window.draw(items, drawn, (snippet) => this.ctx.viewFor(snippet, this.platform).el, keepIndicator);
+  }
+
+  /** Where the column sits, read in one go for the board (scroll box, queue, left edge). */
+  measure() {
+    return {
+      left: this.el.offsetLeft, width: this.el.offsetWidth,
+      scrollTop: this.body.scrollTop, height: this.body.clientHeight, queueTop: this.queue.offsetTop,
+    };
+  }
+
+  /** The queue in order with each card's height (drawn or guessed): where drops land (dnd.js). */
+  queueLayout() {
+    const items = this.collapsed ? [] : this.lane.queue;
+    return { items, heights: items.map((snippet) => this.window.guess(snippet)) };
+  }
+
+  /** The ids of the whole queue, in order, drawn or not. */
+  queueIds() {
+    return this.lane.queue.map((snippet) => snippet.id);
+  }
+
+  /** A queued card's element, drawing it first (and scrolling to it) when it is not drawn. */
+  reveal(id) {
+    const index = this.lane.queue.findIndex((snippet) => snippet.id === id);
+    if (index < 0) return null;
+    if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
+    let el = this.queue.querySelector(`:scope > [data-snippet-id="${id}"]`);
+    if (!el) {
+      const { height, queueTop } = this.measure();
+      const offset = this.window.offset(this.lane.queue, index);
+      this.body.scrollTop = Math.max(0, queueTop + offset - height / 3);
+      this.layout({ near: true, top: this.body.scrollTop - queueTop, height });
+      el = this.queue.querySelector(`:scope > [data-snippet-id="${id}"]`);
+    }
+    el?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    return el;
+  }
+
+  /** Focus a queued card, drawn or not. */
+  focusCard(id) {
+    const el = this.reveal(id);
+    el?.focus({ preventScroll: true });
+    return el;
+  }
+
+  /** The history's cards, drawn while it is open. */
+  renderHistory() {
+    const open = this.history.open && !this.collapsed;
+    reconcile(this.historyList, open ? this.lane.history.map((s) => this.ctx.viewFor(s, this.platform).el) : []);
+  }
+
+  /** Folded to a strip, or open. */
+  setCollapsed(collapsed) {
+    if (collapsed === this.collapsed) return;
+    this.collapsed = collapsed;
+    this.el.classList.toggle("is-collapsed", collapsed);
+    this.body.hidden = collapsed;
+    this.updateFold();
+  }
+
+  updateFold() {
+    const name = this.platform.name;
+    const label = this.collapsed ? BIG.expandColumn(name) : BIG.collapseColumn(name);
+    setAttr(this.fold, "aria-label", label);
+    setAttr(this.fold, "title", label);
+    setAttr(this.fold, "aria-expanded", this.collapsed ? "false" : "true");
+  }
+
   /** Open the history and bring the first card in trouble into view. */
   showTroubles() {
+    if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
+    if (!this.attention.querySelector("[data-history-id]")) {
+      this.history.open = true;
+      this.renderHistory();
+    }
     const card = this.attention.querySelector("[data-history-id]")
       ?? this.historyList.querySelector("[data-status='failed']");
     if (card?.closest(".history")) this.history.open = true;
@@ -180,6 +285,9 @@ export class ColumnView {
       this.icon.replaceChildren(networkIcon(platform.kind));
     }
     setText(this.name, platform.name);
+    setText(this.count, BIG.queued(queue.length));
+    setAttr(this.count, "title", BIG.queuedTitle(queue.length));
+    this.updateFold();
     setAttr(this.name, "title", `${platform.name} (${info.label})`);
     setAttr(this.el, "aria-label", `${platform.name} (${info.label})`);
     const admin = this.ctx.isAdmin?.() ?? false;
@@ -276,7 +384,7 @@ export class ColumnView {
   tick() {
     if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
       this.signature = "";
-      this.renderHeader(this.platform, this.ctx.store.queue(this.id));
+      this.renderHeader(this.platform, this.lane.queue);
     }
   }
 
@@ -338,7 +446,7 @@ export class ColumnView {
     form.focus();
   }
 
-  /** The queue's card elements (without the drop indicator), in order. */
+  /** The queue's drawn card elements (without spacers and the drop indicator), in order. */
   queueCards() {
     return [...this.queue.querySelectorAll(":scope > [data-snippet-id]")];
   }

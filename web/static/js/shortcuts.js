@@ -4,7 +4,7 @@ import { infoDialog } from "./dialogs.js";
 import { h } from "./dom.js";
 import { M } from "./messages.js";
 
-const SHORTCUTS = M.shortcuts;
+const SHORTCUTS = [...M.shortcuts, ...M.bigBoard.shortcuts];
 
 let open = false;
 
