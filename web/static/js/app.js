@@ -75,7 +75,7 @@ const conn = new Connection({
     const raise = failures(patch);
     store.apply(patch);
     if (patch.me) showMe();
-    board.render();
+    board.render(patch);
     presence.render();
     if (patch.snippets) waiting.render();
     raise();

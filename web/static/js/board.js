@@ -3,7 +3,7 @@
 import { h, icon, reconcile } from "./dom.js";
 import { CardView, MarkerView, setRelative } from "./card.js";
 import { Collapsed } from "./collapse.js";
-import { ColumnView } from "./column.js";
+import { ColumnView, badgeFor } from "./column.js";
 import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
 import { enableKeyboard } from "./keyboard.js";
@@ -12,8 +12,12 @@ import { mayEdit, mayWrite } from "./roles.js";
 import { toast } from "./toasts.js";
 
 // Columns within this share of the board's visible width, left and right of it, have their
-// cards drawn; the others show their header and spacers until they scroll near.
-const NEAR = 0.5;
+// cards drawn; the others show their header and spacers until they scroll near. The first
+// frame draws only the columns in sight; the neighbours follow a moment later.
+const NEAR = 0.35;
+const WIDEN_MS = 250;
+// Patch keys that touch no column: such a patch redraws only the columns of its cards.
+const ELSEWHERE = new Set(["snippets", "materials", "feeds", "alerts", "users"]);
 // Before a column has been laid out: its width and gap (board.css), and its header's height.
 const COLUMN_GUESS = 208;
 const HEADER_GUESS = 130;
@@ -36,6 +40,8 @@ export class Board {
     this.dragging = null;
     this.pending = new Set(); // columns to lay out again at the next frame (null: all)
     this.frame = 0;
+    this.margin = 0; // NEAR once the first frame is out
+    this.home = new Map(); // snippet id → the column it was last drawn in
     // Card heights without forcing a layout: the browser reports them after it lays out.
     this.sizes = new ResizeObserver((entries) => this.resized(entries));
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
@@ -152,16 +158,22 @@ export class Board {
       const which = all ? [...this.columns.values()] : [...this.pending];
       this.pending.clear();
       this.layoutColumns(which);
+      if (this.margin === 0 && this.columns.size) {
+        setTimeout(() => {
+          this.margin = NEAR;
+          this.relayout(null);
+        }, WIDEN_MS);
+        this.margin = -1; // widening is on its way
+      }
     });
   }
 
   layoutColumns(which) {
-    const where = this.geometry();
+    const where = this.geometry(which);
     this.pinned.clear();
     for (const id of this.pinnedIds()) this.pinned.add(id);
-    const order = this.orderedColumns();
     for (const column of which) {
-      if (this.columns.get(column.id) === column) column.layout(where(column, order.indexOf(column)));
+      if (this.columns.get(column.id) === column) column.layout(where(column, 0));
     }
     this.sweep();
   }
@@ -182,20 +194,25 @@ export class Board {
    * Where each column is, read in one go before anything is written (one layout at most):
    * a function (column, index) → {near, top, height} for ColumnView.layout.
    */
-  geometry() {
+  geometry(which = this.columns.values()) {
     const left = this.root.scrollLeft;
     const width = this.root.clientWidth || window.innerWidth;
     const height = (this.root.clientHeight || window.innerHeight) - HEADER_GUESS;
+    const margin = width * Math.max(0, this.margin);
+    const isNear = (x, w) => x + w > left - margin && x < left + width + margin;
     const measured = new Map();
-    for (const column of this.columns.values()) {
-      if (column.el.isConnected) measured.set(column, column.measure());
+    for (const column of which) {
+      if (!column.el.isConnected) continue;
+      // Only a column near sight is measured inside: the others' contents are skipped
+      // (content-visibility), and reading them would lay them out.
+      const x = column.el.offsetLeft;
+      const w = column.el.offsetWidth;
+      measured.set(column, isNear(x, w) ? column.measure() : { left: x, width: w, scrollTop: 0, height: 0, queueTop: 0 });
     }
-    const margin = width * NEAR;
     return (column, index) => {
       const m = measured.get(column)
         ?? { left: 8 + index * COLUMN_GUESS, width: COLUMN_GUESS, scrollTop: 0, height, queueTop: 0 };
-      const near = m.left + m.width > left - margin && m.left < left + width + margin;
-      return { near, top: m.scrollTop - m.queueTop, height: m.height || height };
+      return { near: isNear(m.left, m.width), top: m.scrollTop - m.queueTop, height: m.height || height };
     };
   }
 
@@ -226,13 +243,14 @@ export class Board {
     const refocus = column.el.contains(document.activeElement);
     column.update(column.platform, column.lane, column.view);
     this.relayout(null);
-    if (refocus) column.fold.focus();
+    if (refocus) column.fold?.focus();
   }
 
   /** A column brought into sight (unfolded) and its name focused: the column finder's jump. */
   showColumn(id) {
     const column = this.columns.get(id);
     if (!column) return;
+    column.ensureBuilt();
     if (column.collapsed) this.toggleCollapsed(id, false);
     column.el.scrollIntoView({ block: "nearest", inline: "center" });
     if (!column.name.hasAttribute("tabindex")) column.name.setAttribute("tabindex", "-1");
@@ -248,7 +266,7 @@ export class Board {
     return this.orderedColumns().map((column) => ({
       id: column.id, name: column.platform.name, kind: column.platform.kind,
       count: column.lane.queue.length, collapsed: column.collapsed,
-      status: column.badge.hidden ? "" : column.badge.textContent,
+      status: badgeFor(column.platform)[0],
     }));
   }
 
@@ -266,13 +284,32 @@ export class Board {
     return this.root.querySelector(`[data-history-id="${snippet.id}"]`);
   }
 
-  render() {
+  /**
+   * The columns a patch touches, or null for all of them: a patch of cards alone redraws
+   * the columns those cards were and are in.
+   */
+  touched(patch) {
+    if (!patch || Object.keys(patch).some((key) => !ELSEWHERE.has(key))) return null;
+    const ids = new Set();
+    for (const key of Object.keys(patch.snippets ?? {})) {
+      const id = Number(key);
+      const now = this.store.snippet(id)?.platform_id;
+      if (now !== undefined) ids.add(now);
+      if (this.home.has(id)) ids.add(this.home.get(id));
+    }
+    return ids;
+  }
+
+  /** Draw the board from the store; `patch` (the one just applied) limits it to the columns it touched. */
+  render(patch = null) {
+    const only = this.columns.size ? this.touched(patch) : null;
+    if (only && only.size === 0) return;
     const active = document.activeElement;
     const fallback = this.root.contains(active) ? this.focusFallback(active) : [];
     this.keepLostEdits();
-    const lanes = this.store.lanes();
+    const lanes = this.store.lanes(only);
     const held = this.store.heldColumns();
-    const where = this.geometry();
+    const where = this.geometry(only ? [...only].map((id) => this.columns.get(id)).filter(Boolean) : undefined);
     this.pinned.clear();
     for (const id of this.pinnedIds()) this.pinned.add(id);
     const columnEls = [];
@@ -280,6 +317,10 @@ export class Board {
     if (columns.length) this.collapsed.keepOnly(columns.map((c) => c.id));
     let added = false;
     for (const column of columns) {
+      if (only && !only.has(column.id) && this.columns.has(column.id)) {
+        columnEls.push(this.columns.get(column.id).el);
+        continue;
+      }
       // A held column's views see its holds as `platform.holds` (absent: not held).
       const platform = held.has(column.id) ? { ...column, holds: held.get(column.id) } : column;
       let columnView = this.columns.get(platform.id);
@@ -288,7 +329,9 @@ export class Board {
         this.columns.set(platform.id, columnView);
         added = true;
       }
-      columnView.update(platform, lanes.get(platform.id), where(columnView, columnEls.length));
+      const lane = lanes.get(platform.id);
+      for (const part of Object.values(lane)) for (const snippet of part) this.home.set(snippet.id, platform.id);
+      columnView.update(platform, lane, where(columnView, columnEls.length));
       columnEls.push(columnView.el);
     }
     for (const [id, column] of this.columns) {

@@ -41,6 +41,17 @@ function nextEta(queue) {
   return best;
 }
 
+/** A column's status badge: [words, tone] ("" when it runs as it should). */
+export function badgeFor(platform) {
+  const status = platform.status ?? "ok";
+  if (status === "auth_rejected") return [M.badgeRejected, "danger"];
+  if (status === "stopped") return [M.badgeStopped, "danger"];
+  if (platform.paused || status === "paused") return [M.badgePaused, "warn"];
+  if (platform.holds) return [TEXT.held, "warn"];
+  if (isInbox(platform)) return [M.badgeInbox, "muted"];
+  return ["", ""];
+}
+
 export class ColumnView {
   constructor(platform, ctx) {
     this.id = platform.id;
@@ -48,7 +59,24 @@ export class ColumnView {
     this.platform = platform;
     this.composer = null;
     this.signature = "";
+    this.lane = { queue: [], sending: [], attention: [], history: [] };
+    this.view = { near: false, top: 0, height: 0 };
+    this.collapsed = false;
+    this.window = null;
+    this.gap = GAP;
+    // Until it first comes near sight, a column is a light stand-in of its width with its
+    // name: forty headers with their selects and buttons cost more than the cards in sight.
+    this.built = false;
+    this.stubName = h("h2", { class: "column-name" });
+    this.el = h("section", { class: "column is-placeholder", "data-platform-id": String(platform.id) },
+      h("header", { class: "column-stub" }, this.stubName));
+  }
 
+  /** The column's header, controls and lanes, made when it first comes near sight. */
+  build() {
+    if (this.built) return;
+    this.built = true;
+    const { ctx, platform } = this;
     this.icon = h("span", { class: "column-icon" });
     this.name = h("h2", { class: "column-name" });
     this.badge = h("span", { class: "badge" });
@@ -92,10 +120,6 @@ export class ColumnView {
     this.sending = h("div", { class: "lane lane-sending" });
     this.queue = h("div", { class: "queue", role: "list", "aria-label": "Queue" });
     this.window = new QueueWindow(this.queue);
-    this.gap = GAP;
-    this.lane = { queue: [], sending: [], attention: [], history: [] };
-    this.view = { near: false, top: 0, height: 0 };
-    this.collapsed = false;
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     // The history's cards are drawn only while it is open (a board keeps 20 per column).
@@ -103,8 +127,15 @@ export class ColumnView {
       h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
-    this.el = h("section", { class: "column", "data-platform-id": String(platform.id) },
-      this.header, this.body);
+    this.el.classList.remove("is-placeholder");
+    this.el.replaceChildren(this.header, this.body);
+  }
+
+  /** Build the column if it is not yet, and bring it up to date. */
+  ensureBuilt() {
+    if (this.built) return;
+    this.build();
+    this.update(this.platform, this.lane, { ...this.view, near: true });
   }
 
   /**
@@ -114,6 +145,14 @@ export class ColumnView {
   update(platform, lane, view) {
     this.platform = platform;
     this.lane = lane;
+    this.view = view;
+    const collapsed = this.ctx.isCollapsed(this.id);
+    if (!this.built && !view.near && !collapsed) {
+      setText(this.stubName, platform.name);
+      setAttr(this.el, "aria-label", platform.name);
+      return;
+    }
+    this.build();
     this.renderHeader(platform, lane.queue);
     this.setCollapsed(this.ctx.isCollapsed(this.id));
     const drawn = (list) => (this.collapsed ? [] : list.map((snippet) => this.ctx.viewFor(snippet, platform).el));
@@ -149,6 +188,10 @@ export class ColumnView {
   /** The queue's cards near sight (and the pinned ones: focused, edited, dragged), spacers between. */
   layout(view = this.view) {
     this.view = view;
+    if (!this.built) {
+      if (view.near) this.update(this.platform, this.lane, view);
+      return;
+    }
     const items = this.collapsed ? [] : this.lane.queue;
     this.queue.classList.toggle("is-empty", this.lane.queue.length === 0);
     const waitingOnly = this.ctx.onlyWaiting();
@@ -162,6 +205,7 @@ export class ColumnView {
 
   /** Where the column sits, read in one go for the board (scroll box, queue, left edge). */
   measure() {
+    if (!this.built) return { left: this.el.offsetLeft, width: this.el.offsetWidth, scrollTop: 0, height: 0, queueTop: 0 };
     return {
       left: this.el.offsetLeft, width: this.el.offsetWidth,
       scrollTop: this.body.scrollTop, height: this.body.clientHeight, queueTop: this.queue.offsetTop,
@@ -170,7 +214,7 @@ export class ColumnView {
 
   /** The queue in order with each card's height (drawn or guessed): where drops land (dnd.js). */
   queueLayout() {
-    const items = this.collapsed ? [] : this.lane.queue;
+    const items = this.collapsed || !this.built ? [] : this.lane.queue;
     return { items, heights: items.map((snippet) => this.window.guess(snippet)) };
   }
 
@@ -183,6 +227,7 @@ export class ColumnView {
   reveal(id) {
     const index = this.lane.queue.findIndex((snippet) => snippet.id === id);
     if (index < 0) return null;
+    this.ensureBuilt();
     if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
     let el = this.queue.querySelector(`:scope > [data-snippet-id="${id}"]`);
     if (!el) {
@@ -205,6 +250,7 @@ export class ColumnView {
 
   /** The history's cards, drawn while it is open. */
   renderHistory() {
+    if (!this.built) return;
     const open = this.history.open && !this.collapsed;
     reconcile(this.historyList, open ? this.lane.history.map((s) => this.ctx.viewFor(s, this.platform).el) : []);
   }
@@ -228,6 +274,7 @@ export class ColumnView {
 
   /** Open the history and bring the first card in trouble into view. */
   showTroubles() {
+    this.ensureBuilt();
     if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
     if (!this.attention.querySelector("[data-history-id]")) {
       this.history.open = true;
@@ -242,6 +289,7 @@ export class ColumnView {
 
   /** Show unsaved text whose card left the queue; the form adds it back as a new card. */
   keep(values, { reason, onDone }) {
+    this.ensureBuilt();
     const copy = h("button", { type: "button", class: "btn btn-small btn-quiet" }, icon("copy"), M.keptCopy);
     let el = null;
     const done = () => {
@@ -300,13 +348,7 @@ export class ColumnView {
     setAttr(this.name, "aria-label", editable ? M.dragColumn(platform.name) : null);
 
     const status = platform.status ?? "ok";
-    let badge = "";
-    let tone = "";
-    if (status === "auth_rejected") [badge, tone] = [M.badgeRejected, "danger"];
-    else if (status === "stopped") [badge, tone] = [M.badgeStopped, "danger"];
-    else if (platform.paused || status === "paused") [badge, tone] = [M.badgePaused, "warn"];
-    else if (held) [badge, tone] = [TEXT.held, "warn"];
-    else if (inbox) [badge, tone] = [M.badgeInbox, "muted"];
+    const [badge, tone] = badgeFor(platform);
     setText(this.badge, badge);
     let badgeTitle = status === "auth_rejected" ? M.credentialsRejected : null;
     if (held) badgeTitle = TEXT.heldTitle(platform.holds);
@@ -382,7 +424,7 @@ export class ColumnView {
 
   /** Every half minute: a rule of the rhythm may have begun. */
   tick() {
-    if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
+    if (this.built && this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
       this.signature = "";
       this.renderHeader(this.platform, this.lane.queue);
     }

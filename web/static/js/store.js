@@ -85,14 +85,19 @@ export class Store {
       .sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || a.id - b.id);
   }
 
-  /** Every snippet of the board grouped per column: {queue, sending, attention, history}. */
-  lanes() {
+  /**
+   * Every snippet of the board grouped per column: {queue, sending, attention, history}
+   * (`only`: a set of column ids, to group just those).
+   */
+  lanes(only = null) {
     const lanes = new Map();
     for (const platform of Object.values(this.state.platforms)) {
-      lanes.set(platform.id, { queue: [], sending: [], attention: [], history: [] });
+      if (!only || only.has(platform.id)) lanes.set(platform.id, { queue: [], sending: [], attention: [], history: [] });
     }
-    for (const key of Object.keys(this.state.snippets)) {
-      const snippet = this.snippet(key);
+    const overridden = this.overrides.size > 0 || !!this.state.materials;
+    for (const [key, raw] of Object.entries(this.state.snippets)) {
+      if (!overridden && !lanes.has(raw.platform_id)) continue;
+      const snippet = overridden ? this.snippet(key) : raw;
       const lane = lanes.get(snippet.platform_id);
       if (!lane) continue;
       if (snippet.status === "pending") lane.queue.push(snippet);

@@ -10,7 +10,7 @@ export const GAP = 6; // the queue's row gap (board.css .queue)
 export const ALL_UP_TO = 40;
 // Cards drawn above and below the visible part, as a share of the visible height: enough that
 // a wheel turn or a dragged card meets drawn cards, while the page stays small.
-const OVERSCAN = 0.75;
+const OVERSCAN = 0.5;
 // A card's height before it has been drawn: the median of the cards seen, else these.
 const POST_GUESS = 96;
 const MARKER_GUESS = 30;
