@@ -52,8 +52,13 @@ from punctuality import Server, database, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 800}
-TARGETS = {"load_ms": 1000.0, "task_ms": 200.0, "drag_p95_ms": 20.0, "drag_max_ms": 50.0,
-           "patch_ms": 16.0}
+TARGETS = {
+    "load_ms": 1000.0,
+    "task_ms": 200.0,
+    "drag_p95_ms": 20.0,
+    "drag_max_ms": 50.0,
+    "patch_ms": 16.0,
+}
 PATCHES = 10
 DRAG_FRAMES = 150
 
@@ -96,7 +101,9 @@ async def seed(dsn: str, columns: int, cards: int, history: int) -> None:
                     now,
                 )
                 pids.append(pid)
-            rows = []
+            rows: list[
+                tuple[int, float, str, str, str | None, datetime | None, datetime | None]
+            ] = []
             for k in range(cards):
                 c = k % columns
                 place = k // columns + 1
@@ -261,9 +268,7 @@ async def listeners(page: Page) -> int:
 async def measure(browser: Browser, board: Board, run_no: int) -> Run:
     context = await browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     name, value = board.cookie.split("=", 1)
-    await context.add_cookies(
-        [{"name": name, "value": value, "domain": "127.0.0.1", "path": "/"}]
-    )
+    await context.add_cookies([{"name": name, "value": value, "domain": "127.0.0.1", "path": "/"}])
     await context.add_init_script(INIT_SCRIPT)
     page = await context.new_page()
     errors: list[str] = []
@@ -327,7 +332,9 @@ async def serving(pg: str, label: str, columns: int, cards: int) -> AsyncIterato
         with tempfile.TemporaryDirectory() as tmp:
             server = start_server(url, Path(tmp))
             try:
-                await asyncio.to_thread(wait_healthy, server.port, server.process, 60, server.log_path)
+                await asyncio.to_thread(
+                    wait_healthy, server.port, server.process, 60, server.log_path
+                )
                 cookie = await asyncio.to_thread(login, server.port, server.email, server.password)
                 yield Board(label, columns, cards, server, cookie)
             finally:
@@ -364,8 +371,10 @@ def report(big: Board, small: Board) -> bool:
         ok = ok and not missed
         mark = " MISSED" if missed else ""
         limit = f"< {bound:g}" if bound is not None else ""
-        print(f"{label:<36}{fmt.format(value):>18}{fmt.format(median(small, name)):>16}"
-              f"{limit:>10}{mark}")
+        print(
+            f"{label:<36}{fmt.format(value):>18}{fmt.format(median(small, name)):>16}"
+            f"{limit:>10}{mark}"
+        )
     return ok
 
 
@@ -384,11 +393,13 @@ async def main_async(opts: argparse.Namespace) -> bool:
                     started = time.monotonic()
                     run = await measure(browser, board, n * 2 + (board is small))
                     board.runs.append(run)
-                    log(f"  run {n + 1} {board.label}: load {run.load_ms:.0f} ms, tasks "
+                    log(
+                        f"  run {n + 1} {board.label}: load {run.load_ms:.0f} ms, tasks "
                         f"{run.load_task_ms:.0f}/{run.task_ms:.0f} ms, {run.elements} elements, "
                         f"{run.listeners} listeners, drag p95 {run.drag_p95_ms:.1f} max "
                         f"{run.drag_max_ms:.1f} ms, patch {run.patch_ms:.1f} (max "
-                        f"{run.patch_max_ms:.1f}) ms [{time.monotonic() - started:.0f} s]")
+                        f"{run.patch_max_ms:.1f}) ms [{time.monotonic() - started:.0f} s]"
+                    )
         finally:
             await browser.close()
     return report(big, small)
