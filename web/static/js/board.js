@@ -16,6 +16,7 @@ import { toast } from "./toasts.js";
 // frame draws only the columns in sight; the neighbours follow a moment later.
 const NEAR = 0.35;
 const WIDEN_MS = 250;
+const BUILDS_PER_FRAME = 2;
 // Patch keys that touch no column: such a patch redraws only the columns of its cards.
 const ELSEWHERE = new Set(["snippets", "materials", "feeds", "alerts", "users"]);
 // Before a column has been laid out: its width and gap (board.css), and its header's height.
@@ -172,8 +173,17 @@ export class Board {
     const where = this.geometry(which);
     this.pinned.clear();
     for (const id of this.pinnedIds()) this.pinned.add(id);
+    let built = 0;
     for (const column of which) {
-      if (this.columns.get(column.id) === column) column.layout(where(column, 0));
+      if (this.columns.get(column.id) !== column) continue;
+      const view = where(column, 0);
+      // A few new columns a frame: scrolling far sideways never stalls the page.
+      if (!column.built && view.near && (built += 1) > BUILDS_PER_FRAME) {
+        this.relayout(column);
+        continue;
+      }
+      column.layout(view);
+      column.placed = true;
     }
     this.sweep();
   }
@@ -198,6 +208,7 @@ export class Board {
     const left = this.root.scrollLeft;
     const width = this.root.clientWidth || window.innerWidth;
     const height = (this.root.clientHeight || window.innerHeight) - HEADER_GUESS;
+    this.box = { left, width, height };
     const margin = width * Math.max(0, this.margin);
     const isNear = (x, w) => x + w > left - margin && x < left + width + margin;
     const measured = new Map();
@@ -213,6 +224,21 @@ export class Board {
       const m = measured.get(column)
         ?? { left: 8 + index * COLUMN_GUESS, width: COLUMN_GUESS, scrollTop: 0, height, queueTop: 0 };
       return { near: isNear(m.left, m.width), top: m.scrollTop - m.queueTop, height: m.height || height };
+    };
+  }
+
+  /**
+   * Where columns are for a render, without reading the layout (a patch must not force one):
+   * each column as the last frame laid it out; a new one guessed from its place.
+   */
+  placement() {
+    this.box ??= { left: 0, width: this.root.clientWidth || window.innerWidth,
+      height: (this.root.clientHeight || window.innerHeight) - HEADER_GUESS };
+    const { left, width, height } = this.box;
+    return (column, index) => {
+      if (column.placed) return column.view;
+      const x = 8 + index * COLUMN_GUESS;
+      return { near: x + COLUMN_GUESS > left && x < left + width, top: 0, height };
     };
   }
 
@@ -309,7 +335,7 @@ export class Board {
     this.keepLostEdits();
     const lanes = this.store.lanes(only);
     const held = this.store.heldColumns();
-    const where = this.geometry(only ? [...only].map((id) => this.columns.get(id)).filter(Boolean) : undefined);
+    const where = this.placement();
     this.pinned.clear();
     for (const id of this.pinnedIds()) this.pinned.add(id);
     const columnEls = [];
