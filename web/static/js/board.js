@@ -17,8 +17,10 @@ import { toast } from "./toasts.js";
 const NEAR = 0.35;
 const WIDEN_MS = 250;
 const BUILDS_PER_FRAME = 2;
+// A folded history is drawn in idle time, or after this long at the latest.
+const HISTORY_WAIT_MS = 500;
 // Patch keys that touch no column: such a patch redraws only the columns of its cards.
-const ELSEWHERE = new Set(["snippets", "materials", "feeds", "alerts", "users"]);
+const ELSEWHERE = new Set(["snippets", "feeds", "alerts", "users"]);
 // Before a column has been laid out: its width and gap (board.css), and its header's height.
 const COLUMN_GUESS = 208;
 const HEADER_GUESS = 130;
@@ -43,6 +45,8 @@ export class Board {
     this.frame = 0;
     this.margin = 0; // NEAR once the first frame is out
     this.home = new Map(); // snippet id → the column it was last drawn in
+    this.idle = new Set(); // columns whose folded history waits for an idle moment
+    this.idleHandle = 0;
     // Card heights without forcing a layout: the browser reports them after it lays out.
     this.sizes = new ResizeObserver((entries) => this.resized(entries));
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
@@ -57,6 +61,7 @@ export class Board {
       onlyWaiting: () => document.body.classList.contains("only-waiting"),
       isCollapsed: (id) => this.collapsed.has(id),
       toggleCollapsed: (id, collapsed) => this.toggleCollapsed(id, collapsed),
+      later: (column) => this.later(column),
       canWrite: () => mayWrite(store.me.role),
       columnName: (id) => store.platform(id)?.name ?? null,
       isAdmin: () => store.me.role === "admin",
@@ -146,6 +151,24 @@ export class Board {
       this.relayout(column);
     }, { capture: true, passive: true });
     window.addEventListener("resize", () => this.relayout(null));
+  }
+
+  /** Draw a column's folded history when the page is idle (a few columns at a time). */
+  later(column) {
+    this.idle.add(column);
+    if (this.idleHandle) return;
+    const idle = window.requestIdleCallback ?? ((fn) => setTimeout(() => fn({ timeRemaining: () => 8 }), 50));
+    const run = (deadline) => {
+      this.idleHandle = 0;
+      for (const next of this.idle) {
+        if (deadline.timeRemaining() <= 1) break;
+        this.idle.delete(next);
+        if (this.columns.get(next.id) === next) next.renderHistory();
+      }
+      this.sweep();
+      if (this.idle.size) this.idleHandle = idle(run, { timeout: HISTORY_WAIT_MS });
+    };
+    this.idleHandle = idle(run, { timeout: HISTORY_WAIT_MS });
   }
 
   /** Lay a column (null: all of them) out again at the next frame. */

@@ -123,7 +123,7 @@ export class ColumnView {
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
     // The history's cards are drawn only while it is open (a board keeps 20 per column).
-    this.history = h("details", { class: "history", ontoggle: () => this.renderHistory() },
+    this.history = h("details", { class: "history", ontoggle: () => this.history.open && this.renderHistory() },
       h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
@@ -160,7 +160,9 @@ export class ColumnView {
     reconcile(this.attention, drawn(lane.attention));
     this.window.prune(lane.queue);
     this.layout(view);
-    this.renderHistory();
+    // An open history is drawn at once; a folded one when the page is idle (board.js).
+    if (this.history.open) this.renderHistory();
+    else this.ctx.later(this);
     this.sending.hidden = lane.sending.length === 0;
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
@@ -248,11 +250,14 @@ export class ColumnView {
     return el;
   }
 
-  /** The history's cards, drawn while it is open. */
+  /**
+   * The history's cards (a board keeps 20 a column): drawn right after the queue's, in idle
+   * time unless the history is open, so they never delay the cards in sight.
+   */
   renderHistory() {
     if (!this.built) return;
-    const open = this.history.open && !this.collapsed;
-    reconcile(this.historyList, open ? this.lane.history.map((s) => this.ctx.viewFor(s, this.platform).el) : []);
+    const items = this.collapsed ? [] : this.lane.history;
+    reconcile(this.historyList, items.map((s) => this.ctx.viewFor(s, this.platform).el));
   }
 
   /** Folded to a strip, or open. */
