@@ -81,6 +81,7 @@ export class Board {
       onCreate: (platformId, materialId, args) => this.ctx.canWrite() && onMaterialDrop?.(platformId, materialId, args),
       onDragging: (id) => {
         this.dragging = id;
+        if (id === null) this.grabbed = null;
       },
     });
     this.delegate(root);
@@ -219,7 +220,7 @@ export class Board {
       if (!id) continue;
       const column = this.columnAt(el);
       const px = entry.borderBoxSize?.[0]?.blockSize ?? el.offsetHeight;
-      if (column && px > 0 && column.window.measured(id, px)) this.relayout(column);
+      if (column?.window && px > 0 && column.window.measured(id, px)) this.relayout(column);
     }
   }
 
