@@ -94,10 +94,10 @@ export class Store {
     for (const platform of Object.values(this.state.platforms)) {
       if (!only || only.has(platform.id)) lanes.set(platform.id, { queue: [], sending: [], attention: [], history: [] });
     }
-    const overridden = this.overrides.size > 0 || !!this.state.materials;
     for (const [key, raw] of Object.entries(this.state.snippets)) {
-      if (!overridden && !lanes.has(raw.platform_id)) continue;
-      const snippet = overridden ? this.snippet(key) : raw;
+      // Another column's card is skipped unless a local move may bring it here.
+      if (only && !lanes.has(raw.platform_id) && !this.overrides.has(Number(key))) continue;
+      const snippet = this.snippet(key);
       const lane = lanes.get(snippet.platform_id);
       if (!lane) continue;
       if (snippet.status === "pending") lane.queue.push(snippet);
@@ -115,7 +115,7 @@ export class Store {
   }
 
   queue(platformId) {
-    return this.lanes().get(platformId)?.queue ?? [];
+    return this.lanes(new Set([platformId])).get(platformId)?.queue ?? [];
   }
 
   /**
