@@ -52,12 +52,14 @@ from punctuality import Server, database, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 800}
+# Issue 21's targets: (bound, whether the figure must stay strictly under it). "No long
+# task over 200 ms" and "no frame over 50 ms" allow the bound itself; the rest are "under".
 TARGETS = {
-    "load_ms": 1000.0,
-    "task_ms": 200.0,
-    "drag_p95_ms": 20.0,
-    "drag_max_ms": 50.0,
-    "patch_ms": 16.0,
+    "load_ms": (1000.0, True),
+    "task_ms": (200.0, False),
+    "drag_p95_ms": (20.0, True),
+    "drag_max_ms": (50.0, False),
+    "patch_ms": (16.0, True),
 }
 PATCHES = 10
 DRAG_FRAMES = 150
@@ -366,11 +368,11 @@ def report(big: Board, small: Board) -> bool:
     ok = True
     for label, name, target, fmt in ROWS:
         value = median(big, name)
-        bound = TARGETS.get(target) if target else None
-        missed = bound is not None and not value < bound
+        bound, strict = TARGETS[target] if target else (None, True)
+        missed = bound is not None and (value >= bound if strict else value > bound)
         ok = ok and not missed
         mark = " MISSED" if missed else ""
-        limit = f"< {bound:g}" if bound is not None else ""
+        limit = "" if bound is None else f"{'<' if strict else '≤'} {bound:g}"
         print(
             f"{label:<36}{fmt.format(value):>18}{fmt.format(median(small, name)):>16}"
             f"{limit:>10}{mark}"

@@ -394,8 +394,9 @@ export class Board {
     this.sweep();
     this.root.removeAttribute("aria-busy");
     this.restoreFocus(active, fallback);
-    // New columns were placed by a guess: lay them out again once the browser has.
-    if (added) this.relayout(null);
+    // New columns were placed by a guess: lay them out again once the browser has painted
+    // them (the first frame shows the guess, which is close; the next one corrects it).
+    if (added) requestAnimationFrame(() => setTimeout(() => this.relayout(null), 0));
   }
 
   /**
