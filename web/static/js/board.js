@@ -262,7 +262,8 @@ export class Board {
     return (column, index) => {
       if (column.placed) return column.view;
       const x = 8 + index * COLUMN_GUESS;
-      return { near: x + COLUMN_GUESS > left && x < left + width, top: 0, height };
+      // The first frame draws only what is in sight; the cards around follow after it.
+      return { near: x + COLUMN_GUESS > left && x < left + width, top: 0, height, overscan: 0 };
     };
   }
 

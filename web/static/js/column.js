@@ -159,7 +159,7 @@ export class ColumnView {
     reconcile(this.sending, drawn(lane.sending));
     reconcile(this.attention, drawn(lane.attention));
     this.window.prune(lane.queue);
-    this.layout(view);
+    this.layout(view, true);
     // An open history is drawn at once; a folded one when the page is idle (board.js).
     if (this.history.open) this.renderHistory();
     else this.ctx.later(this);
@@ -188,7 +188,7 @@ export class ColumnView {
   }
 
   /** The queue's cards near sight (and the pinned ones: focused, edited, dragged), spacers between. */
-  layout(view = this.view) {
+  layout(view = this.view, force = false) {
     this.view = view;
     if (!this.built) {
       if (view.near) this.update(this.platform, this.lane, view);
@@ -202,6 +202,11 @@ export class ColumnView {
       if (this.ctx.pinned.has(snippet.id) || (waitingOnly && isWaiting(snippet))) pinned.push(index);
     });
     const drawn = this.window.pick(items, view, pinned, items.length <= ALL_UP_TO && !waitingOnly);
+    // A scroll that keeps the same cards and heights changes nothing (most frames of a scroll).
+    const key = `${drawn.join(",")}|${this.window.version}`;
+    if (items === this.drawnItems && key === this.drawnKey && !force) return;
+    this.drawnItems = items;
+    this.drawnKey = key;
     this.window.draw(items, drawn, (snippet) => this.ctx.viewFor(snippet, this.platform).el, keepIndicator);
   }
 

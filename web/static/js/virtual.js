@@ -63,6 +63,7 @@ export class QueueWindow {
     this.heights = new Map(); // snippet id → px, as last drawn
     this.spacers = [];
     this.typical = POST_GUESS;
+    this.version = 0; // moves with every height that changes, so a redraw knows it must
   }
 
   guess(snippet) {
@@ -74,6 +75,7 @@ export class QueueWindow {
     const before = this.heights.get(id);
     if (before !== undefined && Math.abs(before - px) < 1) return false;
     this.heights.set(id, px);
+    this.version += 1;
     return true;
   }
 
@@ -82,12 +84,14 @@ export class QueueWindow {
     const ids = new Set(items.map((s) => s.id));
     for (const id of this.heights.keys()) if (!ids.has(id)) this.heights.delete(id);
     const posts = items.filter((s) => s.kind !== "interval").map((s) => this.heights.get(s.id)).filter(Boolean);
-    if (posts.length) this.typical = posts.sort((a, b) => a - b)[Math.floor(posts.length / 2)];
+    const typical = posts.length ? posts.sort((a, b) => a - b)[Math.floor(posts.length / 2)] : this.typical;
+    if (typical !== this.typical) this.version += 1;
+    this.typical = typical;
   }
 
   /**
-   * Which items to draw. `view` = {near, top, height}: whether the column is near the
-   * board's visible width, and its queue's visible band (px from the queue's top); `all`
+   * Which items to draw. `view` = {near, top, height, overscan?}: whether the column is near
+   * the board's visible width, and its queue's visible band (px from the queue's top); `all`
    * draws everything (a short queue, or a filter that shows only some cards).
    */
   pick(items, view, pinned, all = false) {
@@ -95,7 +99,7 @@ export class QueueWindow {
     let range = null;
     if (view.near) {
       const heights = items.map((s) => this.guess(s));
-      const extra = view.height * OVERSCAN;
+      const extra = view.height * (view.overscan ?? OVERSCAN);
       range = visibleRange(heights, view.top - extra, view.top + view.height + extra);
     }
     return drawnIndices(items.length, range, pinned);
