@@ -178,3 +178,37 @@ async def _folded(page: Any, platform: int) -> bool:
     box = await el.bounding_box()
     folded = await el.evaluate("el => el.classList.contains('is-collapsed')")
     return bool(folded and box and box["width"] <= 50)
+
+
+async def test_window_arithmetic_and_finder_matching(open_page, live_server):
+    """virtual.js: the cards meeting a band, the spacers' heights, pinned cards kept;
+    finder.js: every word must match, names that start with the first word come first."""
+    page = await open_page(sign=False)
+    await page.goto(live_server.url + "/login")
+    result = await page.evaluate(
+        """async () => {
+            const v = await import("/static/js/virtual.js");
+            const f = await import("/static/js/finder.js");
+            const heights = [100, 100, 100, 100, 100];
+            const columns = [
+              { name: "Night desk", kind: "telegram" }, { name: "Desk of sport", kind: "vk" },
+              { name: "Deskside", kind: "x" }, { name: "Weather", kind: "telegram" },
+            ];
+            return {
+              band: v.visibleRange(heights, 150, 250, 6),
+              none: v.visibleRange(heights, 900, 1000, 6),
+              offset: v.offsetOf(heights, 3, 6),
+              span: v.spanHeight(heights, 1, 3, 6),
+              drawn: v.drawnIndices(5, [1, 2], [4, 1, 9]),
+              desk: f.matchColumns(columns, "desk").map((c) => c.name),
+              telegram: f.matchColumns(columns, "night telegram").map((c) => c.name),
+            };
+        }"""
+    )
+    assert result["band"] == [1, 2]
+    assert result["none"] is None
+    assert result["offset"] == 318
+    assert result["span"] == 312
+    assert result["drawn"] == [1, 2, 4]
+    assert result["desk"] == ["Desk of sport", "Deskside", "Night desk"]
+    assert result["telegram"] == ["Night desk"]
