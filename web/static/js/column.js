@@ -147,7 +147,9 @@ export class ColumnView {
     this.lane = lane;
     this.view = view;
     const collapsed = this.ctx.isCollapsed(this.id);
-    if (!this.built && !view.near && !collapsed) {
+    // A card that must stay drawn (focused, moved here by the keyboard) builds the column too.
+    const pinned = lane.queue.some((snippet) => this.ctx.pinned.has(snippet.id));
+    if (!this.built && !view.near && !collapsed && !pinned) {
       setText(this.stubName, platform.name);
       setAttr(this.el, "aria-label", platform.name);
       return;

@@ -10,7 +10,8 @@ export function enableKeyboard(root, { columns, onMove, onEdit, onDelete }) {
     const card = event.target;
     if (!(card instanceof HTMLElement) || !card.matches("[data-snippet-id]")) return;
     if (event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const all = columns();
+    // Folded columns are stepped over: a card moved or walked into one would vanish.
+    const all = columns().filter((c) => !c.collapsed || c.el.contains(card));
     const column = all.find((c) => c.el.contains(card));
     if (!column) return;
     // By id, not by element: a long queue draws only the cards near sight (virtual.js).
