@@ -3,6 +3,7 @@
 import { h, icon, reconcile } from "./dom.js";
 import { CardView, MarkerView, setRelative } from "./card.js";
 import { Collapsed } from "./collapse.js";
+import { Sight } from "./sight.js";
 import { ColumnView, badgeFor } from "./column.js";
 import { enableColumnDrag } from "./columndrag.js";
 import { enableDragAndDrop } from "./dnd.js";
@@ -11,19 +12,8 @@ import { M } from "./messages.js";
 import { mayEdit, mayWrite } from "./roles.js";
 import { toast } from "./toasts.js";
 
-// Columns within this share of the board's visible width, left and right of it, have their
-// cards drawn; the others show their header and spacers until they scroll near. The first
-// frame draws only the columns in sight; the neighbours follow a moment later.
-const NEAR = 0.35;
-const WIDEN_MS = 250;
-const BUILDS_PER_FRAME = 2;
-// A folded history is drawn in idle time, or after this long at the latest.
-const HISTORY_WAIT_MS = 500;
 // Patch keys that touch no column: such a patch redraws only the columns of its cards.
 const ELSEWHERE = new Set(["snippets", "feeds", "alerts", "users"]);
-// Before a column has been laid out: its width and gap (board.css), and its header's height.
-const COLUMN_GUESS = 208;
-const HEADER_GUESS = 130;
 
 export class Board {
   /**
@@ -41,14 +31,9 @@ export class Board {
     this.pinned = new Set();
     this.grabbed = null;
     this.dragging = null;
-    this.pending = new Set(); // columns to lay out again at the next frame (null: all)
-    this.frame = 0;
-    this.margin = 0; // NEAR once the first frame is out
     this.home = new Map(); // snippet id → the column it was last drawn in
-    this.idle = new Set(); // columns whose folded history waits for an idle moment
-    this.idleHandle = 0;
-    // Card heights without forcing a layout: the browser reports them after it lays out.
-    this.sizes = new ResizeObserver((entries) => this.resized(entries));
+    // What is near sight, laid out once a frame (sight.js).
+    this.sight = new Sight(this);
     // Unsaved edits whose card left the queue, by card id: {platformId, kept}.
     this.kept = new Map();
     this.ctx = {
@@ -61,7 +46,7 @@ export class Board {
       onlyWaiting: () => document.body.classList.contains("only-waiting"),
       isCollapsed: (id) => this.collapsed.has(id),
       toggleCollapsed: (id, collapsed) => this.toggleCollapsed(id, collapsed),
-      later: (column) => this.later(column),
+      later: (column) => this.sight.later(column),
       canWrite: () => mayWrite(store.me.role),
       columnName: (id) => store.platform(id)?.name ?? null,
       isAdmin: () => store.me.role === "admin",
@@ -106,10 +91,10 @@ export class Board {
     let view = this.cards.get(snippet.id);
     const Kind = snippet.kind === "interval" ? MarkerView : CardView;
     if (!(view instanceof Kind)) {
-      if (view) this.sizes.unobserve(view.el);
+      if (view) this.sight.sizes.unobserve(view.el);
       view = new Kind(snippet.id, this.ctx);
       this.cards.set(snippet.id, view);
-      this.sizes.observe(view.el);
+      this.sight.sizes.observe(view.el);
     }
     return view;
   }
@@ -149,122 +134,9 @@ export class Board {
     // Scrolling (the board sideways, a column down) draws what comes near, once a frame.
     root.addEventListener("scroll", (event) => {
       const column = event.target === root ? null : this.columnAt(event.target);
-      this.relayout(column);
+      this.sight.relayout(column);
     }, { capture: true, passive: true });
-    window.addEventListener("resize", () => this.relayout(null));
-  }
-
-  /** Draw a column's folded history when the page is idle (a few columns at a time). */
-  later(column) {
-    this.idle.add(column);
-    if (this.idleHandle) return;
-    const idle = window.requestIdleCallback ?? ((fn) => setTimeout(() => fn({ timeRemaining: () => 8 }), 50));
-    const run = (deadline) => {
-      this.idleHandle = 0;
-      for (const next of this.idle) {
-        if (deadline.timeRemaining() <= 1) break;
-        this.idle.delete(next);
-        if (this.columns.get(next.id) === next) next.renderHistory();
-      }
-      this.sweep();
-      if (this.idle.size) this.idleHandle = idle(run, { timeout: HISTORY_WAIT_MS });
-    };
-    this.idleHandle = idle(run, { timeout: HISTORY_WAIT_MS });
-  }
-
-  /** Lay a column (null: all of them) out again at the next frame. */
-  relayout(column) {
-    if (column === null) this.pending.add(null);
-    else if (column) this.pending.add(column);
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      const all = this.pending.has(null);
-      const which = all ? [...this.columns.values()] : [...this.pending];
-      this.pending.clear();
-      this.layoutColumns(which);
-      if (this.margin === 0 && this.columns.size) {
-        setTimeout(() => {
-          this.margin = NEAR;
-          this.relayout(null);
-        }, WIDEN_MS);
-        this.margin = -1; // widening is on its way
-      }
-    });
-  }
-
-  layoutColumns(which) {
-    const where = this.geometry(which);
-    this.pinned.clear();
-    for (const id of this.pinnedIds()) this.pinned.add(id);
-    let built = 0;
-    for (const column of which) {
-      if (this.columns.get(column.id) !== column) continue;
-      const view = where(column, 0);
-      // A few new columns a frame: scrolling far sideways never stalls the page.
-      if (!column.built && view.near && (built += 1) > BUILDS_PER_FRAME) {
-        this.relayout(column);
-        continue;
-      }
-      column.layout(view);
-      column.placed = true;
-    }
-    this.sweep();
-  }
-
-  /** Cards measured by the browser: a height that changed moves the spacers of its column. */
-  resized(entries) {
-    for (const entry of entries) {
-      const el = entry.target;
-      const id = Number(el.dataset.snippetId);
-      if (!id) continue;
-      const column = this.columnAt(el);
-      const px = entry.borderBoxSize?.[0]?.blockSize ?? el.offsetHeight;
-      if (column?.window && px > 0 && column.window.measured(id, px)) this.relayout(column);
-    }
-  }
-
-  /**
-   * Where each column is, read in one go before anything is written (one layout at most):
-   * a function (column, index) → {near, top, height} for ColumnView.layout.
-   */
-  geometry(which = this.columns.values()) {
-    const left = this.root.scrollLeft;
-    const width = this.root.clientWidth || window.innerWidth;
-    const height = (this.root.clientHeight || window.innerHeight) - HEADER_GUESS;
-    this.box = { left, width, height };
-    const margin = width * Math.max(0, this.margin);
-    const isNear = (x, w) => x + w > left - margin && x < left + width + margin;
-    const measured = new Map();
-    for (const column of which) {
-      if (!column.el.isConnected) continue;
-      // Only a column near sight is measured inside: the others' contents are skipped
-      // (content-visibility), and reading them would lay them out.
-      const x = column.el.offsetLeft;
-      const w = column.el.offsetWidth;
-      measured.set(column, isNear(x, w) ? column.measure() : { left: x, width: w, scrollTop: 0, height: 0, queueTop: 0 });
-    }
-    return (column, index) => {
-      const m = measured.get(column)
-        ?? { left: 8 + index * COLUMN_GUESS, width: COLUMN_GUESS, scrollTop: 0, height, queueTop: 0 };
-      return { near: isNear(m.left, m.width), top: m.scrollTop - m.queueTop, height: m.height || height };
-    };
-  }
-
-  /**
-   * Where columns are for a render, without reading the layout (a patch must not force one):
-   * each column as the last frame laid it out; a new one guessed from its place.
-   */
-  placement() {
-    this.box ??= { left: 0, width: this.root.clientWidth || window.innerWidth,
-      height: (this.root.clientHeight || window.innerHeight) - HEADER_GUESS };
-    const { left, width, height } = this.box;
-    return (column, index) => {
-      if (column.placed) return column.view;
-      const x = 8 + index * COLUMN_GUESS;
-      // The first frame draws only what is in sight; the cards around follow after it.
-      return { near: x + COLUMN_GUESS > left && x < left + width, top: 0, height, overscan: 0 };
-    };
+    window.addEventListener("resize", () => this.sight.relayout(null));
   }
 
   pinnedIds() {
@@ -281,7 +153,7 @@ export class Board {
   sweep() {
     for (const [id, view] of this.cards) {
       if (view.el.isConnected || view.editor) continue;
-      this.sizes.unobserve(view.el);
+      this.sight.sizes.unobserve(view.el);
       this.cards.delete(id);
     }
   }
@@ -293,7 +165,7 @@ export class Board {
     if (!column) return;
     const refocus = column.el.contains(document.activeElement);
     column.update(column.platform, column.lane, column.view);
-    this.relayout(null);
+    this.sight.relayout(null);
     if (refocus) column.fold?.focus();
   }
 
@@ -309,7 +181,7 @@ export class Board {
     column.el.classList.remove("is-found");
     void column.el.offsetWidth; // restart the glow when the same column is found twice
     column.el.classList.add("is-found");
-    this.relayout(null);
+    this.sight.relayout(null);
   }
 
   /** The columns as the finder lists them, left to right. */
@@ -360,7 +232,7 @@ export class Board {
     this.keepLostEdits();
     const lanes = this.store.lanes(only);
     const held = this.store.heldColumns();
-    const where = this.placement();
+    const where = this.sight.placement();
     this.pinned.clear();
     for (const id of this.pinnedIds()) this.pinned.add(id);
     const columnEls = [];
@@ -397,7 +269,7 @@ export class Board {
     this.restoreFocus(active, fallback);
     // New columns were placed by a guess: lay them out again once the browser has painted
     // them (the first frame shows the guess, which is close; the next one corrects it).
-    if (added) requestAnimationFrame(() => setTimeout(() => this.relayout(null), 0));
+    if (added) requestAnimationFrame(() => setTimeout(() => this.sight.relayout(null), 0));
   }
 
   /**
