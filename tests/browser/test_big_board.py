@@ -107,10 +107,8 @@ async def test_card_scrolled_into_view_is_current(open_page, board, live_server)
     version = (await board.snippet(ids[1]))["version"]
     await board.command("snippet.update", id=ids[1], version=version, body="Changed in sight")
     await eventually(
-        lambda: card(page, ids[1]).locator(".card-body").text_content(),
-        what="the patch on a drawn card",
+        lambda: _text_is(page, ids[1], "Changed in sight"), what="the patch on a drawn card"
     )
-    assert await card(page, ids[1]).locator(".card-body").text_content() == "Changed in sight"
     await (
         column(page, platform)
         .locator(".column-body")
@@ -118,6 +116,10 @@ async def test_card_scrolled_into_view_is_current(open_page, board, live_server)
     )
     await eventually(lambda: card(page, ids[140]).count(), what="the far card drawn")
     assert await card(page, ids[140]).locator(".card-body").text_content() == "Changed far away"
+
+
+async def _text_is(page: Any, snippet_id: int, text: str) -> bool:
+    return bool(await card(page, snippet_id).locator(".card-body").text_content() == text)
 
 
 async def test_finder_jumps_to_a_column(open_page, board):
