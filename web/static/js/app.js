@@ -9,6 +9,7 @@ import { BreakingDialog } from "./breaking.js";
 import { columnDialog } from "./columndialog.js";
 import { setText } from "./dom.js";
 import { watchFailures } from "./failures.js";
+import { columnFinder, finderKeys } from "./finder.js";
 import { refreshFeeds } from "./feeds.js";
 import { HoldBanner } from "./holds.js";
 import { MaterialsPanel } from "./materials.js";
@@ -88,7 +89,7 @@ const conn = new Connection({
     const raise = failures(patch);
     store.apply(patch);
     if (patch.me) showMe();
-    board.render();
+    board.render(patch);
     if (patch.platforms) switcher.render();
     presence.render();
     if (patch.snippets) waiting.render();
@@ -146,7 +147,8 @@ function showMe() {
 
 /** Bring a card (or a column) a notice is about into view, and focus it. */
 function showTarget({ snippetId = null, platformId = null }) {
-  const card = snippetId && document.querySelector(`[data-history-id="${snippetId}"], [data-snippet-id="${snippetId}"]`);
+  // A long queue draws only the cards near sight: the board draws this one first.
+  const card = snippetId && board.reveal(snippetId);
   const history = card?.closest("details");
   if (history) history.open = true;
   const target = card || (platformId && document.querySelector(`[data-platform-id="${platformId}"]`));
@@ -158,6 +160,12 @@ function showTarget({ snippetId = null, platformId = null }) {
 }
 
 document.getElementById("add-column").addEventListener("click", setup.addColumn);
+const finder = columnFinder({ columns: () => board.finderColumns(), jump: (id) => board.showColumn(id) });
+const findButton = document.getElementById("find-column");
+findButton.setAttribute("aria-label", M.bigBoard.finder);
+findButton.title = M.bigBoard.finderTitle;
+findButton.addEventListener("click", finder.open);
+finderKeys(finder.open);
 document.getElementById("users").addEventListener("click", setup.users);
 document.getElementById("me").addEventListener("click", () => accountDialog({ actions, store }));
 document.getElementById("reconnect").addEventListener("click", () => conn.retryNow());

@@ -46,6 +46,20 @@ export function setRelative(el, iso, now = Date.now()) {
   el.classList.toggle("is-countdown", !!iso && countingDown(iso, now));
 }
 
+/**
+ * A card's button: no listener of its own. The board listens once for every card
+ * (board.js) and calls the card's `act(action)`, so a thousand cards cost no listeners.
+ */
+function actionButton(name, label, action, className = "icon-btn") {
+  const button = iconButton(name, label, null, className);
+  button.dataset.cardAction = action;
+  return button;
+}
+
+function textButton(name, label, action, title = null) {
+  return h("button", { type: "button", class: "btn btn-small", title, "data-card-action": action }, icon(name), label);
+}
+
 /** A failure's plain words, with the network's own text one click away. */
 export function failureNote(kind, status, raw) {
   const words = M.explain(kind, status, raw);
@@ -83,17 +97,30 @@ export class CardView {
     this.actions = h("div", { class: "card-actions" });
     // The card menu (cardmenu.js): moves and actions for touch and keys; roving.js puts the
     // focused card's button in the tab order.
-    this.menuButton = menuButton(this);
+    this.menuButton = menuButton();
     // The actions float over the meta line (times, who edited), never over the text.
     this.meta = h("div", { class: "card-meta" }, this.state, this.clock, this.rel, h("span", { class: "spacer" }),
       this.editorLabel, this.avatar);
     this.view = h("div", { class: "card-view" }, this.body, this.link, this.notes, this.meta, this.actions);
     // Outside the view: "‹name› is editing" shows above the editor too.
     this.el = h("div", { class: "card", tabindex: "-1" }, this.presence.el, this.view);
-    this.el.addEventListener("dblclick", (event) => {
-      if (event.target.closest("a, button")) return;
-      this.startEdit();
-    });
+  }
+
+  /** A button of the card was pressed (or the card double-clicked: "edit"); board.js delegates. */
+  act(action) {
+    const a = this.ctx.actions;
+    const { id } = this;
+    const run = {
+      edit: () => this.startEdit(),
+      send: () => a.sendNow(id),
+      interval: () => a.intervalFromHere(id),
+      delete: () => a.deleteCard(id),
+      retry: () => a.retry(id),
+      markSent: () => a.markSent(id),
+      sendAgain: () => a.sendAgain(id),
+      menu: () => this.ctx.openCardMenu?.(this, this.menuButton),
+    }[action];
+    run?.();
   }
 
   update(snippet, platform) {
@@ -244,28 +271,22 @@ export class CardView {
     const key = `${snippet.status}:${editable}:${writable}:${isInbox(platform)}:${waiting}`;
     if (key === this.actionsKey) return;
     this.actionsKey = key;
-    const a = this.ctx.actions;
-    const id = snippet.id;
     const buttons = [];
     if (writable && snippet.status === "pending") {
       // Authors edit; the rest is an editor's (a waiting card is not sent before approval).
-      buttons.push(iconButton("edit", M.editCard, () => this.startEdit()));
+      buttons.push(actionButton("edit", M.editCard, "edit"));
       if (editable && !isInbox(platform) && !waiting) {
-        buttons.push(iconButton("send", M.sendNow, () => a.sendNow(id)));
-        buttons.push(iconButton("clock", M.intervalFromHere, () => a.intervalFromHere(id)));
+        buttons.push(actionButton("send", M.sendNow, "send"));
+        buttons.push(actionButton("clock", M.intervalFromHere, "interval"));
       }
-      if (editable) buttons.push(iconButton("trash", M.deleteCard, () => a.deleteCard(id)));
+      if (editable) buttons.push(actionButton("trash", M.deleteCard, "delete"));
     } else if (editable && snippet.status === "failed") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.retry(id) },
-        icon("retry"), M.retry));
+      buttons.push(textButton("retry", M.retry, "retry"));
     } else if (editable && snippet.status === "expired") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", title: TEXT.putBackTitle,
-        onclick: () => a.retry(id) }, icon("retry"), TEXT.putBack));
+      buttons.push(textButton("retry", TEXT.putBack, "retry", TEXT.putBackTitle));
     } else if (editable && snippet.status === "needs_check") {
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.markSent(id) },
-        icon("check"), M.itWentOut));
-      buttons.push(h("button", { type: "button", class: "btn btn-small", onclick: () => a.sendAgain(id) },
-        icon("retry"), M.sendAgain));
+      buttons.push(textButton("check", M.itWentOut, "markSent"));
+      buttons.push(textButton("retry", M.sendAgain, "sendAgain"));
     }
     const overlay = snippet.status === "pending";
     // The card's own tab stops are the card and its menu: the rest is in the menu and the keys.
@@ -343,12 +364,16 @@ export class MarkerView {
     this.signature = "";
     this.label = h("span", { class: "marker-label" });
     this.when = h("time", { class: "marker-when" });
-    this.remove = iconButton("close", M.removeMarker, () => ctx.actions.deleteCard(id),
-      "icon-btn marker-remove");
+    this.remove = actionButton("close", M.removeMarker, "delete", "icon-btn marker-remove");
     this.remove.tabIndex = -1;
-    this.menuButton = menuButton(this);
+    this.menuButton = menuButton();
     this.el = h("div", { class: "marker", tabindex: "-1", role: "listitem", "data-kind": "interval" },
       icon("clock"), this.label, this.when, h("span", { class: "spacer" }), this.remove, this.menuButton);
+  }
+
+  act(action) {
+    if (action === "delete") this.ctx.actions.deleteCard(this.id);
+    else if (action === "menu") this.ctx.openCardMenu?.(this, this.menuButton);
   }
 
   update(snippet, platform) {
@@ -377,9 +402,9 @@ export class MarkerView {
 }
 
 /** The "⋯" button of a card or marker: out of the tab order until its card is the queue's stop. */
-function menuButton(view) {
-  const button = iconButton("more", M.cardMenu.button, () => view.ctx.openCardMenu?.(view, button),
-    "icon-btn card-menu-btn");
+function menuButton() {
+  // Opened through the board's one click listener (board.js delegate → act("menu")).
+  const button = actionButton("more", M.cardMenu.button, "menu", "icon-btn card-menu-btn");
   button.tabIndex = -1;
   button.setAttribute("aria-haspopup", "menu");
   return button;

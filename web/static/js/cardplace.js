@@ -31,13 +31,16 @@ export function placeLabel(snippet, platform, index, count) {
   return M.cardPlace(index, count, cardWhen(snippet, platform), short);
 }
 
-/** Label every queued card of a column: `queue` = [{snippet, view}] in queue order. */
-export function labelQueue(platform, queue) {
-  const count = queue.length;
-  queue.forEach(({ snippet, view }, i) => {
-    const el = view.el;
+/**
+ * Label the drawn cards of a column's queue: `items` = its snippets in queue order, `drawn` =
+ * the indexes of those in the page (a long queue draws only those near sight, virtual.js).
+ */
+export function labelQueue(platform, items, drawn, elFor) {
+  const count = items.length;
+  for (const i of drawn) {
+    const el = elFor(items[i]);
     setAttr(el, "aria-posinset", i + 1);
     setAttr(el, "aria-setsize", count);
-    setAttr(el, "aria-label", placeLabel(snippet, platform, i + 1, count));
-  });
+    setAttr(el, "aria-label", placeLabel(items[i], platform, i + 1, count));
+  }
 }

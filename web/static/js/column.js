@@ -12,6 +12,8 @@ import { openRhythmDialog } from "./rhythmdialog.js";
 import { describeRhythm, intervalNow, rhythmTitle } from "./rhythmwords.js";
 import { showClicks } from "./clicks.js";
 import { labelQueue } from "./cardplace.js";
+import { isWaiting } from "./approval.js";
+import { ALL_UP_TO, GAP, QueueWindow } from "./virtual.js";
 
 const PRESETS = PRESET_MINUTES.map((minutes) => minutes * 60);
 const CUSTOM = "custom";
@@ -20,13 +22,15 @@ const RECENT_FAILURE_MS = 6 * 3600_000;
 
 /** Failed cards of the last hours and cards waiting for a decision: {failed, check}. */
 export function troubles(lane, now = Date.now()) {
-  const failed = lane.history.filter((item) => item.snippet.status === "failed"
-    && now - (Date.parse(item.snippet.finished_at ?? item.snippet.updated_at ?? "") || now) < RECENT_FAILURE_MS).length;
+  const failed = lane.history.filter((snippet) => snippet.status === "failed"
+    && now - (Date.parse(snippet.finished_at ?? snippet.updated_at ?? "") || now) < RECENT_FAILURE_MS).length;
   return { failed, check: lane.attention.length };
 }
 
 // The words of a held column and of expired cards (CONTRACT §7).
 const TEXT = M.columnHold;
+const BIG = M.bigBoard;
+const keepIndicator = (el) => el.classList.contains("drop-indicator");
 
 /** The next send is the earliest eta among the column's queued post cards. */
 function nextEta(queue) {
@@ -38,6 +42,17 @@ function nextEta(queue) {
   return best;
 }
 
+/** A column's status badge: [words, tone] ("" when it runs as it should). */
+export function badgeFor(platform) {
+  const status = platform.status ?? "ok";
+  if (status === "auth_rejected") return [M.badgeRejected, "danger"];
+  if (status === "stopped") return [M.badgeStopped, "danger"];
+  if (platform.paused || status === "paused") return [M.badgePaused, "warn"];
+  if (platform.holds) return [TEXT.held, "warn"];
+  if (isInbox(platform)) return [M.badgeInbox, "muted"];
+  return ["", ""];
+}
+
 export class ColumnView {
   constructor(platform, ctx) {
     this.id = platform.id;
@@ -45,7 +60,24 @@ export class ColumnView {
     this.platform = platform;
     this.composer = null;
     this.signature = "";
+    this.lane = { queue: [], sending: [], attention: [], history: [] };
+    this.view = { near: false, top: 0, height: 0 };
+    this.collapsed = false;
+    this.window = null;
+    this.gap = GAP;
+    // Until it first comes near sight, a column is a light stand-in of its width with its
+    // name: forty headers with their selects and buttons cost more than the cards in sight.
+    this.built = false;
+    this.stubName = h("h2", { class: "column-name" });
+    this.el = h("section", { class: "column is-placeholder", "data-platform-id": String(platform.id) },
+      h("header", { class: "column-stub" }, this.stubName));
+  }
 
+  /** The column's header, controls and lanes, made when it first comes near sight. */
+  build() {
+    if (this.built) return;
+    this.built = true;
+    const { ctx, platform } = this;
     this.icon = h("span", { class: "column-icon" });
     this.name = h("h2", { class: "column-name" });
     this.badge = h("span", { class: "badge" });
@@ -71,9 +103,13 @@ export class ColumnView {
     this.add = iconButton("plus", M.newCard, () => this.openComposer());
     this.clear = iconButton("clear", M.clearQueue, () => ctx.actions.clearColumn(this.id));
     this.stats = iconButton("chart", M.clicks.button, () => showClicks(this.platform));
+    // Folds the column to a narrow strip (name, status, count); remembered per browser.
+    this.fold = h("button", { type: "button", class: "icon-btn column-fold", "aria-expanded": "true",
+      onclick: () => ctx.toggleCollapsed(this.id) }, h("span", { class: "chevron", "aria-hidden": "true" }));
+    this.count = h("span", { class: "column-count" });
     this.header = h("header", { class: "column-header" },
-      h("div", { class: "column-title" }, this.icon, this.name, this.alert, this.edit),
-      h("div", { class: "column-next" }, this.badge, this.next, this.nextClock, this.nextRel),
+      h("div", { class: "column-title" }, this.fold, this.icon, this.name, this.alert, this.edit),
+      h("div", { class: "column-next" }, this.badge, this.count, this.next, this.nextClock, this.nextRel),
       this.rhythmWords,
       this.message,
       h("div", { class: "column-tools" }, this.interval, this.rhythmButton, this.pause, this.stats, this.clear, this.add));
@@ -84,30 +120,56 @@ export class ColumnView {
     this.attention = h("div", { class: "lane lane-attention" });
     this.sending = h("div", { class: "lane lane-sending" });
     this.queue = h("div", { class: "queue", role: "list", "aria-label": M.queue });
+    this.window = new QueueWindow(this.queue);
     this.historyCount = h("span", { class: "history-count" });
     this.historyList = h("div", { class: "lane lane-history" });
-    this.history = h("details", { class: "history" },
+    // The history's cards are drawn only while it is open (a board keeps 20 per column).
+    this.history = h("details", { class: "history", ontoggle: () => this.history.open && this.renderHistory() },
       h("summary", { title: M.historyTitle }, M.history, this.historyCount), this.historyList);
     this.body = h("div", { class: "column-body" },
       this.keptSlot, this.composerSlot, this.attention, this.sending, this.queue, this.history);
-    this.el = h("section", { class: "column", "data-platform-id": String(platform.id) },
-      this.header, this.body);
+    this.el.classList.remove("is-placeholder");
+    this.el.replaceChildren(this.header, this.body);
   }
 
-  /** lane = {queue, sending, attention, history}: arrays of {snippet, view}. */
-  update(platform, lane) {
+  /** Build the column if it is not yet, and bring it up to date. */
+  ensureBuilt() {
+    if (this.built) return;
+    this.build();
+    this.update(this.platform, this.lane, { ...this.view, near: true });
+  }
+
+  /**
+   * lane = {queue, sending, attention, history}: arrays of snippets; `view` = {near, top,
+   * height}: where the column is (board.js geometry), so only the cards near sight are drawn.
+   */
+  update(platform, lane, view) {
     this.platform = platform;
-    this.renderHeader(platform, lane.queue.map((item) => item.snippet));
-    const keepIndicator = (el) => el.classList.contains("drop-indicator");
-    reconcile(this.queue, lane.queue.map((item) => item.view.el), { keep: keepIndicator });
-    labelQueue(platform, lane.queue);
-    reconcile(this.sending, lane.sending.map((item) => item.view.el));
-    reconcile(this.attention, lane.attention.map((item) => item.view.el));
-    reconcile(this.historyList, lane.history.map((item) => item.view.el));
+    this.lane = lane;
+    this.view = view;
+    const collapsed = this.ctx.isCollapsed(this.id);
+    // A card that must stay drawn (focused, moved here by the keyboard) builds the column too.
+    const pinned = lane.queue.some((snippet) => this.ctx.pinned.has(snippet.id));
+    if (!this.built && !view.near && !collapsed && !pinned) {
+      setText(this.stubName, platform.name);
+      setAttr(this.el, "aria-label", platform.name);
+      return;
+    }
+    this.build();
+    this.renderHeader(platform, lane.queue);
+    this.setCollapsed(this.ctx.isCollapsed(this.id));
+    const drawn = (list) => (this.collapsed ? [] : list.map((snippet) => this.ctx.viewFor(snippet, platform).el));
+    reconcile(this.sending, drawn(lane.sending));
+    reconcile(this.attention, drawn(lane.attention));
+    this.window.prune(lane.queue);
+    this.layout(view, true);
+    // An open history is drawn at once; a folded one when the page is idle (board.js).
+    if (this.history.open) this.renderHistory();
+    else this.ctx.later(this);
     this.sending.hidden = lane.sending.length === 0;
     this.attention.hidden = lane.attention.length === 0;
     this.history.hidden = lane.history.length === 0;
-    const count = (status) => lane.history.filter((item) => item.snippet.status === status).length;
+    const count = (status) => lane.history.filter((snippet) => snippet.status === status).length;
     const failed = count("failed");
     const expired = count("expired");
     setText(this.historyCount, [` · ${lane.history.length}`, failed && TEXT.failed(failed),
@@ -128,8 +190,111 @@ export class ColumnView {
     this.el.classList.toggle("has-troubles", parts.length > 0);
   }
 
+  /** The queue's cards near sight (and the pinned ones: focused, edited, dragged), spacers between. */
+  layout(view = this.view, force = false) {
+    this.view = view;
+    if (!this.built) {
+      if (view.near) this.update(this.platform, this.lane, view);
+      return;
+    }
+    const items = this.collapsed ? [] : this.lane.queue;
+    this.queue.classList.toggle("is-empty", this.lane.queue.length === 0);
+    const waitingOnly = this.ctx.onlyWaiting();
+    const pinned = [];
+    items.forEach((snippet, index) => {
+      if (this.ctx.pinned.has(snippet.id) || (waitingOnly && isWaiting(snippet))) pinned.push(index);
+    });
+    const drawn = this.window.pick(items, view, pinned, items.length <= ALL_UP_TO && !waitingOnly);
+    // A scroll that keeps the same cards and heights changes nothing (most frames of a scroll).
+    const key = `${drawn.join(",")}|${this.window.version}`;
+    if (items === this.drawnItems && key === this.drawnKey && !force) return;
+    this.drawnItems = items;
+    this.drawnKey = key;
+    const elFor = (snippet) => this.ctx.viewFor(snippet, this.platform).el;
+    this.window.draw(items, drawn, elFor, keepIndicator);
+    labelQueue(this.platform, items, drawn, elFor);
+  }
+
+  /** Where the column sits, read in one go for the board (scroll box, queue, left edge). */
+  measure() {
+    if (!this.built) return { left: this.el.offsetLeft, width: this.el.offsetWidth, scrollTop: 0, height: 0, queueTop: 0 };
+    return {
+      left: this.el.offsetLeft, width: this.el.offsetWidth,
+      scrollTop: this.body.scrollTop, height: this.body.clientHeight, queueTop: this.queue.offsetTop,
+    };
+  }
+
+  /** The queue in order with each card's height (drawn or guessed): where drops land (dnd.js). */
+  queueLayout() {
+    const items = this.collapsed || !this.built ? [] : this.lane.queue;
+    return { items, heights: items.map((snippet) => this.window.guess(snippet)) };
+  }
+
+  /** The ids of the whole queue, in order, drawn or not. */
+  queueIds() {
+    return this.lane.queue.map((snippet) => snippet.id);
+  }
+
+  /** A queued card's element, drawing it first (and scrolling to it) when it is not drawn. */
+  reveal(id) {
+    const index = this.lane.queue.findIndex((snippet) => snippet.id === id);
+    if (index < 0) return null;
+    this.ensureBuilt();
+    if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
+    let el = this.queue.querySelector(`:scope > [data-snippet-id="${id}"]`);
+    if (!el) {
+      const { height, queueTop } = this.measure();
+      const offset = this.window.offset(this.lane.queue, index);
+      this.body.scrollTop = Math.max(0, queueTop + offset - height / 3);
+      this.layout({ near: true, top: this.body.scrollTop - queueTop, height });
+      el = this.queue.querySelector(`:scope > [data-snippet-id="${id}"]`);
+    }
+    el?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    return el;
+  }
+
+  /** Focus a queued card, drawn or not. */
+  focusCard(id) {
+    const el = this.reveal(id);
+    el?.focus({ preventScroll: true });
+    return el;
+  }
+
+  /**
+   * The history's cards (a board keeps 20 a column): drawn right after the queue's, in idle
+   * time unless the history is open, so they never delay the cards in sight.
+   */
+  renderHistory() {
+    if (!this.built) return;
+    const items = this.collapsed ? [] : this.lane.history;
+    reconcile(this.historyList, items.map((s) => this.ctx.viewFor(s, this.platform).el));
+  }
+
+  /** Folded to a strip, or open. */
+  setCollapsed(collapsed) {
+    if (collapsed === this.collapsed) return;
+    this.collapsed = collapsed;
+    this.el.classList.toggle("is-collapsed", collapsed);
+    this.body.hidden = collapsed;
+    this.updateFold();
+  }
+
+  updateFold() {
+    const name = this.platform.name;
+    const label = this.collapsed ? BIG.expandColumn(name) : BIG.collapseColumn(name);
+    setAttr(this.fold, "aria-label", label);
+    setAttr(this.fold, "title", label);
+    setAttr(this.fold, "aria-expanded", this.collapsed ? "false" : "true");
+  }
+
   /** Open the history and bring the first card in trouble into view. */
   showTroubles() {
+    this.ensureBuilt();
+    if (this.collapsed) this.ctx.toggleCollapsed(this.id, false);
+    if (!this.attention.querySelector("[data-history-id]")) {
+      this.history.open = true;
+      this.renderHistory();
+    }
     const card = this.attention.querySelector("[data-history-id]")
       ?? this.historyList.querySelector("[data-status='failed']");
     if (card?.closest(".history")) this.history.open = true;
@@ -139,6 +304,7 @@ export class ColumnView {
 
   /** Show unsaved text whose card left the queue; the form adds it back as a new card. */
   keep(values, { reason, onDone }) {
+    this.ensureBuilt();
     const copy = h("button", { type: "button", class: "btn btn-small btn-quiet" }, icon("copy"), M.keptCopy);
     let el = null;
     const done = () => {
@@ -182,6 +348,9 @@ export class ColumnView {
       this.icon.replaceChildren(networkIcon(platform.kind));
     }
     setText(this.name, platform.name);
+    setText(this.count, BIG.queued(queue.length));
+    setAttr(this.count, "title", BIG.queuedTitle(queue.length));
+    this.updateFold();
     setAttr(this.name, "title", `${platform.name} (${info.label})`);
     setAttr(this.el, "aria-label", `${platform.name} (${info.label})`);
     const admin = this.ctx.isAdmin?.() ?? false;
@@ -194,13 +363,7 @@ export class ColumnView {
     setAttr(this.name, "aria-label", editable ? M.dragColumn(platform.name) : null);
 
     const status = platform.status ?? "ok";
-    let badge = "";
-    let tone = "";
-    if (status === "auth_rejected") [badge, tone] = [M.badgeRejected, "danger"];
-    else if (status === "stopped") [badge, tone] = [M.badgeStopped, "danger"];
-    else if (platform.paused || status === "paused") [badge, tone] = [M.badgePaused, "warn"];
-    else if (held) [badge, tone] = [TEXT.held, "warn"];
-    else if (inbox) [badge, tone] = [M.badgeInbox, "muted"];
+    const [badge, tone] = badgeFor(platform);
     setText(this.badge, badge);
     let badgeTitle = status === "auth_rejected" ? M.credentialsRejected : null;
     if (held) badgeTitle = TEXT.heldTitle(platform.holds);
@@ -281,9 +444,9 @@ export class ColumnView {
 
   /** Every half minute: a rule of the rhythm may have begun. */
   tick() {
-    if (this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
+    if (this.built && this.platform && intervalNow(this.platform) !== Number(this.interval.value)) {
       this.signature = "";
-      this.renderHeader(this.platform, this.ctx.store.queue(this.id));
+      this.renderHeader(this.platform, this.lane.queue);
     }
   }
 
@@ -345,7 +508,7 @@ export class ColumnView {
     form.focus();
   }
 
-  /** The queue's card elements (without the drop indicator), in order. */
+  /** The queue's drawn card elements (without spacers and the drop indicator), in order. */
   queueCards() {
     return [...this.queue.querySelectorAll(":scope > [data-snippet-id]")];
   }

@@ -11,37 +11,39 @@ export function enableKeyboard(root, { columns, onMove, onEdit, onDelete }) {
     const card = event.target;
     if (!(card instanceof HTMLElement) || !card.matches("[data-snippet-id]")) return;
     if (event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const all = columns();
+    // Folded columns are stepped over: a card moved or walked into one would vanish.
+    const all = columns().filter((c) => !c.collapsed || c.el.contains(card));
     const column = all.find((c) => c.el.contains(card));
     if (!column) return;
-    const cards = column.queueCards();
-    const index = cards.indexOf(card);
+    // By id, not by element: a long queue draws only the cards near sight (virtual.js).
+    const cards = column.queueIds();
     const id = Number(card.dataset.snippetId);
+    const index = cards.indexOf(id);
     const ci = all.indexOf(column);
     const side = { ArrowLeft: all[ci - 1], ArrowRight: all[ci + 1] }[event.key];
 
     let handled = true;
     if (event.altKey) {
       if (event.key === "ArrowUp") {
-        if (index > 0) onMove(id, { platform_id: column.id, before_id: Number(cards[index - 1].dataset.snippetId) });
+        if (index > 0) onMove(id, { platform_id: column.id, before_id: cards[index - 1] });
       } else if (event.key === "ArrowDown") {
-        if (index < cards.length - 1) onMove(id, { platform_id: column.id, after_id: Number(cards[index + 1].dataset.snippetId) });
+        if (index < cards.length - 1) onMove(id, { platform_id: column.id, after_id: cards[index + 1] });
       } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
         if (side) onMove(id, { platform_id: side.id, after_id: null });
       } else {
         handled = false;
       }
     } else if (event.key === "ArrowUp") {
-      cards[index - 1]?.focus();
+      if (index > 0) column.focusCard(cards[index - 1]);
     } else if (event.key === "ArrowDown") {
-      cards[index + 1]?.focus();
+      if (index < cards.length - 1) column.focusCard(cards[index + 1]);
     } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
-      const there = side?.queueCards();
-      there?.[Math.min(index, there.length - 1)]?.focus();
+      const there = side?.queueIds() ?? [];
+      if (there.length) side.focusCard(there[Math.min(index, there.length - 1)]);
     } else if (event.key === "Home") {
-      cards[0]?.focus();
+      if (cards.length) column.focusCard(cards[0]);
     } else if (event.key === "End") {
-      cards.at(-1)?.focus();
+      if (cards.length) column.focusCard(cards.at(-1));
     } else if (event.key === "Enter") {
       onEdit(id);
     } else if (event.key === "Delete") {

@@ -907,6 +907,23 @@ export const EN = {
     added: (name) => `Alert target ${name} added.`,
     saved: (name) => `Alert target ${name} saved.`,
   },
+  // Big boards (issue 21): folded columns and the column finder
+  bigBoard: {
+    collapseColumn: (name) => `Fold ${name} to a strip`,
+    expandColumn: (name) => `Unfold ${name}`,
+    queued: (n) => String(n),
+    queuedTitle: (n) => plural(n, "queued card"),
+    finder: "Go to column",
+    finderTitle: "Go to a column (G or Ctrl+K)",
+    finderLabel: "Column name or network",
+    finderPlaceholder: "Type a column's name…",
+    finderNone: "No column matches.",
+    finderCount: (n) => plural(n, "card"),
+    finderFolded: "folded",
+    shortcuts: [
+      ["G  ·  Ctrl + K", "Go to a column: type its name, Enter jumps to it"],
+    ],
+  },
 };
 
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */

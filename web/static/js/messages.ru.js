@@ -903,6 +903,23 @@ export const RU = {
     added: (name) => `Получатель ${name} добавлен.`,
     saved: (name) => `Получатель ${name} сохранён.`,
   },
+  // Big boards (issue 21): folded columns and the column finder
+  bigBoard: {
+    collapseColumn: (name) => `Свернуть ${name} в полоску`,
+    expandColumn: (name) => `Развернуть ${name}`,
+    queued: (n) => String(n),
+    queuedTitle: (n) => `${count(n, "карточка", "карточки", "карточек")} в очереди`,
+    finder: "Перейти к колонке",
+    finderTitle: "Перейти к колонке (G или Ctrl+K)",
+    finderLabel: "Название колонки или сеть",
+    finderPlaceholder: "Начните вводить название колонки…",
+    finderNone: "Ни одна колонка не подходит.",
+    finderCount: (n) => cards(n),
+    finderFolded: "свёрнута",
+    shortcuts: [
+      ["G  ·  Ctrl + K", "Перейти к колонке: введите название, Enter — перейти"],
+    ],
+  },
 };
 
 /** A card's failure in plain words: {title, hint}. `raw` (meta.error) stays one click away. */

@@ -4,8 +4,8 @@ import { infoDialog } from "./dialogs.js";
 import { h } from "./dom.js";
 import { M } from "./messages.js";
 
-// The board's keys, then those of issue 21 (boardkeys.js, cardmenu.js, keyboard.js).
-const SHORTCUTS = [...M.shortcuts, ...M.moreShortcuts];
+// The board's keys, then those of issue 21 (boardkeys.js, cardmenu.js, keyboard.js, finder.js).
+const SHORTCUTS = [...M.shortcuts, ...M.moreShortcuts, ...M.bigBoard.shortcuts];
 
 let open = false;
 

@@ -85,13 +85,18 @@ export class Store {
       .sort((a, b) => (a.position ?? 0) - (b.position ?? 0) || a.id - b.id);
   }
 
-  /** Every snippet of the board grouped per column: {queue, sending, attention, history}. */
-  lanes() {
+  /**
+   * Every snippet of the board grouped per column: {queue, sending, attention, history}
+   * (`only`: a set of column ids, to group just those).
+   */
+  lanes(only = null) {
     const lanes = new Map();
     for (const platform of Object.values(this.state.platforms)) {
-      lanes.set(platform.id, { queue: [], sending: [], attention: [], history: [] });
+      if (!only || only.has(platform.id)) lanes.set(platform.id, { queue: [], sending: [], attention: [], history: [] });
     }
-    for (const key of Object.keys(this.state.snippets)) {
+    for (const [key, raw] of Object.entries(this.state.snippets)) {
+      // Another column's card is skipped unless a local move may bring it here.
+      if (only && !lanes.has(raw.platform_id) && !this.overrides.has(Number(key))) continue;
       const snippet = this.snippet(key);
       const lane = lanes.get(snippet.platform_id);
       if (!lane) continue;
@@ -110,7 +115,7 @@ export class Store {
   }
 
   queue(platformId) {
-    return this.lanes().get(platformId)?.queue ?? [];
+    return this.lanes(new Set([platformId])).get(platformId)?.queue ?? [];
   }
 
   /**
