@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from board.context import BoardConfig, Event
 from board.db import Database, is_connection_error
 from board.errors import NotFound
 from board.rows import platform_row
+from board.supervise import supervise
 from board.unit import unit_of_work
 from platforms.base import Adapter, AuthRejected, PlatformError, RateLimited
 from platforms.tokens import KINDS, KeepsTokens, TokenHealth
@@ -199,20 +201,13 @@ class TokenKeeper:
 
     async def _supervised(self, platform_id: int) -> None:
         """The column's keeper, started again (after a while) if a bug kills it."""
-        restarts = Backoff(REAL_TIME, RETRY_FIRST, RETRY_MOST)
-        while True:
-            try:
-                await self._keep(platform_id)
-                return
-            except Exception:
-                delay = restarts.next_delay()
-                log.exception(
-                    "column %s: token keeper died; restarting in %.0f s",
-                    platform_id,
-                    delay,
-                    extra={"action": "tokens.restart"},
-                )
-                await REAL_TIME.sleep(delay)
+        await supervise(
+            f"token keeper of column {platform_id}",
+            functools.partial(self._keep, platform_id),
+            clock=REAL_TIME,
+            first_s=RETRY_FIRST,
+            most_s=RETRY_MOST,
+        )
 
     async def _keep(self, platform_id: int) -> None:
         changed = self._changed[platform_id]

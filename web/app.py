@@ -24,12 +24,13 @@ from alerts.alerter import Alerter
 from alerts.senders import Senders
 from alerts.targets import Checks, TargetOps, alerts_state
 from board import clicks
-from board.clock import Backoff, Clock
+from board.clock import Clock
 from board.commands import Commands, Op, beside, board_ops
 from board.context import Actor, BoardConfig
-from board.db import Database, is_connection_error
+from board.db import Database
 from board.secretbox import SecretBox
 from board.state import full_state
+from board.supervise import supervise
 from board.unit import unit_of_work
 from drafting.drafter import Drafter
 from fetching.policy import AddressPolicy
@@ -114,29 +115,6 @@ class Services:
         # Taken after the read: a presence patch sent meanwhile is replayed on top (ws/hub.py).
         state["presence"] = self.presence.state()
         return state
-
-
-async def supervise(name: str, run: Callable[[], Any]) -> None:
-    """Run a background loop; if it ever dies, log it and start it again after a pause."""
-    backoff = Backoff(Clock(), 1.0, 30.0)
-    while True:
-        try:
-            await run()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            delay = backoff.next_delay()
-            # The database out of reach is one line a retry; anything else is a bug, traced.
-            log.error(
-                "background task %s died (%r); restarting in %.1f s",
-                name,
-                exc,
-                delay,
-                exc_info=None if is_connection_error(exc) else exc,
-                extra={"action": "task.restart"},
-            )
-            await asyncio.sleep(delay)
 
 
 async def settle(registry: Registry) -> None:
