@@ -71,6 +71,19 @@ async def eventually(check: Any, timeout: float = 15.0) -> Any:
         await asyncio.sleep(0.05)
 
 
+async def webhook_target(admin: Client, base: str, events: list[str]) -> dict[str, Any]:
+    """A webhook alert target on the test's receiver (`{base}/alerts`), hearing `events`."""
+    return await admin.ok(
+        "alert.create",
+        {
+            "kind": "webhook",
+            "name": "hook",
+            "settings": {"url": f"{base}/alerts"},
+            "events": events,
+        },
+    )
+
+
 async def set_token_expiry(running: Running, platform_id: int, at: datetime) -> None:
     """What token health stores when a network says when the column's token ends (the
     keeper's own writer, board/tokens.py, in its own unit of work)."""
@@ -201,15 +214,7 @@ async def test_a_hundred_failures_in_a_minute_make_one_alert(database_url: str) 
     """A column whose network refuses a hundred cards within seconds alerts once."""
     hook = Hook()
     async with serve(hook.app()) as base, app(database_url) as running, signed_in(running) as admin:
-        await admin.ok(
-            "alert.create",
-            {
-                "kind": "webhook",
-                "name": "hook",
-                "settings": {"url": f"{base}/alerts"},
-                "events": ["card_failed"],
-            },
-        )
+        await webhook_target(admin, base, ["card_failed"])
         pid = await column(admin, base, "reject")
         await admin.ok("platform.pause", {"id": pid})
         ids = [
@@ -262,15 +267,7 @@ async def test_two_instances_send_once(database_url: str) -> None:
     hook = Hook()
     async with serve(hook.app()) as base, app(database_url) as first, app(database_url) as second:
         async with signed_in(first) as admin:
-            await admin.ok(
-                "alert.create",
-                {
-                    "kind": "webhook",
-                    "name": "hook",
-                    "settings": {"url": f"{base}/alerts"},
-                    "events": ["card_failed", "queue_dry"],
-                },
-            )
+            await webhook_target(admin, base, ["card_failed", "queue_dry"])
             pid = await column(admin, base, "reject")
             # A new column sends its first card at once: refused.
             await admin.ok("snippet.create", {"platform_id": pid, "body": "refused"})
@@ -387,15 +384,7 @@ async def test_token_expiring_a_week_ahead(database_url: str, days: int, fires: 
     """A token expiring within seven days alerts once; one further away does not."""
     hook = Hook()
     async with serve(hook.app()) as base, app(database_url) as running, signed_in(running) as admin:
-        await admin.ok(
-            "alert.create",
-            {
-                "kind": "webhook",
-                "name": "hook",
-                "settings": {"url": f"{base}/alerts"},
-                "events": ["token_expiring"],
-            },
-        )
+        await webhook_target(admin, base, ["token_expiring"])
         pid = await column(admin, base, "ok")
         await set_token_expiry(running, pid, datetime.now(UTC) + timedelta(days=days, hours=1))
         await asyncio.sleep(1.5)
@@ -409,17 +398,7 @@ async def test_a_refused_delivery_is_retried_and_shows_meanwhile(database_url: s
     gets the alert through and it shows working again."""
     hook = Hook(refuse_alerts=1)
     async with serve(hook.app()) as base, app(database_url) as running, signed_in(running) as admin:
-        tid = (
-            await admin.ok(
-                "alert.create",
-                {
-                    "kind": "webhook",
-                    "name": "hook",
-                    "settings": {"url": f"{base}/alerts"},
-                    "events": ["card_failed"],
-                },
-            )
-        )["id"]
+        tid = (await webhook_target(admin, base, ["card_failed"]))["id"]
         pid = await column(admin, base, "reject")
         await admin.ok("snippet.create", {"platform_id": pid, "body": "refused"})
         failing = await admin.wait_for(
