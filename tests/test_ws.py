@@ -291,3 +291,42 @@ async def test_notifications_close_after_a_delivery_wait_and_go_out_together() -
         {"snippets": {"1": {"body": "d"}}},
     ]
     assert got[1][0] - got[0][0] >= COALESCE_S * 0.9
+
+
+async def test_a_presence_heartbeat_does_not_make_the_next_patch_wait() -> None:
+    """Only a board patch handed to the clients makes the next one wait COALESCE_S for
+    company: a presence message just before a command's notification (every instance
+    announces every 5 s) must not delay that command's patch."""
+    import orjson
+
+    from board import notify as codec
+    from ws.listener import COALESCE_S, Listener
+
+    got: list[float] = []
+    heard: list[dict] = []
+    arrived = asyncio.Event()
+
+    async def no_resync() -> None:
+        raise AssertionError("no resync expected")
+
+    def on_change(_patch: dict, _wake: list[int], _raw: bytes | None) -> None:
+        got.append(time.monotonic())
+        arrived.set()
+
+    listener = Listener("postgresql://unused", on_change, no_resync, on_presence=heard.append)
+    serving = asyncio.create_task(listener._serve(None))  # type: ignore[arg-type]
+    try:
+        for _ in range(5):  # the smallest of five: one slow wakeup on a busy machine is not it
+            listener._notified(None, 0, "c", codec.encode_presence({"from": "x", "set": {}}))
+            await asyncio.sleep(0.001)
+            arrived.clear()
+            sent = time.monotonic()
+            payload = orjson.dumps({"patch": {"snippets": {"1": {"body": "a"}}}, "wake": []})
+            listener._notified(None, 0, "c", payload.decode())
+            await asyncio.wait_for(arrived.wait(), 2)
+            got[-1] -= sent
+            await asyncio.sleep(COALESCE_S * 2)
+    finally:
+        serving.cancel()
+    assert len(heard) == 5
+    assert min(got) < COALESCE_S / 2, got

@@ -156,8 +156,8 @@ class Listener:
                     probe = True
                     break
                 batch.append(more)
-            await self._deliver(conn, batch)
-            self._delivered_at = loop.time()
+            if await self._deliver(conn, batch):
+                self._delivered_at = loop.time()
             if probe:
                 await self._probe(conn)
 
@@ -166,9 +166,13 @@ class Listener:
             raise asyncpg.InterfaceError("LISTEN connection closed")
         await asyncio.wait_for(conn.execute("SELECT 1"), PROBE_TIMEOUT)
 
-    async def _deliver(self, conn: asyncpg.Connection, payloads: list[str]) -> None:
-        """Hand the changes on in commit order, consecutive ones composed into one patch."""
+    async def _deliver(self, conn: asyncpg.Connection, payloads: list[str]) -> bool:
+        """Hand the changes on in commit order, consecutive ones composed into one patch.
+        True when a board change went to the clients: only that is a fanout the next change
+        waits COALESCE_S after. A presence message (a heartbeat every 5 s) reaches no client
+        unless someone came or went, so it must not make the next command's patch wait."""
         pending: notify.Change | None = None
+        handed = False
         for payload in payloads:
             change = await self._read(conn, payload)
             if change is None:  # lost or garbled: every client starts again from the database
@@ -187,7 +191,9 @@ class Listener:
                     continue
                 self._hand_on(pending)
             pending = change
+            handed = True
         self._hand_on(pending)
+        return handed
 
     async def _read(self, conn: asyncpg.Connection, payload: str) -> notify.Change | None:
         """The change a notification carries (or names); None when it cannot be had."""
