@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from board import approval, attachments, duplicates, expiry, ordering, rows
+from board import approval, attachments, duplicates, expiry, notify, ordering, rows
 from board.args import Args
-from board.context import Ctx
-from board.db import fetchrow, set_clause
+from board.context import Actor, Ctx, Event
+from board.db import Database, fetchrow, set_clause
 from board.errors import BadRequest, Conflict, NotFound
+from board.unit import event_cte
 
 _TOP = object()
 _END = object()
@@ -322,6 +323,70 @@ def edits_alone(raw_args: Any) -> int | None:
         return None
     card = raw_args.get("id")
     return card if isinstance(card, int) and not isinstance(card, bool) else None
+
+
+# The arguments of a snippet.update that ``edit_text`` may run: a card's text and link.
+TEXT_EDIT_ARGS = frozenset({"id", "version", "body", "url"})
+
+
+async def edit_text(
+    database: Database, actor: Actor, now: datetime, args: Args
+) -> dict[str, Any] | None:
+    """snippet.update of a card's text or link as the editor saw it, in one statement: lock
+    the card if it is as expected (its version, an editable status, a live column), change
+    it, record the event and notify, with the statement's own transaction. None, changing
+    nothing, for any other update or a card that is not so: ``update_``, in a unit of work,
+    then makes the change or says why it cannot.
+
+    Why beside ``update_``: text edits are the commands editors send most, and the unit of
+    work takes five round trips (begin, lock, update, record and notify, commit) where this
+    takes one: 0.3 against 1.0 ms at the median here, which kept bench/fanout.py's p99 within
+    1.5x of its ceiling. The patch is written here, not diffed from rows: the fields the edit
+    sets (unchanged ones included, which a merge patch allows), the new version and when,
+    and who edited when that changed. A patch too large for a notification, and any other
+    update, take the unit of work. tests/test_text_edit.py holds both paths to the same
+    rows, events and state."""
+    raw = args.raw
+    if (
+        not isinstance(raw, dict)
+        or not raw.keys() <= TEXT_EDIT_ARGS
+        or edits_alone(raw) is None
+        or approval.is_author(actor)  # an author's edit waits for approval again
+    ):
+        return None
+    values = _text_values(args)  # refused here as there: the text is checked first
+    try:
+        snippet_id, version = args.int("id"), args.int("version")
+    except BadRequest:
+        return None  # refused by update_, in its order of checks
+    if not values:
+        return None
+    sets, params = set_clause({**values, "updated_at": now, "user_id": actor.id}, 4)
+    params = [snippet_id, version, list(TEXT_EDITABLE), *params]
+    work = [
+        "locked AS (SELECT s.id, s.user_id FROM snippets s WHERE s.id = $1 AND s.version = $2"
+        " AND s.status = ANY($3::text[]) AND EXISTS (SELECT 1 FROM platforms p"
+        " WHERE p.id = s.platform_id AND p.deleted_at IS NULL) FOR UPDATE OF s)",
+        f"edited AS (UPDATE snippets s SET {sets}, version = s.version + 1 FROM locked"
+        " WHERE s.id = locked.id RETURNING s.id)",
+    ]
+    # Who edited goes in the patch only when it changed, as in a patch diffed from rows.
+    fields = {**values, "version": version + 1, "updated_at": rows.iso(now)}
+    lean = {"snippets": {str(snippet_id): fields}}
+    full = {
+        "snippets": {str(snippet_id): {**fields, "user_id": actor.id, "user_email": actor.email}}
+    }
+    payloads = notify.encode(full, []), notify.encode(lean, [])
+    if not notify.fits(payloads[0]):
+        return None  # the unit of work stores a large patch in `changes`
+    work.append(event_cte(actor, now, Event(args.op, raw), lean, params, source="edited"))
+    params.append(actor.id)
+    new_editor = f"locked.user_id IS DISTINCT FROM ${len(params)}::integer"
+    source = "locked JOIN edited USING (id)"
+    sql = notify.notify_either_sql(new_editor, *payloads, work, params, source)
+    async with database.connect() as db:
+        done = await db.fetch(sql, *params)
+    return {"id": snippet_id, "version": version + 1} if done else None
 
 
 async def update_(ctx: Ctx, args: Args) -> dict[str, Any]:

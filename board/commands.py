@@ -90,6 +90,16 @@ class Op:
     lane: Callable[[Any], int | None] | None = None
 
 
+async def update_card(call: Call, args: Args) -> dict[str, Any]:
+    """snippet.update: a text edit in one statement where it can be (cards.edit_text), any
+    other update, and any refusal, in a unit of work (cards.update_)."""
+    done = await cards.edit_text(call.commands.database, call.actor, call.now, args)
+    if done is not None:
+        return done
+    async with call.unit() as ctx:
+        return await cards.update_(ctx, args)
+
+
 def board_ops() -> dict[str, Op]:
     """The board's own ops (CONTRACT §3 and §7)."""
     return {
@@ -105,7 +115,7 @@ def board_ops() -> dict[str, Op]:
         # The column settings' live preview of a rhythm being typed (a read).
         "platform.preview": Op(preview.preview, "editor", own_units=True),
         "snippet.create": Op(cards.create, "author"),
-        "snippet.update": Op(cards.update_, "author", lane=cards.edits_alone),
+        "snippet.update": Op(update_card, "author", own_units=True, lane=cards.edits_alone),
         "snippet.approve": Op(cards.approve, "editor"),
         "snippet.move": Op(cards.move, "editor"),
         "snippet.delete": Op(cards.delete, "editor"),

@@ -54,7 +54,7 @@ def notify_sql(payload: str, ctes: list[str], params: list[Any]) -> str:
     A payload too large for NOTIFY is stored in ``changes`` (dropping rows older than
     SPILL_KEPT) and the notification names its row."""
     channel = _param(params, CHANNEL)
-    if len(payload.encode()) <= MAX_NOTIFY:
+    if fits(payload):
         body = f"SELECT pg_notify({channel}, {_param(params, payload)})"
     else:
         ctes = [
@@ -64,6 +64,28 @@ def notify_sql(payload: str, ctes: list[str], params: list[Any]) -> str:
         ]
         body = f"SELECT pg_notify({channel}, '#' || spilled.id) FROM spilled"
     return (f"WITH {', '.join(ctes)} " if ctes else "") + body
+
+
+def fits(payload: str) -> bool:
+    """Whether ``payload`` rides a notification (else it is stored in ``changes``)."""
+    return len(payload.encode()) <= MAX_NOTIFY
+
+
+def notify_either_sql(
+    condition: str, then: str, otherwise: str, ctes: list[str], params: list[Any], source: str
+) -> str:
+    """The statement that, after ``ctes``, notifies every instance of ``then`` if
+    ``condition`` holds for the row of ``source``, else of ``otherwise``; of nothing if
+    ``source`` has no row (a statement that changed nothing). Adds its values to ``params``.
+    Both payloads must ``fit``: nothing is stored in ``changes`` here."""
+    if not (fits(then) and fits(otherwise)):
+        raise ValueError("expected payloads that fit a notification")
+    channel, first, second = (_param(params, v) for v in (CHANNEL, then, otherwise))
+    return (
+        (f"WITH {', '.join(ctes)} " if ctes else "")
+        + f"SELECT pg_notify({channel}, CASE WHEN {condition} THEN {first} ELSE {second} END)"
+        + f" FROM {source}"
+    )
 
 
 def _param(params: list[Any], value: Any) -> str:

@@ -44,27 +44,39 @@ async def unit_of_work(
 
 async def finish(ctx: Ctx) -> None:
     """The unit's last statement: the event row and the NOTIFY, in one round trip."""
-    ctes: list[str] = []
     params: list[Any] = []
     patch = ctx.patch.build()
+    ctes = []
     if ctx.event is not None:
-        params += [
-            ctx.actor.id or None,
-            ctx.event.op[:64],
-            event_args(ctx.event.args),
-            ctx.now,
-            history.touched(patch),  # the cards whose story this event joins
-        ]
-        ctes.append(
-            "event AS (INSERT INTO events (user_id, op, args, ok, created_at, snippet_ids)"
-            " VALUES ($1, $2, $3::text::jsonb, true, $4, $5::integer[]))"
-        )
+        ctes.append(event_cte(ctx.actor, ctx.now, ctx.event, patch, params))
     if patch or ctx.wake:
         await ctx.db.execute(
             notify.notify_sql(notify.encode(patch, ctx.wake), ctes, params), *params
         )
     elif ctes:
-        await ctx.db.execute(f"WITH {', '.join(ctes)} SELECT 1", *params)
+        await ctx.db.execute(f"WITH {ctes[0]} SELECT 1", *params)
+
+
+def event_cte(
+    actor: Actor,
+    now: datetime,
+    event: Event,
+    patch: dict[str, Any],
+    params: list[Any],
+    *,
+    source: str | None = None,
+) -> str:
+    """The CTE ``event`` that records ``event`` with the cards whose story it joins (those
+    ``patch`` changes, board/history.py); adds its values to ``params``. With ``source``
+    (another CTE of the statement), only if that returned a row."""
+    first = len(params) + 1
+    params += [actor.id or None, event.op[:64], event_args(event.args), now, history.touched(patch)]
+    return (
+        "event AS (INSERT INTO events (user_id, op, args, ok, created_at, snippet_ids)"
+        f" SELECT ${first}::integer, ${first + 1}::text, ${first + 2}::text::jsonb, true,"
+        f" ${first + 3}::timestamptz, ${first + 4}::integer[]"
+        + (f" FROM {source})" if source else ")")
+    )
 
 
 def event_args(args: Any) -> str:
