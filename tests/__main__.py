@@ -66,6 +66,14 @@ def static_checks() -> int:
     return 0
 
 
+def workers() -> list[str]:
+    """pytest-xdist's options: a worker per core this process may run on (two at most: each
+    test already runs a server, PostgreSQL and often a browser beside itself), handing out
+    tests as workers free up (their lengths vary from milliseconds to a minute)."""
+    cores = min(2, len(os.sched_getaffinity(0)))
+    return ["-n", str(cores), "--dist", "worksteal"] if cores > 1 else []
+
+
 def main() -> int:
     if not sys.argv[1:]:  # the whole run; `python -m tests <pytest args>` runs just those tests
         code = static_checks()
@@ -76,7 +84,7 @@ def main() -> int:
     if in_ci and not os.path.exists(CHROMIUM):
         print(f"tests: {CHROMIUM} is required in CI and could not be installed", file=sys.stderr)
         return 1
-    args = sys.argv[1:] or ["-q", "-p", "no:cacheprovider", "--durations=15"]
+    args = sys.argv[1:] or ["-q", "-p", "no:cacheprovider", "--durations=15", *workers()]
     return subprocess.call([sys.executable, "-m", "pytest", *args])
 
 

@@ -16,6 +16,7 @@ from tests import db, leakscan
 # log line, a WebSocket frame or a server log fails the run.
 pytest_runtest_protocol = leakscan.pytest_runtest_protocol
 pytest_sessionfinish = leakscan.pytest_sessionfinish
+pytest_testnodedown = leakscan.pytest_testnodedown
 pytest_terminal_summary = leakscan.pytest_terminal_summary
 pytest_unconfigure = leakscan.pytest_unconfigure
 

@@ -42,6 +42,8 @@ class Scanner:
     leaks: list[Leak] = field(default_factory=list)
     current: str = "(collection)"
     lines: int = 0
+    # Secrets registered in xdist workers (their scanners' own), counted for the report.
+    other_secrets: int = 0
     # This test's lines, scanned again when it ends: a secret registered after a line still counts.
     _recent: list[tuple[str, str]] = field(default_factory=list)
     _pattern: re.Pattern[str] | None = None
@@ -72,6 +74,10 @@ class Scanner:
         if leak not in self.leaks:
             self.leaks.append(leak)
 
+    @property
+    def secret_count(self) -> int:
+        return len(self.secrets) + self.other_secrets
+
     def check_file(self, path: Path, where: str) -> None:
         if path.is_file():
             for line in path.read_text(errors="replace").splitlines():
@@ -82,8 +88,22 @@ class Scanner:
         for text, where in recent:
             self.check(text, where, keep=False)
 
+    def summary(self) -> dict[str, Any]:
+        """What an xdist worker hands its controller (plain values: they cross a process)."""
+        return {
+            "secrets": len(self.secrets) + self.other_secrets,
+            "lines": self.lines,
+            "leaks": [vars(leak) for leak in self.leaks],
+        }
+
+    def merge(self, summary: dict[str, Any]) -> None:
+        """A worker's findings, on the controller that reports for the whole run."""
+        self.other_secrets += summary["secrets"]
+        self.lines += summary["lines"]
+        self.leaks += [Leak(**leak) for leak in summary["leaks"]]
+
     def report(self) -> Iterator[str]:
-        yield f"{len(self.leaks)} leak(s) of registered test secrets ({len(self.secrets)} secrets, {self.lines} lines scanned):"
+        yield f"{len(self.leaks)} leak(s) of registered test secrets ({self.secret_count} secrets, {self.lines} lines scanned):"
         for leak in self.leaks:
             yield f"  {leak.test}: {leak.what} in {leak.where}: …{leak.excerpt}…"
 
@@ -185,8 +205,20 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     scanner = session.config.stash[_SCANNER]
     scanner.test_ended()
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:  # an xdist worker: its controller reports for the whole run
+        output["leakscan"] = scanner.summary()
     if scanner.leaks and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; its leaks join the controller's (which ran no test),
+    so the run fails and the summary names them as without workers."""
+    summary = getattr(node, "workeroutput", {}).get("leakscan")
+    if summary is not None:
+        node.config.stash[_SCANNER].merge(summary)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -197,5 +229,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.line(line, red=True)
     else:
         terminalreporter.line(
-            f"log scan: no leaks ({len(scanner.secrets)} secrets, {scanner.lines} lines)"
+            f"log scan: no leaks ({scanner.secret_count} secrets, {scanner.lines} lines)"
         )

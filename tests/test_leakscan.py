@@ -63,16 +63,19 @@ def test_handler_scans_tracebacks_and_files(tmp_path: Path) -> None:
     assert scanner.leaks[-1].where == "the metronome serve log (serve.log)"
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist workers"])
 def test_a_leak_fails_the_session(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
 ) -> None:
-    """An inner session whose tests all pass but log a registered secret exits failing and names the test."""
+    """An inner session whose tests all pass but log a registered secret exits failing and
+    names the test, also when the leak happened in a worker of pytest-xdist (as the README's
+    test command runs the suite)."""
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     )
     pytester.makeconftest("""
 from tests.leakscan import (pytest_configure, pytest_runtest_protocol, pytest_sessionfinish,
-                            pytest_terminal_summary, pytest_unconfigure)
+                            pytest_terminal_summary, pytest_testnodedown, pytest_unconfigure)
 """)
     pytester.makepyfile(
         test_inner=f"""
@@ -87,13 +90,13 @@ def test_leaky():
     logging.getLogger("demo").debug("POST https://api.example/bot{SECRET}/sendMessage")
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers)
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         ["*secrets leaked*", "*test_inner.py::test_leaky: a deliberate token in log demo*"]
     )
     assert SECRET not in result.stdout.str()
-    clean = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "quiet")
+    clean = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "quiet", *workers)
     assert clean.ret == pytest.ExitCode.OK
     clean.stdout.fnmatch_lines(["log scan: no leaks*"])
