@@ -23,6 +23,9 @@ from tests.mediafiles import JPEG, PNG, video
         (b"<html><script>", None),
         (b"%PDF-1.7", None),
     ],
+    # Named by what is expected, not by the bytes: a video's random tail would name the test
+    # differently in each pytest-xdist worker, which refuses to run a suite collected unalike.
+    ids=["jpeg", "png", "gif", "webp", "mp4", "quicktime", "webm", "heic", "m4a", "html", "pdf"],
 )
 def test_sniff(head: bytes, expected: str | None) -> None:
     """The format comes from the first bytes; HEIC, HTML and PDF are not media we take."""
