@@ -4,7 +4,6 @@ edit declines, it changes nothing and snippet.update still does what the contrac
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,20 +13,16 @@ import pytest
 from board import cards
 from board.args import Args
 from board.context import Actor, Event
-from tests.support import Client, Running, running_app
+from tests import test_commands
+from tests.support import Client, Running
 
 OP = "snippet.update"
 # What two cards made alike differ in whichever path edits them: their place in the queue.
 OWN = {"id", "ord", "created_at", "eta"}
 
 
-@pytest.fixture
-async def server(database_url: str) -> AsyncIterator[Running]:
-    """An hour of minimum lead: no card falls due, so no poster takes the cards edited here."""
-    async with running_app(
-        database_url, METRONOME_WS_RATE="100000", METRONOME_MIN_LEAD_S="3600"
-    ) as running:
-        yield running
+# test_commands.py's app: an hour of minimum lead, so no poster takes the cards edited here.
+server = test_commands.server
 
 
 async def _two_cards(client: Client) -> tuple[int, int, int]:
