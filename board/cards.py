@@ -347,10 +347,10 @@ async def edit_text(
     update, take the unit of work. tests/test_text_edit.py holds both paths to the same
     rows, events and state."""
     raw = args.raw
+    # Only text and link: no interval or expiry, so the edit moves no time (``edits_alone``).
     if (
         not isinstance(raw, dict)
         or not raw.keys() <= TEXT_EDIT_ARGS
-        or edits_alone(raw) is None
         or approval.is_author(actor)  # an author's edit waits for approval again
     ):
         return None

@@ -59,11 +59,11 @@ def card(page: Page, snippet_id: int) -> Locator:
     return page.locator(f'[data-snippet-id="{snippet_id}"]')
 
 
-async def dom_queue(page: Page, platform_id: int) -> list[int]:
-    """The ids of the column's queued cards, in the order the page shows them."""
+async def dom_queue(page: Page, platform_id: int, cards: str = "[data-snippet-id]") -> list[int]:
+    """The ids of the column's cards (those ``cards`` selects), in the order the page shows them."""
     ids = (
         await column(page, platform_id)
-        .locator("[data-snippet-id]")
+        .locator(cards)
         .evaluate_all("els => els.map(el => Number(el.dataset.snippetId))")
     )
     return list(ids)

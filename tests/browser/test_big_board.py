@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.browser.helpers import card, column, eventually
+from tests.browser.helpers import card, column, dom_queue, eventually
 
 LONG = 150  # cards in the long column: well past what a column draws at once
 
@@ -26,12 +26,8 @@ async def long_column(live_server: Any, board: Any, name: str = "Wire") -> tuple
 
 
 async def drawn(page: Any, platform: int) -> list[int]:
-    ids = (
-        await column(page, platform)
-        .locator(".queue > [data-snippet-id]")
-        .evaluate_all("els => els.map(el => Number(el.dataset.snippetId))")
-    )
-    return list(ids)
+    """The cards of the queue the page has drawn (the rest stand in as space)."""
+    return await dom_queue(page, platform, ".queue > [data-snippet-id]")
 
 
 async def test_far_card_moves_by_keyboard_and_by_drag(open_page, board, live_server):
