@@ -91,7 +91,7 @@ class Scanner:
     def summary(self) -> dict[str, Any]:
         """What an xdist worker hands its controller (plain values: they cross a process)."""
         return {
-            "secrets": len(self.secrets) + self.other_secrets,
+            "secrets": self.secret_count,
             "lines": self.lines,
             "leaks": [vars(leak) for leak in self.leaks],
         }
