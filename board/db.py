@@ -45,12 +45,27 @@ _REFUSED = (
 )
 
 
+# asyncpg's protocol refusing a statement on a connection the server dropped but that is not
+# closed yet: it was mid-error (state 2, consuming an error that ends in no ReadyForQuery) or
+# cancelled (3) when the server went away, and the pool handed it out again before the lost
+# socket was noticed (seen in tests/test_outage.py). The messages of asyncpg/protocol's
+# coreproto.pyx; any other InternalClientError stays a bug.
+_DEAD_PROTOCOL = (
+    "not connected",
+    'protocol is in the "failed" state',
+    "another operation (2) is in progress",
+    "another operation (3) is in progress",
+)
+
+
 def is_connection_error(exc: BaseException, *, connecting: bool = False) -> bool:
     """Whether ``exc`` says the database is out of reach (try again later), not that a
     statement was wrong (a bug, or a constraint the caller broke). While ``connecting``, any
     refusal by the server (too many connections, a database being created) counts too."""
     if connecting and isinstance(exc, asyncpg.PostgresError):
         return True
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        return str(exc).endswith(_DEAD_PROTOCOL)
     return isinstance(exc, CONNECTION_ERRORS) or type(exc) in _REFUSED
 
 
